@@ -1,0 +1,84 @@
+# Zhurnal developer tasks. `make run` serves the app on 127.0.0.1:$PORT (default 8000);
+# `make test` is the whole quality gate (also what .ci/run calls).
+
+SHELL       := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV  := .venv
+BIN   := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# A stuck test run (e.g. a browser waiting forever) must not hang CI: hard limit per pytest run.
+TEST_TIMEOUT ?= 1800
+# Browser tests drive Debian's Chromium through Playwright; they skip when it is absent.
+export ZHURNAL_CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: help venv run test test-sqlite test-postgres lint format messages clean bench
+
+help:
+	@echo "make venv      create .venv from requirements.lock"
+	@echo "make run       migrate, load the demo school if the database is empty, serve on 127.0.0.1:\$${PORT:-8000}"
+	@echo "make test      ruff, migrations check, pytest on SQLite, pytest on PostgreSQL"
+	@echo "make lint      ruff check (and ruff format --check, advisory)"
+	@echo "make messages  makemessages -l ru -l en, compilemessages"
+	@echo "make bench     page benchmark on 1 and 20 generated schools (docs/performance.md)"
+	@echo "make clean     remove .venv and var/"
+
+venv: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@py=python3.11; command -v $$py >/dev/null 2>&1 && $$py -c '' 2>/dev/null || py=python3; \
+	  echo "venv: creating $(VENV) with $$($$py --version)"; \
+	  $$py -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --upgrade pip
+	@$(BIN)/python -m pip install -q -r requirements.lock
+	@$(BIN)/python -m pip install -q --no-deps -e .
+	@touch $@
+	@echo "venv: ready"
+
+run: $(STAMP)
+	$(BIN)/zhurnal migrate --noinput -v0
+	$(BIN)/zhurnal collectstatic --noinput -v0
+	$(BIN)/zhurnal demo --if-empty
+	@echo "Zhurnal: http://127.0.0.1:$${PORT:-8000}/  (stop with Ctrl+C)"
+	exec $(BIN)/gunicorn zhurnal.wsgi:application --bind 127.0.0.1:$${PORT:-8000} \
+	  --workers 3 --threads 2 --access-logfile -
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/zhurnal makemigrations --check --dry-run
+	@$(MAKE) --no-print-directory test-sqlite
+	@$(MAKE) --no-print-directory test-postgres
+
+# Browser tests use Debian's Chromium; scripts/ensure-chromium installs it when it can
+# (root + apt), prints "SKIPPED: ..." when it cannot, and fails when CI=true.
+test-sqlite: $(STAMP)
+	@scripts/ensure-chromium
+	env -u DATABASE_URL \
+	  timeout --foreground -k 30 $(TEST_TIMEOUT) $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+test-postgres: $(STAMP)
+	@scripts/ensure-chromium >/dev/null 2>&1 || true
+	TEST_TIMEOUT=$(TEST_TIMEOUT) scripts/test-postgres $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	-$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+MSG_IGNORE := --ignore=.venv --ignore=var --ignore=node_modules
+
+messages: $(STAMP)
+	mkdir -p zhurnal/locale
+	$(BIN)/zhurnal makemessages -l ru -l en $(MSG_IGNORE)
+	$(BIN)/zhurnal compilemessages $(MSG_IGNORE)
+
+# Page benchmark: fresh PostgreSQL databases with 1 and 20 demo schools (SQLite without a server).
+bench: $(STAMP)
+	scripts/bench
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,208 @@
+"""Every role × every page: allowed and denied (DESIGN §4, issue: "A test walks the whole matrix").
+
+Each named URL of the site must appear in MATRIX; a new page without a row fails
+``test_every_page_is_in_the_matrix``. The API has its own matrix in test_api.py.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from .personas import PERSONAS, build_world
+
+STAFF = {"admin", "director", "deputy", "teacher", "class_teacher", "secretary", "hr"}
+EVERYONE = set(PERSONAS)
+ADMINISTRATION = {"admin", "director", "deputy"}
+
+# url name -> (kwargs keys, personas allowed). Objects are of the world's school; the outsider
+# (admin of another school) gets 404 for them, and is treated as an admin of their own school
+# on school-wide pages.
+MATRIX: dict[str, tuple[tuple[str, ...], set[str]]] = {
+    "home": ((), EVERYONE),
+    "accounts:password_change": ((), EVERYONE),
+    "school:settings": ((), {"admin", "outsider"}),
+    "school:structure": ((), STAFF | {"outsider"}),
+    "school:class_detail": (("class_id",), ADMINISTRATION | {"secretary", "class_teacher"}),
+    "school:group_members": (("group_id",), {"admin", "deputy"}),
+    "school:students": ((), ADMINISTRATION | {"secretary", "outsider"}),
+    "school:student_admit": ((), {"admin", "secretary", "outsider"}),
+    "school:student_card": (("student_id",), ADMINISTRATION | {"secretary", "class_teacher"}),
+    "school:student_edit": (("student_id",), {"admin", "secretary", "class_teacher"}),
+    "school:student_export": (("student_id",), ADMINISTRATION | {"secretary", "class_teacher"}),
+    "school:student_transfer": (("student_id",), {"admin", "secretary"}),
+    "school:student_depart": (("student_id",), {"admin", "secretary"}),
+    "school:guardian_add": (("student_id",), {"admin", "secretary", "class_teacher"}),
+    "school:guardian_edit": (
+        ("student_id", "guardian_id"),
+        {"admin", "secretary", "class_teacher"},
+    ),
+    "school:guardian_consent": (
+        ("student_id", "guardian_id"),
+        {"admin", "secretary", "class_teacher"},
+    ),
+    "school:staff": ((), STAFF | {"outsider"}),
+    "school:staff_create": ((), {"admin", "hr", "outsider"}),
+    "school:staff_card": (("staff_id",), {"admin", "director", "hr"}),
+    "school:staff_edit": (("staff_id",), {"admin", "hr"}),
+    "school:staff_position_add": (("staff_id",), {"admin", "hr"}),
+    "school:staff_consent": (("staff_id",), {"admin", "hr"}),
+    "school:staff_roles": (("staff_id",), {"admin"}),
+    "accounts:credentials_class": (("class_id",), {"admin", "class_teacher"}),
+    "audit:trail": ((), {"admin", "director", "outsider"}),
+    # The deputy imports the timetable; a plan's import (?kind=plan&plan=) is in
+    # tests/test_imports_plan.py.
+    "imports:index": ((), {"admin", "deputy", "secretary", "hr", "outsider"}),
+    "imports:upload": ((), {"admin", "deputy", "secretary", "hr", "outsider"}),
+    "imports:template": (("kind", "fmt"), {"admin", "secretary", "outsider"}),
+    # --- timetable: bell schedules, weekly grid, generation, single-day changes
+    # --- lessons and thematic plans (КТП), programme fulfilment
+    "planning:list": ((), STAFF | {"outsider"}),
+    "planning:create": ((), {"admin", "deputy", "teacher", "class_teacher", "outsider"}),
+    "planning:detail": (("plan_id",), STAFF),
+    "planning:edit": (("plan_id",), {"admin", "deputy", "teacher"}),
+    "planning:items": (("plan_id",), {"admin", "deputy", "teacher"}),
+    "planning:copy": (("plan_id",), {"admin", "deputy", "teacher", "class_teacher"}),
+    "planning:course_plan": (("course_id",), {"admin", "deputy", "teacher"}),
+    "lessons:lesson": (("lesson_id",), ADMINISTRATION | {"teacher"}),
+    "lessons:course": (("course_id",), ADMINISTRATION | {"teacher"}),
+    "lessons:fulfilment": (("course_id",), ADMINISTRATION | {"teacher"}),
+    "lessons:overview": ((), ADMINISTRATION | {"outsider"}),
+    # --- assessment schedule
+    # --- calendar feeds and the teacher's day
+    "feeds:index": ((), STAFF | {"outsider"}),
+    "feeds:class": (("class_id",), {"admin", "deputy", "class_teacher"}),
+    # --- class journal: the grid, the lesson pane, period marks
+    # --- journal control and settings: absence register, unlocks, changes, debts, work types
+}
+# Reference data pages (CrudSpec): anyone on the staff reads, admin and deputy change.
+for _slug in (
+    "years", "terms", "holidays", "grade-levels", "classes", "groups", "subjects",
+    "curriculum", "courses",
+):
+    MATRIX[f"school:{_slug}_list"] = ((), STAFF | {"outsider"})
+    MATRIX[f"school:{_slug}_create"] = ((), {"admin", "deputy", "outsider"})
+
+# Pages answered the same to everyone (public) or only to POST (tested in their own modules).
+NOT_IN_MATRIX = {
+    "healthz",
+    "accounts:login",
+    "accounts:logout",
+    "accounts:logout_everywhere",
+    "accounts:switch_school",
+    "set_language",
+    # An import batch is reachable only by the user who uploaded it: tests/test_imports.py.
+    "imports:batch",
+    "imports:commit",
+    # The .ics feed is public by design (calendar apps cannot log in): a secret token, 404
+    # otherwise; tests/test_ical.py.
+    "feeds:ics",
+}
+CRUD_OBJECT_ROUTES = ("_edit", "_delete")
+PERSON_CREDENTIALS = "accounts:credentials_person"
+
+
+def _all_url_names(resolver=None, namespace="") -> set[str]:
+    resolver = resolver or get_resolver()
+    names: set[str] = set()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.app_name == "admin" or pattern.namespace in {"admin", "api"}:
+                continue
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            names |= _all_url_names(pattern, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.add(f"{namespace}{pattern.name}")
+    return names
+
+
+def test_every_page_is_in_the_matrix():
+    known = set(MATRIX) | NOT_IN_MATRIX | {PERSON_CREDENTIALS}
+    missing = {
+        name
+        for name in _all_url_names()
+        if name not in known and not name.endswith(CRUD_OBJECT_ROUTES)
+    }
+    assert not missing, f"pages without an access rule in the matrix: {sorted(missing)}"
+
+
+@pytest.fixture
+def world(db):
+    with time_machine.travel(datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("Europe/Moscow"))):
+        yield build_world()
+
+
+def _expected(persona: str, allowed: set[str], has_object: bool) -> int:
+    if persona in allowed:
+        return 200
+    if persona == "outsider" and has_object:
+        return 404
+    return 403
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_page_access_for_every_role(client, world, name):
+    keys, allowed = MATRIX[name]
+    ids = world.obj_ids()
+    url = reverse(name, kwargs={k: ids[k] for k in keys})
+    results = {}
+    for persona in PERSONAS:
+        client.force_login(world.users[persona])
+        results[persona] = client.get(url).status_code
+    has_object = bool(set(keys) - {"kind", "fmt"})
+    expected = {p: _expected(p, allowed, has_object) for p in PERSONAS}
+    assert results == expected
+
+
+@pytest.mark.parametrize("slug", ["years", "grade-levels", "classes", "groups", "subjects"])
+@pytest.mark.parametrize("action", ["edit", "delete"])
+def test_reference_record_changes_only_for_admin_and_deputy(client, world, slug, action):
+    obj = {
+        "years": world.year,
+        "grade-levels": world.class_5a.grade_level,
+        "classes": world.class_5a,
+        "groups": world.group,
+        "subjects": world.course.subject,
+    }[slug]
+    url = reverse(f"school:{slug}_{action}", kwargs={"pk": obj.pk})
+    for persona in PERSONAS:
+        client.force_login(world.users[persona])
+        status = client.get(url).status_code
+        expected = _expected(persona, {"admin", "deputy"}, has_object=True)
+        assert status == expected, persona
+
+
+@pytest.mark.parametrize(
+    ("kind", "allowed"),
+    [("student", {"admin", "class_teacher"}), ("guardian", {"admin", "class_teacher"}),
+     ("staff", {"admin"})],
+)
+def test_single_person_credentials(client, world, kind, allowed):
+    person = {"student": world.student, "guardian": world.guardian,
+              "staff": world.teacher_staff}[kind]
+    url = reverse(PERSON_CREDENTIALS, kwargs={"kind": kind, "person_id": person.pk})
+    for persona in PERSONAS:
+        client.force_login(world.users[persona])
+        assert client.get(url).status_code == _expected(persona, allowed, True), persona
+
+
+def test_anonymous_visitors_are_sent_to_login(client, world):
+    ids = world.obj_ids()
+    for name, (keys, _allowed) in MATRIX.items():
+        response = client.get(reverse(name, kwargs={k: ids[k] for k in keys}))
+        assert response.status_code == 302, name
+        assert response["Location"].startswith(reverse("accounts:login")), name
+
+
+def test_a_forged_id_from_another_school_is_not_found(client, world):
+    """The admin of school A cannot reach school B's student by changing the id in the URL."""
+    from .factories import StudentFactory
+
+    foreign = StudentFactory(school=world.other_school)
+    client.force_login(world.users["admin"])
+    url = reverse("school:student_card", kwargs={"student_id": foreign.pk})
+    assert client.get(url).status_code == 404

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "zhurnal.accounts"
+    label = "accounts"
+
+    def ready(self) -> None:
+        # Registers every permission of the product (the one module of access rules).
+        from django.contrib.auth.signals import user_logged_in
+
+        from zhurnal import permissions  # noqa: F401
+
+        from .middleware import mark_session_fresh
+
+        user_logged_in.connect(mark_session_fresh, dispatch_uid="zhurnal_session_fresh")

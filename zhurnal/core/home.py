@@ -1,0 +1,154 @@
+"""What each role's home page shows (DESIGN §1). Each section costs a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Count, Q
+from django.http import HttpRequest
+from django.utils import timezone
+
+from zhurnal.accounts.models import Role
+from zhurnal.permissions import context
+from zhurnal.school.models import Course, Enrollment, SchoolClass, Staff, Student
+from zhurnal.school.queries import enrolled_on, school_today, with_current_class
+from zhurnal.timetable.models import Lesson
+
+
+@dataclass
+class Section:
+    role: str
+    template: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def _classes_with_counts(school, day):
+    return (
+        SchoolClass.objects.filter(school=school, year__start__lte=day, year__end__gte=day)
+        .select_related("grade_level", "class_teacher")
+        .annotate(
+            student_count=Count(
+                "enrollments",
+                filter=Q(enrollments__start__lte=day)
+                & (Q(enrollments__end__isnull=True) | Q(enrollments__end__gte=day)),
+            )
+        )
+    )
+
+
+@dataclass
+class TeacherDay:
+    day: date
+    is_today: bool
+    lessons: list[Lesson]
+
+
+def teacher_week(school, staff_id: int, today: date) -> tuple[date, list[TeacherDay]]:
+    """The teacher's day (issue 3): the lessons of this school week, one query. A teacher's
+    lessons are those they teach (their own and those they substitute) and those of theirs
+    another teacher takes (shown as taken, so the teacher knows). Cancelled lessons stay, marked.
+    On a day off after the school week (Saturday or Sunday) the coming week is shown."""
+    monday = today - timedelta(days=today.isoweekday() - 1)
+    if today.isoweekday() > school.week_days:
+        monday += timedelta(weeks=1)
+    last = monday + timedelta(days=6)
+    lessons = (
+        Lesson.objects.filter(school=school, date__range=(monday, last))
+        .filter(Q(teacher_id=staff_id) | Q(substitute_for_id=staff_id))
+        .select_related(
+            "course__subject",
+            "course__school_class__grade_level",
+            "course__group__school_class__grade_level",
+            "teacher",
+            "substitute_for",
+        )
+        .order_by("date", "number", "pk")
+    )
+    by_day: dict[date, list[Lesson]] = {}
+    for lesson in lessons:
+        lesson.taken_by_other = lesson.teacher_id != staff_id
+        by_day.setdefault(lesson.date, []).append(lesson)
+    days = [TeacherDay(d, d == today, by_day[d]) for d in sorted(by_day)]
+    return monday, days
+
+
+def home_sections(request: HttpRequest) -> list[Section]:
+    school = request.school
+    if school is None:
+        return []
+    ctx = context(request.user, school.pk)
+    day = timezone.localdate()
+    sections: list[Section] = []
+    roles = ctx.roles
+    if Role.ADMIN in roles or Role.DIRECTOR in roles or Role.DEPUTY in roles:
+        sections.append(
+            Section(
+                "administration",
+                "core/home/administration.html",
+                {
+                    "classes": _classes_with_counts(school, day),
+                    "staff_count": Staff.objects.filter(school=school, is_active=True).count(),
+                    "is_admin": Role.ADMIN in roles,
+                },
+            )
+        )
+    if Role.TEACHER in roles and ctx.staff_id:
+        school_day = school_today(school)
+        week_start, week = teacher_week(school, ctx.staff_id, school_day)
+        sections.append(
+            Section(
+                "teacher",
+                "core/home/teacher.html",
+                {
+                    "courses": Course.objects.filter(
+                        school=school, teachers=ctx.staff_id, year__end__gte=day
+                    ).select_related("subject", "school_class__grade_level", "group"),
+                    "led_classes": _classes_with_counts(school, day).filter(
+                        pk__in=ctx.led_class_ids
+                    ),
+                    "today": school_day,
+                    "week_start": week_start,
+                    "week": week,
+                    "today_lessons": next((d.lessons for d in week if d.is_today), []),
+                },
+            )
+        )
+    if Role.SECRETARY in roles:
+        sections.append(
+            Section(
+                "secretary",
+                "core/home/secretary.html",
+                {
+                    "enrolled": Enrollment.objects.filter(enrolled_on(day), school=school).count(),
+                },
+            )
+        )
+    if Role.HR in roles:
+        sections.append(
+            Section(
+                "hr",
+                "core/home/hr.html",
+                {"staff_count": Staff.objects.filter(school=school, is_active=True).count()},
+            )
+        )
+    family_ids = ctx.child_ids | ctx.own_student_ids
+    if family_ids:
+        students = with_current_class(Student.objects.filter(pk__in=family_ids), day).order_by(
+            "last_name", "first_name"
+        )
+        classes = SchoolClass.objects.select_related("grade_level").in_bulk(
+            [s.current_class_id for s in students if s.current_class_id]
+        )
+        sections.append(
+            Section(
+                "family",
+                "core/home/family.html",
+                {
+                    "children": [(s, classes.get(s.current_class_id)) for s in students],
+                    "is_parent": Role.PARENT in roles,
+                },
+            )
+        )
+    return sections

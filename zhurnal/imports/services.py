@@ -1,0 +1,300 @@
+"""Import use cases: upload a file, preview it against the database, commit it all or nothing.
+
+DESIGN §5 "Imports: CSV and XLSX with a preview, per-row errors (line, field, reason) and
+all-or-nothing commit"; §6 "bad input gets a clear error and loses nothing already saved".
+The public functions are here; how each kind matches and writes its rows is in
+``zhurnal.imports.kinds``:
+
+- ``students`` (class lists with guardians) and ``staff``: matched by the personal file number
+  and the staff number; an empty optional cell keeps what the register holds.
+- ``timetable``: weekly entries matched by course, weekday, lesson number, weeks and start
+  date; conflicts with the timetable and within the file are row errors.
+- ``plan``: the items of one thematic plan (КТП), matched by their number; the file is the plan.
+
+A re-import of the same file changes nothing. The commit re-validates (the database may have
+changed since the preview), runs in one transaction and claims the batch first, so a double
+submit imports once.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from types import ModuleType
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zhurnal.audit.models import AuditAction
+from zhurnal.audit.services import record
+from zhurnal.school import services as school_services  # noqa: F401  (tests patch it here)
+from zhurnal.school.models import School
+from zhurnal.school.queries import school_today
+
+from . import parsing
+from .kinds import plan as plan_kind
+from .kinds import staff as staff_kind
+from .kinds import students as students_kind
+from .kinds import timetable as timetable_kind
+from .kinds.base import Change, GuardianPlan, Plan, RowPlan, RowStatus
+from .models import BatchStatus, ImportBatch, ImportKind
+from .parsing import COLUMNS
+
+__all__ = [
+    "Change",
+    "CommitOutcome",
+    "CommitResult",
+    "GuardianPlan",
+    "Plan",
+    "RowPlan",
+    "RowStatus",
+    "allowed_kinds",
+    "check_batch_permission",
+    "check_permission",
+    "commit_batch",
+    "create_batch",
+    "plan_batch",
+    "purge_stale_batches",
+    "template_csv",
+    "template_xlsx",
+]
+
+# School-wide kinds: the permission on the school. A thematic plan is imported into one plan:
+# ``planning.edit_plan`` on that plan (PLAN_PERMISSION), ``planning.create_plan`` on the school
+# for its template.
+KIND_PERMISSIONS = {
+    ImportKind.STUDENTS: "school.import_students",
+    ImportKind.STAFF: "school.import_staff",
+    ImportKind.TIMETABLE: "timetable.manage",
+}
+PLAN_PERMISSION = "planning.edit_plan"
+PLAN_TEMPLATE_PERMISSION = "planning.create_plan"
+KIND_MODULES: dict[str, ModuleType] = {
+    ImportKind.STUDENTS: students_kind,
+    ImportKind.STAFF: staff_kind,
+    ImportKind.TIMETABLE: timetable_kind,
+    ImportKind.PLAN: plan_kind,
+}
+SHEET_TITLES = {
+    ImportKind.STUDENTS: "Учащиеся",
+    ImportKind.STAFF: "Сотрудники",
+    ImportKind.TIMETABLE: "Расписание",
+    ImportKind.PLAN: "КТП",
+}
+
+
+class CommitOutcome(models.TextChoices):
+    COMMITTED = "committed"
+    ALREADY_DONE = "already"  # the batch was committed (or failed) before: nothing to do
+    INVALID = "invalid"  # re-validation found errors: nothing saved
+    FAILED = "failed"  # a write was refused: everything rolled back
+
+
+@dataclass
+class CommitResult:
+    outcome: CommitOutcome
+    counts: dict[str, int] = field(default_factory=dict)
+    plan: Plan | None = None
+    message: str = ""
+
+
+# --- Permissions -----------------------------------------------------------------------------
+
+def check_permission(actor, school: School, kind: str, plan=None) -> None:
+    """Students: admin and secretary; staff: admin and HR; timetable: admin and deputy; a
+    thematic plan: who may edit that plan (zhurnal.permissions RULES). Without ``plan``, the
+    plan kind asks for the right to create plans (its template)."""
+    if kind == ImportKind.PLAN:
+        if plan is None:
+            allowed = actor.has_perm(PLAN_TEMPLATE_PERMISSION, school)
+        else:
+            allowed = plan.school_id == school.pk and actor.has_perm(PLAN_PERMISSION, plan)
+    else:
+        allowed = kind in KIND_PERMISSIONS and actor.has_perm(KIND_PERMISSIONS[kind], school)
+    if not allowed:
+        raise PermissionDenied
+
+
+def check_batch_permission(actor, batch: ImportBatch) -> None:
+    if batch.kind == ImportKind.PLAN and batch.plan is None:
+        raise PermissionDenied
+    check_permission(actor, batch.school, batch.kind, batch.plan)
+
+
+def allowed_kinds(actor, school: School | None) -> list[ImportKind]:
+    """The school-wide kinds the user may import (a plan is imported from its own page)."""
+    if school is None:
+        return []
+    return [k for k, perm in KIND_PERMISSIONS.items() if actor.has_perm(perm, school)]
+
+
+# --- Upload ----------------------------------------------------------------------------------
+
+def create_batch(
+    *, school: School, kind: str, actor, file_name: str, data: bytes, plan=None
+) -> ImportBatch:
+    """Parse an uploaded file and keep its cells for the preview; FileError if unreadable."""
+    if kind == ImportKind.PLAN and plan is None:
+        raise PermissionDenied
+    check_permission(actor, school, kind, plan)
+    table = parsing.read_table(data, kind)
+    # Each upload also sweeps drafts abandoned for a week: no scheduler is needed for that.
+    purge_stale_batches()
+    return ImportBatch.objects.create(
+        school=school,
+        kind=kind,
+        plan=plan if kind == ImportKind.PLAN else None,
+        uploaded_by=actor,
+        file_name=file_name[:255],
+        rows=table.rows,
+        columns=table.columns,
+        ignored_columns=table.ignored,
+    )
+
+
+# --- Preview ---------------------------------------------------------------------------------
+
+def plan_batch(batch: ImportBatch, *, today: date | None = None) -> Plan:
+    """Every row of the batch with its status (new / changed / unchanged / error), the changed
+    fields and the errors."""
+    today = today or school_today(batch.school)
+    parsed = parsing.parse_rows(batch.kind, batch.rows, today=today)
+    plan = KIND_MODULES[batch.kind].build_plan(batch, parsed, today)
+    plan.ignored_columns = list(batch.ignored_columns)
+    return plan
+
+
+# --- Commit ----------------------------------------------------------------------------------
+
+class _Rollback(Exception):
+    def __init__(self, result: CommitResult):
+        self.result = result
+
+
+def commit_batch(
+    *, batch: ImportBatch, actor, request=None, today: date | None = None
+) -> CommitResult:
+    """Write every row of a draft batch in one transaction, or nothing at all."""
+    check_batch_permission(actor, batch)
+    try:
+        with transaction.atomic():
+            locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+            # The claim: of two concurrent or repeated commits only one moves the draft on.
+            claimed = ImportBatch.objects.filter(pk=locked.pk, status=BatchStatus.DRAFT).update(
+                status=BatchStatus.COMMITTED, committed_at=timezone.now()
+            )
+            if not claimed:
+                return CommitResult(CommitOutcome.ALREADY_DONE, counts=locked.summary or {})
+            plan = plan_batch(locked, today=today)
+            if plan.has_errors:
+                raise _Rollback(CommitResult(CommitOutcome.INVALID, plan=plan))
+            today = today or school_today(locked.school)
+            _apply(plan, batch=locked, actor=actor, request=request, today=today)
+            counts = {
+                "new": plan.counts[RowStatus.NEW],
+                "updated": plan.counts[RowStatus.CHANGED],
+                "unchanged": plan.counts[RowStatus.UNCHANGED],
+            }
+            if locked.kind == ImportKind.PLAN:
+                counts["removed"] = len(plan.removed)
+                counts["kept"] = len(plan.kept)
+            ImportBatch.objects.filter(pk=locked.pk).update(summary=counts, rows=[])
+            record(
+                action=AuditAction.IMPORTED,
+                actor=actor,
+                obj=locked,
+                school=locked.school,
+                after={"kind": locked.kind, "file": locked.file_name, **counts},
+                request=request,
+            )
+    except _Rollback as rollback:
+        result = rollback.result
+        if result.outcome == CommitOutcome.FAILED:
+            ImportBatch.objects.filter(pk=batch.pk, status=BatchStatus.DRAFT).update(
+                status=BatchStatus.FAILED, summary={"error": result.message}, rows=[]
+            )
+        return result
+    batch.refresh_from_db()
+    return CommitResult(CommitOutcome.COMMITTED, counts=counts)
+
+
+def _apply(plan: Plan, *, batch: ImportBatch, actor, request, today: date) -> None:
+    module = KIND_MODULES[plan.kind]
+    state: dict = {}
+    line = 0
+    # No savepoint per row: any failure rolls the whole import back (all or nothing).
+    try:
+        order = getattr(module, "commit_order", None)
+        for row in order(plan.rows) if order else plan.rows:
+            if row.status == RowStatus.UNCHANGED:
+                continue
+            line = row.line
+            module.apply_row(row, batch=batch, actor=actor, request=request, today=today,
+                             state=state)
+        line = 0
+        finish = getattr(module, "finish", None)
+        if finish is not None:
+            finish(plan, batch=batch, actor=actor, request=request, today=today, state=state)
+    except (ValidationError, DatabaseError) as error:
+        reason = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+        if line:
+            message = _("Line %(line)d could not be saved: %(reason)s. Nothing was imported.") % {
+                "line": line, "reason": reason}
+        else:
+            message = _("The import could not be saved: %(reason)s. Nothing was imported.") % {
+                "reason": reason}
+        raise _Rollback(CommitResult(CommitOutcome.FAILED, message=message)) from error
+
+
+def purge_stale_batches(*, older_than: timedelta = timedelta(days=7)) -> int:
+    """Drop the cells of drafts nobody committed (152-FZ: keep personal data no longer than
+    needed). Run on every upload; returns the number of batches removed."""
+    cutoff = timezone.now() - older_than
+    deleted, _by_model = ImportBatch.objects.filter(
+        status__in=[BatchStatus.DRAFT, BatchStatus.FAILED], created_at__lt=cutoff
+    ).delete()
+    return deleted
+
+
+# --- Templates -------------------------------------------------------------------------------
+
+def template_rows(kind: str) -> list[list[str]]:
+    """The header row (Russian, as the parser expects) and one example row."""
+    columns = COLUMNS[kind]
+    return [[c.header for c in columns], [c.example for c in columns]]
+
+
+def template_csv(kind: str) -> bytes:
+    """UTF-8 with BOM and semicolons: opens in Excel in Russia as a table."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerows(template_rows(kind))
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def template_xlsx(kind: str) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = SHEET_TITLES[kind]
+    header, example = template_rows(kind)
+    sheet.append(header)
+    sheet.append(example)
+    for index, title in enumerate(header, start=1):
+        sheet.cell(row=1, column=index).font = Font(bold=True)
+        letter = get_column_letter(index)
+        sheet.column_dimensions[letter].width = max(14, len(title) + 4)
+        # Text cells: Excel would turn "0001" into 1 and dates into its own formats.
+        for row in range(2, 202):
+            sheet.cell(row=row, column=index).number_format = "@"
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

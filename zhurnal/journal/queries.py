@@ -1,0 +1,239 @@
+"""Read models of the journal (issue 4): who is on a course's list, and the journal grid of a
+course for a term in a fixed number of SQL queries, whatever the number of students, lessons
+and marks (DESIGN §5, "queries" layer)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import CharField, DecimalField, Q, QuerySet, Value
+
+from zhurnal.school.models import Course, Enrollment, GroupMembership, Student, Term
+from zhurnal.school.queries import enrolled_on
+from zhurnal.timetable.models import Lesson, LessonStatus
+
+from .averages import forecast, thresholds_from_policy, weighted_average
+from .models import (
+    Absence,
+    Attendance,
+    AttendanceCode,
+    GradeColumn,
+    Homework,
+    JournalPolicy,
+    Mark,
+    PeriodMark,
+)
+from .policy import policy_of, scale_of
+from .scales import ScaleKind
+
+
+def memberships(course: Course) -> QuerySet:
+    """The rows that put students on the course's list: enrollments in its class, or
+    memberships of its group (each with ``start`` and ``end``)."""
+    if course.group_id:
+        return GroupMembership.objects.filter(group_id=course.group_id)
+    return Enrollment.objects.filter(school_class_id=course.school_class_id)
+
+
+def on_roster(course: Course, student_id: int, day: date) -> bool:
+    """The student is on the course's list on ``day`` (one query)."""
+    return memberships(course).filter(enrolled_on(day), student_id=student_id).exists()
+
+
+def shown_attendance(teacher_code: str, absence_reason: str | None) -> str:
+    """The code the journal shows (DESIGN §2, two layers): the class teacher's documented
+    absence applies to every lesson it covers and turns the teacher's «Н» (or no entry) into
+    its reason; «Б», «У» and «ОП» entered by the teacher stand."""
+    if absence_reason and teacher_code in ("", AttendanceCode.ABSENT):
+        return absence_reason
+    return teacher_code
+
+
+@dataclass
+class GridCell:
+    """A student at a lesson: attendance (as shown and as the teacher entered it, with the
+    version for the next save) and the marks by column id."""
+
+    on_list: bool
+    attendance: str = ""
+    teacher_attendance: Attendance | None = None
+    marks: dict[int, Mark] = field(default_factory=dict)
+
+
+@dataclass
+class GridRow:
+    student: Student
+    joined: date | None  # joined the list during the term (arrival), shown in the grid
+    left: date | None  # left the list during the term (departure)
+    cells: list[GridCell]
+    average: Decimal | None
+    forecast: str | None
+    period_marks: dict[tuple[str, int | None], PeriodMark]
+
+
+@dataclass
+class GridLesson:
+    lesson: Lesson
+    columns: list[GradeColumn]
+
+    @property
+    def homework(self) -> Homework | None:
+        """The lesson's homework (loaded with the lesson: no query)."""
+        try:
+            return self.lesson.homework
+        except Homework.DoesNotExist:
+            return None
+
+
+@dataclass
+class JournalGrid:
+    course: Course
+    term: Term
+    scale: str
+    lessons: list[GridLesson]
+    rows: list[GridRow]
+
+
+def _cells(
+    lessons: list[Lesson], student_ids
+) -> tuple[dict[tuple[int, int], Mark], dict[tuple[int, int], Attendance]]:
+    """The marks and the attendance entries of the lessons, in ONE query (a UNION ALL of the
+    two tables), keyed by (column, student) and (lesson, student). The objects carry what the
+    grid shows: value/code, number, comment, version, late."""
+    # No ORDER BY in the branches of a compound statement (SQLite refuses it).
+    marks_q = Mark.objects.filter(column__lesson__in=lessons, student_id__in=student_ids).order_by()
+    attendance_q = Attendance.objects.filter(
+        lesson__in=lessons, student_id__in=student_ids
+    ).order_by()
+    rows = marks_q.values_list(
+        Value("m"), "pk", "column_id", "student_id", "value", "number", "comment", "version", "late"
+    ).union(
+        attendance_q.values_list(
+            Value("a"),
+            "pk",
+            "lesson_id",
+            "student_id",
+            "code",
+            Value(None, output_field=DecimalField(max_digits=5, decimal_places=2)),
+            Value("", output_field=CharField()),
+            "version",
+            "late",
+        ),
+        all=True,
+    )
+    marks: dict[tuple[int, int], Mark] = {}
+    attendance: dict[tuple[int, int], Attendance] = {}
+    for kind, pk, parent_id, student_id, value, number, comment, version, late in rows:
+        if kind == "m":
+            marks[(parent_id, student_id)] = Mark(
+                pk=pk,
+                column_id=parent_id,
+                student_id=student_id,
+                value=value,
+                number=number,
+                comment=comment,
+                version=version,
+                late=late,
+            )
+        else:
+            attendance[(parent_id, student_id)] = Attendance(
+                pk=pk,
+                lesson_id=parent_id,
+                student_id=student_id,
+                code=value,
+                version=version,
+                late=late,
+            )
+    return marks, attendance
+
+
+def journal_grid(course: Course, term: Term, *, policy: JournalPolicy | None = None) -> JournalGrid:
+    """The journal of ``course`` for ``term``: its lessons in date order with their mark
+    columns, the students on its list at any time in the term (in list order, arrivals and
+    departures dated), every cell, the weighted average, the forecast and the period marks.
+    Eight queries; seven with the course from ``policy.with_scale_rule`` and its school loaded
+    with the request (``accounts.memberships`` brings the school's policy along)."""
+    if policy is None:
+        policy = policy_of(course.school if Course.school.is_cached(course) else course.school_id)
+    scale = scale_of(course, policy)
+    lessons = list(
+        Lesson.objects.filter(course=course, date__range=(term.start, term.end))
+        .exclude(status=LessonStatus.CANCELLED)
+        .select_related("teacher", "substitute_for", "plan_item", "homework")
+        .order_by("date", "number", "pk")
+    )
+    columns_of: dict[int, list[GradeColumn]] = defaultdict(list)
+    for column in (
+        GradeColumn.objects.filter(lesson__in=lessons)
+        .select_related("work_type")
+        .order_by("position", "pk")
+    ):
+        columns_of[column.lesson_id].append(column)
+    spans: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
+    students: dict[int, Student] = {}
+    in_term = Q(start__lte=term.end) & (Q(end__isnull=True) | Q(end__gte=term.start))
+    for row in memberships(course).filter(in_term).select_related("student"):
+        spans[row.student_id].append((row.start, row.end))
+        students[row.student_id] = row.student
+    marks, attendance = _cells(lessons, students)
+    absences: dict[int, list[Absence]] = defaultdict(list)
+    for absence in Absence.objects.filter(
+        student_id__in=students, start__lte=term.end, end__gte=term.start
+    ):
+        absences[absence.student_id].append(absence)
+    period: dict[int, dict[tuple[str, int | None], PeriodMark]] = defaultdict(dict)
+    for entry in PeriodMark.objects.filter(course=course, student_id__in=students).filter(
+        Q(term=term) | Q(term__isnull=True)
+    ):
+        period[entry.student_id][(entry.kind, entry.term_id)] = entry
+    # The policy's thresholds are those of the five-point scale; other scales round.
+    thresholds = (
+        thresholds_from_policy(policy.forecast_thresholds) if scale == ScaleKind.FIVE else None
+    )
+    grid_lessons = [GridLesson(lesson, columns_of.get(lesson.pk, [])) for lesson in lessons]
+    rows = []
+    for student in sorted(
+        students.values(), key=lambda s: (s.last_name, s.first_name, s.middle_name, s.pk)
+    ):
+        student_spans = spans[student.pk]
+        cells = []
+        weighted = []
+        for grid_lesson in grid_lessons:
+            day = grid_lesson.lesson.date
+            on_list = any(
+                start <= day and (end is None or day <= end) for start, end in student_spans
+            )
+            entry = attendance.get((grid_lesson.lesson.pk, student.pk))
+            reason = next((a.reason for a in absences[student.pk] if a.start <= day <= a.end), None)
+            cell = GridCell(
+                on_list=on_list,
+                attendance=shown_attendance(
+                    entry.code if entry else "", reason if on_list else None
+                ),
+                teacher_attendance=entry,
+            )
+            for column in grid_lesson.columns:
+                mark = marks.get((column.pk, student.pk))
+                if mark is not None:
+                    cell.marks[column.pk] = mark
+                    weighted.append((mark.number, column.weight))
+            cells.append(cell)
+        average = weighted_average(weighted)
+        first = min(start for start, _end in student_spans)
+        ends = [end for _start, end in student_spans]
+        last = None if any(end is None for end in ends) else max(ends)
+        rows.append(
+            GridRow(
+                student=student,
+                joined=first if first > term.start else None,
+                left=last if last is not None and last < term.end else None,
+                cells=cells,
+                average=average,
+                forecast=forecast(scale, average, thresholds),
+                period_marks=period[student.pk],
+            )
+        )
+    return JournalGrid(course=course, term=term, scale=scale, lessons=grid_lessons, rows=rows)

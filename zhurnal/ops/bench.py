@@ -1,0 +1,374 @@
+"""The page benchmark: server time and SQL queries per page on generated data (DESIGN §6).
+
+DESIGN §5 promises read models "with a bounded number of SQL queries whatever the data size";
+this module proves it with numbers. Every scenario is one page or API call, requested in-process
+with ``django.test.Client`` (the whole middleware stack runs, so the time measured is the
+server's time without the network), as one of the demo logins of ``zhurnal demo``. Each
+scenario is warmed up, then requested N times; the report gives p50, p95 and max of the time
+and the number of SQL queries (which must be the same on every run).
+
+To add a page: append one ``Scenario`` to ``SCENARIOS``. Its path is a ``str.format`` template
+over the ids of ``Fixture`` (``{school}``, ``{class_5a}``, ``{student}``, ``{staff}``…).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+import statistics
+import time
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+
+import django
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from zhurnal.accounts.models import ApiToken, Membership, Role, User
+from zhurnal.school.models import School, SchoolClass, Staff, Student
+from zhurnal.school.queries import class_roster
+
+WARMUP = 3
+DEFAULT_RUNS = 50
+# The host every request is sent to (must be in ALLOWED_HOSTS; the defaults allow it).
+HOST = "localhost"
+# SQL queries a page may make. About ten of them are the same on every page: the session
+# (read, and saved on every request: BEGIN, UPDATE, COMMIT), the user, their schools and
+# roles, the permission context (staff card, led classes, taught classes).
+DEFAULT_BUDGET = 20
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One page: a name for the table, the demo login that opens it, its path template, and
+    its query budget (a run fails above it; the count must not depend on the data size)."""
+
+    name: str
+    login: str
+    path: str
+    api: bool = False  # sent with a bearer token of ``login`` instead of a session
+    budget: int = DEFAULT_BUDGET
+
+
+SCENARIOS: tuple[Scenario, ...] = (
+    Scenario("home: administrator (all classes with counts)", "admin", "/"),
+    Scenario("home: class teacher", "teacher", "/"),
+    Scenario("home: parent", "parent", "/"),
+    Scenario("student register, page 1", "admin", "/students/"),
+    Scenario("student register, one class", "admin", "/students/?class={class_5a}"),
+    Scenario("class page 5А (class teacher)", "teacher", "/classes/{class_5a}/"),
+    Scenario("personal card (writes an audit row)", "admin", "/students/{student}/"),
+    Scenario("staff list", "admin", "/staff/"),
+    Scenario("course list (50 per page, teachers)", "admin", "/school/courses/"),
+    Scenario("course create form", "admin", "/school/courses/new/"),
+    Scenario("credentials of 5А (GET)", "teacher", "/accounts/classes/{class_5a}/credentials/"),
+    Scenario("API: me", "admin", "/api/v1/me", api=True),
+    Scenario("API: class 5А", "admin", "/api/v1/schools/{school}/classes/{class_5a}", api=True),
+    Scenario("API: staff", "admin", "/api/v1/schools/{school}/staff", api=True),
+    Scenario("API: structure", "admin", "/api/v1/schools/{school}/structure", api=True),
+)
+
+
+@dataclass(frozen=True)
+class Fixture:
+    """The ids the scenario paths refer to, found in the demo school of the database."""
+
+    school: int
+    class_5a: int
+    student: int
+    staff: int
+
+    def ids(self) -> dict[str, int]:
+        return asdict(self)
+
+
+@dataclass
+class Result:
+    name: str
+    path: str
+    login: str
+    budget: int = DEFAULT_BUDGET
+    statuses: list[int] = field(default_factory=list)
+    times_ms: list[float] = field(default_factory=list)
+    queries: list[int] = field(default_factory=list)
+    sql_ms: list[float] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.statuses) and all(s == 200 for s in self.statuses)
+
+    @property
+    def stable_queries(self) -> bool:
+        return len(set(self.queries)) == 1
+
+    def summary(self) -> dict:
+        times = sorted(self.times_ms)
+        return {
+            "name": self.name,
+            "path": self.path,
+            "budget": self.budget,
+            "login": self.login,
+            "runs": len(times),
+            "statuses": sorted(set(self.statuses)),
+            "p50_ms": round(percentile(times, 50), 2),
+            "p95_ms": round(percentile(times, 95), 2),
+            "max_ms": round(times[-1], 2) if times else 0.0,
+            "mean_ms": round(statistics.fmean(times), 2) if times else 0.0,
+            "sql_p50_ms": round(percentile(sorted(self.sql_ms), 50), 2),
+            "queries_min": min(self.queries) if self.queries else 0,
+            "queries_max": max(self.queries) if self.queries else 0,
+        }
+
+
+def percentile(sorted_values: list[float], pct: float) -> float:
+    """Nearest-rank percentile of an already sorted list (p95 of 50 runs is the 48th value)."""
+    if not sorted_values:
+        return 0.0
+    rank = max(1, math.ceil(pct / 100 * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+class BenchError(Exception):
+    """The database does not hold what the benchmark needs (run `zhurnal demo` first)."""
+
+
+def find_fixture(school_id: int | None = None, day: date | None = None) -> Fixture:
+    """The demo school (where the demo ``admin`` works, unless ``school_id`` says), its 5А of
+    the current year, the first student of 5А's list and the demo teacher's staff card."""
+    day = day or timezone.localdate()
+    if school_id is None:
+        membership = (
+            Membership.objects.filter(user__username="admin", role=Role.ADMIN)
+            .order_by("school_id")
+            .first()
+        )
+        if membership is None:
+            raise BenchError("No demo login 'admin' in the database: run `zhurnal demo` first.")
+        school_id = membership.school_id
+    school = School.objects.filter(pk=school_id).first()
+    if school is None:
+        raise BenchError(f"No school with id {school_id}.")
+    class_5a = (
+        SchoolClass.objects.filter(
+            school=school,
+            grade_level__number=5,
+            letter="А",
+            year__start__lte=day,
+            year__end__gte=day,
+        )
+        .select_related("grade_level")
+        .first()
+    )
+    if class_5a is None:
+        raise BenchError(f"School {school_id} has no class 5А in the current academic year.")
+    student = class_roster(class_5a, day).first()
+    if student is None:
+        raise BenchError("Class 5А has no students.")
+    staff = Staff.objects.filter(school=school, user__username="teacher").first() or (
+        Staff.objects.filter(school=school).order_by("pk").first()
+    )
+    if staff is None:
+        raise BenchError(f"School {school_id} has no staff.")
+    return Fixture(school=school.pk, class_5a=class_5a.pk, student=student.pk, staff=staff.pk)
+
+
+def _client_for(scenario: Scenario, clients: dict[str, Client]) -> tuple[Client, dict]:
+    """A logged-in client per demo login (the session is reused across its scenarios); API
+    scenarios get a fresh bearer token so its once-a-minute ``last_used_at`` write happens in
+    the warm-up, not in the measured runs."""
+    user = User.objects.filter(username=scenario.login).first()
+    if user is None:
+        raise BenchError(f"No demo login {scenario.login!r}: run `zhurnal demo` first.")
+    if scenario.api:
+        _token, raw = ApiToken.issue(user, name="bench")
+        return Client(HTTP_HOST=HOST), {"Authorization": f"Bearer {raw}"}
+    if scenario.login not in clients:
+        client = Client(HTTP_HOST=HOST)
+        client.force_login(user)
+        clients[scenario.login] = client
+    return clients[scenario.login], {}
+
+
+class _SqlTimer:
+    """Time spent in the database driver's execute (Django logs it rounded to 1 ms)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+
+def run_scenario(
+    scenario: Scenario, fixture: Fixture, *, runs: int, clients: dict[str, Client]
+) -> Result:
+    path = scenario.path.format(**fixture.ids())
+    client, headers = _client_for(scenario, clients)
+    result = Result(name=scenario.name, path=path, login=scenario.login, budget=scenario.budget)
+    for _ in range(WARMUP):
+        client.get(path, headers=headers)
+    for _ in range(runs):
+        sql_timer = _SqlTimer()
+        with connection.execute_wrapper(sql_timer), CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            response = client.get(path, headers=headers)
+            elapsed = time.perf_counter() - started
+        result.statuses.append(response.status_code)
+        result.times_ms.append(elapsed * 1000)
+        result.queries.append(len(captured.captured_queries))
+        result.sql_ms.append(sql_timer.seconds * 1000)
+    return result
+
+
+def capture_sql(scenario: Scenario, fixture: Fixture) -> list[str]:
+    """The SQL of one request of a scenario (for looking into a page's query count)."""
+    clients: dict[str, Client] = {}
+    path = scenario.path.format(**fixture.ids())
+    client, headers = _client_for(scenario, clients)
+    client.get(path, headers=headers)
+    with CaptureQueriesContext(connection) as captured:
+        client.get(path, headers=headers)
+    return [q["sql"] for q in captured.captured_queries]
+
+
+def run(
+    scenarios: Iterable[Scenario] = SCENARIOS,
+    *,
+    runs: int = DEFAULT_RUNS,
+    school_id: int | None = None,
+    progress=None,
+) -> dict:
+    """Run the scenarios; the report as a JSON-ready dict (``meta`` and ``results``)."""
+    fixture = find_fixture(school_id)
+    clients: dict[str, Client] = {}
+    results = []
+    for scenario in scenarios:
+        result = run_scenario(scenario, fixture, runs=runs, clients=clients)
+        results.append(result.summary())
+        if progress:
+            progress(result)
+    return {"meta": describe_data(fixture, runs), "results": results}
+
+
+def describe_data(fixture: Fixture, runs: int) -> dict:
+    return {
+        "date": timezone.now().isoformat(timespec="seconds"),
+        "database": connection.vendor,
+        "database_version": _database_version(),
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "runs": runs,
+        "warmup": WARMUP,
+        "schools": School.objects.count(),
+        "students": Student.objects.count(),
+        "staff": Staff.objects.count(),
+        "classes": SchoolClass.objects.count(),
+        "school_id": fixture.school,
+        "school_students": Student.objects.filter(school_id=fixture.school).count(),
+    }
+
+
+def _database_version() -> str:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            return cursor.fetchone()[0]
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        return sqlite3.sqlite_version
+    return ""
+
+
+# --- reports ---------------------------------------------------------------------------------
+
+
+def _queries(row: dict) -> str:
+    low, high = row["queries_min"], row["queries_max"]
+    return str(low) if low == high else f"{low}–{high} (varies!)"
+
+
+def markdown_table(report: dict) -> str:
+    lines = [
+        "| scenario | p50 ms | p95 ms | max ms | SQL ms (p50) | queries | budget |",
+        "|---|--:|--:|--:|--:|--:|--:|",
+    ]
+    for row in report["results"]:
+        status = "" if row["statuses"] == [200] else f" **HTTP {row['statuses']}**"
+        lines.append(
+            f"| {row['name']}{status} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} "
+            f"| {row['max_ms']:.1f} | {row['sql_p50_ms']:.1f} | {_queries(row)} "
+            f"| {row['budget']} |"
+        )
+    return "\n".join(lines)
+
+
+def comparison_table(small: dict, large: dict) -> str:
+    """Per scenario: both sizes' p50/p95 and queries, and the ratios of p95 and p50 (large /
+    small)."""
+    n_small, n_large = small["meta"]["schools"], large["meta"]["schools"]
+    lines = [
+        f"| scenario | p50 ms ({n_small}) | p95 ms ({n_small}) | queries ({n_small}) "
+        f"| p50 ms ({n_large}) | p95 ms ({n_large}) | queries ({n_large}) | p95 ratio "
+        "| p50 ratio |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    by_name = {row["name"]: row for row in large["results"]}
+    for row in small["results"]:
+        other = by_name.get(row["name"])
+        if other is None:
+            continue
+        ratio = other["p95_ms"] / row["p95_ms"] if row["p95_ms"] else float("nan")
+        ratio50 = other["p50_ms"] / row["p50_ms"] if row["p50_ms"] else float("nan")
+        grows = " **grows**" if other["queries_max"] != row["queries_max"] else ""
+        lines.append(
+            f"| {row['name']} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | {_queries(row)} "
+            f"| {other['p50_ms']:.1f} | {other['p95_ms']:.1f} | {_queries(other)}{grows} "
+            f"| {ratio:.2f}× | {ratio50:.2f}× |"
+        )
+    return "\n".join(lines)
+
+
+def problems(report: dict) -> list[str]:
+    """What makes a run fail: a status other than 200, a query count that varies between runs
+    or passes the scenario's budget."""
+    found = []
+    for row in report["results"]:
+        if row["statuses"] != [200]:
+            found.append(f"{row['name']}: HTTP {row['statuses']} for {row['path']}")
+        if row["queries_min"] != row["queries_max"]:
+            found.append(
+                f"{row['name']}: query count varies ({row['queries_min']}–{row['queries_max']})"
+            )
+        if row["queries_max"] > row["budget"]:
+            found.append(
+                f"{row['name']}: {row['queries_max']} queries, over its budget of {row['budget']}"
+            )
+    return found
+
+
+def grown(small: dict, large: dict) -> list[str]:
+    """Scenarios whose query count differs between the two runs (it must not grow with data)."""
+    by_name = {row["name"]: row for row in large["results"]}
+    return [
+        f"{row['name']}: {row['queries_max']} -> {by_name[row['name']]['queries_max']} queries"
+        for row in small["results"]
+        if row["name"] in by_name and by_name[row["name"]]["queries_max"] != row["queries_max"]
+    ]
+
+
+def load(path: str | Path) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def save(report: dict, path: str | Path) -> None:
+    Path(path).write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", "utf-8")

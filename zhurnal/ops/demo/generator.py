@@ -1,0 +1,860 @@
+"""Generated demo schools, written with bulk inserts.
+
+Each school is first planned in memory as unsaved model instances that refer to each other,
+then written table by table with ``bulk_create`` (a few dozen queries per school whatever its
+size). Foreign keys to rows saved earlier in the same run are filled in by Django when the
+referring rows are inserted.
+
+Students are admitted as ``zhurnal.school.services.admit_student`` would do it — an open
+Enrollment from the first day of the year, an admission Movement with the order number and
+date, and the audit event of the movement — but in bulk, since the service's per-student
+queries would make large data sets slow.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.db import models, transaction
+from django.utils import timezone
+
+from zhurnal.accounts.models import Membership, Role
+from zhurnal.audit.models import AuditAction, AuditEvent
+from zhurnal.school import models as m
+from zhurnal.timetable.models import BellPeriod, BellSchedule, TimetableEntry
+
+from . import names
+from . import timetable as tt
+from .calendar import CalendarPlan, plan_calendar
+from .curriculum import (
+    ADMINISTRATION,
+    DEPARTMENTS,
+    ELECTIVES,
+    PRIMARY,
+    SUBJECTS,
+    TARGET_LOAD,
+    Department,
+    department_for,
+)
+from .logins import DEMO_LOGINS, DEMO_PASSWORD, DEMO_USERNAMES
+
+DEFAULT_SEED = 2026
+LETTERS = "АБВГДЕ"
+BATCH = 500
+SCHOOL_NAME = "Муниципальное бюджетное общеобразовательное учреждение"
+
+
+@dataclass(frozen=True)
+class Size:
+    """How big a generated school is: classes per grade level and students per class."""
+
+    classes: tuple[int, int]
+    students: tuple[int, int]
+
+
+SIZES: dict[str, Size] = {
+    "small": Size(classes=(1, 1), students=(10, 10)),
+    "school": Size(classes=(2, 3), students=(25, 30)),
+    "large": Size(classes=(4, 4), students=(30, 30)),
+}
+
+
+@dataclass
+class DemoResult:
+    schools: list[m.School] = field(default_factory=list)
+    counts: Counter = field(default_factory=Counter)
+    # (username, role, who) of the demo logins created in this run
+    logins: list[tuple[str, str, str]] = field(default_factory=list)
+    # demo usernames that already existed, so were not created
+    skipped_logins: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Family:
+    surname: str  # masculine form
+    father: tuple[str, str, str]  # name, son's and daughter's patronymic
+    address: str
+    has_mother: bool
+    has_father: bool
+    mother_first: str
+    mother_middle: str
+    father_middle: str
+    guardians: list[tuple[m.Guardian, str]] = field(default_factory=list)
+    grades: set[int] = field(default_factory=set)
+
+
+@dataclass
+class _Bundle:
+    """The courses of one department in one class (or one subgroup): one teacher teaches them."""
+
+    department: Department
+    school_class: m.SchoolClass
+    courses: list[m.Course]
+    hours: float
+    subgroup: int = 0
+    teacher: m.Staff | None = None
+
+
+def generate(
+    *,
+    schools: int = 1,
+    size: str = "school",
+    seed: int = DEFAULT_SEED,
+    today: date | None = None,
+    demo_logins: bool = True,
+    first_number: int = 1,
+) -> DemoResult:
+    """Generate ``schools`` schools numbered from ``first_number`` in one transaction.
+
+    The demo logins (``logins.DEMO_LOGINS``) are created in the first school, unless
+    ``demo_logins`` is false; a demo username that is already taken is left out (the person
+    gets a login named after them instead).
+    """
+    today = today or timezone.localdate()
+    calendar = plan_calendar(today)
+    password = make_password(DEMO_PASSWORD)  # hashed once, shared by every generated login
+    taken = set(get_user_model().objects.values_list("username", flat=True))
+    result = DemoResult(skipped_logins=sorted(taken & DEMO_USERNAMES) if demo_logins else [])
+    with_logins = demo_logins and bool(DEMO_USERNAMES - taken)
+    with transaction.atomic():
+        for index in range(schools):
+            number = first_number + index
+            builder = _SchoolBuilder(
+                number=number,
+                size=SIZES[size],
+                rng=random.Random(f"{seed}:{number}"),
+                calendar=calendar,
+                password=password,
+                taken=taken,
+                demo=with_logins and index == 0,
+            )
+            builder.plan()
+            builder.write()
+            result.schools.append(builder.school)
+            result.counts.update(builder.counts)
+            result.logins.extend(builder.logins)
+    return result
+
+
+class _SchoolBuilder:
+    def __init__(
+        self,
+        *,
+        number: int,
+        size: Size,
+        rng: random.Random,
+        calendar: CalendarPlan,
+        password: str,
+        taken: set[str],
+        demo: bool,
+    ) -> None:
+        self.number = number
+        self.size = size
+        self.rng = rng
+        self.cal = calendar
+        self.password = password
+        self.taken = taken
+        self.demo = demo
+        self.rows: dict[type[models.Model], list[models.Model]] = defaultdict(list)
+        self.counts: Counter = Counter()
+        self.logins: list[tuple[str, str, str]] = []
+        self.demo_users: dict[str, object] = {}
+        self.demo_people: dict[str, object] = {}
+        self.staff_count = 0
+        self.file_count = 0
+
+    # --- planning -------------------------------------------------------------------------
+
+    def add(self, obj: models.Model) -> models.Model:
+        self.rows[type(obj)].append(obj)
+        return obj
+
+    def plan(self) -> None:
+        number = self.number
+        self.school = m.School(
+            name=f"{SCHOOL_NAME} «Средняя общеобразовательная школа № {number}»",
+            short_name=f"СОШ № {number}",
+            timezone="Europe/Moscow",
+            week_days=m.WeekDays.FIVE,
+            address=f"{names.TOWN}, {self.rng.choice(names.STREETS)}, д. {self.rng.randint(1, 60)}",
+            phone=f"+7 (800) 000-{number // 100:02d}-{number % 100:02d}",
+            email=f"school{number}@example.com",
+        )
+        self.plan_year()
+        self.plan_subjects()
+        self.plan_classes()
+        self.plan_courses()
+        self.plan_staff()
+        self.plan_students()
+        self.plan_electives()
+        self.plan_timetable()
+
+    def plan_year(self) -> None:
+        cal, school = self.cal, self.school
+        self.year = self.add(
+            m.AcademicYear(school=school, title=cal.title, start=cal.start, end=cal.end)
+        )
+        for kind, spans in ((m.TermKind.QUARTER, cal.quarters), (m.TermKind.HALF, cal.halves)):
+            for n, (start, end) in enumerate(spans, start=1):
+                self.add(
+                    m.Term(school=school, year=self.year, kind=kind, number=n, start=start, end=end)
+                )
+        self.grade_levels = {
+            g: self.add(
+                m.GradeLevel(
+                    school=school,
+                    number=g,
+                    term_kind=m.TermKind.HALF if g >= 10 else m.TermKind.QUARTER,
+                )
+            )
+            for g in range(1, 12)
+        }
+        self.holiday_grades = []
+        for plan in cal.holidays:
+            holiday = self.add(
+                m.Holiday(
+                    school=school, year=self.year, title=plan.title, start=plan.start, end=plan.end
+                )
+            )
+            for g in plan.grades:
+                self.holiday_grades.append(
+                    m.Holiday.grade_levels.through(holiday=holiday, gradelevel=self.grade_levels[g])
+                )
+        self.first_day = cal.quarters[0][0]
+        # The admission orders are signed on the last working day of August.
+        order_day = cal.start - timedelta(days=1)
+        while order_day.weekday() >= 5:
+            order_day -= timedelta(days=1)
+        self.order_day = order_day
+
+    def plan_subjects(self) -> None:
+        self.subjects = {}
+        for plan in SUBJECTS:
+            self.subjects[plan.name] = self.add(
+                m.Subject(school=self.school, name=plan.name, short_name=plan.short_name)
+            )
+        for elective in ELECTIVES:
+            self.subjects[elective.subject] = self.add(
+                m.Subject(school=self.school, name=elective.subject, short_name=elective.short_name)
+            )
+        for plan in SUBJECTS:
+            for g, level in self.grade_levels.items():
+                hours = plan.hours_for(g)
+                if hours:
+                    self.add(
+                        m.CurriculumLine(
+                            school=self.school,
+                            year=self.year,
+                            subject=self.subjects[plan.name],
+                            grade_level=level,
+                            hours_per_week=Decimal(str(hours)),
+                        )
+                    )
+
+    def plan_classes(self) -> None:
+        self.classes: list[m.SchoolClass] = []
+        room = 100
+        for level in self.grade_levels.values():
+            low, high = self.size.classes
+            for letter in LETTERS[: self.rng.randint(low, high)]:
+                room += 1
+                self.classes.append(
+                    self.add(
+                        m.SchoolClass(
+                            school=self.school,
+                            year=self.year,
+                            grade_level=level,
+                            letter=letter,
+                            room=str(room),
+                        )
+                    )
+                )
+        by_name = {c.name: c for c in self.classes}
+        # The demo parent's children: 5А and 8Б (8А when grade 8 has one class).
+        self.demo_classes = (by_name["5А"], by_name.get("8Б") or by_name["8А"])
+        self.demo_student_class = by_name["10А"]
+
+    def plan_courses(self) -> None:
+        """One course per subject and class; split subjects get two subgroups, each a course."""
+        self.bundles: list[_Bundle] = []
+        self.subgroups: dict[int, list[m.Group]] = defaultdict(list)  # id(class) -> groups
+        for cls in self.classes:
+            g = cls.grade_level.number
+            by_department: dict[str, _Bundle] = {}
+            for plan in SUBJECTS:
+                hours = plan.hours_for(g)
+                if not hours:
+                    continue
+                department = department_for(plan.name, g)
+                subject = self.subjects[plan.name]
+                common = {
+                    "school": self.school,
+                    "year": self.year,
+                    "subject": subject,
+                    "kind": m.CourseKind.REGULAR,
+                    "hours_per_week": Decimal(str(hours)),
+                }
+                if plan.split:
+                    for k in (1, 2):
+                        group = self.add(
+                            m.Group(
+                                school=self.school,
+                                year=self.year,
+                                name=f"{cls.name}, {plan.short_name}, гр. {k}",
+                                school_class=cls,
+                                subject=subject,
+                            )
+                        )
+                        self.subgroups[id(cls)].append(group)
+                        course = self.add(m.Course(group=group, **common))
+                        self.bundles.append(_Bundle(department, cls, [course], hours, subgroup=k))
+                    continue
+                course = self.add(m.Course(school_class=cls, **common))
+                bundle = by_department.get(department.key)
+                if bundle is None:
+                    bundle = by_department[department.key] = _Bundle(department, cls, [], 0)
+                    self.bundles.append(bundle)
+                bundle.courses.append(course)
+                bundle.hours += hours
+
+    # --- people ---------------------------------------------------------------------------
+
+    def person(self, gender: str, min_age: int, max_age: int) -> dict:
+        rng = self.rng
+        father = rng.choice(names.MALE_ADULT)
+        first = rng.choice(names.FEMALE_ADULT) if gender == "f" else rng.choice(names.MALE_ADULT)[0]
+        born = self.cal.start - timedelta(days=rng.randint(min_age * 365, max_age * 365))
+        return {
+            "last_name": names.surname_for(rng.choice(names.SURNAMES), gender),
+            "first_name": first,
+            "middle_name": father[2] if gender == "f" else father[1],
+            "gender": gender,
+            "birth_date": born,
+        }
+
+    def phone(self) -> str:
+        r = self.rng.randint
+        return f"+7 (9{r(0, 9)}{r(0, 9)}) {r(100, 999)}-{r(10, 99)}-{r(10, 99)}"
+
+    def username_for(self, person, role: str) -> str:
+        """The demo login for the first person of a demo role; a free name otherwise."""
+        # The demo teacher is chosen later, as the class teacher of 5А (plan_class_teachers).
+        if (
+            self.demo
+            and role != Role.TEACHER
+            and role in DEMO_USERNAMES
+            and role not in self.demo_users
+            and role not in self.taken
+        ):
+            return role
+        base = (
+            names.translit(person.last_name)
+            + "."
+            + "".join(names.translit(p)[:1] for p in (person.first_name, person.middle_name))
+        )
+        username, n = base, 1
+        while username in self.taken or username in DEMO_USERNAMES:
+            n += 1
+            username = f"{base}{n}"
+        return username
+
+    def login(self, person, role: str) -> object:
+        """A user for ``person`` with a Membership in ``role`` and the shared demo password."""
+        User = get_user_model()
+        username = self.username_for(person, role)
+        self.taken.add(username)
+        user = self.add(
+            User(
+                username=username,
+                password=self.password,
+                first_name=person.first_name,
+                last_name=person.last_name,
+                middle_name=person.middle_name,
+                email=person.email,
+                must_change_password=False,
+            )
+        )
+        self.add(Membership(user=user, school=self.school, role=role))
+        if username in DEMO_USERNAMES:
+            self.demo_users[username] = user
+            self.demo_people[username] = person
+        return user
+
+    def staff_member(
+        self, position: str, female_share: float, role: str, ages: tuple[int, int] = (23, 63)
+    ) -> m.Staff:
+        self.staff_count += 1
+        gender = "f" if self.rng.random() < female_share else "m"
+        data = self.person(gender, *ages)
+        staff = m.Staff(
+            school=self.school,
+            staff_number=f"{self.staff_count:04d}",
+            phone=self.phone(),
+            is_active=True,
+            **data,
+        )
+        staff.email = f"{names.translit(staff.last_name)}.{self.staff_count}@example.com"
+        hired = self.cal.start - timedelta(days=self.rng.randint(0, 25) * 365)
+        hired = max(hired, data["birth_date"] + timedelta(days=22 * 365))
+        self.add(staff)
+        self.add(m.StaffPosition(school=self.school, staff=staff, title=position, start=hired))
+        self.add(m.Consent(school=self.school, staff=staff, given_on=hired, document="Заявление"))
+        staff.user = self.login(staff, role)
+        return staff
+
+    def plan_staff(self) -> None:
+        self.administration = []
+        for role, position, count, ages in ADMINISTRATION:
+            for _ in range(count):
+                self.administration.append(self.staff_member(position, 0.75, role, ages))
+        self.teachers: dict[str, list[m.Staff]] = {}
+        load: dict[int, float] = {}
+        for department in DEPARTMENTS:
+            bundles = [b for b in self.bundles if b.department is department]
+            if not bundles:
+                continue
+            hours = sum(b.hours for b in bundles)
+            # One teacher per primary class; subject teachers by the hours to teach.
+            primary = department is PRIMARY
+            count = len(bundles) if primary else max(1, round(hours / TARGET_LOAD))
+            staff = [
+                self.staff_member(department.position, department.female_share, Role.TEACHER)
+                for _ in range(count)
+            ]
+            self.teachers[department.key] = staff
+            for s in staff:
+                load[id(s)] = 0.0
+            # Largest bundles first to the least loaded teacher; the two subgroups of a class
+            # go to two different teachers when the department has more than one.
+            by_class_teacher: dict[int, m.Staff] = {}
+            for bundle in sorted(bundles, key=lambda b: -b.hours):
+                choices = staff
+                if bundle.subgroup and len(staff) > 1:
+                    other = by_class_teacher.get(id(bundle.school_class))
+                    choices = [s for s in staff if s is not other]
+                teacher = min(choices, key=lambda s: (load[id(s)], staff.index(s)))
+                bundle.teacher = teacher
+                load[id(teacher)] += bundle.hours
+                if bundle.subgroup:
+                    by_class_teacher[id(bundle.school_class)] = teacher
+        self.load = load
+        for bundle in self.bundles:
+            for course in bundle.courses:
+                self.add(m.Course.teachers.through(course=course, staff=bundle.teacher))
+        self.plan_class_teachers()
+
+    def plan_class_teachers(self) -> None:
+        """Primary teachers lead their class; a senior class gets one of its own teachers,
+        preferring the one with most hours in it. The demo teacher, a mathematics teacher,
+        leads 5А."""
+        leading: set[int] = set()
+        hours: dict[int, Counter] = defaultdict(Counter)
+        teachers_by_id: dict[int, m.Staff] = {}
+        for bundle in self.bundles:
+            hours[id(bundle.school_class)][id(bundle.teacher)] += bundle.hours
+            teachers_by_id[id(bundle.teacher)] = bundle.teacher
+        demo_class = self.demo_classes[0]
+        ordered = [demo_class] + [c for c in self.classes if c is not demo_class]
+        primary = {id(b.school_class): b.teacher for b in self.bundles if b.department is PRIMARY}
+        senior_pool = [s for key, staff in self.teachers.items() if key != "primary" for s in staff]
+        for cls in ordered:
+            if id(cls) in primary:
+                chosen = primary[id(cls)]
+            else:
+                ranked = sorted(hours[id(cls)].items(), key=lambda item: -item[1])
+                candidates = [teachers_by_id[t] for t, _ in ranked]
+                if cls is demo_class:
+                    maths = self.teachers.get("math", [])
+                    candidates = [t for t in candidates if t in maths] + candidates
+                free = [t for t in candidates + senior_pool if id(t) not in leading]
+                chosen = free[0] if free else None
+            cls.class_teacher = chosen
+            if chosen is not None:
+                leading.add(id(chosen))
+        if self.demo and "teacher" not in self.taken:
+            # The demo teacher's login was made as an ordinary teacher: rename it.
+            teacher = demo_class.class_teacher
+            user = teacher.user
+            self.taken.discard(user.username)
+            user.username = "teacher"
+            self.taken.add("teacher")
+            self.demo_users["teacher"] = user
+            self.demo_people["teacher"] = teacher
+
+    def new_family(self) -> _Family:
+        rng = self.rng
+        has_father = rng.random() < 0.75
+        street = rng.choice(names.STREETS)
+        return _Family(
+            surname=rng.choice(names.SURNAMES),
+            father=rng.choice(names.MALE_ADULT),
+            address=(
+                f"{names.TOWN}, {street}, д. {rng.randint(1, 120)}, кв. {rng.randint(1, 200)}"
+            ),
+            has_father=has_father,
+            has_mother=rng.random() < 0.95 or not has_father,
+            mother_first=rng.choice(names.FEMALE_ADULT),
+            mother_middle=rng.choice(names.MALE_ADULT)[2],
+            father_middle=rng.choice(names.MALE_ADULT)[1],
+        )
+
+    def family_guardians(self, family: _Family) -> list[tuple[m.Guardian, str]]:
+        if family.guardians:
+            return family.guardians
+        rng = self.rng
+        for relation, gender, first, middle in (
+            (m.GuardianRelation.MOTHER, "f", family.mother_first, family.mother_middle),
+            (m.GuardianRelation.FATHER, "m", family.father[0], family.father_middle),
+        ):
+            if not (family.has_mother if gender == "f" else family.has_father):
+                continue
+            last = names.surname_for(family.surname, gender)
+            guardian = self.add(
+                m.Guardian(
+                    school=self.school,
+                    last_name=last,
+                    first_name=first,
+                    middle_name=middle,
+                    phone=self.phone(),
+                    email=(
+                        f"{names.translit(last)}.{names.translit(first)}"
+                        f"{rng.randint(1, 99)}@example.com"
+                    ),
+                    address=family.address,
+                )
+            )
+            if rng.random() < 0.92:
+                given = self.order_day - timedelta(days=rng.randint(0, 10))
+                self.add(m.Consent(school=self.school, guardian=guardian, given_on=given))
+            family.guardians.append((guardian, relation))
+        return family.guardians
+
+    def birth_date(self, grade: int) -> date:
+        """Born between 1 September and 31 August so that the child started grade 1 at 7 or
+        nearly 7; a few are a year older."""
+        y = self.cal.start.year - 7 - grade - (1 if self.rng.random() < 0.04 else 0)
+        return date(y, 9, 1) + timedelta(days=self.rng.randint(0, 364))
+
+    def student(self, cls: m.SchoolClass, family: _Family, order: tuple[str, date]) -> m.Student:
+        rng = self.rng
+        grade = cls.grade_level.number
+        gender = rng.choice("mf")
+        first = rng.choice(names.MALE_CHILD if gender == "m" else names.FEMALE_CHILD)
+        last = names.surname_for(family.surname, gender)
+        self.file_count += 1
+        student = self.add(
+            m.Student(
+                school=self.school,
+                last_name=last,
+                first_name=first,
+                middle_name=family.father[1] if gender == "m" else family.father[2],
+                birth_date=self.birth_date(grade),
+                gender=gender,
+                address=family.address,
+                personal_file_number=f"{last[0]}-{self.file_count:04d}",
+            )
+        )
+        if grade >= 8:
+            student.phone = self.phone()
+        for guardian, relation in self.family_guardians(family):
+            self.add(
+                m.StudentGuardian(
+                    school=self.school, student=student, guardian=guardian, relation=relation
+                )
+            )
+        family.grades.add(grade)
+        start = self.cal.start
+        self.add(m.Enrollment(school=self.school, student=student, school_class=cls, start=start))
+        self.add(
+            m.Movement(
+                school=self.school,
+                student=student,
+                kind=m.MovementKind.ADMISSION,
+                date=start,
+                to_class=cls,
+                order_number=order[0],
+                order_date=order[1],
+            )
+        )
+        return student
+
+    def plan_students(self) -> None:
+        rng = self.rng
+        families: list[_Family] = []
+        demo_family = self.new_family()
+        demo_family.has_mother = True
+        self.roster: dict[int, list[m.Student]] = {}
+        self.by_grade: dict[int, list[m.Student]] = defaultdict(list)
+        for cls in self.classes:
+            grade = cls.grade_level.number
+            order = (f"{40 + grade}-у", self.order_day)
+            low, high = self.size.students
+            if grade >= 10:
+                low, high = max(low - 3, 1), max(high - 3, 1)
+            students = []
+            for slot in range(rng.randint(low, high)):
+                family = None
+                if self.demo and slot == 0 and cls in self.demo_classes:
+                    family = demo_family
+                elif rng.random() < 0.12 and families:
+                    # A sibling of a child in another grade level: same parents.
+                    candidate = rng.choice(families)
+                    if grade not in candidate.grades and len(candidate.grades) < 3:
+                        family = candidate
+                if family is None:
+                    family = self.new_family()
+                    families.append(family)
+                students.append(self.student(cls, family, order))
+            self.roster[id(cls)] = students
+            self.by_grade[grade].extend(students)
+            # English subgroups: the class list split in two halves in alphabetical order.
+            ordered = sorted(students, key=lambda s: (s.last_name, s.first_name))
+            half = (len(ordered) + 1) // 2
+            for group, members in zip(
+                self.subgroups.get(id(cls), []), (ordered[:half], ordered[half:]), strict=False
+            ):
+                for s in members:
+                    self.add(
+                        m.GroupMembership(
+                            school=self.school, group=group, student=s, start=self.first_day
+                        )
+                    )
+        if self.demo:
+            mother = next(g for g, rel in demo_family.guardians if rel == "mother")
+            mother.user = self.login(mother, Role.PARENT)
+            self.demo_children = [self.roster[id(c)][0] for c in self.demo_classes]
+            student = self.roster[id(self.demo_student_class)][0]
+            student.email = f"{names.translit(student.last_name)}.student@example.com"
+            student.user = self.login(student, Role.STUDENT)
+
+    def plan_electives(self) -> None:
+        """A talk per class with the class teacher (Разговоры о важном); cross-class electives
+        for one grade level, half of it enrolled, with the least loaded teacher."""
+        self.talks: list[tuple[m.Course, m.Staff]] = []
+        self.cross: list[tuple[m.Course, m.Staff, int]] = []
+        for elective in ELECTIVES:
+            subject = self.subjects[elective.subject]
+            common = {
+                "school": self.school,
+                "year": self.year,
+                "subject": subject,
+                "kind": elective.kind,
+                "hours_per_week": Decimal(str(elective.hours)),
+            }
+            if elective.per_class:
+                for cls in self.classes:
+                    if cls.grade_level.number not in elective.grades:
+                        continue
+                    course = self.add(m.Course(school_class=cls, **common))
+                    if cls.class_teacher is not None:
+                        self.add(m.Course.teachers.through(course=course, staff=cls.class_teacher))
+                        self.talks.append((course, cls.class_teacher))
+                continue
+            staff = self.teachers.get(elective.department, [])
+            for grade in elective.grades:
+                group = self.add(
+                    m.Group(
+                        school=self.school,
+                        year=self.year,
+                        name=f"{elective.subject}, {grade} кл.",
+                        subject=subject,
+                    )
+                )
+                course = self.add(m.Course(group=group, **common))
+                if staff:
+                    teacher = min(staff, key=lambda s: (self.load[id(s)], staff.index(s)))
+                    self.load[id(teacher)] += elective.hours
+                    self.add(m.Course.teachers.through(course=course, staff=teacher))
+                    self.cross.append((course, teacher, grade))
+                pupils = self.by_grade.get(grade, [])
+                for s in self.rng.sample(pupils, len(pupils) // 2):
+                    self.add(
+                        m.GroupMembership(
+                            school=self.school, group=group, student=s, start=self.first_day
+                        )
+                    )
+
+    # --- timetable ------------------------------------------------------------------------
+
+    def teacher_rooms(self) -> dict[int, str]:
+        """id(teacher) -> room: a primary teacher teaches in the class's room, a PE teacher in
+        a gym, every other teacher in a cabinet of their own (201, 202…, 301… by floor)."""
+        rooms: dict[int, str] = {}
+        for bundle in self.bundles:
+            if bundle.department is PRIMARY:
+                rooms[id(bundle.teacher)] = bundle.school_class.room
+        cabinets = gyms = 0
+        for key, staff in self.teachers.items():
+            for teacher in staff:
+                if id(teacher) in rooms:
+                    continue
+                if key == "pe":
+                    gyms += 1
+                    rooms[id(teacher)] = f"Спортзал {gyms}"
+                else:
+                    rooms[id(teacher)] = f"{2 + cabinets // 30}{cabinets % 30 + 1:02d}"
+                    cabinets += 1
+        return rooms
+
+    def plan_timetable(self) -> None:
+        """The bell schedules and the weekly timetable of every class (``timetable``)."""
+        school = self.school
+        main = self.add(BellSchedule(school=school, name="Основное расписание", is_default=True))
+        first = self.add(BellSchedule(school=school, name="1-е классы (ступенчатый режим)"))
+        for schedule, bells in ((main, tt.MAIN_BELLS), (first, tt.GRADE_ONE_BELLS)):
+            for number, start, end in bells:
+                self.add(
+                    BellPeriod(
+                        school=school, schedule=schedule, number=number, start=start, end=end
+                    )
+                )
+        for cls in self.classes:
+            if cls.grade_level.number == 1:
+                self.add(BellSchedule.classes.through(bellschedule=first, schoolclass=cls))
+
+        teacher_of = {id(t.course): t.staff for t in self.rows[m.Course.teachers.through]}
+        rooms = self.teacher_rooms()
+        special = {id(c) for c, _ in self.talks} | {id(c) for c, _, _ in self.cross}
+        weeks = {id(cls): tt.ClassWeek(cls, cls.grade_level.number, []) for cls in self.classes}
+        split: dict[tuple[int, int], list[m.Course]] = defaultdict(list)
+        for course in self.rows[m.Course]:
+            if id(course) in special:
+                continue
+            if course.group is not None:
+                split[(id(course.group.school_class), id(course.subject))].append(course)
+                continue
+            teacher = teacher_of[id(course)]
+            part = tt.Part(course, teacher, rooms[id(teacher)])
+            hours = int(course.hours_per_week)
+            unit = tt.Unit((part,), key=id(course.subject), weekly=hours)
+            weeks[id(course.school_class)].units.extend([unit] * hours)
+        for courses in split.values():
+            parts = tuple(
+                tt.Part(c, teacher_of[id(c)], rooms[id(teacher_of[id(c)])]) for c in courses
+            )
+            hours = int(courses[0].hours_per_week)
+            week = weeks[id(courses[0].group.school_class)]
+            if len({id(p.teacher) for p in parts}) == len(parts):
+                week.units.extend(
+                    [tt.Unit(parts, key=id(courses[0].subject), weekly=hours)] * hours
+                )
+            else:  # one teacher for both subgroups: one after the other
+                for part in parts:
+                    unit = tt.Unit((part,), key=id(part.course), weekly=hours)
+                    week.units.extend([unit] * hours)
+        fixed = [
+            (tt.Part(course, teacher, course.school_class.room), 1, 1)
+            for course, teacher in self.talks
+        ]
+        cross = [
+            (
+                tt.Part(course, teacher, rooms[id(teacher)]),
+                [c for c in self.classes if c.grade_level.number == grade],
+            )
+            for course, teacher, grade in self.cross
+        ]
+        self.week = tt.plan_week(list(weeks.values()), fixed, cross, self.rng)
+        for placement in self.week.placements:
+            part = placement.part
+            self.add(
+                TimetableEntry(
+                    school=school,
+                    year=self.year,
+                    course=part.course,
+                    weekday=placement.weekday,
+                    number=placement.number,
+                    teacher=part.teacher,
+                    room=part.room,
+                    valid_from=self.year.start,
+                )
+            )
+
+    # --- writing --------------------------------------------------------------------------
+
+    def write(self) -> None:
+        self.school.save()
+        User = get_user_model()
+        order = [
+            m.AcademicYear, m.Term, m.GradeLevel, m.Holiday, m.Holiday.grade_levels.through,
+            m.Subject, m.CurriculumLine, User, Membership, m.Staff, m.StaffPosition,
+            m.SchoolClass, m.Group, m.Course, m.Course.teachers.through, m.Student, m.Guardian,
+            m.StudentGuardian, m.Enrollment, m.Movement, m.GroupMembership, m.Consent,
+            BellSchedule, BellPeriod, BellSchedule.classes.through, TimetableEntry,
+        ]  # fmt: skip
+        self.rows[m.Holiday.grade_levels.through] = self.holiday_grades
+        for model in order:
+            rows = self.rows.get(model, [])
+            if rows:
+                model.objects.bulk_create(rows, batch_size=BATCH)
+        missing = set(self.rows) - set(order)
+        assert not missing, f"rows planned but not written: {missing}"
+        AuditEvent.objects.bulk_create(self.movement_events(), batch_size=BATCH)
+        self.count()
+        if self.demo:
+            self.describe_logins()
+
+    def movement_events(self) -> list[AuditEvent]:
+        """The audit events ``admit_student`` writes (system actor), one per admission."""
+        events = []
+        for movement in self.rows[m.Movement]:
+            student = movement.student
+            events.append(
+                AuditEvent(
+                    school=self.school,
+                    action=AuditAction.MOVEMENT,
+                    object_type=student._meta.label_lower,
+                    object_id=str(student.pk),
+                    object_repr=str(student)[:300],
+                    student=student,
+                    after={
+                        "kind": movement.kind,
+                        "date": movement.date.isoformat(),
+                        "from_class": None,
+                        "to_class": movement.to_class.name,
+                        "order": f"{movement.order_number} от {movement.order_date:%d.%m.%Y}",
+                    },
+                )
+            )
+        return events
+
+    def count(self) -> None:
+        rows = self.rows
+        self.counts.update(
+            {
+                "schools": 1,
+                "classes": len(rows[m.SchoolClass]),
+                "students": len(rows[m.Student]),
+                "staff": len(rows[m.Staff]),
+                "guardians": len(rows[m.Guardian]),
+                "courses": len(rows[m.Course]),
+                "users": len(rows[get_user_model()]),
+            }
+        )
+
+    def describe_logins(self) -> None:
+        people = self.demo_people
+        led = {id(c.class_teacher): c.name for c in self.classes if c.class_teacher}
+        for login in DEMO_LOGINS:
+            person = people.get(login.username)
+            if person is None:  # the username was taken before this run
+                continue
+            who = person.full_name
+            if login.role == Role.TEACHER:
+                position = next(p.title for p in self.rows[m.StaffPosition] if p.staff is person)
+                who += f", {position}, class teacher of {led[id(person)]}"
+            elif login.role == Role.PARENT:
+                classes = ", ".join(c.name for c in self.demo_classes)
+                who += f", mother of {', '.join(s.first_name for s in self.demo_children)}"
+                who += f" ({classes})"
+            elif login.role == Role.STUDENT:
+                who += f", {self.demo_student_class.name}"
+            elif isinstance(person, m.Staff):
+                position = next(p.title for p in self.rows[m.StaffPosition] if p.staff is person)
+                who += f", {position}"
+            self.logins.append((login.username, login.role, who))

@@ -1,0 +1,460 @@
+"""Use cases of thematic plans (КТП) and of a lesson's record against the plan: one function
+each, checking the facts (and, where the permission table cannot say it alone, the rule),
+writing and auditing in one transaction (DESIGN §5 layers). Views and the API call these.
+
+Item numbers stay 1..n without gaps: adding, deleting and moving an item renumber the rest.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils.translation import gettext as _
+
+from zhurnal.accounts.models import Role
+from zhurnal.audit.models import AuditAction
+from zhurnal.audit.services import record
+from zhurnal.permissions import context
+from zhurnal.school.models import AcademicYear, Course, GradeLevel, School, Subject
+from zhurnal.timetable.models import Lesson
+from zhurnal.timetable.services import record_topic
+
+from .models import CoursePlan, LessonKind, PlanItem, ThematicPlan
+from .queries import PlanSequence, course_plan, grade_level_of, needs_record
+
+# Positions are moved out of the way through this offset, so that renumbering never meets the
+# (plan, position) unique constraint half-way.
+_OFFSET = 1_000_000
+
+
+def _plan_state(plan: ThematicPlan) -> dict:
+    return {
+        "title": plan.title,
+        "subject": plan.subject_id,
+        "grade_level": plan.grade_level_id,
+        "year": plan.year_id,
+        "owner_course": plan.owner_course_id,
+    }
+
+
+def _item_state(item: PlanItem) -> dict:
+    return {
+        "position": item.position,
+        "section": item.section,
+        "topic": item.topic,
+        "hours": item.hours,
+        "kind": item.kind,
+        "planned_date": item.planned_date.isoformat() if item.planned_date else None,
+    }
+
+
+def _audit(plan: ThematicPlan, action, *, actor, request, before=None, after=None, reason=""):
+    record(
+        action=action,
+        actor=actor,
+        obj=plan,
+        school=plan.school,
+        course=plan.owner_course if plan.owner_course_id else None,
+        before=before,
+        after=after,
+        reason=reason,
+        request=request,
+    )
+
+
+def may_create_plan_for(actor, school: School, subject_id: int, grade_level_id: int) -> bool:
+    """Administration creates any plan; a teacher only for a subject and grade level they
+    teach (issue 3: "one base of plans per subject and grade level")."""
+    if not actor.has_perm("planning.create_plan", school):
+        return False
+    ctx = context(actor, school.pk)
+    if ctx.roles & {Role.ADMIN, Role.DEPUTY}:
+        return True
+    return (subject_id, grade_level_id) in ctx.taught_subject_levels
+
+
+def _check_same_school(school_id: int, *objects) -> None:
+    for obj in objects:
+        if obj is not None and obj.school_id != school_id:
+            raise ValidationError(_("The record belongs to another school."))
+
+
+def _check_may_own(actor, course: Course) -> None:
+    if not actor.has_perm("planning.choose_plan", course):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def create_plan(
+    *,
+    school: School,
+    year: AcademicYear,
+    subject: Subject,
+    grade_level: GradeLevel,
+    title: str,
+    owner_course: Course | None = None,
+    actor,
+    request=None,
+) -> ThematicPlan:
+    """A new empty plan: a base plan of the parallel, or a course's own copy."""
+    _check_same_school(school.pk, year, subject, grade_level, owner_course)
+    if owner_course is not None:
+        _check_may_own(actor, owner_course)
+        if owner_course.subject_id != subject.pk or owner_course.year_id != year.pk:
+            raise ValidationError(_("A course's own plan is of the course's subject and year."))
+    elif not may_create_plan_for(actor, school, subject.pk, grade_level.pk):
+        raise PermissionDenied
+    title = title.strip()
+    if not title:
+        raise ValidationError(_("Give the plan a title."))
+    if owner_course is None and _base_title_taken(school, year, subject, grade_level, title):
+        raise ValidationError(
+            _("A plan of this subject and grade level with the title «%(title)s» already exists.")
+            % {"title": title}
+        )
+    plan = ThematicPlan.objects.create(
+        school=school,
+        year=year,
+        subject=subject,
+        grade_level=grade_level,
+        title=title[:200],
+        owner_course=owner_course,
+    )
+    _audit(plan, AuditAction.CREATED, actor=actor, request=request, after=_plan_state(plan))
+    return plan
+
+
+def _base_title_taken(school, year, subject, grade_level, title, exclude=None) -> bool:
+    taken = ThematicPlan.objects.filter(
+        school=school,
+        year=year,
+        subject=subject,
+        grade_level=grade_level,
+        title=title,
+        owner_course__isnull=True,
+    )
+    if exclude is not None:
+        taken = taken.exclude(pk=exclude)
+    return taken.exists()
+
+
+@transaction.atomic
+def rename_plan(*, plan: ThematicPlan, title: str, actor, request=None) -> ThematicPlan:
+    title = title.strip()
+    if not title:
+        raise ValidationError(_("Give the plan a title."))
+    if plan.owner_course_id is None and _base_title_taken(
+        plan.school, plan.year, plan.subject, plan.grade_level, title, exclude=plan.pk
+    ):
+        raise ValidationError(
+            _("A plan of this subject and grade level with the title «%(title)s» already exists.")
+            % {"title": title}
+        )
+    before = _plan_state(plan)
+    plan.title = title[:200]
+    plan.save(update_fields=["title", "updated_at"])
+    _audit(
+        plan,
+        AuditAction.UPDATED,
+        actor=actor,
+        request=request,
+        before=before,
+        after=_plan_state(plan),
+    )
+    return plan
+
+
+@transaction.atomic
+def delete_plan(*, plan: ThematicPlan, actor, request=None) -> None:
+    """Delete a plan nobody follows and no lesson is linked to (the links are the record)."""
+    followers = CoursePlan.objects.filter(plan=plan).count()
+    if followers:
+        raise ValidationError(
+            _("%(n)s course(s) follow this plan: choose another plan for them first.")
+            % {"n": followers}
+        )
+    linked = Lesson.objects.filter(plan_item__plan=plan).count()
+    if linked:
+        raise ValidationError(
+            _("%(n)s lesson(s) are linked to items of this plan; it cannot be deleted.")
+            % {"n": linked}
+        )
+    _audit(plan, AuditAction.DELETED, actor=actor, request=request, before=_plan_state(plan))
+    plan.delete()
+
+
+def _validate_item(item: PlanItem) -> None:
+    item.topic = item.topic.strip()
+    item.section = item.section.strip()
+    if not item.topic:
+        raise ValidationError(_("Give the topic of the item."))
+    if not (1 <= int(item.hours or 0) <= 40):
+        raise ValidationError(_("Hours of an item are from 1 to 40."))
+    if item.kind not in LessonKind.values:
+        raise ValidationError(_("Unknown kind of lesson."))
+
+
+def _shift(plan: ThematicPlan, from_position: int, delta: int) -> None:
+    """Move every item at ``from_position`` or later by ``delta`` (through the offset)."""
+    items = PlanItem.objects.filter(plan=plan, position__gte=from_position)
+    items.update(position=F("position") + _OFFSET)
+    PlanItem.objects.filter(plan=plan, position__gte=_OFFSET).update(
+        position=F("position") - _OFFSET + delta
+    )
+
+
+@transaction.atomic
+def add_item(
+    *,
+    plan: ThematicPlan,
+    topic: str,
+    hours: int = 1,
+    section: str = "",
+    kind: str = LessonKind.LESSON,
+    planned_date: date | None = None,
+    position: int | None = None,
+    actor,
+    request=None,
+) -> PlanItem:
+    """Add an item at the end, or at ``position`` (the items from there move one down)."""
+    ThematicPlan.objects.select_for_update().filter(pk=plan.pk).first()
+    last = PlanItem.objects.filter(plan=plan).aggregate(m=Max("position"))["m"] or 0
+    item = PlanItem(
+        school_id=plan.school_id,
+        plan=plan,
+        topic=topic,
+        hours=hours,
+        section=section,
+        kind=kind,
+        planned_date=planned_date,
+    )
+    _validate_item(item)
+    if position is None or position > last:
+        item.position = last + 1
+    else:
+        item.position = max(position, 1)
+        _shift(plan, item.position, 1)
+    item.save()
+    _audit(
+        plan, AuditAction.UPDATED, actor=actor, request=request, after={"added": _item_state(item)}
+    )
+    return item
+
+
+@transaction.atomic
+def update_item(
+    *,
+    item: PlanItem,
+    topic: str,
+    hours: int,
+    section: str = "",
+    kind: str = LessonKind.LESSON,
+    planned_date: date | None = None,
+    actor,
+    request=None,
+) -> PlanItem:
+    before = _item_state(PlanItem.objects.get(pk=item.pk))
+    item.topic, item.hours, item.section, item.kind = topic, hours, section, kind
+    item.planned_date = planned_date
+    _validate_item(item)
+    item.save()
+    _audit(
+        item.plan,
+        AuditAction.UPDATED,
+        actor=actor,
+        request=request,
+        before={"item": before},
+        after={"item": _item_state(item)},
+    )
+    return item
+
+
+@transaction.atomic
+def delete_item(*, item: PlanItem, actor, request=None) -> None:
+    """Delete an item no lesson is linked to; the items after it move up."""
+    linked = Lesson.objects.filter(plan_item=item).count()
+    if linked:
+        raise ValidationError(
+            _(
+                "%(n)s lesson(s) are linked to item %(position)s: link them to another item "
+                "before deleting it."
+            )
+            % {"n": linked, "position": item.position}
+        )
+    plan, position = item.plan, item.position
+    _audit(
+        plan,
+        AuditAction.UPDATED,
+        actor=actor,
+        request=request,
+        before={"deleted": _item_state(item)},
+    )
+    item.delete()
+    _shift(plan, position + 1, -1)
+
+
+@transaction.atomic
+def move_item(*, item: PlanItem, position: int, actor, request=None) -> PlanItem:
+    """Move an item to ``position`` (1..n); the items between shift by one."""
+    ids = list(
+        PlanItem.objects.filter(plan_id=item.plan_id)
+        .order_by("position")
+        .values_list("id", flat=True)
+    )
+    position = min(max(position, 1), len(ids))
+    old = item.position
+    if position == old:
+        return item
+    ids.remove(item.pk)
+    ids.insert(position - 1, item.pk)
+    PlanItem.objects.filter(plan_id=item.plan_id).update(position=F("position") + _OFFSET)
+    items = PlanItem.objects.in_bulk(ids)
+    for number, pk in enumerate(ids, start=1):
+        items[pk].position = number
+    PlanItem.objects.bulk_update(items.values(), ["position"])
+    item.position = position
+    _audit(
+        item.plan,
+        AuditAction.UPDATED,
+        actor=actor,
+        request=request,
+        before={"moved": item.topic, "position": old},
+        after={"position": position},
+    )
+    return item
+
+
+@transaction.atomic
+def copy_plan(
+    *,
+    source: ThematicPlan,
+    year: AcademicYear,
+    title: str,
+    owner_course: Course | None = None,
+    actor,
+    request=None,
+) -> ThematicPlan:
+    """Copy a plan with its items: from last year into this one, from another course's plan,
+    or as a course's own copy (which the course then follows). Planned dates are kept within
+    the same year and dropped across years (last year's dates mean nothing now)."""
+    _check_same_school(source.school_id, year, owner_course)
+    grade_level = source.grade_level
+    if owner_course is not None:
+        if owner_course.subject_id != source.subject_id:
+            raise ValidationError(_("The plan is of another subject than the course."))
+        year = owner_course.year
+        grade_level = grade_level_of(owner_course) or grade_level
+    plan = create_plan(
+        school=source.school,
+        year=year,
+        subject=source.subject,
+        grade_level=grade_level,
+        title=title,
+        owner_course=owner_course,
+        actor=actor,
+        request=request,
+    )
+    same_year = source.year_id == year.pk
+    PlanItem.objects.bulk_create(
+        PlanItem(
+            school_id=plan.school_id,
+            plan=plan,
+            position=item.position,
+            section=item.section,
+            topic=item.topic,
+            hours=item.hours,
+            kind=item.kind,
+            planned_date=item.planned_date if same_year else None,
+        )
+        for item in PlanItem.objects.filter(plan=source).order_by("position")
+    )
+    _audit(
+        plan,
+        AuditAction.UPDATED,
+        actor=actor,
+        request=request,
+        after={"copied_from": source.pk, "source": str(source)},
+    )
+    if owner_course is not None:
+        choose_plan(course=owner_course, plan=plan, actor=actor, request=request)
+    return plan
+
+
+@transaction.atomic
+def choose_plan(*, course: Course, plan: ThematicPlan | None, actor, request=None) -> None:
+    """The plan a course follows: a base plan of its subject and year, or its own copy."""
+    current = CoursePlan.objects.filter(course=course).first()
+    before = {"plan": current.plan_id if current else None}
+    if plan is None:
+        if current is not None:
+            current.delete()
+    else:
+        _check_same_school(course.school_id, plan)
+        if plan.subject_id != course.subject_id or plan.year_id != course.year_id:
+            raise ValidationError(_("The plan is of another subject or year than the course."))
+        if plan.owner_course_id is not None and plan.owner_course_id != course.pk:
+            raise ValidationError(_("This plan is another course's own copy."))
+        if current is None:
+            CoursePlan.objects.create(school_id=course.school_id, course=course, plan=plan)
+        elif current.plan_id != plan.pk:
+            current.plan = plan
+            current.save(update_fields=["plan"])
+    record(
+        action=AuditAction.UPDATED,
+        actor=actor,
+        obj=course,
+        course=course,
+        before=before,
+        after={"plan": plan.pk if plan else None, "title": str(plan) if plan else None},
+        request=request,
+    )
+
+
+# --- the lesson's record against the plan ---------------------------------------------------
+
+
+def keep_lesson(
+    *, lesson: Lesson, topic: str, plan_item: PlanItem | None, actor, request=None
+) -> Lesson:
+    """The lesson's topic and plan item, through ``timetable.services.record_topic``, with
+    the item checked to belong to the plan the course follows."""
+    if plan_item is not None:
+        plan = course_plan(lesson.course)
+        if plan is None or plan_item.plan_id != plan.pk:
+            raise ValidationError(_("The item is not in the plan the course follows."))
+    return record_topic(
+        lesson=lesson, topic=topic, plan_item=plan_item, actor=actor, request=request
+    )
+
+
+def fill_topics(*, course: Course, start: date, count: int, actor, request=None) -> list[Lesson]:
+    """Fill the next ``count`` lessons without a record from ``start`` on with the plan's
+    next items, in order (topics may be entered ahead, seed 002). Only lessons ``actor`` may
+    keep are filled; each is written through ``record_topic`` (audited)."""
+    if count < 1:
+        raise ValidationError(_("Fill at least one lesson."))
+    plan = course_plan(course)
+    if plan is None:
+        raise ValidationError(_("The course follows no thematic plan yet."))
+    lessons = list(Lesson.objects.filter(course=course).select_related("course", "school"))
+    sequence = PlanSequence.load(course, plan, lessons=lessons)
+    filled: list[Lesson] = []
+    with transaction.atomic():
+        for lesson in sorted(lessons, key=lambda x: (x.date, x.number, x.pk)):
+            if len(filled) >= count:
+                break
+            if lesson.date < start or not needs_record(lesson):
+                continue
+            if not actor.has_perm("timetable.keep_lesson", lesson):
+                continue
+            item = sequence.suggestion(lesson)
+            if item is None:
+                break
+            previous = lesson.plan_item_id
+            record_topic(lesson=lesson, topic="", plan_item=item, actor=actor, request=request)
+            sequence.assign(lesson, item, previous=previous)
+            filled.append(lesson)
+    return filled
