@@ -21,6 +21,9 @@ from zhurnal.timetable.services import add_extra_lesson, cancel_lesson
 
 from .personas import build_world
 
+# Messages are read by their English msgids here; Russian is checked in test_translations.py.
+pytestmark = pytest.mark.usefixtures("english")
+
 DAY = date(2026, 11, 20)
 
 

@@ -29,6 +29,9 @@ from zhurnal.timetable.models import Lesson
 
 from .personas import build_world
 
+# Messages are read by their English msgids here; Russian is checked in test_translations.py.
+pytestmark = pytest.mark.usefixtures("english")
+
 MSK = ZoneInfo("Europe/Moscow")
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=MSK)  # Friday; the world's lesson was on Wednesday
 

@@ -24,6 +24,9 @@ from zhurnal.timetable.services import record_topic
 from .factories import GradeLevelFactory, SubjectFactory, YearFactory
 from .personas import build_world
 
+# Messages are read by their English msgids here; Russian is checked in test_translations.py.
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @pytest.fixture
 def world(db):

@@ -21,6 +21,9 @@ from zhurnal.timetable.models import Lesson
 from .factories import SchoolClassFactory, SubjectFactory
 from .personas import build_world
 
+# Messages are read by their English msgids here; Russian is checked in test_translations.py.
+pytestmark = pytest.mark.usefixtures("english")
+
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("Europe/Moscow"))  # a Friday
 
 
