@@ -109,6 +109,8 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("PUT", "/schools/{school_id}/lessons/{lesson_id}/topic"): {"teacher"},
     ("PUT", "/schools/{school_id}/lessons/{lesson_id}/substitution"): {"admin", "deputy"},
     ("POST", "/schools/{school_id}/lessons/{lesson_id}/cancellation"): {"admin", "deputy"},
+    # The assessment schedule (tests/test_assessments.py): staff and the school's families.
+    ("GET", "/schools/{school_id}/assessments"): STAFF | {"parent", "student"},
 }
 # Answered the same to everyone (tested below).
 PUBLIC = {("POST", "/auth/token")}

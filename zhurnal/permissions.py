@@ -257,6 +257,21 @@ def is_the_student_of_age(user, obj) -> bool:
     return obj.age_on(date.today()) >= obj.school.student_min_age
 
 
+@rules.predicate
+def has_a_child_in_the_class(user, obj) -> bool:
+    """A parent whose child, or a student who themself, is enrolled in this class (obj =
+    SchoolClass) at some time of its year."""
+    from zhurnal.school.models import Enrollment
+
+    ctx = context(user, school_id_of(obj))
+    if ctx is None:
+        return False
+    students = ctx.child_ids | ctx.own_student_ids
+    return bool(students) and Enrollment.objects.filter(
+        school_id=ctx.school_id, school_class=obj, student_id__in=students
+    ).exists()
+
+
 # --- The permission table -------------------------------------------------------------------
 # Object passed with each permission: a School unless stated otherwise.
 
@@ -304,6 +319,8 @@ RULES = {
     "timetable.manage_class_feed": is_admin | is_deputy | leads_the_class,
     # The assessment schedule (график оценочных процедур) is published to the school's families.
     "timetable.view_assessments": is_school_staff | is_parent | is_student,
+    # obj = SchoolClass: one class's assessment schedule — staff, and the families of the class.
+    "assessments.view_class": is_school_staff | has_a_child_in_the_class,
     # Thematic plans (КТП): staff read the school's plans.
     "planning.view_plans": is_school_staff,
     # obj = School: create a base plan (any teacher, for a subject and grade level they teach).

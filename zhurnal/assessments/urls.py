@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401  (filled by the pages of this app)
+from django.urls import path
+
+from . import views
 
 app_name = "assessments"
-urlpatterns: list = []
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("class/<int:class_id>/", views.class_page, name="class"),
+    path("schedule.xlsx", views.xlsx, name="xlsx"),
+]

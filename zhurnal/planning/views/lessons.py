@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from zhurnal.accounts.access import current_school, get_in_school, school_permission
+from zhurnal.assessments.queries import breaches_for_course
 from zhurnal.school.models import SchoolClass
 from zhurnal.school.queries import current_year, school_today
 from zhurnal.timetable.models import Lesson
@@ -195,6 +196,7 @@ def course_lessons(request: HttpRequest, course_id: int) -> HttpResponse:
             "fill_form": fill_form,
             "can_fill": bool(keepable) and plan is not None,
             "can_choose_plan": request.user.has_perm("planning.choose_plan", course),
+            "breaches": breaches_for_course(course, term),
             "today": today,
             "week_ago": today - timedelta(days=7),
         },
