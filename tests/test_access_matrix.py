@@ -60,6 +60,17 @@ MATRIX: dict[str, tuple[tuple[str, ...], set[str]]] = {
     "imports:upload": ((), {"admin", "deputy", "secretary", "hr", "outsider"}),
     "imports:template": (("kind", "fmt"), {"admin", "secretary", "outsider"}),
     # --- timetable: bell schedules, weekly grid, generation, single-day changes
+    "timetable:index": ((), STAFF | {"outsider"}),
+    "timetable:bells": ((), STAFF | {"outsider"}),
+    "timetable:bells_create": ((), {"admin", "deputy", "outsider"}),
+    "timetable:bells_edit": (("schedule_id",), {"admin", "deputy"}),
+    "timetable:grid": ((), STAFF | {"outsider"}),
+    "timetable:grid_class": (("class_id",), STAFF),
+    "timetable:entry_create": ((), {"admin", "deputy", "outsider"}),
+    "timetable:entry_edit": (("entry_id",), {"admin", "deputy"}),
+    "timetable:generate": ((), {"admin", "deputy", "outsider"}),
+    "timetable:day": ((), STAFF | {"outsider"}),
+    "timetable:substitutions": ((), STAFF | {"outsider"}),
     # --- lessons and thematic plans (КТП), programme fulfilment
     "planning:list": ((), STAFF | {"outsider"}),
     "planning:create": ((), {"admin", "deputy", "teacher", "class_teacher", "outsider"}),
@@ -73,10 +84,17 @@ MATRIX: dict[str, tuple[tuple[str, ...], set[str]]] = {
     "lessons:fulfilment": (("course_id",), ADMINISTRATION | {"teacher"}),
     "lessons:overview": ((), ADMINISTRATION | {"outsider"}),
     # --- assessment schedule
+    # Staff and families; a class page for the families of that class only (the parent's child is
+    # in 5А, the student persona in 6Б).
+    "assessments:index": ((), EVERYONE - {"nobody"}),
+    "assessments:xlsx": ((), EVERYONE - {"nobody"}),
+    "assessments:class": (("class_id",), STAFF | {"parent"}),
     # --- calendar feeds and the teacher's day
     "feeds:index": ((), STAFF | {"outsider"}),
     "feeds:class": (("class_id",), {"admin", "deputy", "class_teacher"}),
     # --- class journal: the grid, the lesson pane, period marks
+    "journal:course": (("course_id",), ADMINISTRATION | {"teacher"}),
+    "journal:lesson": (("lesson_id",), ADMINISTRATION | {"teacher"}),
     # --- journal control and settings: absence register, unlocks, changes, debts, work types
 }
 # Reference data pages (CrudSpec): anyone on the staff reads, admin and deputy change.
@@ -101,6 +119,13 @@ NOT_IN_MATRIX = {
     # The .ics feed is public by design (calendar apps cannot log in): a secret token, 404
     # otherwise; tests/test_ical.py.
     "feeds:ics",
+    # POST-only writes of the journal, each with its allowed and denied side in
+    # tests/test_journal_pages.py.
+    "journal:cell",
+    "journal:add_column",
+    "journal:homework",
+    "journal:note",
+    "journal:attachment",
 }
 CRUD_OBJECT_ROUTES = ("_edit", "_delete")
 PERSON_CREDENTIALS = "accounts:credentials_person"

@@ -237,3 +237,76 @@ def journal_grid(course: Course, term: Term, *, policy: JournalPolicy | None = N
             )
         )
     return JournalGrid(course=course, term=term, scale=scale, lessons=grid_lessons, rows=rows)
+
+
+def student_summary(
+    course: Course, term: Term, student_id: int, *, policy: JournalPolicy | None = None
+) -> tuple[Decimal | None, str | None]:
+    """A student's weighted average and forecast in ``course`` for ``term`` (one query), as
+    the grid shows them; answered after each saved mark so the row's totals stay true."""
+    if policy is None:
+        policy = policy_of(course.school if Course.school.is_cached(course) else course.school_id)
+    scale = scale_of(course, policy)
+    pairs = (
+        Mark.objects.filter(
+            student_id=student_id,
+            column__lesson__course=course,
+            column__lesson__date__range=(term.start, term.end),
+        )
+        .exclude(column__lesson__status=LessonStatus.CANCELLED)
+        .values_list("number", "column__weight")
+    )
+    average = weighted_average(pairs)
+    thresholds = (
+        thresholds_from_policy(policy.forecast_thresholds) if scale == ScaleKind.FIVE else None
+    )
+    return average, forecast(scale, average, thresholds)
+
+
+@dataclass
+class SheetRow:
+    """A student on a lesson's list: the shown attendance, the teacher's entry, marks by
+    column id."""
+
+    student: Student
+    attendance: str
+    teacher_attendance: Attendance | None
+    marks: dict[int, Mark]
+
+
+def lesson_sheet(lesson: Lesson) -> tuple[list[GradeColumn], list[SheetRow]]:
+    """One lesson of the journal: its mark columns and the students on its list that day (in
+    list order) with attendance and marks. Five queries whatever the class size."""
+    columns = list(
+        GradeColumn.objects.filter(lesson=lesson).select_related("work_type").order_by(
+            "position", "pk"
+        )
+    )
+    students = {
+        row.student_id: row.student
+        for row in memberships(lesson.course)
+        .filter(enrolled_on(lesson.date))
+        .select_related("student")
+    }
+    marks, attendance = _cells([lesson], students)
+    reasons = dict(
+        Absence.objects.filter(
+            student_id__in=students, start__lte=lesson.date, end__gte=lesson.date
+        ).values_list("student_id", "reason")
+    )
+    rows = []
+    for student in sorted(
+        students.values(), key=lambda s: (s.last_name, s.first_name, s.middle_name, s.pk)
+    ):
+        entry = attendance.get((lesson.pk, student.pk))
+        rows.append(
+            SheetRow(
+                student=student,
+                attendance=shown_attendance(entry.code if entry else "", reasons.get(student.pk)),
+                teacher_attendance=entry,
+                marks={
+                    c.pk: marks[(c.pk, student.pk)] for c in columns if (c.pk, student.pk) in marks
+                },
+            )
+        )
+    return columns, rows

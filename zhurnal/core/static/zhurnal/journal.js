@@ -1,0 +1,376 @@
+/* The journal grid: spreadsheet-like entry (issue 4).
+ *
+ * Cells are <td class="c" data-kind="mark|attendance|period" data-*>, rendered by
+ * zhurnal/journal/rendering.py. One cell is active (roving tabindex). Arrows and Tab move;
+ * typing opens an editor in the cell; Enter saves and moves down, Tab saves and moves right,
+ * Escape cancels, Delete clears. Every confirmed cell is POSTed at once to data-save-url
+ * (zhurnal/journal/views.py save_cell); saves run one after another so a mark typed into a
+ * lesson without columns creates one column, not several. A cell shows "saving" until the
+ * server answers, "saved" only then, and "error" with the reason otherwise: a failed save
+ * never looks saved. 409 (changed meanwhile) shows what is saved now; 422 reason_required
+ * asks for the reason in a dialog and saves again with it.
+ */
+(function () {
+  "use strict";
+
+  // Attendance codes typed in the Latin layout by mistake (the same keys as Н, Б, У, О, П).
+  var LATIN = { y: "н", ",": "б", e: "у", j: "о", g: "п", "<": "б" };
+  var ATTENDANCE = { "": "", "н": "Н", "б": "Б", "у": "У", "оп": "ОП" };
+
+  function init(table) {
+    var saveUrl = table.dataset.saveUrl;
+    var term = table.dataset.term || null;
+    var course = table.dataset.course;
+    var status = document.getElementById("journal-status");
+    var csrf = (document.querySelector("input[name=csrfmiddlewaretoken]") || {}).value || "";
+    var dialog = document.getElementById("reason-dialog");
+    var rows = Array.prototype.slice.call(table.tBodies[0].rows);
+    var grid = rows.map(function (row) {
+      return Array.prototype.slice.call(row.querySelectorAll("td.c"));
+    });
+    var active = null;
+    var editor = null;
+    var queue = Promise.resolve();
+    var pending = 0;
+
+    function say(text, isError) {
+      if (!status) return;
+      status.textContent = text;
+      status.classList.toggle("err", !!isError);
+    }
+
+    function position(cell) {
+      var r = rows.indexOf(cell.parentNode);
+      return [r, grid[r].indexOf(cell)];
+    }
+
+    function activate(cell, focus) {
+      if (!cell) return;
+      if (active) active.tabIndex = -1;
+      active = cell;
+      cell.tabIndex = 0;
+      if (focus !== false) {
+        cell.focus({ preventScroll: false });
+        cell.scrollIntoView({ block: "nearest", inline: "nearest" });
+      }
+    }
+
+    function move(cell, dr, dc) {
+      var p = position(cell);
+      var r = Math.min(Math.max(p[0] + dr, 0), grid.length - 1);
+      var c = Math.min(Math.max(p[1] + dc, 0), grid[r].length - 1);
+      return grid[r][c];
+    }
+
+    function editable(cell) {
+      return cell && cell.dataset.edit === "1";
+    }
+
+    function render(cell, value, shown) {
+      cell.querySelector(".v").textContent = shown === undefined ? value : shown;
+      var hint = cell.querySelector(".hint");
+      if (hint) hint.hidden = value !== "";
+    }
+
+    function normalise(cell, text) {
+      text = text.trim();
+      if (cell.dataset.kind === "attendance") {
+        var lower = text.toLowerCase().split("").map(function (ch) {
+          return LATIN[ch] || ch;
+        }).join("");
+        return ATTENDANCE.hasOwnProperty(lower) ? ATTENDANCE[lower] : text.toUpperCase();
+      }
+      return text;
+    }
+
+    function openEditor(cell, initial) {
+      if (!editable(cell)) {
+        say(cell.classList.contains("off")
+          ? gettext("The student is not on the list on this day.")
+          : gettext("This cell cannot be changed by you."), true);
+        return;
+      }
+      closeEditor(false);
+      var input = document.createElement("input");
+      input.type = "text";
+      input.className = "cell-editor";
+      input.maxLength = 20;
+      input.autocomplete = "off";
+      input.setAttribute("aria-label", gettext("Value"));
+      input.value = initial;
+      cell.classList.add("editing");
+      cell.appendChild(input);
+      editor = { cell: cell, input: input };
+      input.focus();
+      input.setSelectionRange(input.value.length, input.value.length);
+      input.addEventListener("keydown", onEditorKey);
+      input.addEventListener("blur", function () {
+        if (editor && editor.input === input) commit(0, 0, false);
+      });
+    }
+
+    function closeEditor(refocus) {
+      if (!editor) return;
+      var cell = editor.cell;
+      var input = editor.input;
+      editor = null;
+      cell.classList.remove("editing");
+      input.remove();
+      if (refocus) activate(cell);
+    }
+
+    function onEditorKey(event) {
+      var k = event.key;
+      if (k === "Enter") { event.preventDefault(); commit(1, 0, true); }
+      else if (k === "Tab") { event.preventDefault(); commit(0, event.shiftKey ? -1 : 1, true); }
+      else if (k === "ArrowDown") { event.preventDefault(); commit(1, 0, true); }
+      else if (k === "ArrowUp") { event.preventDefault(); commit(-1, 0, true); }
+      else if (k === "Escape") { event.preventDefault(); closeEditor(true); say(""); }
+    }
+
+    function commit(dr, dc, refocus) {
+      if (!editor) return;
+      var cell = editor.cell;
+      var value = normalise(cell, editor.input.value);
+      closeEditor(false);
+      if (value !== cell.dataset.value || cell.classList.contains("error")) {
+        save(cell, value, "");
+      }
+      if (refocus) activate(dr || dc ? move(cell, dr, dc) : cell);
+    }
+
+    function body(cell, value, reason) {
+      var d = cell.dataset;
+      var data = {
+        kind: d.kind,
+        student: d.student,
+        value: value,
+        version: Number(d.version || 0),
+        reason: reason,
+        term: term,
+        course: course
+      };
+      if (d.lesson) data.lesson = d.lesson;
+      if (d.kind === "mark") data.column = d.column || null;
+      if (d.kind === "period") {
+        data.period_kind = d.periodKind;
+        data.term = d.term || null;
+      }
+      return data;
+    }
+
+    function save(cell, value, reason) {
+      cell.classList.remove("error", "saved");
+      cell.classList.add("saving");
+      cell.setAttribute("aria-busy", "true");
+      cell.title = gettext("Saving…");
+      render(cell, value);
+      pending += 1;
+      queue = queue.then(function () {
+        return send(cell, value, reason);
+      }).then(function () {
+        pending -= 1;
+      });
+    }
+
+    function send(cell, value, reason) {
+      return fetch(saveUrl, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+        body: JSON.stringify(body(cell, value, reason))
+      }).then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (answer) {
+          answer.status = response.status;
+          return answer;
+        });
+      }).then(function (answer) {
+        done(cell, value, answer);
+      }, function () {
+        failed(cell, value, gettext("No connection: the entry is NOT saved. Try again."));
+      });
+    }
+
+    function done(cell, value, answer) {
+      cell.classList.remove("saving");
+      cell.removeAttribute("aria-busy");
+      if (answer.ok) {
+        cell.dataset.value = answer.value;
+        cell.dataset.version = answer.version;
+        cell.classList.toggle("late", !!answer.late);
+        cell.title = answer.late ? gettext("entered late") : "";
+        render(cell, answer.value, answer.shown);
+        if (answer.column && cell.dataset.virtual) adoptColumn(cell.dataset.virtual, answer);
+        if (answer.average !== undefined) summary(cell, answer);
+        cell.classList.add("saved");
+        setTimeout(function () { cell.classList.remove("saved"); }, 1500);
+        say(gettext("Saved."));
+        return;
+      }
+      if (answer.code === "stale" && answer.current) {
+        cell.dataset.value = answer.current.value;
+        cell.dataset.version = answer.current.version;
+        render(cell, answer.current.value);
+        cell.classList.add("error");
+        cell.title = answer.message;
+        say(answer.message + " «" + (answer.current.value || "—") + "»", true);
+        return;
+      }
+      if (answer.code === "reason_required" && dialog && dialog.showModal) {
+        askReason(cell, value, answer.message);
+        return;
+      }
+      failed(cell, value, answer.message || gettext("The entry is NOT saved."));
+    }
+
+    function failed(cell, value, message) {
+      cell.classList.remove("saving");
+      cell.removeAttribute("aria-busy");
+      cell.classList.add("error");
+      cell.title = message;
+      render(cell, value);
+      say(message, true);
+    }
+
+    function askReason(cell, value, message) {
+      var text = dialog.querySelector("textarea");
+      var context = dialog.querySelector("[data-reason-context]");
+      if (context) context.textContent = message;
+      text.value = "";
+      dialog.returnValue = "";
+      dialog.showModal();
+      text.focus();
+      dialog.addEventListener("close", function onClose() {
+        dialog.removeEventListener("close", onClose);
+        var reason = text.value.trim();
+        if (dialog.returnValue === "ok" && reason) {
+          save(cell, value, reason);
+        } else {
+          render(cell, cell.dataset.value);
+          cell.classList.remove("error");
+          cell.title = "";
+          say(gettext("Not changed: no reason given."));
+        }
+        activate(cell);
+      });
+    }
+
+    // A lesson's first mark made its column: every cell of that lesson's empty column now
+    // belongs to it.
+    function adoptColumn(lessonId, answer) {
+      table.querySelectorAll('td.c[data-virtual="' + lessonId + '"]').forEach(function (c) {
+        c.dataset.column = answer.column;
+        delete c.dataset.virtual;
+      });
+      var head = table.querySelector('[data-virtual-h="' + lessonId + '"]');
+      if (head) {
+        head.textContent = answer.work_type;
+        head.classList.remove("virtual");
+        head.removeAttribute("data-virtual-h");
+      }
+    }
+
+    function summary(cell, answer) {
+      var row = cell.parentNode;
+      var avg = row.querySelector("td.avg");
+      var fc = row.querySelector("td.fc");
+      if (avg) avg.textContent = answer.average || "";
+      if (fc) fc.textContent = answer.forecast || "";
+      row.querySelectorAll("td.period[data-forecast]").forEach(function (p) {
+        p.dataset.forecast = answer.forecast || "";
+        var hint = p.querySelector(".hint");
+        if (hint) hint.textContent = answer.forecast || "";
+      });
+    }
+
+    table.addEventListener("keydown", function (event) {
+      if (editor || !active || event.target !== active) return;
+      var k = event.key;
+      var cell = active;
+      if (event.ctrlKey || event.metaKey || event.altKey) return;
+      if (k === "ArrowRight") { event.preventDefault(); activate(move(cell, 0, 1)); }
+      else if (k === "ArrowLeft") { event.preventDefault(); activate(move(cell, 0, -1)); }
+      else if (k === "ArrowDown") { event.preventDefault(); activate(move(cell, 1, 0)); }
+      else if (k === "ArrowUp") { event.preventDefault(); activate(move(cell, -1, 0)); }
+      else if (k === "Tab") {
+        var next = move(cell, 0, event.shiftKey ? -1 : 1);
+        if (next !== cell) { event.preventDefault(); activate(next); }
+      }
+      else if (k === "Enter" || k === "F2") {
+        event.preventDefault();
+        var start = cell.dataset.value || (cell.dataset.kind === "period" ? cell.dataset.forecast || "" : "");
+        openEditor(cell, start);
+      }
+      else if (k === "Delete" || k === "Backspace") {
+        event.preventDefault();
+        if (!editable(cell)) { openEditor(cell, ""); return; }
+        if (cell.dataset.value !== "") save(cell, "", "");
+      }
+      else if (k === " " && cell.dataset.kind === "attendance") {
+        event.preventDefault();
+        if (editable(cell)) save(cell, cell.dataset.value === "Н" ? "" : "Н", "");
+        else openEditor(cell, "");
+      }
+      else if (k.length === 1) {
+        event.preventDefault();
+        openEditor(cell, k);
+      }
+    });
+
+    table.addEventListener("click", function (event) {
+      var cell = event.target.closest("td.c");
+      if (!cell || (editor && editor.cell === cell)) return;
+      if (cell === active && editable(cell)) {
+        openEditor(cell, cell.dataset.value || "");
+      } else {
+        activate(cell);
+      }
+    });
+    table.addEventListener("dblclick", function (event) {
+      var cell = event.target.closest("td.c");
+      if (cell && editable(cell) && !editor) openEditor(cell, cell.dataset.value || "");
+    });
+
+    window.addEventListener("beforeunload", function (event) {
+      if (pending > 0 || editor) {
+        event.preventDefault();
+        event.returnValue = "";
+      }
+    });
+
+    grid.forEach(function (cells) { cells.forEach(function (c) { c.tabIndex = -1; }); });
+    // Start on the first editable cell of today's lesson (or the first editable, or the first).
+    var all = [].concat.apply([], grid);
+    var today = table.querySelector("th.lesson-h.today a");
+    var first = null;
+    if (today) {
+      var lessonId = today.getAttribute("href").match(/(\d+)\/?$/);
+      first = all.filter(function (c) {
+        return lessonId && c.dataset.lesson === lessonId[1] && editable(c);
+      })[0];
+    }
+    first = first || all.filter(editable)[0] || all[0];
+    if (first) activate(first, false);
+    table.dataset.ready = "1";
+  }
+
+  // Messages of the script in the page's language (the catalogue is in zhurnal/locale).
+  var RU = {
+    "The student is not on the list on this day.": "Ученика нет в списке в этот день.",
+    "This cell cannot be changed by you.": "Эту ячейку вы изменить не можете.",
+    "Value": "Значение",
+    "Saving…": "Сохраняется…",
+    "No connection: the entry is NOT saved. Try again.": "Нет связи: запись НЕ сохранена. Повторите.",
+    "entered late": "внесено с опозданием",
+    "Saved.": "Сохранено.",
+    "The entry is NOT saved.": "Запись НЕ сохранена.",
+    "Not changed: no reason given.": "Не изменено: причина не указана."
+  };
+  function gettext(text) {
+    return document.documentElement.lang === "ru" && RU[text] ? RU[text] : text;
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("table[data-journal]").forEach(init);
+  });
+})();

@@ -1,0 +1,633 @@
+"""The class journal pages (issue 4): a course's grid for a term, one lesson's sheet with its
+homework and notes, and the JSON endpoint every grid cell saves through.
+
+Rules (``zhurnal.permissions``): ``journal.view`` opens a course's journal (its teachers, the
+class teacher of its class, the administration — never a parent or a student);
+``journal.keep_lesson`` writes a lesson's attendance, marks, columns, homework and notes (a
+substitute: that lesson only); ``journal.keep_period_marks`` the course's period marks. The
+record-keeping rules themselves (deadlines, grace window, scales, no lost update) live in
+``journal.services``: these views only translate between the browser and the services.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Case, OuterRef, Subquery, Value, When
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from zhurnal.accounts.access import current_school
+from zhurnal.planning.queries import course_terms, grade_level_of, pick_term
+from zhurnal.school.models import Course, Student, Term
+from zhurnal.school.queries import school_today
+from zhurnal.timetable.models import Lesson
+
+from . import services
+from .defaults import ensure_work_types
+from .forms import ColumnForm, HomeworkForm, NoteForm
+from .models import (
+    Absence,
+    GradeColumn,
+    Homework,
+    HomeworkAttachment,
+    PeriodKind,
+    StudentNote,
+    WorkCategory,
+    WorkType,
+)
+from .policy import scale_of, with_scale_rule
+from .queries import journal_grid, lesson_sheet, shown_attendance, student_summary
+from .rendering import grid_rows, sheet_rows
+from .scales import ScaleKind
+
+# Grades whose last term also carries exam and final marks (state final attestation: ОГЭ, ЕГЭ).
+EXAM_GRADES = (9, 11)
+COURSE_RELATED = (
+    "school__journal_policy",
+    "subject",
+    "year",
+    "school_class__grade_level",
+    "group__school_class__grade_level",
+)
+LESSON_RELATED = (
+    "course__school__journal_policy",
+    "course__subject",
+    "course__school_class__grade_level",
+    "course__group__school_class__grade_level",
+    "teacher",
+    "substitute_for",
+)
+
+
+def _default_type_first() -> list:
+    """The order in which the default work type is chosen: oral first, then the school's."""
+    return [
+        Case(When(category=WorkCategory.ORAL, then=Value(0)), default=Value(1)),
+        "position",
+        "pk",
+    ]
+
+
+def _with_default_work_type(courses):
+    """Annotate the default work type's code, name and weight onto the course query (no query
+    of its own: the grid stays within its budget)."""
+    types = WorkType.objects.filter(school=OuterRef("school"), is_active=True).order_by(
+        *_default_type_first()
+    )
+    return courses.annotate(
+        default_type_code=Subquery(types.values("code")[:1]),
+        default_type_name=Subquery(types.values("name")[:1]),
+        default_type_weight=Subquery(types.values("weight")[:1]),
+    )
+
+
+def _course(request: HttpRequest, course_id: int) -> Course:
+    school = current_school(request)
+    course = get_object_or_404(
+        _with_default_work_type(with_scale_rule(Course.objects.select_related(*COURSE_RELATED))),
+        school=school,
+        pk=course_id,
+    )
+    if not request.user.has_perm("journal.view", course):
+        raise PermissionDenied
+    return course
+
+
+def _lesson(request: HttpRequest, lesson_id: int) -> Lesson:
+    return get_object_or_404(
+        Lesson.objects.select_related(*LESSON_RELATED), school=current_school(request), pk=lesson_id
+    )
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _back(request: HttpRequest, default: str) -> HttpResponse:
+    """Back to the page the form was on (the grid or the lesson), never to another site."""
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        target = default
+    return redirect(target or default)
+
+
+# --- the grid of a course --------------------------------------------------------------------
+
+
+@login_required
+def course_journal(request: HttpRequest, course_id: int) -> HttpResponse:
+    """The journal of a course for a term: students × lessons, each lesson an attendance
+    column and its mark columns; the average, forecast and period marks on the right. Editable
+    cells are those of lessons the user keeps (``journal.keep_lesson``) that are not in the
+    future; everyone else with ``journal.view`` reads it. Twelve SQL queries whatever the size
+    (docs/performance.md)."""
+    course = _course(request, course_id)
+    today = school_today(course.school)
+    terms = course_terms(course)
+    term = pick_term(terms, _int(request.GET.get("term")), today)
+    if term is None:
+        return render(request, "journal/no_terms.html", {"course": course}, status=404)
+    grid = journal_grid(course, term)
+    user = request.user
+    no_marks = grid.scale == ScaleKind.NONE
+    lessons = [
+        {
+            "item": grid_lesson,
+            "editable": grid_lesson.lesson.date <= today
+            and user.has_perm("journal.keep_lesson", grid_lesson.lesson),
+            "planned": grid_lesson.lesson.date > today,
+            "today": grid_lesson.lesson.date == today,
+            # A lesson without columns shows one empty column of the default work type: a
+            # mark typed there creates it (no "add a column" step before the first mark).
+            "virtual": not grid_lesson.columns and not no_marks,
+            "span": 1 + (0 if no_marks else max(1, len(grid_lesson.columns))),
+        }
+        for grid_lesson in grid.lessons
+    ]
+    level = grade_level_of(course)
+    last_term = bool(terms) and term.pk == terms[-1].pk
+    period_kinds = [(PeriodKind.TERM, term.pk)]
+    if last_term:
+        period_kinds.append((PeriodKind.YEAR, None))
+        if level is not None and level.number in EXAM_GRADES:
+            period_kinds += [(PeriodKind.EXAM, None), (PeriodKind.FINAL, None)]
+    rows = []
+    for row in grid.rows:
+        rows.append(
+            {
+                "row": row,
+                "cells": [
+                    {
+                        "lesson": lesson,
+                        "cell": cell,
+                        "marks": [
+                            (column, cell.marks.get(column.pk))
+                            for column in lesson["item"].columns
+                        ],
+                    }
+                    for lesson, cell in zip(lessons, row.cells, strict=True)
+                ],
+                "period": [
+                    {"kind": kind, "term": term_id, "entry": row.period_marks.get((kind, term_id))}
+                    for kind, term_id in period_kinds
+                ],
+            }
+        )
+    default_type = (
+        {
+            "code": course.default_type_code,
+            "name": course.default_type_name,
+            "weight": course.default_type_weight,
+        }
+        if course.default_type_code
+        else _default_work_type(course)  # the school's first journal: the defaults are made
+    )
+    can_period = user.has_perm("journal.keep_period_marks", course)
+    return render(
+        request,
+        "journal/course.html",
+        {
+            "course": course,
+            "grid": grid,
+            "term": term,
+            "terms": terms,
+            "lessons": lessons,
+            "body": grid_rows(rows, lessons, can_period=can_period),
+            "period_kinds": [
+                {"kind": kind, "label": PeriodKind(kind).label} for kind, _t in period_kinds
+            ],
+            "can_period": can_period,
+            "default_type": default_type,
+            "today": today,
+            "no_marks": no_marks,
+        },
+    )
+
+
+def _default_work_type(course: Course):
+    """The work type a mark typed into a lesson without columns gets: the school's first
+    oral type in its order (by default «У», an answer at the lesson)."""
+    ensure_work_types(course.school)
+    return (
+        WorkType.objects.filter(school_id=course.school_id, is_active=True)
+        .order_by(*_default_type_first())
+        .first()
+    )
+
+
+# --- one lesson ------------------------------------------------------------------------------
+
+
+@login_required
+def lesson_journal(request: HttpRequest, lesson_id: int) -> HttpResponse:
+    """One lesson in the journal: the students on its list that day with attendance and
+    marks (entered like in the grid), the mark columns, the homework (text, links, minutes,
+    attachments) and the notes to students. The substitute keeps this lesson and only it."""
+    lesson = _lesson(request, lesson_id)
+    course = lesson.course
+    user = request.user
+    can_keep = user.has_perm("journal.keep_lesson", lesson)
+    if not (can_keep or user.has_perm("journal.view", course)):
+        raise PermissionDenied
+    today = school_today(course.school)
+    columns, rows = lesson_sheet(lesson)
+    homework = Homework.objects.filter(lesson=lesson).prefetch_related("attachments").first()
+    notes = (
+        StudentNote.objects.filter(lesson=lesson)
+        .select_related("student")
+        .order_by("student__last_name", "pk")
+    )
+    term = next(
+        (t for t in course_terms(course) if t.start <= lesson.date <= t.end),
+        None,
+    )
+    students = [row.student for row in rows]
+    editable = can_keep and lesson.date <= today and not lesson.is_cancelled
+    no_marks = scale_of(course) == ScaleKind.NONE
+    virtual = not columns and not no_marks
+    return render(
+        request,
+        "journal/lesson.html",
+        {
+            "lesson": lesson,
+            "course": course,
+            "term": term,
+            "columns": columns,
+            "body": sheet_rows(
+                [
+                    {
+                        "row": row,
+                        "lesson_id": lesson.pk,
+                        "marks": [(c, row.marks.get(c.pk)) for c in columns],
+                    }
+                    for row in rows
+                ],
+                columns,
+                edit=editable,
+                virtual=virtual,
+            ),
+            "virtual": virtual,
+            "homework": homework,
+            "notes": notes,
+            "can_keep": can_keep,
+            "can_view_course": user.has_perm("journal.view", course),
+            "editable": editable,
+            "planned": lesson.date > today,
+            "column_form": ColumnForm(school=course.school),
+            "homework_form": HomeworkForm(homework=homework),
+            "note_form": NoteForm(students=students),
+            "default_type": _default_work_type(course),
+            "no_marks": no_marks,
+        },
+    )
+
+
+def _keep(request: HttpRequest, lesson_id: int) -> Lesson:
+    lesson = _lesson(request, lesson_id)
+    if not request.user.has_perm("journal.keep_lesson", lesson):
+        raise PermissionDenied
+    return lesson
+
+
+def _lesson_url(lesson: Lesson) -> str:
+    return reverse("journal:lesson", kwargs={"lesson_id": lesson.pk})
+
+
+def _refusal(error: ValidationError) -> str:
+    return " ".join(str(m) for m in error.messages)
+
+
+@login_required
+@require_POST
+def add_column(request: HttpRequest, lesson_id: int) -> HttpResponse:
+    """A new column of marks on a lesson, with its work type (and weight)."""
+    lesson = _keep(request, lesson_id)
+    form = ColumnForm(request.POST, school=lesson.school)
+    if not form.is_valid():
+        messages.error(request, _refusal(ValidationError(list(form.errors.values()))))
+        return _back(request, _lesson_url(lesson))
+    try:
+        services.add_column(
+            lesson=lesson,
+            work_type=form.cleaned_data["work_type"],
+            weight=form.cleaned_data["weight"],
+            title=form.cleaned_data["title"],
+            actor=request.user,
+            request=request,
+        )
+    except ValidationError as error:
+        messages.error(request, _refusal(error))
+    else:
+        messages.success(request, _("The column is added."))
+    return _back(request, _lesson_url(lesson))
+
+
+@login_required
+@require_POST
+def save_homework(request: HttpRequest, lesson_id: int) -> HttpResponse:
+    """The lesson's homework: text, links, estimated minutes and new attachments. A version
+    mismatch (changed in another tab) keeps what was saved and shows it."""
+    lesson = _keep(request, lesson_id)
+    current = Homework.objects.filter(lesson=lesson).first()
+    form = HomeworkForm(request.POST, request.FILES, homework=current)
+    if not form.is_valid():
+        messages.error(request, _refusal(ValidationError(list(form.errors.values()))))
+        return redirect(_lesson_url(lesson))
+    data = form.cleaned_data
+    try:
+        with transaction.atomic():
+            homework = services.set_homework(
+                lesson=lesson,
+                text=data["text"],
+                links=data["links"],
+                minutes=data["minutes"],
+                version=data["version"],
+                actor=request.user,
+                request=request,
+            )
+            files = data["files"]
+            if files and homework is None:
+                raise ValidationError(_("Write the homework before attaching files."))
+            for upload in files:
+                HomeworkAttachment.objects.create(
+                    school=lesson.school,
+                    homework=homework,
+                    file=upload,
+                    name=upload.name[:200],
+                    size=upload.size,
+                )
+    except services.StaleEntry:
+        messages.error(
+            request,
+            _("The homework was changed meanwhile (in another tab or by another teacher); "
+              "here is what is saved now. Your text was not saved."),
+        )
+    except ValidationError as error:
+        messages.error(request, _refusal(error))
+    else:
+        messages.success(request, _("The homework is saved."))
+    return redirect(_lesson_url(lesson))
+
+
+@login_required
+@require_POST
+def add_note(request: HttpRequest, lesson_id: int) -> HttpResponse:
+    """A remark, praise or message to the parents about a student at this lesson."""
+    lesson = _keep(request, lesson_id)
+    _columns, rows = lesson_sheet(lesson)
+    form = NoteForm(request.POST, students=[row.student for row in rows])
+    if not form.is_valid():
+        messages.error(request, _refusal(ValidationError(list(form.errors.values()))))
+        return redirect(_lesson_url(lesson))
+    try:
+        services.add_note(
+            lesson=lesson,
+            student=form.cleaned_data["student"],
+            kind=form.cleaned_data["kind"],
+            text=form.cleaned_data["text"],
+            actor=request.user,
+            request=request,
+        )
+    except ValidationError as error:
+        messages.error(request, _refusal(error))
+    else:
+        messages.success(request, _("The note is saved."))
+    return redirect(_lesson_url(lesson))
+
+
+@login_required
+def attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
+    """A homework attachment, through the same rule as the lesson it belongs to (files are
+    never served from a public address: MEDIA_ROOT is not published)."""
+    item = get_object_or_404(
+        HomeworkAttachment.objects.select_related(
+            *(f"homework__lesson__{name}" for name in LESSON_RELATED)
+        ),
+        school=current_school(request),
+        pk=attachment_id,
+    )
+    lesson = item.homework.lesson
+    user = request.user
+    if not (
+        user.has_perm("journal.keep_lesson", lesson) or user.has_perm("journal.view", lesson.course)
+    ):
+        raise PermissionDenied
+    try:
+        handle = item.file.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404 from missing
+    return FileResponse(handle, as_attachment=True, filename=item.name)
+
+
+# --- the cell endpoint -----------------------------------------------------------------------
+
+
+def _error(status: int, code: str, message: str, **extra) -> JsonResponse:
+    return JsonResponse({"ok": False, "code": code, "message": message, **extra}, status=status)
+
+
+def _number(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+@login_required
+@require_POST
+def save_cell(request: HttpRequest) -> JsonResponse:
+    """One grid cell, saved the moment the teacher confirms it (issue 4, "each cell saves at
+    once"). JSON in: ``kind`` (mark, attendance, period), the ids, ``value``, the ``version``
+    the change is based on and, when the rules ask for it, ``reason``. JSON out: the saved
+    value and version; or 409 ``stale`` with what is saved now (no lost update); or 422 with
+    the refusal's code and message in the user's language; 403/404 as JSON too."""
+    try:
+        data = json.loads(request.body or b"{}")
+        if not isinstance(data, dict):
+            raise ValueError
+    except ValueError:
+        return _error(400, "invalid", _("The request is not understood; reload the page."))
+    try:
+        handler = {"mark": _save_mark, "attendance": _save_attendance, "period": _save_period}[
+            data.get("kind")
+        ]
+    except KeyError:
+        return _error(400, "invalid", _("The request is not understood; reload the page."))
+    value = data.get("value")
+    if not isinstance(value, str) or len(value) > 20:
+        return _error(422, "invalid", _("Enter a shorter value."))
+    version = _int(data.get("version"))
+    if version is None or version < 0:
+        return _error(400, "invalid", _("The request is not understood; reload the page."))
+    reason = data.get("reason") or ""
+    if not isinstance(reason, str):
+        reason = ""
+    try:
+        return handler(request, data, value, version, reason)
+    except Http404:
+        return _error(404, "not_found", _("The lesson, column or student is not found."))
+    except PermissionDenied:
+        return _error(403, "forbidden", _("You may not change this entry."))
+    except services.StaleEntry as stale:
+        current = stale.current
+        shown = None
+        if current is not None:
+            shown = getattr(current, "value", None)
+            if shown is None:
+                shown = getattr(current, "code", None)
+        return _error(
+            409,
+            "stale",
+            _("The entry was changed meanwhile; here is what is saved now."),
+            current={"value": shown or "", "version": current.version if current else 0},
+        )
+    except ValidationError as error:
+        return _error(422, getattr(error, "code", None) or "invalid", _refusal(error))
+
+
+def _student(request: HttpRequest, student_id) -> Student:
+    return get_object_or_404(Student, school=current_school(request), pk=_int(student_id))
+
+
+def _save_mark(request, data, value, version, reason) -> JsonResponse:
+    school = current_school(request)
+    student = _student(request, data.get("student"))
+    column_id = _int(data.get("column"))
+    with transaction.atomic():
+        if column_id is not None:
+            column = get_object_or_404(
+                GradeColumn.objects.select_related("work_type", *(
+                    f"lesson__{name}" for name in LESSON_RELATED
+                )),
+                school=school,
+                pk=column_id,
+            )
+            lesson = column.lesson
+            if not request.user.has_perm("journal.keep_lesson", lesson):
+                raise PermissionDenied
+        else:
+            # A mark typed into a lesson without columns: its first column, made on demand
+            # with the default work type (the lesson row is locked so two tabs make one).
+            lesson = _keep(request, _int(data.get("lesson")))
+            Lesson.objects.select_for_update().filter(pk=lesson.pk).first()
+            column = (
+                GradeColumn.objects.select_related("work_type")
+                .filter(lesson=lesson)
+                .order_by("position", "pk")
+                .first()
+            )
+            if column is None:
+                if not value.strip():
+                    return JsonResponse({"ok": True, "value": "", "version": 0, "late": False})
+                work_type = _default_work_type(lesson.course)
+                if work_type is None:
+                    raise ValidationError(_("The school has no work types in use."))
+                column = services.add_column(
+                    lesson=lesson, work_type=work_type, actor=request.user, request=request
+                )
+            column.lesson = lesson
+        mark = services.set_mark(
+            column=column,
+            student=student,
+            value=value,
+            version=version,
+            reason=reason,
+            actor=request.user,
+            request=request,
+        )
+    answer = {
+        "ok": True,
+        "column": column.pk,
+        "work_type": column.work_type.code,
+        "value": mark.value if mark else "",
+        "version": mark.version if mark else 0,
+        "late": mark.late if mark else False,
+    }
+    term = _term_of(request, lesson.course, data.get("term"))
+    if term is not None:
+        average, forecast = student_summary(lesson.course, term, student.pk)
+        answer.update(average=_number(average), forecast=forecast or "")
+    return JsonResponse(answer)
+
+
+def _term_of(request, course: Course, term_id) -> Term | None:
+    term_id = _int(term_id)
+    if term_id is None:
+        return None
+    return Term.objects.filter(
+        school=current_school(request), year_id=course.year_id, pk=term_id
+    ).first()
+
+
+def _save_attendance(request, data, value, version, reason) -> JsonResponse:
+    student = _student(request, data.get("student"))
+    lesson = _keep(request, _int(data.get("lesson")))
+    entry = services.set_attendance(
+        lesson=lesson,
+        student=student,
+        code=value,
+        version=version,
+        actor=request.user,
+        request=request,
+    )
+    code = entry.code if entry else ""
+    documented = (
+        Absence.objects.filter(student=student, start__lte=lesson.date, end__gte=lesson.date)
+        .values_list("reason", flat=True)
+        .first()
+    )
+    return JsonResponse(
+        {
+            "ok": True,
+            "value": code,
+            "shown": shown_attendance(code, documented),
+            "version": entry.version if entry else 0,
+            "late": entry.late if entry else False,
+        }
+    )
+
+
+def _save_period(request, data, value, version, reason) -> JsonResponse:
+    course = get_object_or_404(
+        with_scale_rule(Course.objects.select_related(*COURSE_RELATED)),
+        school=current_school(request),
+        pk=_int(data.get("course")),
+    )
+    if not request.user.has_perm("journal.keep_period_marks", course):
+        raise PermissionDenied
+    student = _student(request, data.get("student"))
+    kind = data.get("period_kind")
+    term = None
+    if kind == PeriodKind.TERM:
+        term = _term_of(request, course, data.get("term"))
+        if term is None:
+            raise Http404
+    entry = services.set_period_mark(
+        course=course,
+        student=student,
+        kind=kind,
+        term=term,
+        value=value,
+        version=version,
+        reason=reason,
+        actor=request.user,
+        request=request,
+    )
+    return JsonResponse(
+        {
+            "ok": True,
+            "value": entry.value if entry else "",
+            "version": entry.version if entry else 0,
+            "late": entry.late if entry else False,
+        }
+    )
