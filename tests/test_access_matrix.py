@@ -93,6 +93,7 @@ MATRIX: dict[str, tuple[tuple[str, ...], set[str]]] = {
     "feeds:index": ((), STAFF | {"outsider"}),
     "feeds:class": (("class_id",), {"admin", "deputy", "class_teacher"}),
     # --- class journal: the grid, the lesson pane, period marks
+    "journal:index": ((), ADMINISTRATION | {"teacher", "class_teacher", "outsider"}),
     "journal:course": (("course_id",), ADMINISTRATION | {"teacher"}),
     "journal:lesson": (("lesson_id",), ADMINISTRATION | {"teacher"}),
     # --- journal control and settings: absence register, unlocks, changes, debts, work types

@@ -482,3 +482,15 @@ def test_a_late_entry_is_flagged(client, world):
         )
     assert status == 200 and answer["late"] is True
     assert world.lesson.date + timedelta(days=2) == date(2026, 11, 20)
+
+
+def test_the_list_of_journals_shows_what_each_may_open(client, world):
+    with at(2026, 11, 20, 10, 0):
+        _login(client, world, "teacher")
+        own = client.get(reverse("journal:index")).content.decode()
+        _login(client, world, "deputy")
+        every = client.get(reverse("journal:index")).content.decode()
+    course_url = _grid_url(world)
+    class_course_url = reverse("journal:course", kwargs={"course_id": world.class_course.pk})
+    assert course_url in own and class_course_url not in own
+    assert course_url in every and class_course_url in every

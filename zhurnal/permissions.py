@@ -331,6 +331,9 @@ RULES = {
     "planning.choose_plan": is_admin | is_deputy | teaches_the_course,
     # Programme fulfilment of every course of the school (or of a class), for the administration.
     "planning.view_fulfilment": is_administration,
+    # obj = School: the list of journals — the administration sees every course, a teacher
+    # the courses they teach and those of the class they lead.
+    "journal.list": is_administration | is_teacher,
     # The class journal (DESIGN §4). obj = Course: read the journal — its teachers, the class
     # teacher of its class, the administration; students never reach a journal.
     "journal.view": is_administration | teaches_the_course | leads_the_course_class,

@@ -12,6 +12,8 @@ NAV_PERMISSIONS = {
     "manage_timetable": "timetable.manage",
     "view_plans": "planning.view_plans",
     "view_fulfilment": "planning.view_fulfilment",
+    "list_journals": "journal.list",
+    "view_assessments": "timetable.view_assessments",
 }
 
 

@@ -5,6 +5,7 @@ from . import views
 app_name = "journal"
 
 urlpatterns = [
+    path("", views.journal_index, name="index"),
     path("courses/<int:course_id>/", views.course_journal, name="course"),
     path("lessons/<int:lesson_id>/", views.lesson_journal, name="lesson"),
     path("lessons/<int:lesson_id>/columns/", views.add_column, name="add_column"),

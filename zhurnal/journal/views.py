@@ -29,7 +29,7 @@ from django.views.decorators.http import require_POST
 from zhurnal.accounts.access import current_school
 from zhurnal.planning.queries import course_terms, grade_level_of, pick_term
 from zhurnal.school.models import Course, Student, Term
-from zhurnal.school.queries import school_today
+from zhurnal.school.queries import current_year, school_today
 from zhurnal.timetable.models import Lesson
 
 from . import services
@@ -122,6 +122,46 @@ def _back(request: HttpRequest, default: str) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
         target = default
     return redirect(target or default)
+
+
+# --- the list of journals --------------------------------------------------------------------
+
+
+@login_required
+def journal_index(request: HttpRequest) -> HttpResponse:
+    """The journals of the current academic year the user may open (``journal.view``), by
+    class: all of them for the administration, for a teacher their courses and the courses of
+    the class they lead. Three queries whatever the size."""
+    school = current_school(request)
+    user = request.user
+    if not user.has_perm("journal.list", school):
+        raise PermissionDenied
+    year = current_year(school, school_today(school))
+    courses = []
+    if year is not None:
+        courses = [
+            course
+            for course in Course.objects.filter(school=school, year=year)
+            .select_related(
+                "subject", "school_class__grade_level", "group__school_class__grade_level"
+            )
+            .prefetch_related("teachers")
+            .order_by("subject__name", "pk")
+            if user.has_perm("journal.view", course)
+        ]
+    by_class: dict = {}
+    for course in courses:
+        school_class = course.school_class or (course.group.school_class if course.group else None)
+        by_class.setdefault(school_class, []).append(course)
+    classes = sorted(
+        by_class.items(),
+        key=lambda pair: (
+            pair[0] is None,
+            pair[0].grade_level.number if pair[0] else 0,
+            pair[0].letter if pair[0] else "",
+        ),
+    )
+    return render(request, "journal/index.html", {"year": year, "classes": classes})
 
 
 # --- the grid of a course --------------------------------------------------------------------

@@ -238,11 +238,13 @@
       if (context) context.textContent = message;
       text.value = "";
       dialog.returnValue = "";
+      cell.classList.add("saving");  // not saved until a reason is given
       dialog.showModal();
       text.focus();
       dialog.addEventListener("close", function onClose() {
         dialog.removeEventListener("close", onClose);
         var reason = text.value.trim();
+        cell.classList.remove("saving");
         if (dialog.returnValue === "ok" && reason) {
           save(cell, value, reason);
         } else {
@@ -372,5 +374,8 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("table[data-journal]").forEach(init);
+    document.querySelectorAll("select[data-submit-on-change]").forEach(function (select) {
+      select.addEventListener("change", function () { select.form.submit(); });
+    });
   });
 })();

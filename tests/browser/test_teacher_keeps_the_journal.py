@@ -1,0 +1,107 @@
+"""The journal's end-to-end flow (issue 4): a teacher opens today's lesson from the home page,
+marks two absences and enters five marks by keyboard only, reloads and sees them; a day later
+a correction asks for the reason, which lands in the audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from playwright.sync_api import expect
+
+from zhurnal.audit.models import AuditAction, AuditEvent
+from zhurnal.journal.models import Attendance, Mark
+
+from ..factories import StudentFactory, enroll
+from ..personas import build_world
+from .conftest import screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+MSK = ZoneInfo("Europe/Moscow")
+LESSON_DAY = datetime(2026, 11, 18, 10, 0, tzinfo=MSK)  # the world's lesson: Wednesday, lesson 3
+NEXT_DAY = datetime(2026, 11, 19, 9, 0, tzinfo=MSK)
+NAMES = ("Алексеев", "Борисова", "Васильев", "Григорьева", "Дмитриев", "Егорова")
+
+
+def _log_in(page, username):
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "correct-horse-42")
+    page.press("input[name=password]", "Enter")
+    page.wait_for_url("**/")
+
+
+def _wait_saved(page):
+    expect(page.locator("td.c.saving")).to_have_count(0)
+
+
+def _column(page, kind):
+    """The visible values of the sheet's attendance or first mark column, in list order."""
+    return page.eval_on_selector_all(
+        f"table.sheet tbody tr td.c.{kind}:nth-of-type({1 if kind == 'attendance' else 2})",
+        "cells => cells.map(c => c.querySelector('.v').textContent)",
+    )
+
+
+def test_the_teacher_keeps_the_lesson_by_keyboard(page):
+    with time_machine.travel(LESSON_DAY) as traveller:
+        world = build_world()
+        for name in NAMES:  # 7 students in 6Б with the student persona (Иванов…)
+            enroll(StudentFactory(school=world.school, last_name=name), world.class_6b)
+        teacher = world.users["teacher"].username
+
+        _log_in(page, teacher)
+        page.click("#h-teacher-today ~ * a:has-text('Математика')")
+        page.wait_for_selector("table.sheet[data-ready='1']")
+        rows = page.locator("table.sheet tbody tr").count()
+        assert rows == 7
+
+        # The cursor starts on the first student's attendance. Marks for the first five,
+        # absences for the last two — keyboard only.
+        page.focus("table.sheet td.c[tabindex='0']")
+        page.keyboard.press("ArrowRight")
+        for value in ("5", "4", "3", "5", "4"):
+            page.keyboard.type(value)
+            page.keyboard.press("Enter")
+        # Space puts «Н» (a Cyrillic letter typed by Playwright arrives as text input without
+        # a key event, unlike a real keyboard's «н»).
+        page.keyboard.press("ArrowLeft")
+        page.keyboard.press("Space")
+        page.keyboard.press("ArrowDown")
+        page.keyboard.press("Space")
+        _wait_saved(page)
+        assert not page.locator("td.c.error").count(), page.inner_text("#journal-status")
+        screenshot(page, "journal-lesson-entered")
+
+        page.reload()
+        page.wait_for_selector("table.sheet[data-ready='1']")
+        assert _column(page, "mark") == ["5", "4", "3", "5", "4", "", ""]
+        assert _column(page, "attendance") == ["", "", "", "", "", "Н", "Н"]
+        assert Mark.objects.count() == 5 and Attendance.objects.count() == 2
+
+        # The next day, correcting the first mark asks for the reason.
+        traveller.move_to(NEXT_DAY)
+        _log_in(page, teacher)
+        page.goto(f"/journal/lessons/{world.lesson.pk}/")
+        page.wait_for_selector("table.sheet[data-ready='1']")
+        page.focus("table.sheet td.c[tabindex='0']")
+        page.keyboard.press("ArrowRight")
+        page.keyboard.type("4")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#reason-dialog[open]")
+        screenshot(page, "journal-reason-asked")
+        page.keyboard.type("Пересдача работы")
+        page.keyboard.press("Tab")
+        page.keyboard.press("Enter")
+        _wait_saved(page)
+        expect(page.locator("table.sheet tbody tr td.c.mark").first).to_have_attribute(
+            "data-value", "4"
+        )
+        first = Mark.objects.get(student__last_name="Алексеев")
+        assert (first.value, first.version) == ("4", 2)
+        event = AuditEvent.objects.filter(action=AuditAction.MARK_SET).latest("pk")
+        assert event.reason == "Пересдача работы"
+        assert (event.before["value"], event.after["value"]) == ("5", "4")
