@@ -97,6 +97,13 @@ MATRIX: dict[str, tuple[tuple[str, ...], set[str]]] = {
     "journal:course": (("course_id",), ADMINISTRATION | {"teacher"}),
     "journal:lesson": (("lesson_id",), ADMINISTRATION | {"teacher"}),
     # --- journal control and settings: absence register, unlocks, changes, debts, work types
+    # The class teacher keeps the register of their class, the administration reads it; the
+    # deputy grants unlocks (the administration reads them); settings: admin and deputy.
+    "journal_control:absences": (("class_id",), ADMINISTRATION | {"class_teacher"}),
+    "journal_control:unlocks": ((), ADMINISTRATION | {"outsider"}),
+    "journal_control:changes": ((), ADMINISTRATION | {"outsider"}),
+    "journal_control:debts": ((), ADMINISTRATION | {"outsider"}),
+    "journal_control:settings": ((), {"admin", "deputy", "outsider"}),
 }
 # Reference data pages (CrudSpec): anyone on the staff reads, admin and deputy change.
 for _slug in (
@@ -114,6 +121,7 @@ NOT_IN_MATRIX = {
     "accounts:logout_everywhere",
     "accounts:switch_school",
     "set_language",
+    "javascript-catalog",
     # An import batch is reachable only by the user who uploaded it: tests/test_imports.py.
     "imports:batch",
     "imports:commit",

@@ -1,4 +1,14 @@
-from django.urls import path  # noqa: F401  (filled by the control and settings pages)
+"""Journal control and settings pages (issue 4), mounted at /journal/ next to the journal."""
+
+from django.urls import path
+
+from . import control_views as views
 
 app_name = "journal_control"
-urlpatterns: list = []
+urlpatterns = [
+    path("absences/<int:class_id>/", views.absences, name="absences"),
+    path("control/unlocks/", views.unlocks, name="unlocks"),
+    path("control/changes/", views.changes, name="changes"),
+    path("control/debts/", views.debts, name="debts"),
+    path("settings/", views.settings_page, name="settings"),
+]

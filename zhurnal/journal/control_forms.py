@@ -1,0 +1,221 @@
+"""Forms of the journal control and settings pages (issue 4): the absence register, unlocks,
+the filters of the changes and debts pages, the journal policy, work types and scale rules.
+
+The forms parse what the browser sends and scope every choice to the current school; the rules
+of record keeping (dates, reasons, audit) stay in ``journal.services``."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from zhurnal.school.models import Course, GradeLevel, SchoolClass, Staff, Student, Subject
+
+from .models import AbsenceReason, JournalPolicy, ScaleRule, WorkType
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class CourseChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Course) -> str:
+        return f"{obj.subject} — {obj.audience_name}"
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.full_name
+
+
+def school_courses(school, year=None):
+    courses = Course.objects.filter(school=school).select_related(
+        "subject", "school_class__grade_level", "group"
+    )
+    if year is not None:
+        courses = courses.filter(year=year)
+    return courses.order_by("subject__name", "school_class__grade_level__number", "pk")
+
+
+class AbsenceForm(forms.Form):
+    student = PersonChoiceField(queryset=Student.objects.none(), label=_("student"))
+    start = forms.DateField(label=_("from"), widget=DATE)
+    end = forms.DateField(label=_("to"), widget=DATE)
+    reason = forms.ChoiceField(label=_("reason"), choices=AbsenceReason.choices)
+    document = forms.CharField(
+        label=_("document"),
+        required=False,
+        max_length=200,
+        help_text=_("e.g. справка № 123 от 12.11."),
+    )
+
+    def __init__(self, *args, students, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["student"].queryset = students
+
+
+class UnlockForm(forms.Form):
+    course = CourseChoiceField(queryset=Course.objects.none(), label=_("course"))
+    start = forms.DateField(label=_("lessons from"), widget=DATE)
+    end = forms.DateField(label=_("lessons to"), widget=DATE)
+    days = forms.IntegerField(label=_("open for (days)"), min_value=1, max_value=30, initial=3)
+    reason = forms.CharField(label=_("reason"), max_length=300)
+
+    def __init__(self, *args, courses, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["course"].queryset = courses
+
+
+class ChangesFilterForm(forms.Form):
+    """GET filters of the changes page; every choice is of the current school."""
+
+    course = CourseChoiceField(queryset=Course.objects.none(), label=_("course"), required=False)
+    student = PersonChoiceField(queryset=Student.objects.none(), label=_("student"), required=False)
+    teacher = PersonChoiceField(
+        queryset=Staff.objects.none(), label=_("who (teacher)"), required=False
+    )
+    start = forms.DateField(label=_("from"), required=False, widget=DATE)
+    end = forms.DateField(label=_("to"), required=False, widget=DATE)
+
+    ID_FIELDS = ("course", "student", "teacher")
+
+    def __init__(self, *args, school, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["course"].queryset = school_courses(school)
+        self.fields["student"].queryset = Student.objects.filter(school=school).order_by(
+            "last_name", "first_name", "middle_name"
+        )
+        self.fields["teacher"].queryset = Staff.objects.filter(
+            school=school, user__isnull=False
+        ).order_by("last_name", "first_name", "middle_name")
+
+    def forged_id(self) -> bool:
+        """A course, student or teacher that is not of this school (or does not exist)."""
+        return any(name in self.errors for name in self.ID_FIELDS)
+
+
+class DebtsFilterForm(forms.Form):
+    school_class = forms.ModelChoiceField(
+        queryset=SchoolClass.objects.none(), label=_("class"), required=False
+    )
+    start = forms.DateField(label=_("lessons from"), required=False, widget=DATE)
+    end = forms.DateField(label=_("lessons to"), required=False, widget=DATE)
+
+    def __init__(self, *args, school, year=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        classes = SchoolClass.objects.filter(school=school).select_related("grade_level")
+        if year is not None:
+            classes = classes.filter(year=year)
+        self.fields["school_class"].queryset = classes.order_by("grade_level__number", "letter")
+
+
+class PolicyForm(forms.ModelForm):
+    """The school's journal policy; the forecast thresholds as three numbers."""
+
+    threshold_5 = forms.DecimalField(
+        label=_("forecast «5» from"), min_value=1, max_value=5, decimal_places=2
+    )
+    threshold_4 = forms.DecimalField(
+        label=_("forecast «4» from"), min_value=1, max_value=5, decimal_places=2
+    )
+    threshold_3 = forms.DecimalField(
+        label=_("forecast «3» from"), min_value=1, max_value=5, decimal_places=2
+    )
+
+    class Meta:
+        model = JournalPolicy
+        fields = [
+            "default_scale",
+            "topic_days",
+            "homework_hours",
+            "oral_mark_days",
+            "written_mark_days",
+            "written_mark_days_senior",
+            "lock_after_days",
+            "correction_grace_days",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        thresholds = self.instance.forecast_thresholds or {}
+        for mark in ("5", "4", "3"):
+            if mark in thresholds:
+                self.fields[f"threshold_{mark}"].initial = Decimal(str(thresholds[mark]))
+
+    def clean(self):
+        data = super().clean()
+        five, four, three = (data.get(f"threshold_{m}") for m in ("5", "4", "3"))
+        if None not in (five, four, three) and not five > four > three:
+            raise forms.ValidationError(
+                _("The forecast thresholds must decrease: «5» above «4» above «3».")
+            )
+        return data
+
+    def save(self, commit: bool = True) -> JournalPolicy:
+        policy = super().save(commit=False)
+        policy.forecast_thresholds = {
+            m: str(self.cleaned_data[f"threshold_{m}"]) for m in ("5", "4", "3")
+        }
+        if commit:
+            policy.save()
+        return policy
+
+
+class WorkTypeForm(forms.ModelForm):
+    class Meta:
+        model = WorkType
+        fields = ["code", "name", "weight", "category", "position", "is_active"]
+
+    def __init__(self, *args, school, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.school = school
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].strip()
+        taken = WorkType.objects.filter(school=self.school, code=code)
+        if self.instance.pk:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(_("The school already has a work type with this code."))
+        return code
+
+    def save(self, commit: bool = True) -> WorkType:
+        work_type = super().save(commit=False)
+        work_type.school = self.school
+        if commit:
+            work_type.save()
+        return work_type
+
+
+class ScaleRuleForm(forms.ModelForm):
+    class Meta:
+        model = ScaleRule
+        fields = ["grade_level", "subject", "scale"]
+
+    def __init__(self, *args, school, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.school = school
+        self.fields["grade_level"].queryset = GradeLevel.objects.filter(school=school).order_by(
+            "number"
+        )
+        self.fields["subject"].queryset = Subject.objects.filter(school=school).order_by("name")
+
+    def clean(self):
+        data = super().clean()
+        grade_level, subject = data.get("grade_level"), data.get("subject")
+        if grade_level is None and subject is None:
+            raise forms.ValidationError(_("Choose a grade level, a subject, or both."))
+        if ScaleRule.objects.filter(
+            school=self.school, grade_level=grade_level, subject=subject
+        ).exists():
+            raise forms.ValidationError(
+                _("There is already a rule for this grade level and subject.")
+            )
+        return data
+
+    def save(self, commit: bool = True) -> ScaleRule:
+        rule = super().save(commit=False)
+        rule.school = self.school
+        if commit:
+            rule.save()
+        return rule
