@@ -74,6 +74,7 @@ MSG_IGNORE := --ignore=.venv --ignore=var --ignore=node_modules
 messages: $(STAMP)
 	mkdir -p zhurnal/locale
 	$(BIN)/zhurnal makemessages -l ru -l en $(MSG_IGNORE)
+	$(BIN)/zhurnal makemessages -d djangojs -l ru -l en $(MSG_IGNORE) --ignore=zhurnal/core/static/vendor
 	$(BIN)/zhurnal compilemessages $(MSG_IGNORE)
 
 # Page benchmark: fresh PostgreSQL databases with 1 and 20 demo schools (SQLite without a server).

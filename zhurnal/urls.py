@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.cache import cache_page
+from django.views.i18n import JavaScriptCatalog
 
 from zhurnal.core import views as core_views
 
@@ -7,6 +9,12 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The texts of our scripts (djangojs catalogue); the same for everyone, cached a day.
+    path(
+        "jsi18n/",
+        cache_page(86400)(JavaScriptCatalog.as_view(packages=["zhurnal"])),
+        name="javascript-catalog",
+    ),
     path("accounts/", include("zhurnal.accounts.urls")),
     path("", include("zhurnal.school.urls")),
     path("import/", include("zhurnal.imports.urls")),

@@ -13,6 +13,8 @@ NAV_PERMISSIONS = {
     "view_plans": "planning.view_plans",
     "view_fulfilment": "planning.view_fulfilment",
     "list_journals": "journal.list",
+    "control_journals": "journal.view_changes",
+    "journal_settings": "journal.manage_settings",
     "view_assessments": "timetable.view_assessments",
 }
 

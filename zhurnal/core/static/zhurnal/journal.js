@@ -356,20 +356,9 @@
     table.dataset.ready = "1";
   }
 
-  // Messages of the script in the page's language (the catalogue is in zhurnal/locale).
-  var RU = {
-    "The student is not on the list on this day.": "Ученика нет в списке в этот день.",
-    "This cell cannot be changed by you.": "Эту ячейку вы изменить не можете.",
-    "Value": "Значение",
-    "Saving…": "Сохраняется…",
-    "No connection: the entry is NOT saved. Try again.": "Нет связи: запись НЕ сохранена. Повторите.",
-    "entered late": "внесено с опозданием",
-    "Saved.": "Сохранено.",
-    "The entry is NOT saved.": "Запись НЕ сохранена.",
-    "Not changed: no reason given.": "Не изменено: причина не указана."
-  };
+  // Texts in the page's language: Django's JavaScript catalogue (/jsi18n/, djangojs.po).
   function gettext(text) {
-    return document.documentElement.lang === "ru" && RU[text] ? RU[text] : text;
+    return window.gettext ? window.gettext(text) : text;
   }
 
   document.addEventListener("DOMContentLoaded", function () {
