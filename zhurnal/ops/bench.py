@@ -18,7 +18,7 @@ import math
 import platform
 import statistics
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -53,6 +53,9 @@ class Scenario:
     path: str
     api: bool = False  # sent with a bearer token of ``login`` instead of a session
     budget: int = DEFAULT_BUDGET
+    # A write: the JSON body POSTed on each run, built from the fixture and the previous
+    # answer (e.g. the version a cell is at); None for a GET.
+    post: Callable[[Fixture, dict], dict] | None = None
 
 
 SCENARIOS: tuple[Scenario, ...] = (
@@ -71,6 +74,36 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("API: class 5А", "admin", "/api/v1/schools/{school}/classes/{class_5a}", api=True),
     Scenario("API: staff", "admin", "/api/v1/schools/{school}/staff", api=True),
     Scenario("API: structure", "admin", "/api/v1/schools/{school}/structure", api=True),
+    # Issue 4's targets: the journal page ≤ 12 queries and p95 ≤ 60 ms, one mark saved p95 ≤
+    # 25 ms, the journal API call (the course is the demo teacher's biggest journal).
+    Scenario(
+        "journal page of a course for a term",
+        "teacher",
+        "/journal/courses/{journal_course}/?term={journal_term}",
+        budget=12,
+    ),
+    Scenario(
+        "journal: one mark saved",
+        "teacher",
+        "/journal/cell/",
+        post=lambda fixture, last: {
+            "kind": "mark",
+            "column": fixture.journal_column,
+            "student": fixture.journal_student,
+            "term": fixture.journal_term,
+            # Alternate 4 and 5 so that every run changes the cell (no "already so" shortcut).
+            "value": "4" if last.get("value") == "5" else "5",
+            "version": last.get("version", fixture.journal_version),
+        },
+        budget=16,
+    ),
+    Scenario(
+        "API: journal of a course for a term",
+        "teacher",
+        "/api/v1/schools/{school}/courses/{journal_course}/journal?term_id={journal_term}",
+        api=True,
+        budget=14,
+    ),
 )
 
 
@@ -82,9 +115,17 @@ class Fixture:
     class_5a: int
     student: int
     staff: int
+    # The journal scenarios: the demo teacher's course with the most students × lessons in
+    # the current term, a held lesson's mark column and a student on its list.
+    journal_course: int = 0
+    journal_term: int = 0
+    journal_column: int = 0
+    journal_student: int = 0
+    journal_version: int = 0
+    journal_size: str = ""
 
     def ids(self) -> dict[str, int]:
-        return asdict(self)
+        return {k: v for k, v in asdict(self).items() if isinstance(v, int)}
 
 
 @dataclass
@@ -174,7 +215,70 @@ def find_fixture(school_id: int | None = None, day: date | None = None) -> Fixtu
     )
     if staff is None:
         raise BenchError(f"School {school_id} has no staff.")
-    return Fixture(school=school.pk, class_5a=class_5a.pk, student=student.pk, staff=staff.pk)
+    return Fixture(
+        school=school.pk,
+        class_5a=class_5a.pk,
+        student=student.pk,
+        staff=staff.pk,
+        **_journal_fixture(staff, day),
+    )
+
+
+def _journal_fixture(staff: Staff, day: date) -> dict:
+    """The demo teacher's biggest journal of the current term (students × held lessons), a
+    mark column of a held lesson in it (made if the lesson has none) and a student on the
+    list, for the journal scenarios. Empty when the demo has no lessons (then those scenarios
+    answer 404 and the run says so)."""
+    from zhurnal.journal.defaults import ensure_work_types
+    from zhurnal.journal.models import GradeColumn, Mark
+    from zhurnal.journal.queries import memberships
+    from zhurnal.planning.queries import course_terms, pick_term
+    from zhurnal.school.models import Course
+    from zhurnal.school.queries import enrolled_on
+    from zhurnal.timetable.models import Lesson, LessonStatus
+
+    best = None
+    for course in Course.objects.filter(teachers=staff, year__start__lte=day, year__end__gte=day):
+        term = pick_term(course_terms(course), None, day)
+        if term is None:
+            continue
+        lessons = (
+            Lesson.objects.filter(course=course, date__range=(term.start, term.end))
+            .exclude(status=LessonStatus.CANCELLED)
+            .count()
+        )
+        students = memberships(course).filter(enrolled_on(day)).count()
+        if best is None or lessons * students > best[0]:
+            best = (lessons * students, course, term, lessons, students)
+    if best is None:
+        return {}
+    _size, course, term, lessons, students = best
+    held = (
+        Lesson.objects.filter(course=course, date__range=(term.start, day))
+        .exclude(status=LessonStatus.CANCELLED)
+        .order_by("-date", "-number")
+        .first()
+    )
+    if held is None:
+        return {}
+    column = GradeColumn.objects.filter(lesson=held).order_by("position", "pk").first()
+    if column is None:
+        work_type = ensure_work_types(course.school)[0]
+        column = GradeColumn.objects.create(
+            school=course.school, lesson=held, work_type=work_type, weight=work_type.weight
+        )
+    student_id = memberships(course).filter(enrolled_on(held.date)).values_list(
+        "student_id", flat=True
+    ).first()
+    mark = Mark.objects.filter(column=column, student_id=student_id).first()
+    return {
+        "journal_course": course.pk,
+        "journal_term": term.pk,
+        "journal_column": column.pk,
+        "journal_student": student_id,
+        "journal_version": mark.version if mark else 0,
+        "journal_size": f"{course}: {students} students × {lessons} lessons in {term}",
+    }
 
 
 def _client_for(scenario: Scenario, clients: dict[str, Client]) -> tuple[Client, dict]:
@@ -208,19 +312,39 @@ class _SqlTimer:
             self.seconds += time.perf_counter() - started
 
 
+def _send(scenario: Scenario, fixture: Fixture, client: Client, path: str, headers, last: dict):
+    if scenario.post is None:
+        return client.get(path, headers=headers)
+    return client.post(
+        path,
+        data=json.dumps(scenario.post(fixture, last)),
+        content_type="application/json",
+        headers=headers,
+    )
+
+
 def run_scenario(
     scenario: Scenario, fixture: Fixture, *, runs: int, clients: dict[str, Client]
 ) -> Result:
     path = scenario.path.format(**fixture.ids())
     client, headers = _client_for(scenario, clients)
     result = Result(name=scenario.name, path=path, login=scenario.login, budget=scenario.budget)
+    last: dict = {}
+
+    def request():
+        nonlocal last
+        response = _send(scenario, fixture, client, path, headers, last)
+        if scenario.post is not None and response.status_code == 200:
+            last = response.json()
+        return response
+
     for _ in range(WARMUP):
-        client.get(path, headers=headers)
+        request()
     for _ in range(runs):
         sql_timer = _SqlTimer()
         with connection.execute_wrapper(sql_timer), CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
-            response = client.get(path, headers=headers)
+            response = request()
             elapsed = time.perf_counter() - started
         result.statuses.append(response.status_code)
         result.times_ms.append(elapsed * 1000)
@@ -234,9 +358,9 @@ def capture_sql(scenario: Scenario, fixture: Fixture) -> list[str]:
     clients: dict[str, Client] = {}
     path = scenario.path.format(**fixture.ids())
     client, headers = _client_for(scenario, clients)
-    client.get(path, headers=headers)
+    _send(scenario, fixture, client, path, headers, {})
     with CaptureQueriesContext(connection) as captured:
-        client.get(path, headers=headers)
+        _send(scenario, fixture, client, path, headers, {})
     return [q["sql"] for q in captured.captured_queries]
 
 
@@ -273,6 +397,7 @@ def describe_data(fixture: Fixture, runs: int) -> dict:
         "staff": Staff.objects.count(),
         "classes": SchoolClass.objects.count(),
         "school_id": fixture.school,
+        "journal": fixture.journal_size,
         "school_students": Student.objects.filter(school_id=fixture.school).count(),
     }
 

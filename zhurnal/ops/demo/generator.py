@@ -26,10 +26,12 @@ from django.utils import timezone
 
 from zhurnal.accounts.models import Membership, Role
 from zhurnal.audit.models import AuditAction, AuditEvent
+from zhurnal.journal import models as j
+from zhurnal.planning.models import CoursePlan, PlanItem, ThematicPlan
 from zhurnal.school import models as m
-from zhurnal.timetable.models import BellPeriod, BellSchedule, TimetableEntry
+from zhurnal.timetable.models import BellPeriod, BellSchedule, Lesson, TimetableEntry
 
-from . import names
+from . import fastrows, journal, lessons, names, plans
 from . import timetable as tt
 from .calendar import CalendarPlan, plan_calendar
 from .curriculum import (
@@ -48,6 +50,11 @@ DEFAULT_SEED = 2026
 LETTERS = "АБВГДЕ"
 BATCH = 500
 SCHOOL_NAME = "Муниципальное бюджетное общеобразовательное учреждение"
+# The big tables, in the order of their foreign keys (``fastrows``).
+FAST_ORDER = (
+    Lesson, j.GradeColumn, j.Mark, j.Attendance, j.Absence, j.Homework, j.StudentNote,
+    j.PeriodMark,
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -109,12 +116,15 @@ def generate(
     today: date | None = None,
     demo_logins: bool = True,
     first_number: int = 1,
+    life: bool = True,
 ) -> DemoResult:
     """Generate ``schools`` schools numbered from ``first_number`` in one transaction.
 
     The demo logins (``logins.DEMO_LOGINS``) are created in the first school, unless
     ``demo_logins`` is false; a demo username that is already taken is left out (the person
-    gets a login named after them instead).
+    gets a login named after them instead). Without ``life`` only the structure, the people
+    and the weekly timetable are made: no lessons, plans or journal (seconds instead of tens
+    of seconds).
     """
     today = today or timezone.localdate()
     calendar = plan_calendar(today)
@@ -130,15 +140,18 @@ def generate(
                 size=SIZES[size],
                 rng=random.Random(f"{seed}:{number}"),
                 calendar=calendar,
+                today=today,
                 password=password,
                 taken=taken,
                 demo=with_logins and index == 0,
+                life=life,
             )
             builder.plan()
             builder.write()
             result.schools.append(builder.school)
             result.counts.update(builder.counts)
             result.logins.extend(builder.logins)
+        fastrows.reset_sequences(list(FAST_ORDER))
     return result
 
 
@@ -150,18 +163,24 @@ class _SchoolBuilder:
         size: Size,
         rng: random.Random,
         calendar: CalendarPlan,
+        today: date,
         password: str,
         taken: set[str],
         demo: bool,
+        life: bool = True,
     ) -> None:
         self.number = number
         self.size = size
         self.rng = rng
         self.cal = calendar
+        self.today = today
+        self.substitution = None
         self.password = password
         self.taken = taken
         self.demo = demo
+        self.life = life
         self.rows: dict[type[models.Model], list[models.Model]] = defaultdict(list)
+        self.fast: dict[type[models.Model], list[fastrows.Row]] = defaultdict(list)
         self.counts: Counter = Counter()
         self.logins: list[tuple[str, str, str]] = []
         self.demo_users: dict[str, object] = {}
@@ -174,6 +193,12 @@ class _SchoolBuilder:
     def add(self, obj: models.Model) -> models.Model:
         self.rows[type(obj)].append(obj)
         return obj
+
+    def row(self, model: type[models.Model], **values) -> fastrows.Row:
+        """A row of a big table (lessons, the journal), written without the ORM."""
+        row = fastrows.Row(**values)
+        self.fast[model].append(row)
+        return row
 
     def plan(self) -> None:
         number = self.number
@@ -194,6 +219,8 @@ class _SchoolBuilder:
         self.plan_students()
         self.plan_electives()
         self.plan_timetable()
+        if self.life:
+            self.plan_life()
 
     def plan_year(self) -> None:
         cal, school = self.cal, self.school
@@ -202,9 +229,11 @@ class _SchoolBuilder:
         )
         for kind, spans in ((m.TermKind.QUARTER, cal.quarters), (m.TermKind.HALF, cal.halves)):
             for n, (start, end) in enumerate(spans, start=1):
-                self.add(
+                term = self.add(
                     m.Term(school=school, year=self.year, kind=kind, number=n, start=start, end=end)
                 )
+                if kind == m.TermKind.QUARTER and n == 1:
+                    self.q1_term = term
         self.grade_levels = {
             g: self.add(
                 m.GradeLevel(
@@ -775,6 +804,15 @@ class _SchoolBuilder:
                 )
             )
 
+    def plan_life(self) -> None:
+        """The year's lessons, the plans, and the journal of the days before today."""
+        journal.plan_scales(self)
+        plans.plan_plans(self)
+        lessons.plan_lessons(self)
+        lessons.plan_changes(self)
+        lessons.plan_topics(self)
+        journal.plan_journal(self, lessons.school_days(self)[None])
+
     # --- writing --------------------------------------------------------------------------
 
     def write(self) -> None:
@@ -786,6 +824,7 @@ class _SchoolBuilder:
             m.SchoolClass, m.Group, m.Course, m.Course.teachers.through, m.Student, m.Guardian,
             m.StudentGuardian, m.Enrollment, m.Movement, m.GroupMembership, m.Consent,
             BellSchedule, BellPeriod, BellSchedule.classes.through, TimetableEntry,
+            j.WorkType, j.ScaleRule, ThematicPlan, PlanItem, CoursePlan,
         ]  # fmt: skip
         self.rows[m.Holiday.grade_levels.through] = self.holiday_grades
         for model in order:
@@ -793,6 +832,10 @@ class _SchoolBuilder:
             if rows:
                 model.objects.bulk_create(rows, batch_size=BATCH)
         missing = set(self.rows) - set(order)
+        assert not missing, f"rows planned but not written: {missing}"
+        for model in FAST_ORDER:
+            fastrows.insert(model, self.fast.get(model, []))
+        missing = set(self.fast) - set(FAST_ORDER)
         assert not missing, f"rows planned but not written: {missing}"
         AuditEvent.objects.bulk_create(self.movement_events(), batch_size=BATCH)
         self.count()
@@ -824,7 +867,7 @@ class _SchoolBuilder:
         return events
 
     def count(self) -> None:
-        rows = self.rows
+        rows, fast = self.rows, self.fast
         self.counts.update(
             {
                 "schools": 1,
@@ -834,6 +877,18 @@ class _SchoolBuilder:
                 "guardians": len(rows[m.Guardian]),
                 "courses": len(rows[m.Course]),
                 "users": len(rows[get_user_model()]),
+                "timetable_entries": len(rows[TimetableEntry]),
+                "lessons": len(fast[Lesson]),
+                "past_lessons": sum(1 for x in fast[Lesson] if x.date < self.today),
+                "plans": len(rows[ThematicPlan]),
+                "plan_items": len(rows[PlanItem]),
+                "mark_columns": len(fast[j.GradeColumn]),
+                "marks": len(fast[j.Mark]),
+                "attendance": len(fast[j.Attendance]),
+                "absences": len(fast[j.Absence]),
+                "homework": len(fast[j.Homework]),
+                "notes": len(fast[j.StudentNote]),
+                "period_marks": len(fast[j.PeriodMark]),
             }
         )
 

@@ -81,6 +81,8 @@ class Command(BaseCommand):
             f"{meta['students']} students in all, {meta['school_students']} in the measured "
             f"school; {meta['runs']} runs per page after {meta['warmup']} warm-up.\n"
         )
+        if meta.get("journal"):
+            self.stdout.write(f"Journal measured: {meta['journal']}.\n")
         self.stdout.write(bench.markdown_table(report))
         if options["json"]:
             bench.save(report, options["json"])

@@ -16,8 +16,11 @@ from zhurnal.ops.demo import DEFAULT_SEED, DEMO_PASSWORD, SIZES, generate
 from zhurnal.school.models import School
 
 HELP = """Fill the database with a demo school: grade levels 1-11 with their classes, students
-with guardians, staff, the curriculum, courses, the year's terms and holidays, and one login
-per role (password "{password}"), printed at the end.
+with guardians, staff, the curriculum, courses, the year's terms and holidays, the bell
+schedules and the weekly timetable, the year's lessons, thematic plans of the main subjects,
+and the journal of the days before today (topics, marks, attendance, homework, notes, the
+1st quarter's marks, a few cancellations and a substitution), and one login per role
+(password "{password}"), printed at the end.
 
 By default the database must have no school yet. --if-empty does nothing (one line) if a
 school exists, as `make run` uses it. --force adds the generated schools next to the existing
@@ -66,6 +69,12 @@ class Command(BaseCommand):
             help="Size of each school (default: school).",
         )
         parser.add_argument(
+            "--without-journal",
+            action="store_true",
+            help="Only the structure, people and weekly timetable: no lessons, thematic plans "
+            "or journal (quick; e.g. before importing the school's own timetable).",
+        )
+        parser.add_argument(
             "--seed",
             type=int,
             default=DEFAULT_SEED,
@@ -92,6 +101,7 @@ class Command(BaseCommand):
             size=options["size"],
             seed=options["seed"],
             first_number=existing + 1,
+            life=not options["without_journal"],
         )
         elapsed = time.monotonic() - started
         self.report(result, elapsed, options["verbosity"])
@@ -104,6 +114,13 @@ class Command(BaseCommand):
                 "{students} students, {staff} staff, {guardians} guardians, {courses} courses, "
                 "{users} logins.".format(elapsed, **{k: counts[k] for k in self.COUNTED})
             )
+        )
+        self.stdout.write(
+            "Timetable and journal: {timetable_entries} timetable entries, {lessons} lessons "
+            "({past_lessons} before today), {plans} thematic plans ({plan_items} items), "
+            "{mark_columns} mark columns, {marks} marks, {attendance} attendance entries, "
+            "{absences} absences, {homework} homework, {notes} notes, {period_marks} term "
+            "marks.".format(**{k: counts[k] for k in self.JOURNAL})
         )
         if verbosity < 1:
             return
@@ -126,3 +143,7 @@ class Command(BaseCommand):
             self.stdout.write("  " + "  ".join([*cells, row[3]]))
 
     COUNTED = ("schools", "classes", "students", "staff", "guardians", "courses", "users")
+    JOURNAL = (
+        "timetable_entries", "lessons", "past_lessons", "plans", "plan_items", "mark_columns",
+        "marks", "attendance", "absences", "homework", "notes", "period_marks",
+    )  # fmt: skip

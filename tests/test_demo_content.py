@@ -1,0 +1,328 @@
+"""What the demo school holds (zhurnal.ops.demo): people, courses, logins, the timetable, the
+lessons, the plans and the journal. One demo school, built once for the module (it takes
+seconds) in a transaction rolled back at the end; each test runs in its own savepoint."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from io import StringIO
+
+import pytest
+import time_machine
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.test import RequestFactory, override_settings
+
+from zhurnal.accounts.models import Membership, Role, User
+from zhurnal.audit.models import AuditAction, AuditEvent
+from zhurnal.journal import models as j
+from zhurnal.journal.policy import policy_of, scale_of, with_scale_rule
+from zhurnal.journal.scales import parse
+from zhurnal.ops.demo import DEMO_LOGINS, DEMO_PASSWORD
+from zhurnal.ops.demo.syllabi import SYLLABI
+from zhurnal.planning.models import CoursePlan, ThematicPlan
+from zhurnal.planning.queries import school_weeks
+from zhurnal.school import models as m
+from zhurnal.school.queries import class_roster
+from zhurnal.timetable.conflicts import find_conflicts
+from zhurnal.timetable.models import Lesson, LessonStatus, TimetableEntry
+
+pytestmark = pytest.mark.django_db
+
+TODAY = date(2026, 11, 22)
+
+
+def run_demo(*args: str) -> str:
+    out = StringIO()
+    with time_machine.travel(TODAY, tick=False):
+        call_command("demo", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def shared_demo(django_db_setup, django_db_blocker):
+    # The same fast hasher as every test (tests/conftest.py), set before the demo hashes.
+    fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    with fast, django_db_blocker.unblock(), transaction.atomic():
+        run_demo("--size", "small")
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def demo_school(shared_demo, db) -> m.School:
+    return m.School.objects.get()
+
+
+def login(username: str) -> User | None:
+    request = RequestFactory().post("/accounts/login/")
+    with time_machine.travel(TODAY, tick=False):
+        return authenticate(request, username=username, password=DEMO_PASSWORD)
+
+def test_demo_builds_one_school_with_its_year_terms_and_holidays(demo_school):
+    assert demo_school.short_name == "СОШ № 1"
+    assert "«Средняя общеобразовательная школа № 1»" in demo_school.name
+    assert demo_school.timezone == "Europe/Moscow"
+    assert demo_school.week_days == 5
+    year = m.AcademicYear.objects.get(school=demo_school)
+    assert (year.title, year.start, year.end) == (
+        "2026/2027",
+        date(2026, 9, 1),
+        date(2027, 5, 31),
+    )
+    kinds = Counter(m.Term.objects.filter(year=year).values_list("kind", flat=True))
+    assert kinds == {"quarter": 4, "half": 2}
+    levels = dict(
+        m.GradeLevel.objects.filter(school=demo_school).values_list("number", "term_kind")
+    )
+    assert sorted(levels) == list(range(1, 12))
+    assert {levels[g] for g in range(1, 10)} == {"quarter"}
+    assert {levels[10], levels[11]} == {"half"}
+    titles = set(m.Holiday.objects.filter(year=year).values_list("title", flat=True))
+    assert {"Осенние каникулы", "Зимние каникулы", "Весенние каникулы", "День Победы"} <= titles
+    grade_one_only = m.Holiday.objects.get(year=year, grade_levels__number=1)
+    assert grade_one_only.start.month == 2
+    assert list(grade_one_only.grade_levels.values_list("number", flat=True)) == [1]
+
+
+def test_every_class_has_a_class_teacher_and_enrolled_students_admitted_by_order(demo_school):
+    classes = list(m.SchoolClass.objects.filter(school=demo_school).select_related("grade_level"))
+    assert len(classes) == 11  # small: one class per grade level
+    for cls in classes:
+        assert cls.class_teacher_id is not None
+        roster = list(class_roster(cls, date(2026, 11, 23)))
+        assert len(roster) >= 5
+        for student in roster:
+            age = student.age_on(date(2026, 9, 1))
+            assert cls.grade_level.number + 5 <= age <= cls.grade_level.number + 7
+    students = m.Student.objects.filter(school=demo_school)
+    admissions = m.Movement.objects.filter(school=demo_school, kind=m.MovementKind.ADMISSION)
+    assert admissions.count() == students.count()
+    assert not admissions.filter(order_number="").exists()
+    assert not admissions.filter(order_date__gt=date(2026, 9, 1)).exists()
+    events = AuditEvent.objects.filter(school=demo_school, action=AuditAction.MOVEMENT)
+    assert events.count() == students.count()
+    numbers = list(students.values_list("personal_file_number", flat=True))
+    assert len(set(numbers)) == len(numbers)
+
+
+def test_students_have_one_or_two_guardians_with_example_addresses(demo_school):
+    per_student = Counter(
+        m.StudentGuardian.objects.filter(school=demo_school).values_list("student_id", flat=True)
+    )
+    assert len(per_student) == m.Student.objects.filter(school=demo_school).count()
+    assert set(per_student.values()) <= {1, 2}
+    emails = m.Guardian.objects.filter(school=demo_school).values_list("email", flat=True)
+    assert all(e.endswith("@example.com") for e in emails)
+    relations = set(m.StudentGuardian.objects.values_list("relation", flat=True))
+    assert relations == {"mother", "father"}
+
+
+def test_courses_follow_the_curriculum_and_have_teachers(demo_school):
+    year = m.AcademicYear.objects.get(school=demo_school)
+    lines = m.CurriculumLine.objects.filter(year=year)
+    assert lines.filter(grade_level__number=1).count() >= 7
+    assert lines.get(grade_level__number=5, subject__name="Математика").hours_per_week == 5
+    assert not lines.filter(grade_level__number=1, subject__name__contains="английский").exists()
+    weekly = {
+        g: sum(line.hours_per_week for line in lines if line.grade_level.number == g)
+        for g in (1, 5, 9)
+    }
+    assert weekly[1] <= 21  # SanPiN limits for a 5-day week
+    assert weekly[5] <= 29
+    assert weekly[9] <= 33
+    courses = m.Course.objects.filter(school=demo_school)
+    assert not courses.filter(teachers__isnull=True).exists()
+    five_a = m.SchoolClass.objects.get(school=demo_school, grade_level__number=5, letter="А")
+    regular = set(
+        courses.filter(school_class=five_a, kind=m.CourseKind.REGULAR).values_list(
+            "subject__name", flat=True
+        )
+    )
+    in_plan = set(lines.filter(grade_level__number=5).values_list("subject__name", flat=True))
+    english = "Иностранный язык (английский)"
+    assert regular == in_plan - {english}
+    # English is taught in two subgroups of the class, each a course with its own teacher.
+    groups = m.Group.objects.filter(school_class=five_a, subject__name=english)
+    assert groups.count() == 2
+    members = [set(g.memberships.values_list("student_id", flat=True)) for g in groups]
+    assert not members[0] & members[1]
+    assert members[0] | members[1] == {s.pk for s in class_roster(five_a, date(2026, 11, 23))}
+    teachers = [c.teachers.get() for c in courses.filter(group__in=groups)]
+    assert teachers[0] != teachers[1]
+    assert courses.filter(kind=m.CourseKind.ELECTIVE, group__school_class__isnull=True).exists()
+    assert courses.filter(kind=m.CourseKind.EXTRACURRICULAR).count() == 11
+
+
+def test_staff_have_positions_and_logins_with_their_roles(demo_school):
+    staff = m.Staff.objects.filter(school=demo_school)
+    assert not staff.filter(positions__isnull=True).exists()
+    assert not staff.filter(user__isnull=True).exists()
+    roles = Counter(
+        Membership.objects.filter(
+            school=demo_school, user__staff_records__isnull=False
+        ).values_list("role", flat=True)
+    )
+    assert roles[Role.DIRECTOR] == 1
+    assert roles[Role.DEPUTY] == 2
+    assert roles[Role.TEACHER] >= 15
+    titles = set(staff.values_list("positions__title", flat=True))
+    assert {"Учитель математики", "Учитель начальных классов", "Директор"} <= titles
+
+
+def test_each_demo_login_authenticates_with_its_role(demo_school):
+    output = run_demo("--if-empty")  # the table is printed by the first run, see below
+    assert "demo data not loaded" in output
+    for demo in DEMO_LOGINS:
+        user = login(demo.username)
+        assert user is not None, demo.username
+        assert not user.must_change_password
+        assert Membership.objects.filter(user=user, school=demo_school, role=demo.role).exists()
+    assert login("teacher").username == "teacher"
+    assert authenticate(RequestFactory().post("/"), username="admin", password="wrong") is None
+
+
+def test_demo_teacher_teaches_maths_and_leads_5a(demo_school):
+    staff = m.Staff.objects.get(user__username="teacher")
+    led = [c.name for c in staff.led_classes.select_related("grade_level")]
+    assert led == ["5А"]
+    subjects = set(staff.courses.values_list("subject__name", flat=True))
+    assert "Математика" in subjects
+
+
+def test_demo_parent_has_two_children_in_different_classes(demo_school):
+    guardian = m.Guardian.objects.get(user__username="parent")
+    children = list(guardian.children.all())
+    assert len(children) == 2
+    day = date(2026, 11, 23)
+    classes = {
+        e.school_class_id
+        for e in m.Enrollment.objects.filter(student__in=children)
+        if e.covers(day)
+    }
+    assert len(classes) == 2
+
+
+def test_demo_student_is_of_login_age_and_linked_to_the_card(demo_school):
+    card = m.Student.objects.get(user__username="student")
+    assert card.age_on(TODAY) >= demo_school.student_min_age
+    assert Membership.objects.filter(user=card.user, role=Role.STUDENT).exists()
+
+
+# --- timetable, plans and journal ---------------------------------------------------------
+
+
+def test_every_class_has_a_conflict_free_timetable(demo_school):
+    entries = TimetableEntry.objects.filter(school=demo_school)
+    for cls in m.SchoolClass.objects.filter(school=demo_school):
+        assert entries.filter(
+            Q(course__school_class=cls) | Q(course__group__school_class=cls)
+        ).exists(), cls
+    for entry in entries:
+        assert find_conflicts(entry) == [], entry
+
+
+def test_lessons_cover_the_current_term_with_a_few_changes(demo_school):
+    term = m.Term.objects.get(school=demo_school, kind="quarter", number=2)
+    current = Lesson.objects.filter(school=demo_school, date__range=(term.start, term.end))
+    for cls in m.SchoolClass.objects.filter(school=demo_school):
+        assert current.filter(course__school_class=cls).exists(), cls
+    cancelled = Lesson.objects.filter(school=demo_school, status=LessonStatus.CANCELLED)
+    assert cancelled.count() >= 2
+    assert all(lesson.cancel_reason and lesson.date < TODAY for lesson in cancelled)
+    substituted = Lesson.objects.get(school=demo_school, substitute_for__isnull=False)
+    assert substituted.teacher_id != substituted.substitute_for_id
+    assert substituted.date < TODAY
+    assert substituted.timetable_entry.teacher_id == substituted.substitute_for_id
+
+
+def test_main_subjects_follow_plans_of_the_curriculum_hours(demo_school):
+    year = m.AcademicYear.objects.get(school=demo_school)
+    lines = {
+        (line.subject.name, line.grade_level.number): line.hours_per_week
+        for line in m.CurriculumLine.objects.filter(year=year).select_related(
+            "subject", "grade_level"
+        )
+    }
+    plans = ThematicPlan.objects.filter(school=demo_school).annotate(total=Sum("items__hours"))
+    assert plans.count() == len([key for key in SYLLABI if lines.get(key)])
+    for plan in plans.select_related("subject", "grade_level"):
+        grade = plan.grade_level.number
+        assert plan.total == lines[(plan.subject.name, grade)] * school_weeks(grade), plan
+    regular = m.Course.objects.filter(school=demo_school, kind=m.CourseKind.REGULAR)
+    for course in regular.select_related("subject", "school_class__grade_level", "group"):
+        cls = course.school_class or course.group.school_class
+        key = (course.subject.name, cls.grade_level.number)
+        assert CoursePlan.objects.filter(course=course).exists() == (key in SYLLABI), key
+
+
+def test_held_lessons_before_today_have_plan_topics_in_order(demo_school):
+    followed = CoursePlan.objects.filter(school=demo_school).select_related("course")
+    assert followed
+    for choice in followed:
+        lessons = list(
+            Lesson.objects.filter(course=choice.course, date__lt=TODAY)
+            .select_related("plan_item")
+            .order_by("date", "number")
+        )
+        held = [lesson for lesson in lessons if lesson.status != LessonStatus.CANCELLED]
+        assert held, choice.course
+        positions = []
+        for lesson in held:
+            assert lesson.plan_item is not None and lesson.plan_item.plan_id == choice.plan_id
+            assert lesson.topic == lesson.plan_item.topic
+            assert lesson.topic_entered_at is not None
+            positions.append(lesson.plan_item.position)
+        assert positions == sorted(positions)
+        assert not Lesson.objects.filter(course=choice.course, date__gt=TODAY, topic__gt="")
+    assert not Lesson.objects.filter(status=LessonStatus.CANCELLED, plan_item__isnull=False)
+
+
+def test_marks_are_on_their_scales_and_grade_one_has_none(demo_school):
+    marks = j.Mark.objects.filter(school=demo_school)
+    assert marks.count() > 100
+    policy = policy_of(demo_school.pk)
+    courses = with_scale_rule(m.Course.objects.filter(school=demo_school))
+    scales = {course.pk: scale_of(course, policy) for course in courses}
+    values = marks.values_list("value", "column__lesson__course_id").distinct()
+    for value, course_id in values:
+        parse(scales[course_id], value)  # raises MarkError when off the scale
+    first = Q(column__lesson__course__school_class__grade_level__number=1) | Q(
+        column__lesson__course__group__school_class__grade_level__number=1
+    )
+    assert not marks.filter(first).exists()
+    assert not marks.filter(column__lesson__date__gte=TODAY).exists()
+    counts = Counter(marks.values_list("value", flat=True))
+    assert counts["4"] + counts["5"] > 2 * (counts["3"] + counts["2"])
+    assert counts["3"] and counts["2"] < counts["3"]
+    mark = marks.select_related("column__lesson__teacher").first()
+    lesson = mark.column.lesson
+    assert mark.entered_by_id == lesson.teacher.user_id
+    assert mark.entered_at.date() == lesson.date
+    assert (mark.version, mark.late) == (1, False)
+
+
+def test_journal_has_attendance_homework_notes_and_first_term_marks(demo_school):
+    assert j.Homework.objects.filter(school=demo_school, minutes__gt=0).exists()
+    q1 = m.Term.objects.get(school=demo_school, kind="quarter", number=1)
+    term_marks = j.PeriodMark.objects.filter(school=demo_school, term=q1, kind="term")
+    assert term_marks.exists()
+    assert set(term_marks.values_list("value", flat=True)) <= {"2", "3", "4", "5"}
+    codes = set(j.Attendance.objects.filter(school=demo_school).values_list("code", flat=True))
+    assert {"Н", "Б"} <= codes
+    five_a = m.SchoolClass.objects.get(school=demo_school, grade_level__number=5, letter="А")
+    assert j.Attendance.objects.filter(
+        lesson__course__school_class=five_a, code__in=["Н", "Б", "У"]
+    ).exists()
+
+
+def test_demo_teacher_has_lessons_this_week(demo_school):
+    teacher = m.Staff.objects.get(user__username="teacher")
+    week = Lesson.objects.filter(
+        teacher=teacher, date__range=(date(2026, 11, 23), date(2026, 11, 27))
+    )
+    assert week.count() >= 5
+    assert week.filter(course__subject__name="Математика", course__school_class__letter="А")
