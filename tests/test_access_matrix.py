@@ -104,6 +104,22 @@ MATRIX: dict[str, tuple[tuple[str, ...], set[str]]] = {
     "journal_control:changes": ((), ADMINISTRATION | {"outsider"}),
     "journal_control:debts": ((), ADMINISTRATION | {"outsider"}),
     "journal_control:settings": ((), {"admin", "deputy", "outsider"}),
+    # --- diary
+    # A student's diary (the parent's child in 5А): their guardian, the class teacher of 5А and
+    # the administration; the student persona (another family) gets 404, see FAMILY_NOT_FOUND.
+    "diary:week": (("student_id",), ADMINISTRATION | {"parent", "class_teacher"}),
+    "diary:marks": (("student_id",), ADMINISTRATION | {"parent", "class_teacher"}),
+    "diary:attendance": (("student_id",), ADMINISTRATION | {"parent", "class_teacher"}),
+    "diary:homework": (("student_id",), ADMINISTRATION | {"parent", "class_teacher"}),
+    "diary:acknowledgements": (("class_id",), ADMINISTRATION | {"class_teacher"}),
+    # --- messaging and announcements
+    # Anyone with a role in the school has an inbox and announcements; staff who lead or teach
+    # a class (and the administration) publish announcements.
+    "messaging:inbox": ((), EVERYONE - {"nobody"}),
+    "messaging:new": ((), EVERYONE - {"nobody"}),
+    "messaging:unread_badge": ((), EVERYONE - {"nobody"}),
+    "messaging:announcements": ((), EVERYONE - {"nobody"}),
+    "messaging:announce": ((), ADMINISTRATION | {"teacher", "class_teacher", "outsider"}),
 }
 # Reference data pages (CrudSpec): anyone on the staff reads, admin and deputy change.
 for _slug in (
@@ -135,7 +151,18 @@ NOT_IN_MATRIX = {
     "journal:homework",
     "journal:note",
     "journal:attachment",
+    # The diary's entry page redirects a student to their own diary, and a homework
+    # attachment needs an attachment id: both in tests/test_diary.py.
+    "diary:index",
+    "diary:attachment",
+    # A conversation and its attachments: its participants only, 404 for anyone else;
+    # tests/test_messaging.py.
+    "messaging:thread",
+    "messaging:attachment",
 }
+# Pages where a parent or a student asking for another family's child gets 404, not 403: the
+# child's existence is not told (tests/test_diary.py).
+FAMILY_NOT_FOUND = {"diary:week", "diary:marks", "diary:attendance", "diary:homework"}
 CRUD_OBJECT_ROUTES = ("_edit", "_delete")
 PERSON_CREDENTIALS = "accounts:credentials_person"
 
@@ -189,6 +216,8 @@ def test_page_access_for_every_role(client, world, name):
         results[persona] = client.get(url).status_code
     has_object = bool(set(keys) - {"kind", "fmt"})
     expected = {p: _expected(p, allowed, has_object) for p in PERSONAS}
+    if name in FAMILY_NOT_FOUND:
+        expected.update({p: 404 for p in ("parent", "student") if p not in allowed})
     assert results == expected
 
 

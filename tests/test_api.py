@@ -44,6 +44,7 @@ STAFF = {"admin", "director", "deputy", "teacher", "class_teacher", "secretary",
 EVERYONE = set(PERSONAS)
 # Personas with no role in the world's school: its ids are "not found" for them.
 NOT_IN_SCHOOL = {"outsider", "nobody"}
+ADMINISTRATION = {"admin", "director", "deputy"}
 
 # (METHOD, path) -> personas allowed. Path parameters are the world's school and class 5А.
 MATRIX: dict[tuple[str, str], set[str]] = {
@@ -111,6 +112,33 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/schools/{school_id}/lessons/{lesson_id}/cancellation"): {"admin", "deputy"},
     # The assessment schedule (tests/test_assessments.py): staff and the school's families.
     ("GET", "/schools/{school_id}/assessments"): STAFF | {"parent", "student"},
+    # The diary (tests/test_diary.py) of the student persona (6Б, no class teacher): the
+    # student themself and the administration; the parent (another family) gets 404.
+    ("GET", "/schools/{school_id}/students/{student_id}/diary"): ADMINISTRATION | {"student"},
+    ("GET", "/schools/{school_id}/students/{student_id}/marks"): ADMINISTRATION | {"student"},
+    ("GET", "/schools/{school_id}/students/{student_id}/attendance"): ADMINISTRATION
+    | {"student"},
+    ("GET", "/schools/{school_id}/students/{student_id}/homework"): ADMINISTRATION | {"student"},
+    # Messaging (tests/test_messaging.py): everyone in the school has an inbox and contacts; the
+    # world's conversation is between the class teacher and the parent; a new one goes to the
+    # director and the class teacher (a student may write to neither: not found).
+    ("GET", "/schools/{school_id}/threads"): STAFF | {"parent", "student"},
+    ("GET", "/schools/{school_id}/contacts"): STAFF | {"parent", "student"},
+    ("POST", "/schools/{school_id}/threads"): STAFF | {"parent"},
+    ("GET", "/schools/{school_id}/threads/{thread_id}"): {"class_teacher", "parent"},
+    ("POST", "/schools/{school_id}/threads/{thread_id}/messages"): {"class_teacher", "parent"},
+}
+# Denied as "not found" to everyone not allowed: a conversation of others, a recipient one may
+# not write to (ids cannot be probed).
+HIDDEN = {
+    ("POST", "/schools/{school_id}/threads"),
+    ("GET", "/schools/{school_id}/threads/{thread_id}"),
+    ("POST", "/schools/{school_id}/threads/{thread_id}/messages"),
+}
+# A parent or a student asking for another family's child: "not found" (tests/test_diary.py).
+FAMILY_NOT_FOUND = {
+    ("GET", f"/schools/{{school_id}}/students/{{student_id}}/{tail}")
+    for tail in ("diary", "marks", "attendance", "homework")
 }
 # Answered the same to everyone (tested below).
 PUBLIC = {("POST", "/auth/token")}
@@ -134,6 +162,7 @@ def path_ids(world, token_id: int) -> dict:
         "lesson_id": world.lesson.pk,
         "column_id": _column(world).pk,
         "student_id": world.older_student.pk,
+        "thread_id": _thread(world).pk,
     }
 
 
@@ -143,6 +172,21 @@ def _column(world) -> GradeColumn:
     column = GradeColumn.objects.filter(lesson=world.lesson).first()
     return column or journal_services.add_column(
         lesson=world.lesson, work_type=work_type, actor=None
+    )
+
+
+def _thread(world):
+    """A conversation of the class teacher with the parent (made once per world)."""
+    from zhurnal.messaging import services as messaging_services
+    from zhurnal.messaging.models import Thread
+
+    thread = Thread.objects.filter(school=world.school, subject="Matrix").first()
+    return thread or messaging_services.start_thread(
+        author=world.users["class_teacher"],
+        school=world.school,
+        recipients=[world.users["parent"].pk],
+        subject="Matrix",
+        body="Здравствуйте!",
     )
 
 
@@ -167,6 +211,12 @@ def write_bodies(world) -> dict[tuple[str, str], dict]:
             "attendance": [],
         },
         ("PUT", lesson + "/homework"): {"text": "§ 5, № 1–3", "version": 0},
+        ("POST", "/schools/{school_id}/threads"): {
+            "recipients": [world.users["director"].pk, world.users["class_teacher"].pk],
+            "subject": "Вопрос",
+            "body": "Добрый день!",
+        },
+        ("POST", "/schools/{school_id}/threads/{thread_id}/messages"): {"body": "Спасибо!"},
         ("PUT", "/schools/{school_id}/courses/{course_id}/period-marks/{student_id}"): {
             "kind": "term",
             "term_id": world.term.pk,
@@ -226,7 +276,11 @@ def test_school_endpoints_publish_their_permission():
 
 
 # Allowed calls that create a record.
-CREATED = {("POST", "/schools/{school_id}/lessons/{lesson_id}/columns")}
+CREATED = {
+    ("POST", "/schools/{school_id}/lessons/{lesson_id}/columns"),
+    ("POST", "/schools/{school_id}/threads"),
+    ("POST", "/schools/{school_id}/threads/{thread_id}/messages"),
+}
 
 
 def _expected(persona: str, method: str, path: str) -> int:
@@ -235,6 +289,10 @@ def _expected(persona: str, method: str, path: str) -> int:
             return 204
         return 201 if (method, path) in CREATED else 200
     if "{school_id}" in path and persona in NOT_IN_SCHOOL:
+        return 404
+    if (method, path) in HIDDEN:
+        return 404
+    if (method, path) in FAMILY_NOT_FOUND and persona in {"parent", "student"}:
         return 404
     return 403
 

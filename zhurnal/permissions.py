@@ -272,6 +272,19 @@ def has_a_child_in_the_class(user, obj) -> bool:
     ).exists()
 
 
+@rules.predicate
+def may_write_to(user, obj) -> bool:
+    """obj = messaging.rules.Recipient: the user may start a conversation with that user of the
+    school (DESIGN §4; the who-to-whom logic is zhurnal/messaging/rules.py)."""
+    from zhurnal.messaging import queries as messaging_queries
+    from zhurnal.messaging import rules as messaging_rules
+
+    if context(user, school_id_of(obj)) is None:
+        return False
+    reach = messaging_queries.reach_of(user, obj.school)
+    return messaging_rules.may_write_to(reach, obj.user_id)
+
+
 # --- The permission table -------------------------------------------------------------------
 # Object passed with each permission: a School unless stated otherwise.
 
@@ -350,6 +363,27 @@ RULES = {
     "journal.view_changes": is_administration,
     # obj = School: work types, grading scales and the record-keeping policy.
     "journal.manage_settings": is_admin | is_deputy,
+    # The electronic diary (issue 5). obj = Student: a guardian of the student, the student
+    # themself from the school's age; the class teacher of their class and the administration
+    # read it too.
+    "diary.view": is_guardian_of | is_the_student_of_age | leads_the_class | is_administration,
+    # obj = Student: acknowledge the term marks («Ознакомлен»): the student's guardians.
+    "diary.acknowledge": is_guardian_of,
+    # obj = School: the diary's entry page (the children of a parent, the student's own).
+    "diary.index": is_parent | is_student,
+    # obj = SchoolClass: who has and has not acknowledged the term marks.
+    "diary.view_acknowledgements": is_administration | leads_the_class,
+    # Messages and announcements (issue 5). obj = School: the inbox, a new conversation, the
+    # address book, the announcements addressed to the user — anyone with a role in the school.
+    "messaging.use": is_school_staff | is_parent | is_student,
+    # obj = messaging.rules.Recipient (a user within the school): staff write to anyone in the
+    # school; parents to the teachers, class teachers and administration of their children;
+    # students to their teachers and class teacher (DESIGN §4). A conversation is read and
+    # answered by its participants only (messaging.queries.thread_for: 404 for others).
+    "messaging.write_to": may_write_to,
+    # obj = School: publish announcements — the administration to the school, a parallel or a
+    # class; teachers to the classes they lead or teach (messaging.rules.may_announce).
+    "messaging.announce": is_administration | is_teacher,
     # The audit trail: who changed or viewed what (personal data access included).
     "audit.view_trail": is_admin | is_director,
 }

@@ -59,16 +59,21 @@ INSTALLED_APPS = [
     "template_partials",
     "rules",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "zhurnal.core",
     "zhurnal.accounts",
     "zhurnal.school",
     "zhurnal.planning",
     "zhurnal.timetable",
     "zhurnal.journal",
+    "zhurnal.diary",
     "zhurnal.assessments",
+    "zhurnal.notifications",
     "zhurnal.audit",
     "zhurnal.imports",
     "zhurnal.ops",
+    "zhurnal.messaging",
     "zhurnal.api",
 ]
 
@@ -217,6 +222,32 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# --- Background work and e-mail ------------------------------------------------------------
+# Notifications are delivered by tasks (the Django tasks API, the django-tasks backport on 5.2)
+# stored in the database and run by `zhurnal db_worker`, which `make run` starts next to the
+# web server (DESIGN §5). A task is enqueued after the transaction that caused it commits.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+# SMTP when ZHURNAL_SMTP_HOST is set; otherwise mails are written to the console (development).
+if os.environ.get("ZHURNAL_SMTP_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["ZHURNAL_SMTP_HOST"]
+    EMAIL_PORT = int(os.environ.get("ZHURNAL_SMTP_PORT", "587"))
+    EMAIL_HOST_USER = os.environ.get("ZHURNAL_SMTP_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("ZHURNAL_SMTP_PASSWORD", "")
+    EMAIL_USE_TLS = _env_bool("ZHURNAL_SMTP_TLS", default=True)
+    EMAIL_USE_SSL = _env_bool("ZHURNAL_SMTP_SSL")
+    EMAIL_TIMEOUT = 20
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = os.environ.get("ZHURNAL_MAIL_FROM", "Журнал <zhurnal@localhost>")
+# New marks are mailed as one digest per recipient, this long after the first of them.
+ZHURNAL_DIGEST_DELAY_MINUTES = int(os.environ.get("ZHURNAL_DIGEST_DELAY_MINUTES", "60"))
 
 # --- Product settings -----------------------------------------------------------------------
 # Age from which a student may log in, unless a school sets its own (seed 002, 3.3.2).

@@ -25,7 +25,9 @@ urlpatterns = [
     path("assessments/", include("zhurnal.assessments.urls")),
     path("journal/", include("zhurnal.journal.urls")),
     path("journal/", include("zhurnal.journal.control_urls")),
+    path("diary/", include("zhurnal.diary.urls")),
     path("audit/", include("zhurnal.audit.urls")),
+    path("messages/", include("zhurnal.messaging.urls")),
     path("api/v1/", include("zhurnal.api.urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -5,7 +5,7 @@ content security policy forbids and offline schools do not have."""
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
-from . import assessments, auth, journal, schools, timetable
+from . import assessments, auth, diary, journal, messaging, schools, timetable
 from .errors import error_response, install_handlers
 
 api = NinjaAPI(
@@ -25,6 +25,8 @@ api.add_router("/", schools.router)
 api.add_router("/", timetable.router)
 api.add_router("/", journal.router)
 api.add_router("/", assessments.router)
+api.add_router("/", diary.router)
+api.add_router("/", messaging.router)
 
 
 def not_found(request: HttpRequest, *args, **kwargs) -> HttpResponse:

@@ -1,0 +1,352 @@
+"""The electronic diary through the API (issue 5), for a mobile app: a student's week, the marks
+and the attendance of a term, the homework of the coming days — the same read models as the
+pages (``zhurnal.diary.queries``) behind the same rule.
+
+Rule: ``diary.view`` on the student — their guardians, the student from the school's age, the
+class teacher of their class, the administration. A parent or a student asking for another
+family's child gets 404 (its existence is not told); staff without the right get 403.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, Router, Schema
+
+from zhurnal.diary import queries, services
+from zhurnal.permissions import context
+from zhurnal.planning.queries import pick_term
+from zhurnal.school.models import Student, Term
+from zhurnal.school.queries import school_today
+
+from .auth import token_auth
+from .errors import COMMON_ERRORS, ApiError
+from .schools import school_for
+from .timetable import TeacherRef, teacher_ref
+
+router = Router(auth=token_auth, tags=["diary"])
+PERM = "diary.view"
+
+
+class DiaryMarkOut(Schema):
+    value: str
+    work_type_code: str = Field(description="e.g. КР")
+    work_type_name: str
+    weight: Decimal
+    comment: str
+
+
+class DiaryNoteOut(Schema):
+    kind: str = Field(description="remark, praise or message")
+    text: str
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    size: int
+
+
+class DiaryHomeworkOut(Schema):
+    text: str
+    links: list[str]
+    minutes: int | None
+    attachments: list[AttachmentOut]
+
+
+class DiaryLessonOut(Schema):
+    id: int
+    number: int
+    starts_at: str | None
+    ends_at: str | None
+    subject: str
+    course_id: int
+    topic: str
+    cancelled: bool
+    cancel_reason: str
+    teacher: TeacherRef | None
+    substitute_for: TeacherRef | None = Field(description="The course's teacher when replaced")
+    homework: DiaryHomeworkOut | None
+    marks: list[DiaryMarkOut]
+    attendance: str = Field(description="Н, Б, У, ОП or empty (present), as the journal shows")
+    notes: list[DiaryNoteOut]
+
+
+class DiaryDayOut(Schema):
+    date: date
+    is_today: bool
+    lessons: list[DiaryLessonOut]
+
+
+class DiaryWeekOut(Schema):
+    student_id: int
+    monday: date
+    days: list[DiaryDayOut]
+
+
+class TermRef(Schema):
+    id: int
+    number: int
+    kind: str
+    start: date
+    end: date
+
+
+class TermMarkOut(Schema):
+    date: date
+    value: str
+    work_type_code: str
+    work_type_name: str
+    weight: Decimal
+
+
+class PeriodMarkOut(Schema):
+    kind: str = Field(description="term, year, exam or final")
+    value: str
+
+
+class SubjectMarksOut(Schema):
+    course_id: int
+    subject: str
+    scale: str
+    marks: list[TermMarkOut]
+    average: Decimal | None
+    forecast: str | None
+    period_marks: list[PeriodMarkOut]
+
+
+class MarksOut(Schema):
+    term: TermRef
+    subjects: list[SubjectMarksOut]
+
+
+class AttendanceRowOut(Schema):
+    subject: str = Field(description="Empty for the total")
+    missed: int
+    counts: dict[str, int] = Field(description="code → lessons (Н, Б, У, ОП)")
+
+
+class AttendanceOut(Schema):
+    term: TermRef
+    until: date
+    subjects: list[AttendanceRowOut]
+    total: AttendanceRowOut
+
+
+class HomeworkItemOut(Schema):
+    subject: str
+    set_on: date
+    text: str
+    links: list[str]
+    minutes: int | None
+    attachments: list[AttachmentOut]
+
+
+class HomeworkDayOut(Schema):
+    date: date
+    minutes: int
+    limit: int | None = Field(description="СанПиН 1.2.3685-21 daily limit for the grade, min")
+    over_limit: bool
+    items: list[HomeworkItemOut]
+
+
+def _student(request: HttpRequest, school_id: int, student_id: int) -> Student:
+    school = school_for(request, school_id, "school.enter")
+    student = Student.objects.filter(school=school, pk=student_id).first()
+    if student is None:
+        raise Http404
+    student.school = school
+    if not request.user.has_perm(PERM, student):
+        ctx = context(request.user, school.pk)
+        if ctx is None or not ctx.is_staff_member:
+            raise Http404
+        raise PermissionDenied
+    return student
+
+
+def _term(student: Student, term_id: int | None, today: date) -> Term:
+    terms = services.class_terms(services.student_class(student, today))
+    if term_id is not None and not any(t.pk == term_id for t in terms):
+        get_object_or_404(Term, school_id=student.school_id, pk=term_id)
+        raise ApiError(422, "invalid", "The term is not one of the student's terms.")
+    term = pick_term(terms, term_id, today)
+    if term is None:
+        raise Http404
+    return term
+
+
+def _term_ref(term: Term) -> TermRef:
+    return TermRef(id=term.pk, number=term.number, kind=term.kind, start=term.start, end=term.end)
+
+
+def _attachments(items) -> list[AttachmentOut]:
+    return [AttachmentOut(id=a.pk, name=a.name, size=a.size) for a in items]
+
+
+def _time(value) -> str | None:
+    return value.strftime("%H:%M") if value else None
+
+
+@router.get(
+    "/schools/{school_id}/students/{student_id}/diary",
+    response={200: DiaryWeekOut, **COMMON_ERRORS},
+    summary="A student's diary for a week",
+    description=(
+        "Monday to Saturday of the week containing `week` (default: this week): lessons with "
+        "substitutions and cancellations, topic, homework, the student's marks with work type "
+        "and weight, attendance (the absence register applied) and the teachers' notes."
+    ),
+    openapi_extra={"x-permission": PERM},
+)
+def diary_week(request: HttpRequest, school_id: int, student_id: int, week: date | None = None):
+    student = _student(request, school_id, student_id)
+    today = school_today(student.school)
+    result = queries.week(student, week or today, today=today)
+    days = []
+    for day in result.days:
+        lessons = []
+        for item in day.lessons:
+            lesson = item.lesson
+            homework = None
+            if item.homework is not None:
+                homework = DiaryHomeworkOut(
+                    text=item.homework.text,
+                    links=list(item.homework.links or []),
+                    minutes=item.homework.minutes,
+                    attachments=_attachments(item.attachments),
+                )
+            lessons.append(
+                DiaryLessonOut(
+                    id=lesson.pk,
+                    number=lesson.number,
+                    starts_at=_time(lesson.starts_at),
+                    ends_at=_time(lesson.ends_at),
+                    subject=item.subject,
+                    course_id=lesson.course_id,
+                    topic=lesson.topic,
+                    cancelled=item.cancelled,
+                    cancel_reason=lesson.cancel_reason,
+                    teacher=teacher_ref(lesson.teacher),
+                    substitute_for=teacher_ref(lesson.substitute_for),
+                    homework=homework,
+                    marks=[
+                        DiaryMarkOut(
+                            value=x.value,
+                            work_type_code=x.work_type_code,
+                            work_type_name=x.work_type_name,
+                            weight=x.weight,
+                            comment=x.comment,
+                        )
+                        for x in item.marks
+                    ],
+                    attendance=item.attendance,
+                    notes=[DiaryNoteOut(kind=n.kind, text=n.text) for n in item.notes],
+                )
+            )
+        days.append(DiaryDayOut(date=day.day, is_today=day.is_today, lessons=lessons))
+    return DiaryWeekOut(student_id=student.pk, monday=result.monday, days=days)
+
+
+@router.get(
+    "/schools/{school_id}/students/{student_id}/marks",
+    response={200: MarksOut, **COMMON_ERRORS},
+    summary="A student's marks of a term",
+    description=(
+        "Per subject: every mark of the term (`term_id`, default the current term) with date "
+        "and work type, the weighted average, the forecast and the period marks."
+    ),
+    openapi_extra={"x-permission": PERM},
+)
+def diary_marks(request: HttpRequest, school_id: int, student_id: int, term_id: int | None = None):
+    student = _student(request, school_id, student_id)
+    term = _term(student, term_id, school_today(student.school))
+    subjects = [
+        SubjectMarksOut(
+            course_id=s.course.pk,
+            subject=s.subject,
+            scale=s.scale,
+            marks=[
+                TermMarkOut(
+                    date=x.date,
+                    value=x.value,
+                    work_type_code=x.work_type_code,
+                    work_type_name=x.work_type_name,
+                    weight=x.weight,
+                )
+                for x in s.marks
+            ],
+            average=s.average,
+            forecast=s.forecast,
+            period_marks=[
+                PeriodMarkOut(kind=p.kind, value=p.value) for p in s.ordered_period_marks
+            ],
+        )
+        for s in queries.term_marks(student, term)
+    ]
+    return MarksOut(term=_term_ref(term), subjects=subjects)
+
+
+def _row(row: queries.AttendanceRow) -> AttendanceRowOut:
+    return AttendanceRowOut(subject=row.subject, missed=row.missed, counts=dict(row.counts))
+
+
+@router.get(
+    "/schools/{school_id}/students/{student_id}/attendance",
+    response={200: AttendanceOut, **COMMON_ERRORS},
+    summary="A student's missed lessons of a term",
+    description="Lessons missed by reason, per subject and in total, up to today.",
+    openapi_extra={"x-permission": PERM},
+)
+def diary_attendance(
+    request: HttpRequest, school_id: int, student_id: int, term_id: int | None = None
+):
+    student = _student(request, school_id, student_id)
+    today = school_today(student.school)
+    term = _term(student, term_id, today)
+    summary = queries.attendance_summary(student, term, until=today)
+    return AttendanceOut(
+        term=_term_ref(term),
+        until=min(today, term.end),
+        subjects=[_row(r) for r in summary.rows],
+        total=_row(summary.total),
+    )
+
+
+@router.get(
+    "/schools/{school_id}/students/{student_id}/homework",
+    response={200: list[HomeworkDayOut], **COMMON_ERRORS},
+    summary="A student's homework of the coming days",
+    description=(
+        "Homework due in the next `days` days (default 7, at most 31), per day with the "
+        "estimated minutes and the СанПиН 1.2.3685-21 limit of the student's grade."
+    ),
+    openapi_extra={"x-permission": PERM},
+)
+def diary_homework(request: HttpRequest, school_id: int, student_id: int, days: int = 7):
+    student = _student(request, school_id, student_id)
+    days = max(1, min(days, 31))
+    result = queries.homework_ahead(student, school_today(student.school), days=days)
+    return [
+        HomeworkDayOut(
+            date=d.day,
+            minutes=d.minutes,
+            limit=d.limit,
+            over_limit=d.over_limit,
+            items=[
+                HomeworkItemOut(
+                    subject=i.subject,
+                    set_on=i.set_on,
+                    text=i.homework.text,
+                    links=list(i.homework.links or []),
+                    minutes=i.homework.minutes,
+                    attachments=_attachments(i.attachments),
+                )
+                for i in d.items
+            ],
+        )
+        for d in result
+    ]

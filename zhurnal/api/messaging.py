@@ -1,0 +1,219 @@
+"""Messages through the API (issue 5, for a mobile app): the conversations of the user with
+unread counts, one conversation (reading it marks it read), a new conversation, a reply, and
+the address book — through the same services and rules as the pages (``zhurnal.messaging``).
+
+Rules: ``messaging.use`` (anyone with a role in the school); recipients by
+``messaging.write_to`` (DESIGN §4: staff to anyone in the school, parents to the teachers,
+class teachers and administration of their children, students to their teachers and class
+teacher). A conversation the user does not take part in, and a recipient they may not write to,
+are 404 — whatever the reason, so that ids cannot be probed. Attachments are sent on the web
+pages; the API lists them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+
+from zhurnal.messaging import queries, services
+
+from .auth import token_auth
+from .errors import COMMON_ERRORS, ApiError
+from .schools import school_for
+
+router = Router(auth=token_auth, tags=["messaging"])
+PERM = {"x-permission": "messaging.use"}
+
+
+class PersonRef(Schema):
+    id: int = Field(description="User id")
+    name: str
+
+
+class ThreadSummaryOut(Schema):
+    id: int
+    subject: str
+    last_message_at: datetime
+    unread: int = Field(description="Messages of others not read yet")
+    last_body: str
+    participants: list[PersonRef]
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    size: int
+
+
+class MessageOut(Schema):
+    id: int
+    author: PersonRef
+    body: str
+    created_at: datetime
+    attachments: list[AttachmentOut]
+
+
+class ThreadOut(Schema):
+    id: int
+    subject: str
+    participants: list[PersonRef]
+    messages: list[MessageOut]
+
+
+class ThreadIn(Schema):
+    recipients: list[int] = Field(description="User ids from /contacts")
+    subject: str
+    body: str
+
+
+class ReplyIn(Schema):
+    body: str
+
+
+class ContactOut(Schema):
+    id: int = Field(description="User id")
+    name: str
+    detail: str
+
+
+class ContactGroupOut(Schema):
+    title: str
+    contacts: list[ContactOut]
+
+
+def _person(user) -> PersonRef:
+    return PersonRef(id=user.pk, name=user.display_name)
+
+
+def _refused(error: ValidationError) -> ApiError:
+    code = getattr(error, "code", None) or "invalid"
+    return ApiError(422, code, " ".join(str(m) for m in error.messages))
+
+
+def _thread_out(thread) -> ThreadOut:
+    return ThreadOut(
+        id=thread.pk,
+        subject=thread.subject,
+        participants=[_person(p.user) for p in thread.participants.all()],
+        messages=[
+            MessageOut(
+                id=m.pk,
+                author=_person(m.author),
+                body=m.body,
+                created_at=m.created_at,
+                attachments=[
+                    AttachmentOut(id=a.pk, name=a.name, size=a.size) for a in m.attachments.all()
+                ],
+            )
+            for m in thread.messages.all()
+        ],
+    )
+
+
+@router.get(
+    "/schools/{school_id}/threads",
+    response={200: list[ThreadSummaryOut], **COMMON_ERRORS},
+    summary="The user's conversations, newest first, with unread counts",
+    description="`offset` and `limit` (at most 100) page through them; three SQL queries a page.",
+    openapi_extra=PERM,
+)
+def threads(request: HttpRequest, school_id: int, offset: int = 0, limit: int = 50):
+    school = school_for(request, school_id, "messaging.use")
+    limit = max(1, min(limit, 100))
+    rows = queries.inbox(request.user, school)[max(0, offset) : max(0, offset) + limit]
+    return [
+        ThreadSummaryOut(
+            id=row.thread.pk,
+            subject=row.thread.subject,
+            last_message_at=row.thread.last_message_at,
+            unread=row.unread,
+            last_body=row.last_body or "",
+            participants=[_person(p.user) for p in row.thread.participants.all()],
+        )
+        for row in rows
+    ]
+
+
+@router.get(
+    "/schools/{school_id}/threads/{thread_id}",
+    response={200: ThreadOut, **COMMON_ERRORS},
+    summary="One conversation; reading it marks it read",
+    openapi_extra=PERM,
+)
+def thread(request: HttpRequest, school_id: int, thread_id: int):
+    school = school_for(request, school_id, "messaging.use")
+    conversation = queries.thread_for(request.user, school, thread_id)
+    services.mark_read(thread=conversation, user=request.user)
+    return _thread_out(conversation)
+
+
+@router.post(
+    "/schools/{school_id}/threads",
+    response={201: ThreadOut, **COMMON_ERRORS},
+    summary="Start a conversation",
+    description=(
+        "Recipients must be among the user's contacts (GET /contacts); any other id is 404. "
+        "Staff writing to several people may include one family only (422 `families`)."
+    ),
+    openapi_extra=PERM,
+)
+def start(request: HttpRequest, school_id: int, payload: ThreadIn):
+    school = school_for(request, school_id, "messaging.use")
+    try:
+        created = services.start_thread(
+            author=request.user,
+            school=school,
+            recipients=payload.recipients,
+            subject=payload.subject,
+            body=payload.body,
+        )
+    except ValidationError as error:
+        raise _refused(error) from error
+    return Status(201, _thread_out(queries.thread_for(request.user, school, created.pk)))
+
+
+@router.post(
+    "/schools/{school_id}/threads/{thread_id}/messages",
+    response={201: MessageOut, **COMMON_ERRORS},
+    summary="Reply in a conversation",
+    openapi_extra=PERM,
+)
+def post_reply(request: HttpRequest, school_id: int, thread_id: int, payload: ReplyIn):
+    school = school_for(request, school_id, "messaging.use")
+    conversation = queries.thread_for(request.user, school, thread_id)
+    try:
+        message = services.reply(thread=conversation, author=request.user, body=payload.body)
+    except ValidationError as error:
+        raise _refused(error) from error
+    return Status(
+        201,
+        MessageOut(
+            id=message.pk,
+            author=_person(request.user),
+            body=message.body,
+            created_at=message.created_at,
+            attachments=[],
+        ),
+    )
+
+
+@router.get(
+    "/schools/{school_id}/contacts",
+    response={200: list[ContactGroupOut], **COMMON_ERRORS},
+    summary="The address book: whom the user may write to, grouped",
+    openapi_extra=PERM,
+)
+def contacts(request: HttpRequest, school_id: int):
+    school = school_for(request, school_id, "messaging.use")
+    return [
+        ContactGroupOut(
+            title=group.title,
+            contacts=[
+                ContactOut(id=c.user_id, name=c.name, detail=c.detail) for c in group.contacts
+            ],
+        )
+        for group in queries.address_book(request.user, school)
+    ]

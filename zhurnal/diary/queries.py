@@ -1,0 +1,594 @@
+"""Read models of the electronic diary (issue 5): a student's week, the marks and the
+attendance of a term, and the homework of the coming days. Each costs a fixed number of SQL
+queries whatever the number of lessons, marks or courses (DESIGN §5; the week view ≤ 10 with
+the request's own queries, tests/test_diary.py).
+
+A student's lessons are those of the courses of their class and of their groups, on the dates
+they belonged to them (``Enrollment`` and ``GroupMembership`` are dated, DESIGN §2).
+
+Homework is set at a lesson (``journal.Homework``, entered after the lesson or ahead): the week
+view shows it at the lesson that set it; the homework list shows it on the day it is due — the
+course's next lesson — with the load of that day checked against the limits of СанПиН
+1.2.3685-21 (table 6.6): grade 1 no homework; 2–3: 1.5 h; 4–5: 2 h; 6–8: 2.5 h; 9–11: 3.5 h.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import CharField, DecimalField, IntegerField, Q, Value
+from django.db.models.functions import Cast
+
+from zhurnal.journal.averages import forecast, thresholds_from_policy, weighted_average
+from zhurnal.journal.models import (
+    Absence,
+    Attendance,
+    AttendanceCode,
+    Homework,
+    HomeworkAttachment,
+    JournalPolicy,
+    Mark,
+    PeriodKind,
+    PeriodMark,
+    StudentNote,
+)
+from zhurnal.journal.policy import policy_of, scale_of, with_scale_rule
+from zhurnal.journal.queries import shown_attendance
+from zhurnal.journal.scales import ScaleKind
+from zhurnal.school.models import Course, Enrollment, GroupMembership, Student, Term
+from zhurnal.timetable.models import Lesson, LessonStatus
+
+# СанПиН 1.2.3685-21, table 6.6: the daily homework time by grade, in minutes.
+HOMEWORK_LIMITS = {1: 0, 2: 90, 3: 90, 4: 120, 5: 120, 6: 150, 7: 150, 8: 150}
+SENIOR_HOMEWORK_LIMIT = 210  # grades 9–11
+DAYS_SHOWN = 6  # Monday to Saturday
+
+
+def homework_limit(grade: int | None) -> int | None:
+    """The daily homework limit in minutes for a grade (None: grade unknown)."""
+    if grade is None:
+        return None
+    return HOMEWORK_LIMITS.get(grade, SENIOR_HOMEWORK_LIMIT)
+
+
+def monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+# --- who the student is, when ----------------------------------------------------------------
+
+
+@dataclass
+class Span:
+    ref_id: int
+    start: date
+    end: date | None
+    grade: int | None = None
+
+    def covers(self, day: date) -> bool:
+        return self.start <= day and (self.end is None or day <= self.end)
+
+
+@dataclass
+class StudentSpans:
+    """The student's classes and groups (dated) and absence-register entries overlapping a
+    period, from ONE query (a UNION ALL of the three tables)."""
+
+    classes: list[Span] = field(default_factory=list)
+    groups: list[Span] = field(default_factory=list)
+    absences: list[tuple[date, date, str]] = field(default_factory=list)
+
+    def course_on(self, course: Course, day: date) -> bool:
+        """The student is on the course's list on ``day``."""
+        if course.group_id:
+            return any(s.ref_id == course.group_id and s.covers(day) for s in self.groups)
+        return any(s.ref_id == course.school_class_id and s.covers(day) for s in self.classes)
+
+    def course_in(self, course: Course, start: date, end: date) -> bool:
+        spans = self.groups if course.group_id else self.classes
+        ref = course.group_id or course.school_class_id
+        return any(
+            s.ref_id == ref and s.start <= end and (s.end is None or s.end >= start) for s in spans
+        )
+
+    def absence_reason(self, day: date) -> str | None:
+        return next((reason for start, end, reason in self.absences if start <= day <= end), None)
+
+    def grade_on(self, day: date) -> int | None:
+        for span in self.classes:
+            if span.covers(day):
+                return span.grade
+        return self.classes[-1].grade if self.classes else None
+
+    def lessons_filter(self) -> Q:
+        class_ids = {s.ref_id for s in self.classes}
+        group_ids = {s.ref_id for s in self.groups}
+        return Q(course__school_class_id__in=class_ids) | Q(course__group_id__in=group_ids)
+
+
+def student_spans(student: Student, start: date, end: date) -> StudentSpans:
+    overlapping = Q(start__lte=end) & (Q(end__isnull=True) | Q(end__gte=start))
+    no_text = Value("", output_field=CharField())
+    no_grade = Value(None, output_field=IntegerField())
+    classes = (
+        Enrollment.objects.filter(overlapping, student=student)
+        .values_list(
+            Value("c"),
+            "school_class_id",
+            "start",
+            "end",
+            no_text,
+            "school_class__grade_level__number",
+        )
+        .order_by()
+    )
+    groups = (
+        GroupMembership.objects.filter(overlapping, student=student)
+        .values_list(Value("g"), "group_id", "start", "end", no_text, no_grade)
+        .order_by()
+    )
+    absences = (
+        Absence.objects.filter(student=student, start__lte=end, end__gte=start)
+        .values_list(Value("r"), "pk", "start", "end", "reason", no_grade)
+        .order_by()
+    )
+    spans = StudentSpans()
+    rows = sorted(classes.union(groups, absences, all=True), key=lambda r: (r[0], r[2], r[1]))
+    for kind, ref_id, first, last, text, grade in rows:
+        if kind == "c":
+            spans.classes.append(Span(ref_id, first, last, grade))
+        elif kind == "g":
+            spans.groups.append(Span(ref_id, first, last))
+        else:
+            spans.absences.append((first, last, text))
+    return spans
+
+
+def _student_lessons(student: Student, spans: StudentSpans, start: date, end: date, *related):
+    """The student's lessons from ``start`` to ``end`` (cancelled ones included), one query."""
+    if not spans.classes and not spans.groups:
+        return []
+    lessons = (
+        Lesson.objects.filter(school_id=student.school_id, date__range=(start, end))
+        .filter(spans.lessons_filter())
+        .select_related("course__subject", *related)
+        .order_by("date", "number", "pk")
+    )
+    return [lesson for lesson in lessons if spans.course_on(lesson.course, lesson.date)]
+
+
+# --- the week --------------------------------------------------------------------------------
+
+
+@dataclass
+class DiaryMark:
+    value: str
+    work_type_code: str
+    work_type_name: str
+    weight: Decimal
+    comment: str = ""
+    title: str = ""
+
+
+@dataclass
+class DiaryNote:
+    kind: str
+    text: str
+
+    @property
+    def kind_label(self) -> str:
+        from zhurnal.journal.models import NoteKind
+
+        return str(NoteKind(self.kind).label)
+
+
+@dataclass
+class DiaryLesson:
+    lesson: Lesson
+    homework: Homework | None
+    attachments: list[HomeworkAttachment] = field(default_factory=list)
+    marks: list[DiaryMark] = field(default_factory=list)
+    attendance: str = ""
+    notes: list[DiaryNote] = field(default_factory=list)
+
+    @property
+    def subject(self) -> str:
+        return self.lesson.course.subject.name
+
+    @property
+    def cancelled(self) -> bool:
+        return self.lesson.status == LessonStatus.CANCELLED
+
+    @property
+    def substituted(self) -> bool:
+        return self.lesson.substitute_for_id is not None
+
+
+@dataclass
+class DiaryDay:
+    day: date
+    is_today: bool
+    lessons: list[DiaryLesson]
+
+
+@dataclass
+class DiaryWeek:
+    student: Student
+    monday: date
+    days: list[DiaryDay]
+
+    @property
+    def previous(self) -> date:
+        return self.monday - timedelta(weeks=1)
+
+    @property
+    def next(self) -> date:
+        return self.monday + timedelta(weeks=1)
+
+
+def _entries(student: Student, lesson_ids: list[int]):
+    """The student's marks (with work type and weight), attendance entries and notes, and the
+    homework attachments of the lessons, in ONE query (a UNION ALL)."""
+    none_text = Value("", output_field=CharField())
+    none_weight = Value(None, output_field=DecimalField(max_digits=4, decimal_places=2))
+    marks = (
+        Mark.objects.filter(student=student, column__lesson_id__in=lesson_ids)
+        .values_list(
+            Value("m"),
+            "column__lesson_id",
+            "value",
+            "comment",
+            "column__work_type__code",
+            "column__work_type__name",
+            "column__title",
+            "column__weight",
+            "column__position",
+        )
+        .order_by()
+    )
+    attendance = (
+        Attendance.objects.filter(student=student, lesson_id__in=lesson_ids)
+        .values_list(
+            Value("a"),
+            "lesson_id",
+            "code",
+            none_text,
+            none_text,
+            none_text,
+            none_text,
+            none_weight,
+            "pk",
+        )
+        .order_by()
+    )
+    notes = (
+        StudentNote.objects.filter(student=student, lesson_id__in=lesson_ids)
+        .values_list(
+            Value("n"),
+            "lesson_id",
+            "kind",
+            "text",
+            none_text,
+            none_text,
+            none_text,
+            none_weight,
+            "pk",
+        )
+        .order_by()
+    )
+    # The homework attachments of the lessons too (size in the weight column).
+    attachments = (
+        HomeworkAttachment.objects.filter(homework__lesson_id__in=lesson_ids)
+        .values_list(
+            Value("f"),
+            "homework__lesson_id",
+            "name",
+            "file",
+            none_text,
+            none_text,
+            none_text,
+            Cast("size", DecimalField(max_digits=12, decimal_places=2)),
+            "pk",
+        )
+        .order_by()
+    )
+    rows = marks.union(attendance, notes, attachments, all=True)
+    return sorted(rows, key=lambda r: (r[0], r[1], r[8]))
+
+
+def week(student: Student, monday: date, *, today: date | None = None) -> DiaryWeek:
+    """The student's week, Monday to Saturday: every lesson (cancelled ones marked, a
+    substitute named) with its topic, homework and attachments, the student's marks with work
+    type and weight, attendance as the journal shows it (the absence register applied) and the
+    teachers' notes. Three queries (one without any lesson)."""
+    monday = monday_of(monday)
+    last = monday + timedelta(days=DAYS_SHOWN - 1)
+    spans = student_spans(student, monday, last)
+    lessons = _student_lessons(
+        student, spans, monday, last, "teacher", "substitute_for", "homework"
+    )
+    items: dict[int, DiaryLesson] = {}
+    for lesson in lessons:
+        try:
+            homework = lesson.homework
+        except Homework.DoesNotExist:
+            homework = None
+        items[lesson.pk] = DiaryLesson(lesson=lesson, homework=homework)
+    if items:
+        for row in _entries(student, list(items)):
+            kind, lesson_id = row[0], row[1]
+            item = items[lesson_id]
+            if kind == "m":
+                item.marks.append(
+                    DiaryMark(
+                        value=row[2],
+                        comment=row[3],
+                        work_type_code=row[4],
+                        work_type_name=row[5],
+                        title=row[6],
+                        weight=row[7],
+                    )
+                )
+            elif kind == "a":
+                item.attendance = row[2]
+            elif kind == "f":
+                item.attachments.append(
+                    HomeworkAttachment(
+                        pk=row[8],
+                        school_id=student.school_id,
+                        homework=item.homework,
+                        name=row[2],
+                        file=row[3],
+                        size=int(row[7] or 0),
+                    )
+                )
+            else:
+                item.notes.append(DiaryNote(kind=row[2], text=row[3]))
+    for item in items.values():
+        if not item.cancelled:
+            item.attendance = shown_attendance(
+                item.attendance, spans.absence_reason(item.lesson.date)
+            )
+    by_day: dict[date, list[DiaryLesson]] = defaultdict(list)
+    for item in items.values():
+        by_day[item.lesson.date].append(item)
+    days = [
+        DiaryDay(day, day == today, by_day.get(day, []))
+        for day in (monday + timedelta(days=n) for n in range(DAYS_SHOWN))
+    ]
+    return DiaryWeek(student=student, monday=monday, days=days)
+
+
+# --- marks of a term -------------------------------------------------------------------------
+
+
+@dataclass
+class TermMark:
+    date: date
+    value: str
+    work_type_code: str
+    work_type_name: str
+    weight: Decimal
+    comment: str = ""
+
+
+@dataclass
+class SubjectMarks:
+    course: Course
+    scale: str
+    marks: list[TermMark] = field(default_factory=list)
+    average: Decimal | None = None
+    forecast: str | None = None
+    period_marks: dict[str, PeriodMark] = field(default_factory=dict)
+
+    @property
+    def subject(self) -> str:
+        return self.course.subject.name
+
+    @property
+    def term_mark(self) -> PeriodMark | None:
+        return self.period_marks.get(PeriodKind.TERM)
+
+    @property
+    def ordered_period_marks(self) -> list[PeriodMark]:
+        return [self.period_marks[k] for k in PeriodKind.values if k in self.period_marks]
+
+
+def _student_courses(student: Student, spans: StudentSpans, term: Term):
+    """The courses of the student's class and groups in the term's year, with the scale rule
+    (one query), ordered by subject."""
+    if not spans.classes and not spans.groups:
+        return []
+    courses = with_scale_rule(
+        Course.objects.filter(school_id=student.school_id, year_id=term.year_id).filter(
+            Q(school_class_id__in={s.ref_id for s in spans.classes})
+            | Q(group_id__in={s.ref_id for s in spans.groups})
+        )
+    ).select_related("subject")
+    return sorted(
+        (c for c in courses if spans.course_in(c, term.start, term.end)),
+        key=lambda c: (c.subject.name, c.pk),
+    )
+
+
+def term_marks(
+    student: Student, term: Term, *, policy: JournalPolicy | None = None
+) -> list[SubjectMarks]:
+    """Per subject: every mark of the term with date and work type, the weighted average and
+    the forecast (as the journal computes them), and the period marks — the term's mark, the
+    year, exam and final marks — visible as soon as entered. Four queries."""
+    policy = policy or policy_of(
+        student.school if Student.school.is_cached(student) else student.school_id
+    )
+    spans = student_spans(student, term.start, term.end)
+    courses = _student_courses(student, spans, term)
+    if not courses:
+        return []
+    thresholds = thresholds_from_policy(policy.forecast_thresholds)
+    subjects = {c.pk: SubjectMarks(course=c, scale=scale_of(c, policy)) for c in courses}
+    weighted: dict[int, list[tuple]] = defaultdict(list)
+    for mark in (
+        Mark.objects.filter(
+            student=student,
+            column__lesson__course_id__in=subjects,
+            column__lesson__date__range=(term.start, term.end),
+        )
+        .exclude(column__lesson__status=LessonStatus.CANCELLED)
+        .select_related("column__lesson", "column__work_type")
+        .order_by("column__lesson__date", "column__lesson__number", "column__position", "pk")
+    ):
+        column = mark.column
+        subjects[column.lesson.course_id].marks.append(
+            TermMark(
+                date=column.lesson.date,
+                value=mark.value,
+                comment=mark.comment,
+                work_type_code=column.work_type.code,
+                work_type_name=column.work_type.name,
+                weight=column.weight,
+            )
+        )
+        weighted[column.lesson.course_id].append((mark.number, column.weight))
+    for entry in PeriodMark.objects.filter(student=student, course_id__in=subjects).filter(
+        Q(term=term) | Q(term__isnull=True)
+    ):
+        subjects[entry.course_id].period_marks[entry.kind] = entry
+    for course_id, item in subjects.items():
+        item.average = weighted_average(weighted[course_id])
+        item.forecast = forecast(
+            item.scale, item.average, thresholds if item.scale == ScaleKind.FIVE else None
+        )
+    return list(subjects.values())
+
+
+# --- attendance of a term --------------------------------------------------------------------
+
+MISSED_CODES = (AttendanceCode.ABSENT, AttendanceCode.ILL, AttendanceCode.EXCUSED)
+
+
+@dataclass
+class AttendanceRow:
+    subject: str
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def missed(self) -> int:
+        return sum(self.counts.get(code, 0) for code in MISSED_CODES)
+
+    def count(self, code: str) -> int:
+        return self.counts.get(code, 0)
+
+
+@dataclass
+class AttendanceSummary:
+    rows: list[AttendanceRow]
+    total: AttendanceRow
+    codes: tuple = tuple(AttendanceCode)
+
+
+def attendance_summary(
+    student: Student, term: Term, *, until: date | None = None
+) -> AttendanceSummary:
+    """Lessons missed by reason (Н, Б, У; late arrivals ОП counted apart), per subject and in
+    total, over the term up to ``until`` (default its end), the absence register applied to
+    every lesson it covers. Three queries."""
+    end = min(term.end, until) if until else term.end
+    spans = student_spans(student, term.start, end)
+    lessons = [
+        lesson
+        for lesson in _student_lessons(student, spans, term.start, end)
+        if lesson.status != LessonStatus.CANCELLED
+    ]
+    entered = (
+        dict(
+            Attendance.objects.filter(
+                student=student, lesson__in=[x.pk for x in lessons]
+            ).values_list("lesson_id", "code")
+        )
+        if lessons
+        else {}
+    )
+    rows: dict[str, AttendanceRow] = {}
+    total = AttendanceRow(subject="")
+    for lesson in lessons:
+        code = shown_attendance(entered.get(lesson.pk, ""), spans.absence_reason(lesson.date))
+        if not code:
+            continue
+        row = rows.setdefault(lesson.course.subject.name, AttendanceRow(lesson.course.subject.name))
+        row.counts[code] = row.counts.get(code, 0) + 1
+        total.counts[code] = total.counts.get(code, 0) + 1
+    return AttendanceSummary(rows=sorted(rows.values(), key=lambda r: r.subject), total=total)
+
+
+# --- homework ahead --------------------------------------------------------------------------
+
+
+@dataclass
+class HomeworkItem:
+    subject: str
+    set_on: date
+    homework: Homework
+    attachments: list[HomeworkAttachment] = field(default_factory=list)
+
+
+@dataclass
+class HomeworkDay:
+    day: date
+    items: list[HomeworkItem]
+    limit: int | None  # minutes, СанПиН 1.2.3685-21
+
+    @property
+    def minutes(self) -> int:
+        return sum(item.homework.minutes or 0 for item in self.items)
+
+    @property
+    def over_limit(self) -> bool:
+        return self.limit is not None and self.minutes > self.limit
+
+
+# How far back homework may have been set for a lesson in the coming days.
+LOOK_BACK_DAYS = 14
+
+
+def homework_ahead(student: Student, today: date, days: int = 7) -> list[HomeworkDay]:
+    """The homework due in the coming ``days`` days from ``today`` (each set at a lesson and due
+    at the course's next lesson), per day with the estimated minutes summed and the limit for
+    the student's grade (shown when exceeded). Three queries."""
+    start = today - timedelta(days=LOOK_BACK_DAYS)
+    last = today + timedelta(days=days - 1)
+    spans = student_spans(student, start, last)
+    lessons = [
+        lesson
+        for lesson in _student_lessons(student, spans, start, last, "homework")
+        if lesson.status != LessonStatus.CANCELLED
+    ]
+    by_course: dict[int, list[Lesson]] = defaultdict(list)
+    for lesson in lessons:
+        by_course[lesson.course_id].append(lesson)
+    due: dict[date, list[HomeworkItem]] = defaultdict(list)
+    items: dict[int, HomeworkItem] = {}
+    for course_lessons in by_course.values():
+        for index, set_at in enumerate(course_lessons):
+            try:
+                homework = set_at.homework
+            except Homework.DoesNotExist:
+                continue
+            # Due at the course's next lesson on a later day (a double lesson sets it once).
+            due_at = next((x for x in course_lessons[index + 1 :] if x.date > set_at.date), None)
+            if due_at is None or due_at.date < today:
+                continue
+            item = HomeworkItem(set_at.course.subject.name, set_at.date, homework)
+            due[due_at.date].append(item)
+            items[homework.pk] = item
+    if items:
+        for attachment in HomeworkAttachment.objects.filter(homework_id__in=items):
+            items[attachment.homework_id].attachments.append(attachment)
+    return [
+        HomeworkDay(
+            day, sorted(due[day], key=lambda i: i.subject), homework_limit(spans.grade_on(day))
+        )
+        for day in sorted(due)
+    ]

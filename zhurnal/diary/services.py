@@ -1,0 +1,152 @@
+"""The diary's one write: a guardian acknowledges a term's marks («Ознакомлен», issue 5), and
+the read models around it (which terms a student follows, who of a class has acknowledged)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zhurnal.audit.models import AuditAction
+from zhurnal.audit.services import record
+from zhurnal.journal.models import PeriodKind, PeriodMark
+from zhurnal.school.models import Enrollment, SchoolClass, Student, StudentGuardian, Term
+from zhurnal.school.queries import class_roster
+
+from .models import TermAcknowledgement
+
+
+def class_terms(school_class: SchoolClass | None) -> list[Term]:
+    """The terms of a class's year that its grade level follows (quarters, halves…), in order;
+    every term of the year if none matches. One query."""
+    if school_class is None:
+        return []
+    terms = list(Term.objects.filter(year_id=school_class.year_id).order_by("start"))
+    kind_terms = [t for t in terms if t.kind == school_class.grade_level.term_kind]
+    return kind_terms or terms
+
+
+def student_class(student: Student, day: date) -> SchoolClass | None:
+    """The class of a student on ``day``, else their latest class before it (after a
+    departure), else the first to come; with grade level and year. One query."""
+    enrollments = list(
+        Enrollment.objects.filter(student=student)
+        .select_related("school_class__grade_level", "school_class__year")
+        .order_by("start")
+    )
+    current = next((e for e in enrollments if e.covers(day)), None)
+    if current is None:
+        past = [e for e in enrollments if e.start <= day]
+        current = past[-1] if past else (enrollments[0] if enrollments else None)
+    return current.school_class if current else None
+
+
+def term_marks_entered(student: Student, term: Term) -> bool:
+    return PeriodMark.objects.filter(student=student, term=term, kind=PeriodKind.TERM).exists()
+
+
+def may_acknowledge(term: Term, today: date, *, marks_entered: bool) -> bool:
+    """Open once the term has ended, or as soon as its term marks are entered."""
+    return today > term.end or marks_entered
+
+
+@transaction.atomic
+def acknowledge_term(
+    *, student: Student, term: Term, actor, today: date, request=None
+) -> TermAcknowledgement:
+    """A guardian's «Ознакомлен» for the term marks of a student; a second click changes
+    nothing. The caller checks ``diary.acknowledge`` on the student."""
+    if term.school_id != student.school_id:
+        raise ValidationError(_("The record belongs to another school."))
+    existing = TermAcknowledgement.objects.filter(
+        school_id=student.school_id, student=student, term=term, user=actor
+    ).first()
+    if existing is not None:
+        return existing
+    if not may_acknowledge(term, today, marks_entered=term_marks_entered(student, term)):
+        raise ValidationError(
+            _("The term marks can be acknowledged once the term has ended or its marks are in."),
+            code="too_early",
+        )
+    try:
+        with transaction.atomic():
+            acknowledgement = TermAcknowledgement.objects.create(
+                school_id=student.school_id,
+                student=student,
+                term=term,
+                user=actor,
+                acknowledged_at=timezone.now(),
+            )
+    except IntegrityError:  # a double click in two tabs
+        return TermAcknowledgement.objects.get(
+            school_id=student.school_id, student=student, term=term, user=actor
+        )
+    record(
+        action=AuditAction.CREATED,
+        actor=actor,
+        obj=acknowledgement,
+        school=student.school,
+        student=student,
+        after={"term": term.pk, "acknowledged": True},
+        request=request,
+    )
+    return acknowledgement
+
+
+@dataclass
+class GuardianState:
+    name: str
+    has_login: bool
+    acknowledged_at: object = None  # datetime or None
+
+
+@dataclass
+class AcknowledgementRow:
+    student: Student
+    guardians: list[GuardianState] = field(default_factory=list)
+
+    @property
+    def acknowledged(self) -> bool:
+        return any(g.acknowledged_at for g in self.guardians)
+
+
+def class_acknowledgements(
+    school_class: SchoolClass, term: Term, today: date
+) -> list[AcknowledgementRow]:
+    """The class's students (its list on the term's last day, or today during the term) with
+    each guardian and whether they acknowledged the term marks. Three queries."""
+    day = min(max(today, term.start), term.end)
+    rows = {s.pk: AcknowledgementRow(s) for s in class_roster(school_class, day)}
+    acknowledged = (
+        {
+            (student_id, user_id): at
+            for student_id, user_id, at in TermAcknowledgement.objects.filter(
+                school_id=school_class.school_id, term=term, student_id__in=rows
+            ).values_list("student_id", "user_id", "acknowledged_at")
+        }
+        if rows
+        else {}
+    )
+    links = (
+        (
+            StudentGuardian.objects.filter(school_id=school_class.school_id, student_id__in=rows)
+            .select_related("guardian")
+            .order_by("guardian__last_name", "guardian__first_name", "pk")
+        )
+        if rows
+        else []
+    )
+    for link in links:
+        guardian = link.guardian
+        rows[link.student_id].guardians.append(
+            GuardianState(
+                name=guardian.full_name,
+                has_login=guardian.user_id is not None,
+                acknowledged_at=acknowledged.get((link.student_id, guardian.user_id)),
+            )
+        )
+    return list(rows.values())

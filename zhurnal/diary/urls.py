@@ -1,0 +1,23 @@
+from django.urls import path
+
+from . import views
+
+app_name = "diary"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("students/<int:student_id>/", views.week, name="week"),
+    path("students/<int:student_id>/marks/", views.marks, name="marks"),
+    path("students/<int:student_id>/attendance/", views.attendance, name="attendance"),
+    path("students/<int:student_id>/homework/", views.homework, name="homework"),
+    path(
+        "students/<int:student_id>/attachments/<int:attachment_id>/",
+        views.attachment,
+        name="attachment",
+    ),
+    path(
+        "classes/<int:class_id>/acknowledgements/",
+        views.acknowledgements,
+        name="acknowledgements",
+    ),
+]

@@ -1,0 +1,259 @@
+"""The electronic diary's pages (issue 5): a student's week, marks, attendance and homework;
+the entry page (a parent's children, a student's own diary); the class teacher's list of
+acknowledgements of term marks.
+
+Rules (``zhurnal.permissions``): ``diary.view`` on the student — their guardians, the student
+from the school's age, the class teacher of their class and the administration. A parent or a
+student who asks for another family's child gets a 404 (its existence is not told); staff
+without the right get a 403. Everything is in the current school (the school switcher).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from zhurnal.accounts.access import current_school, get_in_school, school_permission
+from zhurnal.accounts.memberships import memberships_of
+from zhurnal.accounts.models import Role
+from zhurnal.journal.models import HomeworkAttachment
+from zhurnal.permissions import context
+from zhurnal.planning.queries import pick_term
+from zhurnal.school.models import SchoolClass, Student
+from zhurnal.school.queries import school_today, with_current_class
+
+from . import queries, services
+from .models import TermAcknowledgement
+
+
+def _int(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.isdigit() else None
+
+
+def diary_student(request: HttpRequest, student_id: int) -> Student:
+    """The student of the current school whose diary the user may read. Families asking for
+    another family's child get a 404, staff without the right a 403."""
+    school = current_school(request)
+    student = Student.objects.filter(school=school, pk=student_id).first()
+    if student is None:
+        raise Http404
+    student.school = school  # the request's school: no query for the age rule
+    if not request.user.has_perm("diary.view", student):
+        ctx = context(request.user, school.pk)
+        if ctx is None or not ctx.is_staff_member:
+            raise Http404
+        raise PermissionDenied
+    return student
+
+
+def _children(request: HttpRequest, student: Student) -> list[Student]:
+    """The other children of a parent, for the switcher (a query only with several)."""
+    ctx = context(request.user, request.school.pk)
+    if ctx is None or len(ctx.child_ids) < 2 or student.pk not in ctx.child_ids:
+        return []
+    return list(
+        Student.objects.filter(pk__in=ctx.child_ids).order_by("first_name", "last_name", "pk")
+    )
+
+
+def _page(request: HttpRequest, student: Student, template: str, tab: str, **extra):
+    return render(
+        request,
+        template,
+        {"student": student, "tab": tab, "children": _children(request, student), **extra},
+    )
+
+
+def _week_start(request: HttpRequest, today: date) -> date:
+    raw = request.GET.get("week", "")
+    try:
+        return queries.monday_of(date.fromisoformat(raw))
+    except ValueError:
+        # Sunday opens the coming week.
+        return queries.monday_of(today + timedelta(days=1) if today.weekday() == 6 else today)
+
+
+@login_required
+def week(request: HttpRequest, student_id: int) -> HttpResponse:
+    student = diary_student(request, student_id)
+    today = school_today(request.school)
+    monday = _week_start(request, today)
+    diary_week = queries.week(student, monday, today=today)
+    return _page(
+        request,
+        student,
+        "diary/week.html",
+        "week",
+        week=diary_week,
+        today=today,
+        this_week=queries.monday_of(today),
+        week_end=monday + timedelta(days=queries.DAYS_SHOWN - 1),
+    )
+
+
+def _terms(request: HttpRequest, student: Student, today: date):
+    school_class = services.student_class(student, today)
+    terms = services.class_terms(school_class)
+    return terms, pick_term(terms, _int(request.GET.get("term")), today)
+
+
+@login_required
+def marks(request: HttpRequest, student_id: int) -> HttpResponse:
+    student = diary_student(request, student_id)
+    today = school_today(request.school)
+    terms, term = _terms(request, student, today)
+    may_ack = term is not None and request.user.has_perm("diary.acknowledge", student)
+    if request.method == "POST":
+        if not may_ack:
+            raise PermissionDenied
+        try:
+            services.acknowledge_term(
+                student=student, term=term, actor=request.user, today=today, request=request
+            )
+            messages.success(request, _("Thank you: the term marks are acknowledged."))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return redirect(f"{reverse('diary:marks', args=[student.pk])}?term={term.pk}")
+    subjects = queries.term_marks(student, term) if term else []
+    acknowledgement = None
+    can_acknowledge = False
+    if may_ack:
+        acknowledgement = TermAcknowledgement.objects.filter(
+            school=request.school, student=student, term=term, user=request.user
+        ).first()
+        entered = any(s.term_mark for s in subjects)
+        can_acknowledge = services.may_acknowledge(term, today, marks_entered=entered)
+    return _page(
+        request,
+        student,
+        "diary/marks.html",
+        "marks",
+        terms=terms,
+        term=term,
+        subjects=subjects,
+        may_acknowledge=may_ack,
+        can_acknowledge=can_acknowledge,
+        acknowledgement=acknowledgement,
+    )
+
+
+@login_required
+def attendance(request: HttpRequest, student_id: int) -> HttpResponse:
+    student = diary_student(request, student_id)
+    today = school_today(request.school)
+    terms, term = _terms(request, student, today)
+    summary = queries.attendance_summary(student, term, until=today) if term else None
+    return _page(
+        request,
+        student,
+        "diary/attendance.html",
+        "attendance",
+        terms=terms,
+        term=term,
+        summary=summary,
+    )
+
+
+@login_required
+def homework(request: HttpRequest, student_id: int) -> HttpResponse:
+    student = diary_student(request, student_id)
+    today = school_today(request.school)
+    days = queries.homework_ahead(student, today, days=7)
+    return _page(request, student, "diary/homework.html", "homework", days=days, today=today)
+
+
+@school_permission("diary.index")
+def index(request: HttpRequest) -> HttpResponse:
+    """A student goes to their own diary; a parent sees their children — in this school, and
+    in their other schools (opened through the school switcher)."""
+    school = request.school
+    ctx = context(request.user, school.pk)
+    if not ctx.child_ids and ctx.own_student_ids:
+        return redirect("diary:week", student_id=min(ctx.own_student_ids))
+    today = school_today(school)
+    children = list(
+        with_current_class(Student.objects.filter(pk__in=ctx.child_ids), today).order_by(
+            "first_name", "last_name", "pk"
+        )
+    )
+    classes = (
+        {
+            c.pk: c
+            for c in SchoolClass.objects.filter(
+                pk__in={s.current_class_id for s in children if s.current_class_id}
+            ).select_related("grade_level")
+        }
+        if children
+        else {}
+    )
+    for child in children:
+        child.current_class = classes.get(child.current_class_id)
+    elsewhere = []
+    for school_id, entry in memberships_of(request.user).items():
+        if school_id == school.pk or Role.PARENT not in entry.roles:
+            continue
+        other = context(request.user, school_id)
+        if other and other.child_ids:
+            for child in Student.objects.filter(pk__in=other.child_ids).order_by("first_name"):
+                elsewhere.append((entry.school, child))
+    return render(
+        request,
+        "diary/index.html",
+        {"children": children, "elsewhere": elsewhere, "own_ids": ctx.own_student_ids},
+    )
+
+
+@login_required
+def acknowledgements(request: HttpRequest, class_id: int) -> HttpResponse:
+    """Who of a class has and has not acknowledged the term marks (the class teacher)."""
+    school_class = get_in_school(
+        request,
+        SchoolClass.objects.select_related("grade_level", "year"),
+        "diary.view_acknowledgements",
+        pk=class_id,
+    )
+    today = school_today(request.school)
+    terms = services.class_terms(school_class)
+    term = pick_term(terms, _int(request.GET.get("term")), today)
+    rows = services.class_acknowledgements(school_class, term, today) if term else []
+    return render(
+        request,
+        "diary/acknowledgements.html",
+        {
+            "school_class": school_class,
+            "terms": terms,
+            "term": term,
+            "rows": rows,
+            "done": sum(1 for r in rows if r.acknowledged),
+        },
+    )
+
+
+@login_required
+def attachment(request: HttpRequest, student_id: int, attachment_id: int) -> FileResponse:
+    """A homework attachment of one of the student's lessons, for whoever reads the diary
+    (files are never served from a public address)."""
+    student = diary_student(request, student_id)
+    item = (
+        HomeworkAttachment.objects.select_related("homework__lesson__course")
+        .filter(school=request.school, pk=attachment_id)
+        .first()
+    )
+    if item is None:
+        raise Http404
+    lesson = item.homework.lesson
+    spans = queries.student_spans(student, lesson.date, lesson.date)
+    if not spans.course_on(lesson.course, lesson.date):
+        raise Http404
+    try:
+        handle = item.file.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404 from missing
+    return FileResponse(handle, as_attachment=True, filename=item.name)

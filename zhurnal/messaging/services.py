@@ -1,0 +1,257 @@
+"""Writes of messaging, one function per use case: rule check (``rules`` via
+``queries.reach_of``), validation (attachments: size, type, number), transaction, and the hooks
+notifications will plug into (``on_message_posted``, ``on_announcement``), called after commit.
+
+Messages are append-only: nothing here edits or deletes one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zhurnal.school.models import GradeLevel, School, SchoolClass
+
+from . import queries, rules
+from .models import (
+    Announcement,
+    Audience,
+    Message,
+    MessageAttachment,
+    Scope,
+    Thread,
+    ThreadParticipant,
+)
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_FILE_MB = MAX_FILE_BYTES // (1024 * 1024)
+MAX_FILES = 5
+ATTACHMENT_EXTENSIONS = (
+    "pdf",
+    "doc",
+    "docx",
+    "odt",
+    "rtf",
+    "txt",
+    "xls",
+    "xlsx",
+    "ods",
+    "jpg",
+    "jpeg",
+    "png",
+    "gif",
+    "zip",
+)
+MAX_SUBJECT = 200
+MAX_BODY = 10_000
+
+
+# --- hooks for notifications (issue 5, "Notifications": they plug in here) -------------------
+
+
+def on_message_posted(message: Message) -> None:
+    """Called once a message is committed. Does nothing yet: notifications plug in here."""
+
+
+def on_announcement(announcement: Announcement) -> None:
+    """Called once an announcement is committed. Does nothing yet: notifications plug in here."""
+
+
+# --- validation ------------------------------------------------------------------------------
+
+
+def check_files(files: Sequence) -> None:
+    """Refuse too many files, a file too big, or a type that cannot be attached."""
+    errors = []
+    if len(files) > MAX_FILES:
+        errors.append(
+            ValidationError(
+                _("At most %(n)d files can be attached to a message.") % {"n": MAX_FILES},
+                code="too_many_files",
+            )
+        )
+    for upload in files:
+        name = upload.name or ""
+        extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        if extension not in ATTACHMENT_EXTENSIONS:
+            errors.append(
+                ValidationError(
+                    _("«%(name)s»: files of this type cannot be attached (allowed: %(types)s).")
+                    % {"name": name, "types": ", ".join(ATTACHMENT_EXTENSIONS)},
+                    code="file_type",
+                )
+            )
+        elif upload.size > MAX_FILE_BYTES:
+            errors.append(
+                ValidationError(
+                    _("«%(name)s» is larger than %(mb)d MB.") % {"name": name, "mb": MAX_FILE_MB},
+                    code="file_too_big",
+                )
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_text(subject: str | None, body: str) -> tuple[str | None, str]:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError(_("Write the message."), code="empty")
+    if len(body) > MAX_BODY:
+        raise ValidationError(
+            _("The message is longer than %(n)d characters.") % {"n": MAX_BODY}, code="too_long"
+        )
+    if subject is not None:
+        subject = subject.strip()
+        if not subject:
+            raise ValidationError(_("Give the conversation a subject."), code="empty")
+        if len(subject) > MAX_SUBJECT:
+            raise ValidationError(
+                _("The subject is longer than %(n)d characters.") % {"n": MAX_SUBJECT},
+                code="too_long",
+            )
+    return subject, body
+
+
+def _post(thread: Thread, author, body: str, files: Sequence, now) -> Message:
+    message = Message.objects.create(
+        school_id=thread.school_id, thread=thread, author=author, body=body, created_at=now
+    )
+    for upload in files:
+        MessageAttachment.objects.create(
+            school_id=thread.school_id,
+            message=message,
+            file=upload,
+            name=(upload.name or "")[:200],
+            size=upload.size,
+        )
+    transaction.on_commit(lambda: on_message_posted(message))
+    return message
+
+
+# --- use cases -------------------------------------------------------------------------------
+
+
+class RecipientNotFound(Http404):
+    """A recipient the author may not write to: not found, whatever the reason (another
+    family, another school, a made-up id), so that ids cannot be probed."""
+
+
+def start_thread(
+    *,
+    author,
+    school: School,
+    recipients: Iterable[int],
+    subject: str,
+    body: str,
+    files: Sequence = (),
+) -> Thread:
+    """Start a conversation with users of the school the author may write to (DESIGN §4)."""
+    if not author.has_perm("messaging.use", school):
+        raise PermissionDenied
+    recipient_ids = {int(r) for r in recipients} - {author.pk}
+    if not recipient_ids:
+        raise ValidationError(_("Choose at least one recipient."), code="no_recipients")
+    reach = queries.reach_of(author, school)
+    if rules.refused_recipients(reach, recipient_ids):
+        raise RecipientNotFound
+    subject, body = _check_text(subject, body)
+    check_files(files)
+    if reach.is_staff and len(recipient_ids) > 1:
+        families = queries.families_of(school, recipient_ids | {author.pk})
+        if not rules.one_family(families):
+            raise ValidationError(
+                _(
+                    "A conversation may include only one family: write to each family "
+                    "separately, or publish an announcement."
+                ),
+                code="families",
+            )
+    now = timezone.now()
+    with transaction.atomic():
+        thread = Thread.objects.create(
+            school=school, subject=subject, created_by=author, created_at=now, last_message_at=now
+        )
+        ThreadParticipant.objects.bulk_create(
+            [ThreadParticipant(school=school, thread=thread, user=author, last_read_at=now)]
+            + [
+                ThreadParticipant(school=school, thread=thread, user_id=user_id)
+                for user_id in sorted(recipient_ids)
+            ]
+        )
+        _post(thread, author, body, files, now)
+    return thread
+
+
+def reply(*, thread: Thread, author, body: str, files: Sequence = ()) -> Message:
+    """Answer in a conversation the author takes part in."""
+    participant = ThreadParticipant.objects.filter(thread=thread, user=author).first()
+    if participant is None:
+        raise Http404
+    _subject, body = _check_text(None, body)
+    check_files(files)
+    now = timezone.now()
+    with transaction.atomic():
+        message = _post(thread, author, body, files, now)
+        Thread.objects.filter(pk=thread.pk).update(last_message_at=now)
+        ThreadParticipant.objects.filter(pk=participant.pk).update(last_read_at=now)
+    thread.last_message_at = now
+    return message
+
+
+def mark_read(*, thread: Thread, user) -> None:
+    """Everything in the conversation is read by the user now."""
+    ThreadParticipant.objects.filter(thread=thread, user=user).update(last_read_at=timezone.now())
+
+
+def announce(
+    *,
+    author,
+    school: School,
+    title: str,
+    body: str,
+    scope: str,
+    audience: str,
+    school_class: SchoolClass | None = None,
+    grade_level: GradeLevel | None = None,
+) -> Announcement:
+    """Publish an announcement: the administration to the school, a parallel or a class; a
+    teacher to the classes they lead or teach."""
+    if not author.has_perm("messaging.announce", school):
+        raise PermissionDenied
+    if scope not in Scope.values:
+        raise ValidationError(_("Choose whom the announcement is for."), code="scope")
+    if audience not in Audience.values:
+        raise ValidationError(_("Choose whom the announcement is for."), code="audience")
+    if scope == Scope.CLASS:
+        if school_class is None or school_class.school_id != school.pk:
+            raise ValidationError(_("Choose the class."), code="class")
+        grade_level = None
+    elif scope == Scope.PARALLEL:
+        if grade_level is None or grade_level.school_id != school.pk:
+            raise ValidationError(_("Choose the parallel."), code="parallel")
+        school_class = None
+    else:
+        school_class = grade_level = None
+    reach = queries.reach_of(author, school)
+    if not rules.may_announce(reach, scope, school_class.pk if school_class else None):
+        raise PermissionDenied
+    title, body = _check_text(title, body)
+    with transaction.atomic():
+        announcement = Announcement.objects.create(
+            school=school,
+            author=author,
+            title=title,
+            body=body,
+            scope=scope,
+            audience=audience,
+            school_class=school_class,
+            grade_level=grade_level,
+            created_at=timezone.now(),
+        )
+        transaction.on_commit(lambda: on_announcement(announcement))
+    return announcement
