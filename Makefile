@@ -41,8 +41,7 @@ run: $(STAMP)
 	$(BIN)/zhurnal collectstatic --noinput -v0
 	$(BIN)/zhurnal demo --if-empty
 	@echo "Zhurnal: http://127.0.0.1:$${PORT:-8000}/  (stop with Ctrl+C)"
-	exec $(BIN)/gunicorn zhurnal.wsgi:application --bind 127.0.0.1:$${PORT:-8000} \
-	  --workers 3 --threads 2 --access-logfile -
+	exec scripts/serve
 
 test: $(STAMP)
 	$(BIN)/ruff check .

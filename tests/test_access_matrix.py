@@ -111,13 +111,25 @@ MATRIX: dict[str, tuple[tuple[str, ...], set[str]]] = {
     "diary:marks": (("student_id",), ADMINISTRATION | {"parent", "class_teacher"}),
     "diary:attendance": (("student_id",), ADMINISTRATION | {"parent", "class_teacher"}),
     "diary:homework": (("student_id",), ADMINISTRATION | {"parent", "class_teacher"}),
+    # The child's secret calendar address: the family only (the student of age for themself);
+    # staff who read the diary get 403, another family 404.
+    "diary:calendar": (("student_id",), {"parent"}),
     "diary:acknowledgements": (("class_id",), ADMINISTRATION | {"class_teacher"}),
+    # The fortnightly progress report of 5А (preview and the PDF for printing): its class teacher
+    # and the administration; sending by e-mail (POST) in tests/test_progress_report.py.
+    "diary:progress_report": (("class_id",), ADMINISTRATION | {"class_teacher"}),
+    "diary:progress_report_pdf": (("class_id",), ADMINISTRATION | {"class_teacher"}),
     # --- messaging and announcements
     # Anyone with a role in the school has an inbox and announcements; staff who lead or teach
     # a class (and the administration) publish announcements.
     "messaging:inbox": ((), EVERYONE - {"nobody"}),
     "messaging:new": ((), EVERYONE - {"nobody"}),
     "messaging:unread_badge": ((), EVERYONE - {"nobody"}),
+    # --- notifications
+    "notifications:index": ((), EVERYONE - {"nobody"}),
+    "notifications:unread_badge": ((), EVERYONE - {"nobody"}),
+    "notifications:preferences": ((), EVERYONE - {"nobody"}),
+    "notifications:deliveries": ((), {"admin", "outsider"}),
     "messaging:announcements": ((), EVERYONE - {"nobody"}),
     "messaging:announce": ((), ADMINISTRATION | {"teacher", "class_teacher", "outsider"}),
 }
@@ -151,6 +163,8 @@ NOT_IN_MATRIX = {
     "journal:homework",
     "journal:note",
     "journal:attachment",
+    # POST-only: the administrator sends a failed e-mail again (tests/test_notifications.py).
+    "notifications:resend",
     # The diary's entry page redirects a student to their own diary, and a homework
     # attachment needs an attachment id: both in tests/test_diary.py.
     "diary:index",
@@ -162,7 +176,13 @@ NOT_IN_MATRIX = {
 }
 # Pages where a parent or a student asking for another family's child gets 404, not 403: the
 # child's existence is not told (tests/test_diary.py).
-FAMILY_NOT_FOUND = {"diary:week", "diary:marks", "diary:attendance", "diary:homework"}
+FAMILY_NOT_FOUND = {
+    "diary:week",
+    "diary:marks",
+    "diary:attendance",
+    "diary:homework",
+    "diary:calendar",
+}
 CRUD_OBJECT_ROUTES = ("_edit", "_delete")
 PERSON_CREDENTIALS = "accounts:credentials_person"
 

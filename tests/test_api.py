@@ -127,6 +127,12 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/schools/{school_id}/threads"): STAFF | {"parent"},
     ("GET", "/schools/{school_id}/threads/{thread_id}"): {"class_teacher", "parent"},
     ("POST", "/schools/{school_id}/threads/{thread_id}/messages"): {"class_teacher", "parent"},
+    # Notifications (tests/test_api_notifications.py): everyone with a role reads and marks
+    # their own; the preferences are the user's, with a role in any school.
+    ("GET", "/schools/{school_id}/notifications"): STAFF | {"parent", "student"},
+    ("POST", "/schools/{school_id}/notifications/read"): STAFF | {"parent", "student"},
+    ("GET", "/notifications/preferences"): EVERYONE - {"nobody"},
+    ("PUT", "/notifications/preferences"): EVERYONE - {"nobody"},
 }
 # Denied as "not found" to everyone not allowed: a conversation of others, a recipient one may
 # not write to (ids cannot be probed).
@@ -217,6 +223,10 @@ def write_bodies(world) -> dict[tuple[str, str], dict]:
             "body": "Добрый день!",
         },
         ("POST", "/schools/{school_id}/threads/{thread_id}/messages"): {"body": "Спасибо!"},
+        ("POST", "/schools/{school_id}/notifications/read"): {"ids": None},
+        ("PUT", "/notifications/preferences"): {
+            "preferences": [{"kind": "marks", "in_app": True, "email": False}]
+        },
         ("PUT", "/schools/{school_id}/courses/{course_id}/period-marks/{student_id}"): {
             "kind": "term",
             "term_id": world.term.pk,

@@ -18,9 +18,13 @@ from django.test import RequestFactory, override_settings
 
 from zhurnal.accounts.models import Membership, Role, User
 from zhurnal.audit.models import AuditAction, AuditEvent
+from zhurnal.diary import services as diary_services
+from zhurnal.diary.models import TermAcknowledgement
 from zhurnal.journal import models as j
 from zhurnal.journal.policy import policy_of, scale_of, with_scale_rule
 from zhurnal.journal.scales import parse
+from zhurnal.messaging.models import Announcement, Message, Thread, ThreadParticipant
+from zhurnal.notifications.models import Notification
 from zhurnal.ops.demo import DEMO_LOGINS, DEMO_PASSWORD
 from zhurnal.ops.demo.syllabi import SYLLABI
 from zhurnal.planning.models import CoursePlan, ThematicPlan
@@ -61,6 +65,7 @@ def login(username: str) -> User | None:
     request = RequestFactory().post("/accounts/login/")
     with time_machine.travel(TODAY, tick=False):
         return authenticate(request, username=username, password=DEMO_PASSWORD)
+
 
 def test_demo_builds_one_school_with_its_year_terms_and_holidays(demo_school):
     assert demo_school.short_name == "СОШ № 1"
@@ -326,3 +331,94 @@ def test_demo_teacher_has_lessons_this_week(demo_school):
     )
     assert week.count() >= 5
     assert week.filter(course__subject__name="Математика", course__school_class__letter="А")
+
+
+# --- the demo family: messages, announcement, acknowledgements, notifications (issue 5) ----
+
+
+def test_demo_parent_has_an_unread_message_from_the_class_teacher(demo_school):
+    parent = User.objects.get(username="parent")
+    teacher = User.objects.get(username="teacher")
+    thread = Thread.objects.filter(participants__user=teacher).distinct().get()
+    assert set(thread.participants.values_list("user__username", flat=True)) == {
+        "parent",
+        "teacher",
+    }
+    messages = list(thread.messages.order_by("created_at"))
+    assert 2 <= len(messages) <= 3
+    assert {msg.author_id for msg in messages} == {parent.pk, teacher.pk}
+    last = messages[-1]
+    assert last.author_id == teacher.pk
+    assert thread.last_message_at == last.created_at
+    mine = ThreadParticipant.objects.get(thread=thread, user=parent)
+    assert mine.last_read_at is not None and mine.last_read_at < last.created_at
+    theirs = ThreadParticipant.objects.get(thread=thread, user=teacher)
+    assert theirs.last_read_at >= last.created_at
+    assert all(msg.created_at.date() < TODAY for msg in messages)
+    # The teacher is the class teacher of the parent's child in 5А.
+    five_a = m.SchoolClass.objects.get(school=demo_school, grade_level__number=5, letter="А")
+    assert five_a.class_teacher.user_id == teacher.pk
+    assert m.StudentGuardian.objects.filter(
+        guardian__user=parent, student__enrollments__school_class=five_a
+    ).exists()
+
+
+def test_demo_parent_has_a_message_from_another_teacher(demo_school):
+    parent = User.objects.get(username="parent")
+    threads = Thread.objects.filter(school=demo_school, participants__user=parent)
+    assert threads.count() == 2
+    other = threads.exclude(participants__user__username="teacher").get()
+    (message,) = other.messages.all()
+    assert message.author.staff_records.exists()
+    assert ThreadParticipant.objects.get(thread=other, user=parent).last_read_at is None
+    # Only the demo school has messages.
+    assert Thread.objects.count() == 2 and Message.objects.count() == 4
+
+
+def test_demo_class_has_an_announcement_for_parents(demo_school):
+    (announcement,) = Announcement.objects.filter(school=demo_school)
+    assert announcement.scope == "class" and announcement.audience == "parents"
+    assert announcement.school_class.name == "5А"
+    assert announcement.author.username == "teacher"
+
+
+def test_demo_parent_has_not_acknowledged_the_first_term_but_a_few_others_have(demo_school):
+    q1 = m.Term.objects.get(school=demo_school, kind="quarter", number=1)
+    assert q1.end < TODAY
+    parent = User.objects.get(username="parent")
+    children = m.Student.objects.filter(guardians__user=parent)
+    assert j.PeriodMark.objects.filter(student__in=children, term=q1, kind="term").exists()
+    assert not TermAcknowledgement.objects.filter(user=parent).exists()
+    acks = TermAcknowledgement.objects.filter(school=demo_school, term=q1)
+    assert 2 <= acks.count() <= 5
+    five_a = m.SchoolClass.objects.get(school=demo_school, grade_level__number=5, letter="А")
+    rows = diary_services.class_acknowledgements(five_a, q1, TODAY)
+    done = sum(1 for row in rows if row.acknowledged)
+    assert done == acks.count() < len(rows)
+    for ack in acks:
+        # Each by a guardian of that student, with a parent login, after the term ended.
+        assert m.StudentGuardian.objects.filter(
+            student=ack.student, guardian__user=ack.user
+        ).exists()
+        assert Membership.objects.filter(user=ack.user, role=Role.PARENT).exists()
+        assert q1.end < ack.acknowledged_at.date() <= TODAY
+
+
+def test_demo_logins_have_example_addresses(demo_school):
+    for demo in DEMO_LOGINS:
+        assert User.objects.get(username=demo.username).email == f"{demo.username}@example.com"
+
+
+def test_demo_parent_has_unread_notifications_with_links(demo_school, client):
+    parent = User.objects.get(username="parent")
+    notes = Notification.objects.filter(school=demo_school, user=parent, read_at__isnull=True)
+    kinds = set(notes.values_list("kind", flat=True))
+    assert {"marks", "note", "message", "period_marks"} <= kinds
+    digest = notes.get(kind="marks")
+    assert digest.body.count("\n") >= 1
+    assert not Notification.objects.exclude(user=parent).exists()
+    client.force_login(parent)
+    with time_machine.travel(TODAY, tick=False):
+        for note in notes:
+            assert note.link.startswith("/")
+            assert client.get(note.link).status_code == 200, note.link

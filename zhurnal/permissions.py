@@ -369,13 +369,24 @@ RULES = {
     "diary.view": is_guardian_of | is_the_student_of_age | leads_the_class | is_administration,
     # obj = Student: acknowledge the term marks («Ознакомлен»): the student's guardians.
     "diary.acknowledge": is_guardian_of,
+    # obj = Student: the secret calendar (.ics) address of the student's lessons and homework
+    # — create, renew, stop: the family (the guardians, the student from the school's age),
+    # not the staff who read the diary.
+    "diary.manage_feed": is_guardian_of | is_the_student_of_age,
     # obj = School: the diary's entry page (the children of a parent, the student's own).
     "diary.index": is_parent | is_student,
     # obj = SchoolClass: who has and has not acknowledged the term marks.
     "diary.view_acknowledgements": is_administration | leads_the_class,
+    # obj = SchoolClass: the fortnightly progress report of the class (seed 002, 2.2.2): preview,
+    # the PDF for printing, sending it to the families by e-mail.
+    "diary.progress_report": is_administration | leads_the_class,
     # Messages and announcements (issue 5). obj = School: the inbox, a new conversation, the
     # address book, the announcements addressed to the user — anyone with a role in the school.
     "messaging.use": is_school_staff | is_parent | is_student,
+    # Notifications (issue 5): everyone with a role reads their own and sets their choices;
+    # the administrator sees the school's e-mails that wait for a retry or failed.
+    "notifications.use": is_school_staff | is_parent | is_student,
+    "notifications.view_deliveries": is_admin,
     # obj = messaging.rules.Recipient (a user within the school): staff write to anyone in the
     # school; parents to the teachers, class teachers and administration of their children;
     # students to their teachers and class teacher (DESIGN §4). A conversation is read and

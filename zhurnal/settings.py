@@ -246,6 +246,8 @@ if os.environ.get("ZHURNAL_SMTP_HOST"):
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("ZHURNAL_MAIL_FROM", "Журнал <zhurnal@localhost>")
+# The site's address for the links at the end of e-mails (e.g. https://journal.school7.ru).
+ZHURNAL_SITE_URL = os.environ.get("ZHURNAL_SITE_URL", "")
 # New marks are mailed as one digest per recipient, this long after the first of them.
 ZHURNAL_DIGEST_DELAY_MINUTES = int(os.environ.get("ZHURNAL_DIGEST_DELAY_MINUTES", "60"))
 

@@ -26,6 +26,7 @@ urlpatterns = [
     path("journal/", include("zhurnal.journal.urls")),
     path("journal/", include("zhurnal.journal.control_urls")),
     path("diary/", include("zhurnal.diary.urls")),
+    path("notifications/", include("zhurnal.notifications.urls")),
     path("audit/", include("zhurnal.audit.urls")),
     path("messages/", include("zhurnal.messaging.urls")),
     path("api/v1/", include("zhurnal.api.urls")),

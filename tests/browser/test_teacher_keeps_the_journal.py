@@ -39,10 +39,11 @@ def _wait_saved(page):
 
 
 def _column(page, kind):
-    """The visible values of the sheet's attendance or first mark column, in list order."""
+    """The visible values of the sheet's attendance (``a``) or first mark (``m``) column, in
+    list order."""
     return page.eval_on_selector_all(
-        f"table.sheet tbody tr td.c.{kind}:nth-of-type({1 if kind == 'attendance' else 2})",
-        "cells => cells.map(c => c.querySelector('.v').textContent)",
+        f"table.sheet tbody tr td.c.{kind}:nth-of-type({1 if kind == 'a' else 2})",
+        "cells => cells.map(c => c.textContent)",
     )
 
 
@@ -78,9 +79,15 @@ def test_the_teacher_keeps_the_lesson_by_keyboard(page):
 
         page.reload()
         page.wait_for_selector("table.sheet[data-ready='1']")
-        assert _column(page, "mark") == ["5", "4", "3", "5", "4", "", ""]
-        assert _column(page, "attendance") == ["", "", "", "", "", "Н", "Н"]
+        assert _column(page, "m") == ["5", "4", "3", "5", "4", "", ""]
+        assert _column(page, "a") == ["", "", "", "", "", "Н", "Н"]
         assert Mark.objects.count() == 5 and Attendance.objects.count() == 2
+
+        # The course's grid shows them too, with the average and the forecast.
+        page.goto(f"/journal/courses/{world.course.pk}/")
+        page.wait_for_selector("table.journal[data-ready='1']")
+        assert page.locator("td.c.m", has_text="5").count() == 2
+        screenshot(page, "journal-course-grid")
 
         # The next day, correcting the first mark asks for the reason.
         traveller.move_to(NEXT_DAY)
@@ -97,9 +104,8 @@ def test_the_teacher_keeps_the_lesson_by_keyboard(page):
         page.keyboard.press("Tab")
         page.keyboard.press("Enter")
         _wait_saved(page)
-        expect(page.locator("table.sheet tbody tr td.c.mark").first).to_have_attribute(
-            "data-value", "4"
-        )
+        expect(page.locator("table.sheet tbody tr td.c.m").first).to_have_text("4")
+        expect(page.locator("table.sheet tbody tr td.c.m").first).not_to_have_class("saving")
         first = Mark.objects.get(student__last_name="Алексеев")
         assert (first.value, first.version) == ("4", 2)
         event = AuditEvent.objects.filter(action=AuditAction.MARK_SET).latest("pk")

@@ -15,6 +15,7 @@ NAV_PERMISSIONS = {
     "list_journals": "journal.list",
     "control_journals": "journal.view_changes",
     "journal_settings": "journal.manage_settings",
+    "view_deliveries": "notifications.view_deliveries",
     "view_assessments": "timetable.view_assessments",
 }
 

@@ -5,7 +5,7 @@ content security policy forbids and offline schools do not have."""
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
-from . import assessments, auth, diary, journal, messaging, schools, timetable
+from . import assessments, auth, diary, journal, messaging, notifications, schools, timetable
 from .errors import error_response, install_handlers
 
 api = NinjaAPI(
@@ -27,6 +27,7 @@ api.add_router("/", journal.router)
 api.add_router("/", assessments.router)
 api.add_router("/", diary.router)
 api.add_router("/", messaging.router)
+api.add_router("/", notifications.router)
 
 
 def not_found(request: HttpRequest, *args, **kwargs) -> HttpResponse:

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from zhurnal.timetable import feed_views
+
 from . import views
 
 app_name = "diary"
@@ -10,6 +12,7 @@ urlpatterns = [
     path("students/<int:student_id>/marks/", views.marks, name="marks"),
     path("students/<int:student_id>/attendance/", views.attendance, name="attendance"),
     path("students/<int:student_id>/homework/", views.homework, name="homework"),
+    path("students/<int:student_id>/calendar/", feed_views.student_feed, name="calendar"),
     path(
         "students/<int:student_id>/attachments/<int:attachment_id>/",
         views.attachment,
@@ -19,5 +22,15 @@ urlpatterns = [
         "classes/<int:class_id>/acknowledgements/",
         views.acknowledgements,
         name="acknowledgements",
+    ),
+    path(
+        "classes/<int:class_id>/progress-report/",
+        views.progress_report,
+        name="progress_report",
+    ),
+    path(
+        "classes/<int:class_id>/progress-report.pdf",
+        views.progress_report_pdf,
+        name="progress_report_pdf",
     ),
 ]

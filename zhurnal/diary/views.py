@@ -1,6 +1,7 @@
 """The electronic diary's pages (issue 5): a student's week, marks, attendance and homework;
 the entry page (a parent's children, a student's own diary); the class teacher's list of
-acknowledgements of term marks.
+acknowledgements of term marks and the class's fortnightly progress report (preview, PDF for
+printing, sending to the families by e-mail).
 
 Rules (``zhurnal.permissions``): ``diary.view`` on the student — their guardians, the student
 from the school's age, the class teacher of their class and the administration. A parent or a
@@ -15,6 +16,7 @@ from datetime import date, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,7 +31,7 @@ from zhurnal.planning.queries import pick_term
 from zhurnal.school.models import SchoolClass, Student
 from zhurnal.school.queries import school_today, with_current_class
 
-from . import queries, services
+from . import queries, report, services
 from .models import TermAcknowledgement
 
 
@@ -257,3 +259,69 @@ def attachment(request: HttpRequest, student_id: int, attachment_id: int) -> Fil
     except FileNotFoundError as missing:
         raise Http404 from missing
     return FileResponse(handle, as_attachment=True, filename=item.name)
+
+
+def _report_class(request: HttpRequest, class_id: int) -> SchoolClass:
+    return get_in_school(
+        request,
+        SchoolClass.objects.select_related("grade_level", "year", "school"),
+        "diary.progress_report",
+        pk=class_id,
+    )
+
+
+def _report_period(request: HttpRequest) -> tuple[date, date]:
+    """The two weeks ending on ``?end=`` (default: today in the school's time zone)."""
+    try:
+        end = date.fromisoformat(request.GET.get("end", ""))
+    except ValueError:
+        end = school_today(request.school)
+    return report.period_ending(end)
+
+
+@login_required
+def progress_report(request: HttpRequest, class_id: int) -> HttpResponse:
+    """The fortnightly progress report of a class (seed 002, regulation 2.2.2): a preview per
+    student, the PDF of the whole class for printing, and sending it to the families."""
+    school_class = _report_class(request, class_id)
+    start, end = _report_period(request)
+    if request.method == "POST":
+        from .tasks import send_progress_reports
+
+        args = (school_class.pk, start.isoformat(), end.isoformat(), request.user.pk)
+        transaction.on_commit(lambda: send_progress_reports.enqueue(*args))
+        messages.success(
+            request,
+            _("The reports are being sent to the families by e-mail in the background."),
+        )
+        return redirect(f"{reverse('diary:progress_report', args=[class_id])}?end={end}")
+    rows = report.progress_data(school_class, start, end)
+    no_email = report.without_email([r.student for r in rows])
+    return render(
+        request,
+        "diary/progress_report.html",
+        {
+            "school_class": school_class,
+            "start": start,
+            "end": end,
+            "previous_end": start - timedelta(days=1),
+            "next_end": end + timedelta(days=report.PERIOD_DAYS),
+            "rows": rows,
+            "reasons": report.REASONS,
+            "no_email": no_email,
+        },
+    )
+
+
+@login_required
+def progress_report_pdf(request: HttpRequest, class_id: int) -> HttpResponse:
+    """The report of every student of the class in one PDF, one page each, for printing."""
+    school_class = _report_class(request, class_id)
+    start, end = _report_period(request)
+    rows = report.progress_data(school_class, start, end)
+    pdf = report.render_pdf(rows, school_class, start, end)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    filename = f"progress-{school_class.pk}-{end.isoformat()}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -58,12 +58,14 @@ def course_grade_level_id(course: Course) -> int | None:
     return None
 
 
-def with_scale_rule(courses: QuerySet[Course]) -> QuerySet[Course]:
-    """Annotate ``scale_rule``: the scale of the most specific rule for each course (the
-    subject in its grade level, the subject, the grade level), or None — in the same query."""
+def scale_rule_annotations(path: str = "") -> dict:
+    """The annotations that give a course's ``scale_rule`` (the scale of the most specific
+    rule: the subject in its grade level, the subject, the grade level; or None) in the same
+    query, for a queryset whose course is at ``path`` (e.g. ``"lesson__course__"`` from a mark
+    column; ``""`` for courses)."""
     rules = (
-        ScaleRule.objects.filter(school=OuterRef("school"))
-        .filter(Q(subject=OuterRef("subject")) | Q(subject__isnull=True))
+        ScaleRule.objects.filter(school=OuterRef(f"{path}school"))
+        .filter(Q(subject=OuterRef(f"{path}subject")) | Q(subject__isnull=True))
         .filter(Q(grade_level=OuterRef("scale_grade_level")) | Q(grade_level__isnull=True))
         .annotate(
             rank=Case(When(subject__isnull=False, then=Value(2)), default=Value(0))
@@ -72,18 +74,25 @@ def with_scale_rule(courses: QuerySet[Course]) -> QuerySet[Course]:
         .order_by("-rank")
         .values("scale")[:1]
     )
-    return courses.annotate(
-        scale_grade_level=Coalesce(
-            F("school_class__grade_level"), F("group__school_class__grade_level")
+    return {
+        "scale_grade_level": Coalesce(
+            F(f"{path}school_class__grade_level"), F(f"{path}group__school_class__grade_level")
         ),
-        scale_rule=Subquery(rules),
-    )
+        "scale_rule": Subquery(rules),
+    }
+
+
+def with_scale_rule(courses: QuerySet[Course]) -> QuerySet[Course]:
+    """Annotate ``scale_rule`` on courses (see ``scale_rule_annotations``)."""
+    return courses.annotate(**scale_rule_annotations())
 
 
 def scale_of(course: Course, policy: JournalPolicy | None = None) -> str:
     """The grading scale of a course: free for a course from ``with_scale_rule`` with the
     policy given; otherwise a query for the rules (and one for the policy)."""
-    policy = policy or policy_of(course.school_id)
+    policy = policy or policy_of(
+        course.school if Course.school.is_cached(course) else course.school_id
+    )
     if hasattr(course, "scale_rule"):
         return course.scale_rule or policy.default_scale
     rules = ScaleRule.objects.filter(school_id=course.school_id, subject_id=course.subject_id) | (

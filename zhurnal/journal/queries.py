@@ -52,6 +52,34 @@ def shown_attendance(teacher_code: str, absence_reason: str | None) -> str:
     return teacher_code
 
 
+@dataclass(slots=True)
+class Entry:
+    """A mark or an attendance entry as the grid reads it: thousands per page, so a light
+    object rather than a model instance. ``parent_id`` is the mark's column or the attendance
+    entry's lesson."""
+
+    pk: int
+    parent_id: int
+    student_id: int
+    value: str
+    number: Decimal | None
+    comment: str
+    version: int
+    late: bool
+
+    @property
+    def column_id(self) -> int:
+        return self.parent_id
+
+    @property
+    def lesson_id(self) -> int:
+        return self.parent_id
+
+    @property
+    def code(self) -> str:
+        return self.value
+
+
 @dataclass
 class GridCell:
     """A student at a lesson: attendance (as shown and as the teacher entered it, with the
@@ -59,8 +87,8 @@ class GridCell:
 
     on_list: bool
     attendance: str = ""
-    teacher_attendance: Attendance | None = None
-    marks: dict[int, Mark] = field(default_factory=dict)
+    teacher_attendance: Entry | None = None
+    marks: dict[int, Entry] = field(default_factory=dict)
 
 
 @dataclass
@@ -97,12 +125,9 @@ class JournalGrid:
     rows: list[GridRow]
 
 
-def _cells(
-    lessons: list[Lesson], student_ids
-) -> tuple[dict[tuple[int, int], Mark], dict[tuple[int, int], Attendance]]:
+def _cells(lessons: list[Lesson], student_ids) -> tuple[dict, dict]:
     """The marks and the attendance entries of the lessons, in ONE query (a UNION ALL of the
-    two tables), keyed by (column, student) and (lesson, student). The objects carry what the
-    grid shows: value/code, number, comment, version, late."""
+    two tables), keyed by (column, student) and (lesson, student)."""
     # No ORDER BY in the branches of a compound statement (SQLite refuses it).
     marks_q = Mark.objects.filter(column__lesson__in=lessons, student_id__in=student_ids).order_by()
     attendance_q = Attendance.objects.filter(
@@ -124,29 +149,12 @@ def _cells(
         ),
         all=True,
     )
-    marks: dict[tuple[int, int], Mark] = {}
-    attendance: dict[tuple[int, int], Attendance] = {}
-    for kind, pk, parent_id, student_id, value, number, comment, version, late in rows:
-        if kind == "m":
-            marks[(parent_id, student_id)] = Mark(
-                pk=pk,
-                column_id=parent_id,
-                student_id=student_id,
-                value=value,
-                number=number,
-                comment=comment,
-                version=version,
-                late=late,
-            )
-        else:
-            attendance[(parent_id, student_id)] = Attendance(
-                pk=pk,
-                lesson_id=parent_id,
-                student_id=student_id,
-                code=value,
-                version=version,
-                late=late,
-            )
+    marks: dict[tuple[int, int], Entry] = {}
+    attendance: dict[tuple[int, int], Entry] = {}
+    for kind, *fields in rows:
+        entry = Entry(*fields)
+        target = marks if kind == "m" else attendance
+        target[(entry.parent_id, entry.student_id)] = entry
     return marks, attendance
 
 
@@ -195,31 +203,40 @@ def journal_grid(course: Course, term: Term, *, policy: JournalPolicy | None = N
     )
     grid_lessons = [GridLesson(lesson, columns_of.get(lesson.pk, [])) for lesson in lessons]
     rows = []
+    lesson_keys = [
+        (gl.lesson.date, gl.lesson.pk, [(c.pk, c.weight) for c in gl.columns])
+        for gl in grid_lessons
+    ]
     for student in sorted(
         students.values(), key=lambda s: (s.last_name, s.first_name, s.middle_name, s.pk)
     ):
         student_spans = spans[student.pk]
+        own_absences = absences.get(student.pk)
+        single_span = len(student_spans) == 1  # most students: on the list all term
+        first_start, first_end = student_spans[0]
         cells = []
         weighted = []
-        for grid_lesson in grid_lessons:
-            day = grid_lesson.lesson.date
-            on_list = any(
-                start <= day and (end is None or day <= end) for start, end in student_spans
-            )
-            entry = attendance.get((grid_lesson.lesson.pk, student.pk))
-            reason = next((a.reason for a in absences[student.pk] if a.start <= day <= a.end), None)
+        for day, lesson_id, columns in lesson_keys:
+            if single_span:
+                on_list = first_start <= day and (first_end is None or day <= first_end)
+            else:
+                on_list = any(
+                    start <= day and (end is None or day <= end) for start, end in student_spans
+                )
+            entry = attendance.get((lesson_id, student.pk))
+            reason = None
+            if own_absences and on_list:
+                reason = next((a.reason for a in own_absences if a.start <= day <= a.end), None)
             cell = GridCell(
                 on_list=on_list,
-                attendance=shown_attendance(
-                    entry.code if entry else "", reason if on_list else None
-                ),
+                attendance=shown_attendance(entry.code if entry else "", reason),
                 teacher_attendance=entry,
             )
-            for column in grid_lesson.columns:
-                mark = marks.get((column.pk, student.pk))
+            for column_id, weight in columns:
+                mark = marks.get((column_id, student.pk))
                 if mark is not None:
-                    cell.marks[column.pk] = mark
-                    weighted.append((mark.number, column.weight))
+                    cell.marks[column_id] = mark
+                    weighted.append((mark.number, weight))
             cells.append(cell)
         average = weighted_average(weighted)
         first = min(start for start, _end in student_spans)
@@ -270,8 +287,8 @@ class SheetRow:
 
     student: Student
     attendance: str
-    teacher_attendance: Attendance | None
-    marks: dict[int, Mark]
+    teacher_attendance: Entry | None
+    marks: dict[int, Entry]
 
 
 def lesson_sheet(lesson: Lesson) -> tuple[list[GradeColumn], list[SheetRow]]:

@@ -5,15 +5,19 @@ the one ``static/zhurnal/journal.js`` drives (``td.c`` with ``data-*`` of the en
 
 from __future__ import annotations
 
-from django.utils.html import escape
+from html import escape
+
+from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+
+KIND_CLASS = {"attendance": "a", "mark": "m", "period": "p"}
 
 
 def cell(
     *,
     kind: str,
-    student_id: int,
     value: str = "",
     shown: str | None = None,
     version: int = 0,
@@ -26,122 +30,130 @@ def cell(
     term_id: int | None = None,
     forecast: str | None = None,
     off: bool = False,
+    late_title: str = "",
 ) -> str:
-    """One ``<td>``: ``value`` is what is saved (the editor starts from it), ``shown`` what
-    the cell displays (an attendance cell shows the absence register's reason)."""
-    classes = ["c", kind]
-    if not edit:
-        classes.append("ro")
-    if late:
-        classes.append("late")
-    if off:
-        classes.append("off")
-    attrs = [
-        f'class="{" ".join(classes)}"',
-        f'data-kind="{kind}"',
-        f'data-student="{student_id}"',
-        f'data-value="{escape(value)}"',
-        f'data-version="{version}"',
-    ]
-    if lesson_id is not None:
-        attrs.append(f'data-lesson="{lesson_id}"')
-    if column_id is not None:
-        attrs.append(f'data-column="{column_id}"')
-    elif virtual:
-        attrs.append(f'data-column="" data-virtual="{lesson_id}"')
+    """One ``<td>``, as compact as the grid's size asks (a term's grid has thousands): class
+    ``c`` and ``a``/``m``/``p`` (attendance, mark, period mark), ``e`` when editable; the
+    text is what the cell shows, ``data-v`` the saved value when it differs (an attendance
+    cell shows the absence register's reason); ``data-n`` the version; ``data-l`` the
+    lesson, ``data-c`` the mark column (empty with ``data-x`` = lesson for the column a first
+    mark creates); ``data-k``/``data-t``/``data-f`` the period mark's kind, term and forecast.
+    The student is the row's ``data-student``."""
+    classes = "c " + KIND_CLASS[kind]
     if edit:
-        attrs.append('data-edit="1"')
-    if period_kind:
-        attrs.append(f'data-period-kind="{period_kind}"')
-        if term_id:
-            attrs.append(f'data-term="{term_id}"')
-        if forecast:
-            attrs.append(f'data-forecast="{escape(forecast)}"')
+        classes += " e"
     if late:
-        attrs.append(f'title="{escape(_("entered late"))}"')
-    text = escape(value if shown is None else shown)
-    hint = ""
-    if period_kind and not value and forecast:
-        hint = f'<span class="hint">{escape(forecast)}</span>'
-    return f'<td {" ".join(attrs)}><span class="v">{text}</span>{hint}</td>'
+        classes += " late"
+    if off:
+        classes += " off"
+    attrs = f'class="{classes}" data-n="{version}"'
+    if lesson_id is not None:
+        attrs += f' data-l="{lesson_id}"'
+    if column_id is not None:
+        attrs += f' data-c="{column_id}"'
+    elif virtual:
+        attrs += f' data-c="" data-x="{lesson_id}"'
+    if period_kind:
+        attrs += f' data-k="{period_kind}"'
+        if term_id:
+            attrs += f' data-t="{term_id}"'
+        if forecast:
+            attrs += f' data-f="{escape(forecast)}"'
+    if shown is not None and shown != value:
+        attrs += f' data-v="{escape(value)}"'
+    else:
+        shown = value
+    if late:
+        attrs += f' title="{late_title}"'
+    return f"<td {attrs}>{escape(shown)}</td>"
 
 
-def grid_rows(rows: list[dict], lessons: list[dict], *, can_period: bool) -> SafeString:
-    """The body of a course's grid (see ``views.course_journal`` for the dicts)."""
+def grid_rows(
+    rows, lessons: list[dict], periods: list[tuple], *, can_period: bool
+) -> SafeString:
+    """The body of a course's grid: ``rows`` are ``queries.GridRow``, ``lessons`` the view's
+    per-lesson dicts (in the rows' cell order), ``periods`` (kind, term id, shows the
+    forecast) for the period-mark cells on the right."""
     out: list[str] = []
-    for number, data in enumerate(rows, 1):
-        row = data["row"]
+    late_title = escape(_("entered late"))
+    joined_word, left_word = escape(_("from")), escape(_("to"))
+    # Per lesson, once: its id, whether it is editable, its columns' ids, its empty column.
+    plan = [
+        (
+            data["item"].lesson.pk,
+            data["editable"],
+            [column.pk for column in data["item"].columns],
+            data["virtual"],
+        )
+        for data in lessons
+    ]
+    for number, row in enumerate(rows, 1):
         student = row.student
-        sid = student.pk
         note = ""
         if row.joined:
-            note += f' <span class="muted">{escape(_("from"))} {row.joined:%d.%m}</span>'
+            note += f' <span class="muted">{joined_word} {row.joined:%d.%m}</span>'
         if row.left:
-            note += f' <span class="muted">{escape(_("to"))} {row.left:%d.%m}</span>'
+            note += f' <span class="muted">{left_word} {row.left:%d.%m}</span>'
         parts = [
-            f'<tr data-student="{sid}"><th class="student" scope="row">'
+            f'<tr data-student="{student.pk}"><th class="student" scope="row">'
             f'<span class="n">{number}.</span> {escape(student.last_name)} '
             f"{escape(student.first_name)}{note}</th>"
         ]
-        for lesson, entry in zip(lessons, data["cells"], strict=True):
-            grid_cell = entry["cell"]
-            lesson_id = lesson["item"].lesson.pk
-            edit = lesson["editable"] and grid_cell.on_list
-            teacher_entry = grid_cell.teacher_attendance
+        for (lesson_id, editable, column_ids, virtual), grid_cell in zip(
+            plan, row.cells, strict=True
+        ):
+            on_list = grid_cell.on_list
+            edit = editable and on_list
+            entry = grid_cell.teacher_attendance
             parts.append(
                 cell(
                     kind="attendance",
-                    student_id=sid,
                     lesson_id=lesson_id,
-                    value=teacher_entry.code if teacher_entry else "",
+                    value=entry.code if entry else "",
                     shown=grid_cell.attendance,
-                    version=teacher_entry.version if teacher_entry else 0,
-                    late=bool(teacher_entry and teacher_entry.late),
+                    version=entry.version if entry else 0,
+                    late=bool(entry and entry.late),
+                    late_title=late_title,
                     edit=edit,
-                    off=not grid_cell.on_list,
+                    off=not on_list,
                 )
             )
-            for column, mark in entry["marks"]:
+            marks = grid_cell.marks
+            for column_id in column_ids:
+                mark = marks.get(column_id)
                 parts.append(
                     cell(
                         kind="mark",
-                        student_id=sid,
                         lesson_id=lesson_id,
-                        column_id=column.pk,
+                        column_id=column_id,
                         value=mark.value if mark else "",
                         version=mark.version if mark else 0,
                         late=bool(mark and mark.late),
+                        late_title=late_title,
                         edit=edit,
-                        off=not grid_cell.on_list,
+                        off=not on_list,
                     )
                 )
-            if lesson["virtual"]:
+            if virtual:
                 parts.append(
-                    cell(
-                        kind="mark",
-                        student_id=sid,
-                        lesson_id=lesson_id,
-                        virtual=True,
-                        edit=edit,
-                        off=not grid_cell.on_list,
-                    )
+                    cell(kind="mark", lesson_id=lesson_id, virtual=True, edit=edit, off=not on_list)
                 )
         average = f"{row.average:.2f}" if row.average is not None else ""
         predicted = escape(row.forecast or "")
         parts.append(f'<td class="avg">{average}</td><td class="fc">{predicted}</td>')
-        for period in data["period"]:
-            saved = period["entry"]
+        for kind, term_id, with_forecast in periods:
+            saved = row.period_marks.get((kind, term_id))
             parts.append(
                 cell(
                     kind="period",
-                    student_id=sid,
                     value=saved.value if saved else "",
                     version=saved.version if saved else 0,
                     late=bool(saved and saved.late),
+                    late_title=late_title,
                     edit=can_period,
-                    period_kind=period["kind"],
-                    term_id=period["term"],
-                    forecast=row.forecast if period["kind"] in ("term", "year") else None,
+                    period_kind=kind,
+                    term_id=term_id,
+                    forecast=row.forecast if with_forecast else None,
                 )
             )
         parts.append("</tr>")
@@ -152,6 +164,7 @@ def grid_rows(rows: list[dict], lessons: list[dict], *, can_period: bool) -> Saf
 def sheet_rows(rows: list[dict], columns: list, *, edit: bool, virtual: bool) -> SafeString:
     """The body of one lesson's sheet (``views.lesson_journal``)."""
     out: list[str] = []
+    late_title = escape(_("entered late"))
     for number, data in enumerate(rows, 1):
         row = data["row"]
         sid = row.student.pk
@@ -162,12 +175,12 @@ def sheet_rows(rows: list[dict], columns: list, *, edit: bool, virtual: bool) ->
             f"</span> {escape(row.student.last_name)} {escape(row.student.first_name)}</th>",
             cell(
                 kind="attendance",
-                student_id=sid,
                 lesson_id=lesson_id,
                 value=entry.code if entry else "",
                 shown=row.attendance,
                 version=entry.version if entry else 0,
                 late=bool(entry and entry.late),
+                late_title=late_title,
                 edit=edit,
             ),
         ]
@@ -175,19 +188,86 @@ def sheet_rows(rows: list[dict], columns: list, *, edit: bool, virtual: bool) ->
             parts.append(
                 cell(
                     kind="mark",
-                    student_id=sid,
                     lesson_id=lesson_id,
                     column_id=column.pk,
                     value=mark.value if mark else "",
                     version=mark.version if mark else 0,
                     late=bool(mark and mark.late),
+                    late_title=late_title,
                     edit=edit,
                 )
             )
         if virtual:
             parts.append(
-                cell(kind="mark", student_id=sid, lesson_id=lesson_id, virtual=True, edit=edit)
+                cell(kind="mark", lesson_id=lesson_id, virtual=True, edit=edit)
             )
         parts.append("</tr>")
         out.append("".join(parts))
     return mark_safe("\n".join(out))  # noqa: S308  every text above is escaped
+
+
+def grid_head(lessons: list[dict], *, default_type, period_labels: list[str]) -> SafeString:
+    """The two header rows of a course's grid: per lesson its date (a link to the lesson,
+    the topic and a substitution in the tooltip) over its attendance and mark columns; then
+    the average, the forecast and the period marks."""
+    lesson_url = reverse("journal:lesson", kwargs={"lesson_id": 0})[:-2]  # ".../lessons/"
+    weight_word = escape(_("weight"))
+    subst_word = escape(_("subst."))
+    homework_word, homework_title = escape(_("hw")), escape(_("homework"))
+    attendance_label = escape(_("att."))
+    attendance_title = escape(_("attendance: Н, Б, У, ОП"))
+    dates, columns = [], []
+    for data in lessons:
+        lesson = data["item"].lesson
+        classes = "lesson-h"
+        if data["today"]:
+            classes += " today"
+        if data["planned"]:
+            classes += " planned"
+        title = date_format(lesson.date, "l, d.m.Y")
+        if lesson.topic:
+            title += f" — {lesson.topic}"
+        marks = ""
+        if lesson.substitute_for_id:
+            title += " · " + _("substitution: instead of %(name)s") % {
+                "name": lesson.substitute_for.short_name
+            }
+            title += f" ({lesson.teacher.short_name})"
+            marks += f'<sup class="subst">{subst_word}</sup>'
+        if data["item"].homework is not None:
+            marks += f'<sup title="{homework_title}">{homework_word}</sup>'
+        dates.append(
+            f'<th colspan="{data["span"]}" class="{classes}" scope="colgroup" '
+            f'title="{escape(title)}"><a href="{lesson_url}{lesson.pk}/">'
+            f"{lesson.date:%d.%m}</a>{marks}</th>"
+        )
+        columns.append(
+            f'<th class="att-h" scope="col" title="{attendance_title}">{attendance_label}</th>'
+        )
+        for column in data["item"].columns:
+            tip = column.work_type.name + (f": {column.title}" if column.title else "")
+            columns.append(
+                f'<th class="mark-h" scope="col" title="{escape(tip)} · {weight_word} '
+                f'{column.weight.normalize()}">{escape(column.work_type.code)}</th>'
+            )
+        if data["virtual"] and default_type:
+            columns.append(
+                f'<th class="mark-h virtual" scope="col" data-virtual-h="{lesson.pk}" '
+                f'title="{escape(default_type["name"])} · {weight_word} '
+                f'{default_type["weight"].normalize()}">{escape(default_type["code"])}</th>'
+            )
+    # gettext outside the f-strings: xgettext does not look inside them.
+    average_title, average_label = escape(_("weighted average")), escape(_("Avg."))
+    forecast_title, forecast_label = escape(_("forecast of the term mark")), escape(_("Fcst."))
+    student_label = escape(_("Student"))
+    right = (
+        f'<th rowspan="2" class="avg" scope="col" title="{average_title}">{average_label}</th>'
+        f'<th rowspan="2" class="fc" scope="col" title="{forecast_title}">{forecast_label}</th>'
+        + "".join(
+            f'<th rowspan="2" class="period-h" scope="col">{escape(label)}</th>'
+            for label in period_labels
+        )
+    )
+    student = f'<th rowspan="2" class="student" scope="col">{student_label}</th>'
+    html = f"<tr>{student}{''.join(dates)}{right}</tr>\n<tr>{''.join(columns)}</tr>"
+    return mark_safe(html)  # noqa: S308  every text above is escaped

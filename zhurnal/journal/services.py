@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from zhurnal.audit.models import AuditAction
 from zhurnal.audit.services import record
+from zhurnal.notifications.events import emit
 from zhurnal.school.models import Course, School, Student, Term
 from zhurnal.school.queries import school_today
 from zhurnal.timetable.calendar import class_of_course
@@ -269,6 +270,7 @@ def set_mark(
         action=AuditAction.MARK_SET,
         actor=actor,
         obj=mark,
+        school=school,
         student=student,
         course=course,
         before=before,
@@ -276,6 +278,7 @@ def set_mark(
         reason=reason,
         request=request,
     )
+    emit("mark_saved", mark.pk)
     return mark
 
 
@@ -375,6 +378,7 @@ def set_attendance(
         after=_attendance_state(entry),
         request=request,
     )
+    emit("attendance_saved", entry.pk)
     return entry
 
 
@@ -485,6 +489,7 @@ def set_period_mark(
         reason=reason.strip()[:500],
         request=request,
     )
+    emit("period_mark_saved", entry.pk)
     return entry
 
 
@@ -733,4 +738,5 @@ def add_note(
         after={"kind": kind, "text": text},
         request=request,
     )
+    emit("note_added", note.pk)
     return note

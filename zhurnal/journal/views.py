@@ -45,9 +45,9 @@ from .models import (
     WorkCategory,
     WorkType,
 )
-from .policy import scale_of, with_scale_rule
+from .policy import scale_of, scale_rule_annotations, with_scale_rule
 from .queries import journal_grid, lesson_sheet, shown_attendance, student_summary
-from .rendering import grid_rows, sheet_rows
+from .rendering import grid_head, grid_rows, sheet_rows
 from .scales import ScaleKind
 
 # Grades whose last term also carries exam and final marks (state final attestation: ОГЭ, ЕГЭ).
@@ -204,37 +204,16 @@ def course_journal(request: HttpRequest, course_id: int) -> HttpResponse:
         period_kinds.append((PeriodKind.YEAR, None))
         if level is not None and level.number in EXAM_GRADES:
             period_kinds += [(PeriodKind.EXAM, None), (PeriodKind.FINAL, None)]
-    rows = []
-    for row in grid.rows:
-        rows.append(
-            {
-                "row": row,
-                "cells": [
-                    {
-                        "lesson": lesson,
-                        "cell": cell,
-                        "marks": [
-                            (column, cell.marks.get(column.pk))
-                            for column in lesson["item"].columns
-                        ],
-                    }
-                    for lesson, cell in zip(lessons, row.cells, strict=True)
-                ],
-                "period": [
-                    {"kind": kind, "term": term_id, "entry": row.period_marks.get((kind, term_id))}
-                    for kind, term_id in period_kinds
-                ],
-            }
-        )
-    default_type = (
-        {
+    with_forecast = (PeriodKind.TERM, PeriodKind.YEAR)
+    periods = [(kind, term_id, kind in with_forecast) for kind, term_id in period_kinds]
+    if course.default_type_code:
+        default_type = {
             "code": course.default_type_code,
             "name": course.default_type_name,
             "weight": course.default_type_weight,
         }
-        if course.default_type_code
-        else _default_work_type(course)  # the school's first journal: the defaults are made
-    )
+    else:  # the school's first journal: its default work types are made now
+        default_type = _as_dict(_default_work_type(course))
     can_period = user.has_perm("journal.keep_period_marks", course)
     return render(
         request,
@@ -245,16 +224,24 @@ def course_journal(request: HttpRequest, course_id: int) -> HttpResponse:
             "term": term,
             "terms": terms,
             "lessons": lessons,
-            "body": grid_rows(rows, lessons, can_period=can_period),
-            "period_kinds": [
-                {"kind": kind, "label": PeriodKind(kind).label} for kind, _t in period_kinds
-            ],
+            "head": grid_head(
+                lessons,
+                default_type=default_type,
+                period_labels=[str(PeriodKind(k).label).capitalize() for k, _t in period_kinds],
+            ),
+            "body": grid_rows(grid.rows, lessons, periods, can_period=can_period),
             "can_period": can_period,
             "default_type": default_type,
             "today": today,
             "no_marks": no_marks,
         },
     )
+
+
+def _as_dict(work_type) -> dict | None:
+    if work_type is None:
+        return None
+    return {"code": work_type.code, "name": work_type.name, "weight": work_type.weight}
 
 
 def _default_work_type(course: Course):
@@ -329,7 +316,7 @@ def lesson_journal(request: HttpRequest, lesson_id: int) -> HttpResponse:
             "column_form": ColumnForm(school=course.school),
             "homework_form": HomeworkForm(homework=homework),
             "note_form": NoteForm(students=students),
-            "default_type": _default_work_type(course),
+            "default_type": _as_dict(_default_work_type(course)),
             "no_marks": no_marks,
         },
     )
@@ -543,40 +530,9 @@ def _save_mark(request, data, value, version, reason) -> JsonResponse:
     school = current_school(request)
     student = _student(request, data.get("student"))
     column_id = _int(data.get("column"))
-    with transaction.atomic():
-        if column_id is not None:
-            column = get_object_or_404(
-                GradeColumn.objects.select_related("work_type", *(
-                    f"lesson__{name}" for name in LESSON_RELATED
-                )),
-                school=school,
-                pk=column_id,
-            )
-            lesson = column.lesson
-            if not request.user.has_perm("journal.keep_lesson", lesson):
-                raise PermissionDenied
-        else:
-            # A mark typed into a lesson without columns: its first column, made on demand
-            # with the default work type (the lesson row is locked so two tabs make one).
-            lesson = _keep(request, _int(data.get("lesson")))
-            Lesson.objects.select_for_update().filter(pk=lesson.pk).first()
-            column = (
-                GradeColumn.objects.select_related("work_type")
-                .filter(lesson=lesson)
-                .order_by("position", "pk")
-                .first()
-            )
-            if column is None:
-                if not value.strip():
-                    return JsonResponse({"ok": True, "value": "", "version": 0, "late": False})
-                work_type = _default_work_type(lesson.course)
-                if work_type is None:
-                    raise ValidationError(_("The school has no work types in use."))
-                column = services.add_column(
-                    lesson=lesson, work_type=work_type, actor=request.user, request=request
-                )
-            column.lesson = lesson
-        mark = services.set_mark(
+
+    def save(column: GradeColumn):
+        return services.set_mark(
             column=column,
             student=student,
             value=value,
@@ -585,6 +541,48 @@ def _save_mark(request, data, value, version, reason) -> JsonResponse:
             actor=request.user,
             request=request,
         )
+
+    if column_id is not None:
+        # The column with its lesson, course, school and policy, and the course's scale rule:
+        # one query for everything the rules need (docs/performance.md, "one mark saved").
+        column = get_object_or_404(
+            GradeColumn.objects.select_related(
+                "work_type", *(f"lesson__{name}" for name in LESSON_RELATED)
+            ).annotate(**scale_rule_annotations("lesson__course__")),
+            school=school,
+            pk=column_id,
+        )
+        lesson = column.lesson
+        lesson.course.scale_rule = column.scale_rule
+        if not request.user.has_perm("journal.keep_lesson", lesson):
+            raise PermissionDenied
+        return _mark_answer(request, data, lesson, column, student, save(column))
+    # A mark typed into a lesson without columns: its first column, made on demand with the
+    # default work type (the lesson row is locked so that two tabs make one column).
+    with transaction.atomic():
+        lesson = _keep(request, _int(data.get("lesson")))
+        Lesson.objects.select_for_update().filter(pk=lesson.pk).first()
+        column = (
+            GradeColumn.objects.select_related("work_type")
+            .filter(lesson=lesson)
+            .order_by("position", "pk")
+            .first()
+        )
+        if column is None:
+            if not value.strip():
+                return JsonResponse({"ok": True, "value": "", "version": 0, "late": False})
+            work_type = _default_work_type(lesson.course)
+            if work_type is None:
+                raise ValidationError(_("The school has no work types in use."))
+            column = services.add_column(
+                lesson=lesson, work_type=work_type, actor=request.user, request=request
+            )
+        column.lesson = lesson
+        mark = save(column)
+    return _mark_answer(request, data, lesson, column, student, mark)
+
+
+def _mark_answer(request, data, lesson, column, student, mark) -> JsonResponse:
     answer = {
         "ok": True,
         "column": column.pk,

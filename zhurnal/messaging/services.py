@@ -15,6 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zhurnal.notifications.events import emit
 from zhurnal.school.models import GradeLevel, School, SchoolClass
 
 from . import queries, rules
@@ -55,11 +56,13 @@ MAX_BODY = 10_000
 
 
 def on_message_posted(message: Message) -> None:
-    """Called once a message is committed. Does nothing yet: notifications plug in here."""
+    """Called once a message is committed: the other participants are notified."""
+    emit("message_posted", message.pk)
 
 
 def on_announcement(announcement: Announcement) -> None:
-    """Called once an announcement is committed. Does nothing yet: notifications plug in here."""
+    """Called once an announcement is committed: its audience is notified."""
+    emit("announcement_published", announcement.pk)
 
 
 # --- validation ------------------------------------------------------------------------------

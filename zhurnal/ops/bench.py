@@ -95,7 +95,17 @@ SCENARIOS: tuple[Scenario, ...] = (
             "value": "4" if last.get("value") == "5" else "5",
             "version": last.get("version", fixture.journal_version),
         },
-        budget=16,
+        budget=14,
+    ),
+    # Issue 5's targets: the diary week view and its API call ≤ 10 queries, p95 ≤ 30 ms at
+    # 20-school size (the demo parent's first child).
+    Scenario("diary: week of a child (parent)", "parent", "/diary/students/{child}/", budget=10),
+    Scenario(
+        "API: diary week of a child",
+        "parent",
+        "/api/v1/schools/{school}/students/{child}/diary",
+        api=True,
+        budget=10,
     ),
     Scenario(
         "API: journal of a course for a term",
@@ -117,6 +127,7 @@ class Fixture:
     staff: int
     # The journal scenarios: the demo teacher's course with the most students × lessons in
     # the current term, a held lesson's mark column and a student on its list.
+    child: int = 0  # the demo parent's first child (the diary scenarios)
     journal_course: int = 0
     journal_term: int = 0
     journal_column: int = 0
@@ -215,11 +226,18 @@ def find_fixture(school_id: int | None = None, day: date | None = None) -> Fixtu
     )
     if staff is None:
         raise BenchError(f"School {school_id} has no staff.")
+    child = (
+        Student.objects.filter(school=school, guardians__user__username="parent")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
     return Fixture(
         school=school.pk,
         class_5a=class_5a.pk,
         student=student.pk,
         staff=staff.pk,
+        child=child or 0,
         **_journal_fixture(staff, day),
     )
 

@@ -212,7 +212,9 @@ def course_terms(course: Course) -> list[Term]:
     """The terms of the course's year that its grade level follows (quarters, halves or
     trimesters), in order; every term of the year for a cross-class group. One query."""
     level = grade_level_of(course)
-    terms = list(Term.objects.filter(year_id=course.year_id).order_by("start"))
+    terms = list(
+        Term.objects.filter(year_id=course.year_id).select_related("year").order_by("start")
+    )
     kind_terms = [t for t in terms if level is not None and t.kind == level.term_kind]
     return kind_terms or terms
 

@@ -1,5 +1,6 @@
 """Calendar feed pages: a teacher's own .ics address, a class's address (class teacher, deputy,
-administrator), and the feed itself, read by calendar apps without logging in (issue 3)."""
+administrator), a student's address of their lessons and homework (their family, issue 5), and
+the feed itself, read by calendar apps without logging in (issue 3)."""
 
 from __future__ import annotations
 
@@ -34,10 +35,10 @@ def _address(request: HttpRequest, feed: CalendarFeed | None) -> dict | None:
     }
 
 
-def _apply(request: HttpRequest, school, *, staff=None, school_class=None) -> None:
-    """POST action=create (a new address; the old one stops working) or action=revoke."""
+def _apply(request: HttpRequest, school, **target) -> None:
+    """POST action=create (a new address; the old one stops working) or action=revoke;
+    ``target`` is ``staff=``, ``school_class=`` or ``student=``."""
     action = request.POST.get("action")
-    target = {"staff": staff} if staff is not None else {"school_class": school_class}
     if action == "create":
         ical.create_feed(school=school, actor=request.user, request=request, **target)
         messages.success(
@@ -111,6 +112,38 @@ def class_feed(request: HttpRequest, class_id: int) -> HttpResponse:
         "timetable/feeds_class.html",
         {
             "school_class": school_class,
+            "address": _address(request, feed),
+            "window_start": start,
+            "window_end": end,
+        },
+    )
+
+
+@login_required
+def student_feed(request: HttpRequest, student_id: int) -> HttpResponse:
+    """A student's feed of lessons and homework (``diary:calendar``): the student's guardians
+    and the student from the school's age (``diary.manage_feed``). Another family's child is
+    not found (404), as in the diary; staff who read the diary get a 403: the address is the
+    family's."""
+    from zhurnal.diary.views import _children, diary_student
+
+    student = diary_student(request, student_id)
+    require(request, "diary.manage_feed", student)
+    school = request.school
+    if request.method == "POST":
+        if request.POST.get("action") not in ACTIONS:
+            raise PermissionDenied
+        _apply(request, school, student=student)
+        return redirect("diary:calendar", student_id=student.pk)
+    feed = ical.active_feeds(school, student=student).first()
+    start, end = ical.window(school)
+    return render(
+        request,
+        "timetable/feeds_student.html",
+        {
+            "student": student,
+            "tab": "calendar",
+            "children": _children(request, student),
             "address": _address(request, feed),
             "window_start": start,
             "window_end": end,

@@ -1,4 +1,5 @@
-"""iCalendar (.ics) feeds of a teacher's and of a class's timetable (issue 3).
+"""iCalendar (.ics) feeds of a teacher's and of a class's timetable (issue 3), and of a
+student's lessons with the homework set at them (issue 5).
 
 A feed is a secret address (``CalendarFeed.token``) that a calendar app polls without logging
 in. What it shows, and why:
@@ -11,14 +12,17 @@ in. What it shows, and why:
 - **Lessons**: the ``Lesson`` rows (not the weekly timetable), so moves, extra lessons and
   substitutions show as they are. A teacher's feed has the lessons they teach (their own and
   those they substitute); a class's feed has the lessons of its courses and of its subgroups'
-  courses. Cancelled lessons are left out.
+  courses; a student's feed has the lessons of the courses of their class and of their groups
+  on the dates they belonged to them (dated ``Enrollment`` and ``GroupMembership``), each with
+  its teacher, topic and the homework set at it (text, links, estimated minutes). Cancelled
+  lessons are left out.
 - **Times** are the lesson's ``starts_at``/``ends_at`` in the school's time zone (``TZID`` with
   a ``VTIMEZONE``); a lesson without bell times is an all-day event.
 - **UID** is stable per lesson (``lesson-<id>@zhurnal``), so an app updates a moved lesson
   instead of duplicating it.
 
 Creating and revoking a feed are audited. Creating a new address revokes the previous one of
-the same teacher or class: there is one working address at a time.
+the same teacher, class or student: there is one working address at a time.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from django.utils.translation import gettext as _
 
 from zhurnal.audit.models import AuditAction
 from zhurnal.audit.services import record
-from zhurnal.school.models import School, SchoolClass, Staff
+from zhurnal.school.models import School, SchoolClass, Staff, Student
 from zhurnal.school.queries import school_today
 
 from .models import CalendarFeed, FeedKind, Lesson, LessonStatus
@@ -53,12 +57,13 @@ def _feed_state(feed: CalendarFeed) -> dict:
         "kind": feed.kind,
         "staff": feed.staff_id,
         "school_class": feed.school_class_id,
+        "student": feed.student_id,
         "revoked_at": feed.revoked_at.isoformat() if feed.revoked_at else None,
     }
 
 
 def active_feeds(school: School, **target) -> QuerySet[CalendarFeed]:
-    """The unrevoked feeds of a target (``staff=`` or ``school_class=``)."""
+    """The unrevoked feeds of a target (``staff=``, ``school_class=`` or ``student=``)."""
     return CalendarFeed.objects.filter(school=school, revoked_at__isnull=True, **target)
 
 
@@ -69,18 +74,26 @@ def create_feed(
     actor,
     staff: Staff | None = None,
     school_class: SchoolClass | None = None,
+    student: Student | None = None,
     request=None,
 ) -> CalendarFeed:
-    """A new secret address for a teacher (``staff``) or a class; the previous one stops
-    working. The permission check is the caller's (the feed pages)."""
-    if (staff is None) == (school_class is None):
-        raise ValueError("a feed is of a teacher or of a class")
-    target = {"staff": staff} if staff is not None else {"school_class": school_class}
+    """A new secret address for a teacher (``staff``), a class or a student; the previous one
+    stops working. The permission check is the caller's (the feed pages)."""
+    targets = [
+        (FeedKind.TEACHER, "staff", staff),
+        (FeedKind.CLASS, "school_class", school_class),
+        (FeedKind.STUDENT, "student", student),
+    ]
+    given = [(kind, name, obj) for kind, name, obj in targets if obj is not None]
+    if len(given) != 1:
+        raise ValueError("a feed is of a teacher, of a class or of a student")
+    kind, name, obj = given[0]
+    target = {name: obj}
     for old in active_feeds(school, **target):
         _revoke(old, actor=actor, request=request)
     feed = CalendarFeed.objects.create(
         school=school,
-        kind=FeedKind.TEACHER if staff is not None else FeedKind.CLASS,
+        kind=kind,
         token=secrets.token_urlsafe(32),
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
         **target,
@@ -118,11 +131,14 @@ def revoke_feed(*, feed: CalendarFeed, actor, request=None) -> CalendarFeed:
 
 
 def feed_by_token(token: str) -> CalendarFeed | None:
-    """The working feed of a token: unrevoked, and its teacher still at the school."""
+    """The working feed of a token: unrevoked, and its teacher still at the school (a
+    student's feed shows lessons only while they are enrolled)."""
     if not token or len(token) > 64:
         return None
     feed = (
-        CalendarFeed.objects.select_related("school", "staff", "school_class__grade_level")
+        CalendarFeed.objects.select_related(
+            "school", "staff", "school_class__grade_level", "student"
+        )
         .filter(token=token, revoked_at__isnull=True)
         .first()
     )
@@ -140,7 +156,10 @@ def window(school: School, today: date | None = None) -> tuple[date, date]:
 
 
 def feed_lessons(feed: CalendarFeed, start: date, end: date) -> QuerySet[Lesson]:
-    """The lessons a feed shows in ``start``–``end``: one query."""
+    """The lessons a feed shows in ``start``–``end``: one query (a student's: two, with their
+    dated classes and groups)."""
+    if feed.kind == FeedKind.STUDENT:
+        return _student_lessons(feed, start, end)
     lessons = Lesson.objects.filter(school_id=feed.school_id, date__range=(start, end)).exclude(
         status=LessonStatus.CANCELLED
     )
@@ -160,7 +179,33 @@ def feed_lessons(feed: CalendarFeed, start: date, end: date) -> QuerySet[Lesson]
     ).order_by("date", "number", "pk")
 
 
+def _student_lessons(feed: CalendarFeed, start: date, end: date) -> list[Lesson]:
+    """A student's lessons, with the homework set at each (``lesson.homework``)."""
+    from zhurnal.diary.queries import student_spans  # the diary's rule of a student's lessons
+
+    student = feed.student
+    spans = student_spans(student, start, end)
+    if not spans.classes and not spans.groups:
+        return []
+    lessons = (
+        Lesson.objects.filter(school_id=feed.school_id, date__range=(start, end))
+        .exclude(status=LessonStatus.CANCELLED)
+        .filter(spans.lessons_filter())
+        .select_related(
+            "course__subject",
+            "course__group",
+            "teacher",
+            "substitute_for",
+            "homework",
+        )
+        .order_by("date", "number", "pk")
+    )
+    return [lesson for lesson in lessons if spans.course_on(lesson.course, lesson.date)]
+
+
 def feed_title(feed: CalendarFeed) -> str:
+    if feed.kind == FeedKind.STUDENT:
+        return _("Timetable and homework: %(name)s") % {"name": feed.student.first_name}
     if feed.kind == FeedKind.TEACHER:
         return _("Timetable: %(name)s") % {"name": feed.staff.short_name}
     return _("Timetable of %(name)s") % {"name": feed.school_class.name}
@@ -180,13 +225,29 @@ def _description(lesson: Lesson, kind: str) -> str:
     lines = []
     if lesson.topic:
         lines.append(lesson.topic)
-    if kind == FeedKind.CLASS:
+    if kind in (FeedKind.CLASS, FeedKind.STUDENT):
         lines.append(_("Teacher: %(name)s") % {"name": lesson.teacher.short_name})
     if lesson.substitute_for_id:
         lines.append(
             _("Substitution: instead of %(name)s") % {"name": lesson.substitute_for.short_name}
         )
+    if kind == FeedKind.STUDENT:
+        lines.extend(_homework_lines(lesson))
     return "\n".join(lines)
+
+
+def _homework_lines(lesson: Lesson) -> list[str]:
+    """The homework set at the lesson: its text, links and estimated minutes."""
+    homework = getattr(lesson, "homework", None)  # a reverse one-to-one: None when there is none
+    if homework is None or not (homework.text or homework.links):
+        return []
+    lines = ["", _("Homework:")]
+    if homework.text:
+        lines.append(homework.text)
+    lines.extend(str(link) for link in homework.links or [])
+    if homework.minutes:
+        lines.append(_("About %(minutes)d min.") % {"minutes": homework.minutes})
+    return lines
 
 
 def _event(lesson: Lesson, kind: str, tz: ZoneInfo) -> icalendar.Event:

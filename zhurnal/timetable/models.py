@@ -20,7 +20,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from zhurnal.planning.models import LessonKind
-from zhurnal.school.models import AcademicYear, Course, School, SchoolClass, Staff
+from zhurnal.school.models import AcademicYear, Course, School, SchoolClass, Staff, Student
 
 LESSON_NUMBERS = [MinValueValidator(0), MaxValueValidator(12)]
 
@@ -291,10 +291,12 @@ class Lesson(models.Model):
 class FeedKind(models.TextChoices):
     TEACHER = "teacher", _("teacher's timetable")
     CLASS = "class", _("class timetable")
+    STUDENT = "student", _("student's timetable and homework")
 
 
 class CalendarFeed(models.Model):
-    """A secret iCalendar address (.ics) of a teacher's or a class's timetable (issue 3).
+    """A secret iCalendar address (.ics) of a teacher's or a class's timetable (issue 3), or of
+    a student's lessons and homework (issue 5).
 
     Anyone holding the address reads the feed without logging in (calendar apps cannot), so
     it is unguessable, shows no personal data beyond the timetable, and can be revoked.
@@ -308,6 +310,11 @@ class CalendarFeed(models.Model):
     school_class = models.ForeignKey(
         SchoolClass, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
+    # A student's own feed (issue 5): their lessons and the homework set at them; created and
+    # stopped by the student's family.
+    student = models.ForeignKey(
+        Student, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     token = models.CharField(max_length=64, unique=True)
     created_by = models.ForeignKey(
         "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -320,11 +327,27 @@ class CalendarFeed(models.Model):
         verbose_name_plural = _("calendar feeds")
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind="teacher", staff__isnull=False, school_class__isnull=True)
-                | Q(kind="class", staff__isnull=True, school_class__isnull=False),
+                condition=Q(
+                    kind="teacher",
+                    staff__isnull=False,
+                    school_class__isnull=True,
+                    student__isnull=True,
+                )
+                | Q(
+                    kind="class",
+                    staff__isnull=True,
+                    school_class__isnull=False,
+                    student__isnull=True,
+                )
+                | Q(
+                    kind="student",
+                    staff__isnull=True,
+                    school_class__isnull=True,
+                    student__isnull=False,
+                ),
                 name="feed_kind_matches_target",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.staff or self.school_class}"
+        return f"{self.get_kind_display()}: {self.staff or self.school_class or self.student}"

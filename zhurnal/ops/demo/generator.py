@@ -44,6 +44,7 @@ from .curriculum import (
     Department,
     department_for,
 )
+from .family import plan_family, write_family
 from .logins import DEMO_LOGINS, DEMO_PASSWORD, DEMO_USERNAMES
 
 DEFAULT_SEED = 2026
@@ -221,6 +222,8 @@ class _SchoolBuilder:
         self.plan_timetable()
         if self.life:
             self.plan_life()
+        if self.demo:
+            plan_family(self)
 
     def plan_year(self) -> None:
         cal, school = self.cal, self.school
@@ -839,6 +842,8 @@ class _SchoolBuilder:
         assert not missing, f"rows planned but not written: {missing}"
         AuditEvent.objects.bulk_create(self.movement_events(), batch_size=BATCH)
         self.count()
+        if self.demo:
+            write_family(self)
         if self.demo:
             self.describe_logins()
 

@@ -1,7 +1,10 @@
 /* The journal grid: spreadsheet-like entry (issue 4).
  *
- * Cells are <td class="c" data-kind="mark|attendance|period" data-*>, rendered by
- * zhurnal/journal/rendering.py. One cell is active (roving tabindex). Arrows and Tab move;
+ * Cells are <td class="c a|m|p [e]" data-*> (attendance, mark, period mark; "e" when the user
+ * may change it), rendered compactly by zhurnal/journal/rendering.py: the text is what the cell
+ * shows, data-v the saved value when it differs, data-n the version, data-l the lesson, data-c
+ * the mark column, data-k/data-t/data-f the period mark's kind, term and forecast; the student
+ * is the row's data-student. One cell is active (roving tabindex). Arrows and Tab move;
  * typing opens an editor in the cell; Enter saves and moves down, Tab saves and moves right,
  * Escape cancels, Delete clears. Every confirmed cell is POSTed at once to data-save-url
  * (zhurnal/journal/views.py save_cell); saves run one after another so a mark typed into a
@@ -63,18 +66,29 @@
     }
 
     function editable(cell) {
-      return cell && cell.dataset.edit === "1";
+      return !!cell && cell.classList.contains("e");
     }
 
-    function render(cell, value, shown) {
-      cell.querySelector(".v").textContent = shown === undefined ? value : shown;
-      var hint = cell.querySelector(".hint");
-      if (hint) hint.hidden = value !== "";
+    function kindOf(cell) {
+      if (cell.classList.contains("a")) return "attendance";
+      return cell.classList.contains("m") ? "mark" : "period";
+    }
+
+    // The saved value: data-v when the cell shows something else (an attempted value, or the
+    // absence register's reason), else its text.
+    function saved(cell) {
+      return "v" in cell.dataset ? cell.dataset.v : cell.textContent;
+    }
+
+    function show(cell, text, savedValue) {
+      cell.textContent = text;
+      if (text !== savedValue) cell.dataset.v = savedValue;
+      else delete cell.dataset.v;
     }
 
     function normalise(cell, text) {
       text = text.trim();
-      if (cell.dataset.kind === "attendance") {
+      if (kindOf(cell) === "attendance") {
         var lower = text.toLowerCase().split("").map(function (ch) {
           return LATIN[ch] || ch;
         }).join("");
@@ -133,7 +147,7 @@
       var cell = editor.cell;
       var value = normalise(cell, editor.input.value);
       closeEditor(false);
-      if (value !== cell.dataset.value || cell.classList.contains("error")) {
+      if (value !== saved(cell) || cell.classList.contains("error")) {
         save(cell, value, "");
       }
       if (refocus) activate(dr || dc ? move(cell, dr, dc) : cell);
@@ -141,20 +155,21 @@
 
     function body(cell, value, reason) {
       var d = cell.dataset;
+      var kind = kindOf(cell);
       var data = {
-        kind: d.kind,
-        student: d.student,
+        kind: kind,
+        student: cell.parentNode.dataset.student,
         value: value,
-        version: Number(d.version || 0),
+        version: Number(d.n || 0),
         reason: reason,
         term: term,
         course: course
       };
-      if (d.lesson) data.lesson = d.lesson;
-      if (d.kind === "mark") data.column = d.column || null;
-      if (d.kind === "period") {
-        data.period_kind = d.periodKind;
-        data.term = d.term || null;
+      if (d.l) data.lesson = d.l;
+      if (kind === "mark") data.column = d.c || null;
+      if (kind === "period") {
+        data.period_kind = d.k;
+        data.term = d.t || null;
       }
       return data;
     }
@@ -164,7 +179,7 @@
       cell.classList.add("saving");
       cell.setAttribute("aria-busy", "true");
       cell.title = gettext("Saving…");
-      render(cell, value);
+      show(cell, value, saved(cell));
       pending += 1;
       queue = queue.then(function () {
         return send(cell, value, reason);
@@ -195,12 +210,11 @@
       cell.classList.remove("saving");
       cell.removeAttribute("aria-busy");
       if (answer.ok) {
-        cell.dataset.value = answer.value;
-        cell.dataset.version = answer.version;
+        cell.dataset.n = answer.version;
         cell.classList.toggle("late", !!answer.late);
         cell.title = answer.late ? gettext("entered late") : "";
-        render(cell, answer.value, answer.shown);
-        if (answer.column && cell.dataset.virtual) adoptColumn(cell.dataset.virtual, answer);
+        show(cell, answer.shown === undefined ? answer.value : answer.shown, answer.value);
+        if (answer.column && cell.dataset.x) adoptColumn(cell.dataset.x, answer);
         if (answer.average !== undefined) summary(cell, answer);
         cell.classList.add("saved");
         setTimeout(function () { cell.classList.remove("saved"); }, 1500);
@@ -208,9 +222,8 @@
         return;
       }
       if (answer.code === "stale" && answer.current) {
-        cell.dataset.value = answer.current.value;
-        cell.dataset.version = answer.current.version;
-        render(cell, answer.current.value);
+        cell.dataset.n = answer.current.version;
+        show(cell, answer.current.value, answer.current.value);
         cell.classList.add("error");
         cell.title = answer.message;
         say(answer.message + " «" + (answer.current.value || "—") + "»", true);
@@ -228,7 +241,7 @@
       cell.removeAttribute("aria-busy");
       cell.classList.add("error");
       cell.title = message;
-      render(cell, value);
+      show(cell, value, saved(cell));
       say(message, true);
     }
 
@@ -248,7 +261,7 @@
         if (dialog.returnValue === "ok" && reason) {
           save(cell, value, reason);
         } else {
-          render(cell, cell.dataset.value);
+          show(cell, saved(cell), saved(cell));
           cell.classList.remove("error");
           cell.title = "";
           say(gettext("Not changed: no reason given."));
@@ -260,9 +273,9 @@
     // A lesson's first mark made its column: every cell of that lesson's empty column now
     // belongs to it.
     function adoptColumn(lessonId, answer) {
-      table.querySelectorAll('td.c[data-virtual="' + lessonId + '"]').forEach(function (c) {
-        c.dataset.column = answer.column;
-        delete c.dataset.virtual;
+      table.querySelectorAll('td.c[data-x="' + lessonId + '"]').forEach(function (c) {
+        c.dataset.c = answer.column;
+        delete c.dataset.x;
       });
       var head = table.querySelector('[data-virtual-h="' + lessonId + '"]');
       if (head) {
@@ -278,10 +291,8 @@
       var fc = row.querySelector("td.fc");
       if (avg) avg.textContent = answer.average || "";
       if (fc) fc.textContent = answer.forecast || "";
-      row.querySelectorAll("td.period[data-forecast]").forEach(function (p) {
-        p.dataset.forecast = answer.forecast || "";
-        var hint = p.querySelector(".hint");
-        if (hint) hint.textContent = answer.forecast || "";
+      row.querySelectorAll("td.c.p[data-f]").forEach(function (p) {
+        p.dataset.f = answer.forecast || "";
       });
     }
 
@@ -300,17 +311,17 @@
       }
       else if (k === "Enter" || k === "F2") {
         event.preventDefault();
-        var start = cell.dataset.value || (cell.dataset.kind === "period" ? cell.dataset.forecast || "" : "");
+        var start = saved(cell) || (kindOf(cell) === "period" ? cell.dataset.f || "" : "");
         openEditor(cell, start);
       }
       else if (k === "Delete" || k === "Backspace") {
         event.preventDefault();
         if (!editable(cell)) { openEditor(cell, ""); return; }
-        if (cell.dataset.value !== "") save(cell, "", "");
+        if (saved(cell) !== "") save(cell, "", "");
       }
-      else if (k === " " && cell.dataset.kind === "attendance") {
+      else if (k === " " && kindOf(cell) === "attendance") {
         event.preventDefault();
-        if (editable(cell)) save(cell, cell.dataset.value === "Н" ? "" : "Н", "");
+        if (editable(cell)) save(cell, saved(cell) === "Н" ? "" : "Н", "");
         else openEditor(cell, "");
       }
       else if (k.length === 1) {
@@ -323,14 +334,14 @@
       var cell = event.target.closest("td.c");
       if (!cell || (editor && editor.cell === cell)) return;
       if (cell === active && editable(cell)) {
-        openEditor(cell, cell.dataset.value || "");
+        openEditor(cell, saved(cell));
       } else {
         activate(cell);
       }
     });
     table.addEventListener("dblclick", function (event) {
       var cell = event.target.closest("td.c");
-      if (cell && editable(cell) && !editor) openEditor(cell, cell.dataset.value || "");
+      if (cell && editable(cell) && !editor) openEditor(cell, saved(cell));
     });
 
     window.addEventListener("beforeunload", function (event) {
@@ -348,11 +359,18 @@
     if (today) {
       var lessonId = today.getAttribute("href").match(/(\d+)\/?$/);
       first = all.filter(function (c) {
-        return lessonId && c.dataset.lesson === lessonId[1] && editable(c);
+        return lessonId && c.dataset.l === lessonId[1] && editable(c);
       })[0];
     }
     first = first || all.filter(editable)[0] || all[0];
-    if (first) activate(first, false);
+    if (first) {
+      activate(first, false);
+      // Bring today's lesson into view inside the grid's own scroll area (not the page).
+      var wrap = table.parentNode;
+      if (wrap.scrollWidth > wrap.clientWidth) {
+        wrap.scrollLeft = Math.max(0, first.offsetLeft - wrap.clientWidth / 2);
+      }
+    }
     table.dataset.ready = "1";
   }
 

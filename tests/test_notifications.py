@@ -1,0 +1,246 @@
+"""Notifications (issue 5): marks as a digest, an absence told the same day, notes, messages,
+announcements, each user's choices, and e-mail delivery that survives a failing mail server —
+retried, visible to the administrator, and delivered once. The real worker runs the tasks
+(`zhurnal db_worker --batch`), so these tests commit their transactions."""
+
+from __future__ import annotations
+
+import smtplib
+from datetime import datetime, timedelta
+from io import StringIO
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from zhurnal.accounts.models import Role
+from zhurnal.journal import services as journal
+from zhurnal.journal.defaults import ensure_work_types
+from zhurnal.messaging import services as messaging
+from zhurnal.notifications.models import (
+    DeliveryStatus,
+    DigestItem,
+    EmailDelivery,
+    Kind,
+    Notification,
+    Preference,
+)
+from zhurnal.school.models import StudentGuardian
+
+from .factories import GuardianFactory, UserFactory, grant
+from .personas import build_world
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("english")]
+
+MSK = ZoneInfo("Europe/Moscow")
+
+
+class FailingBackend(BaseEmailBackend):
+    """A mail server that does not answer."""
+
+    def send_messages(self, messages):
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+
+def run_worker() -> None:
+    call_command("db_worker", batch=True, no_startup_delay=True, stdout=StringIO(), verbosity=0)
+
+
+@pytest.fixture
+def world(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.ZHURNAL_DIGEST_DELAY_MINUTES = 60
+    with time_machine.travel(datetime(2026, 11, 20, 10, 0, tzinfo=MSK)):
+        world = build_world()
+    for user in world.users.values():
+        user.email = f"{user.username}@example.com"
+        user.save(update_fields=["email"])
+    # The student persona (15, in 6Б) gets the marks of world.course; a guardian is added.
+    parent_user = UserFactory(username="mother6b", email="mother6b@example.com")
+    grant(parent_user, world.school, Role.PARENT)
+    guardian = GuardianFactory(school=world.school, user=parent_user)
+    StudentGuardian.objects.create(
+        school=world.school, student=world.older_student, guardian=guardian, relation="mother"
+    )
+    world.parent_6b = parent_user
+    return world
+
+
+def _column(world):
+    work_type = ensure_work_types(world.school)[0]
+    return journal.add_column(lesson=world.lesson, work_type=work_type, actor=None)
+
+
+def test_marks_come_as_one_digest_after_the_delay(world):
+    with time_machine.travel(datetime(2026, 11, 20, 10, 0, tzinfo=MSK), tick=False):
+        column = _column(world)
+        teacher = world.users["teacher"]
+        journal.set_mark(
+            column=column, student=world.older_student, value="5", version=0, actor=teacher
+        )
+        second = _column(world)
+        journal.set_mark(
+            column=second, student=world.older_student, value="4", version=0, actor=teacher
+        )
+        run_worker()  # the events: two lines wait in each recipient's digest
+        assert DigestItem.objects.filter(user=world.parent_6b, sent_at__isnull=True).count() == 2
+        assert mail.outbox == []
+    with time_machine.travel(datetime(2026, 11, 20, 11, 1, tzinfo=MSK), tick=False):
+        run_worker()
+    to_mother = [m for m in mail.outbox if m.to == ["mother6b@example.com"]]
+    assert len(to_mother) == 1
+    assert "Математика, 18.11: 5" in to_mother[0].body
+    assert "Математика, 18.11: 4" in to_mother[0].body
+    # The student, 15, is told too (from the school's age); in the app as well.
+    assert any(m.to == [world.users["student"].email] for m in mail.outbox)
+    assert Notification.objects.filter(user=world.parent_6b, kind=Kind.MARKS).count() == 1
+    assert not DigestItem.objects.filter(sent_at__isnull=True).exists()
+
+
+def test_an_absence_today_is_told_at_once_and_a_late_one_is_not(world):
+    lesson = world.lesson  # Wednesday 18.11
+    with time_machine.travel(datetime(2026, 11, 18, 12, 0, tzinfo=MSK), tick=False):
+        journal.set_attendance(
+            lesson=lesson, student=world.older_student, code="Н", version=0, actor=None
+        )
+        run_worker()
+    assert [m.to for m in mail.outbox].count(["mother6b@example.com"]) == 1
+    assert "absent" in mail.outbox[0].subject
+    mail.outbox.clear()
+    with time_machine.travel(datetime(2026, 11, 20, 12, 0, tzinfo=MSK), tick=False):
+        journal.set_attendance(
+            lesson=lesson, student=world.older_student, code="Б", version=1, actor=None
+        )
+        run_worker()
+    assert mail.outbox == []
+
+
+def test_a_note_and_the_users_choices(world):
+    Preference.objects.create(user=world.parent_6b, kind=Kind.NOTE, in_app=True, email=False)
+    with time_machine.travel(datetime(2026, 11, 20, 10, 0, tzinfo=MSK), tick=False):
+        journal.add_note(
+            lesson=world.lesson,
+            student=world.older_student,
+            kind="praise",
+            text="Отличная работа у доски",
+            actor=world.users["teacher"],
+        )
+        run_worker()
+    assert not [m for m in mail.outbox if m.to == ["mother6b@example.com"]]
+    note = Notification.objects.get(user=world.parent_6b, kind=Kind.NOTE)
+    assert "Отличная работа у доски" in note.body
+
+
+def test_a_failing_mail_server_then_a_working_one_delivers_once(world, settings):
+    settings.EMAIL_BACKEND = "tests.test_notifications.FailingBackend"
+    start = datetime(2026, 11, 20, 12, 0, tzinfo=MSK)
+    with time_machine.travel(start, tick=False):
+        messaging.start_thread(
+            author=world.users["class_teacher"],
+            school=world.school,
+            recipients=[world.users["parent"].pk],
+            subject="Собрание",
+            body="Родительское собрание в четверг в 18:00.",
+            files=[],
+        )
+        run_worker()
+    delivery = EmailDelivery.objects.get(to_address="parent@example.com")
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.PENDING, 1)
+    assert "SMTPServerDisconnected" in delivery.last_error
+    # The administrator sees it.
+    admin = Client()
+    admin.force_login(world.users["admin"])
+    page = admin.get(reverse("notifications:deliveries")).content.decode()
+    assert "parent@example.com" in page
+    # The server works again: the retry (after its pause) delivers, once.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with time_machine.travel(start + timedelta(minutes=2), tick=False):
+        run_worker()
+        run_worker()
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.SENT, 2)
+    assert [m.to for m in mail.outbox] == [["parent@example.com"]]
+    assert "Собрание" in mail.outbox[0].subject
+    with time_machine.travel(start + timedelta(hours=3), tick=False):
+        run_worker()
+    assert len(mail.outbox) == 1
+
+
+def test_a_delivery_is_given_up_after_the_last_attempt_and_can_be_sent_again(world, settings):
+    settings.EMAIL_BACKEND = "tests.test_notifications.FailingBackend"
+    start = datetime(2026, 11, 20, 12, 0, tzinfo=MSK)
+    with time_machine.travel(start, tick=False) as clock:
+        messaging.start_thread(
+            author=world.users["class_teacher"],
+            school=world.school,
+            recipients=[world.users["parent"].pk],
+            subject="Экскурсия",
+            body="Экскурсия в пятницу.",
+            files=[],
+        )
+        for _attempt in range(6):
+            run_worker()
+            clock.shift(timedelta(hours=3))
+    delivery = EmailDelivery.objects.get(to_address="parent@example.com")
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.FAILED, 5)
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    admin = Client()
+    admin.force_login(world.users["admin"])
+    with time_machine.travel(start + timedelta(days=1), tick=False):
+        admin.post(reverse("notifications:resend", kwargs={"delivery_id": delivery.pk}))
+        run_worker()
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SENT
+    assert len(mail.outbox) == 1
+
+
+def test_the_notifications_page_the_badge_and_the_choices(world, client):
+    with time_machine.travel(datetime(2026, 11, 20, 10, 0, tzinfo=MSK), tick=False):
+        journal.add_note(
+            lesson=world.lesson,
+            student=world.older_student,
+            kind="remark",
+            text="Нет тетради",
+            actor=world.users["teacher"],
+        )
+        run_worker()
+        client.force_login(world.parent_6b)
+        assert client.get(reverse("notifications:unread_badge")).content == (
+            b'<span class="badge">1</span>'
+        )
+        page = client.get(reverse("notifications:index")).content.decode()
+        assert "Нет тетради" in page
+        client.post(reverse("notifications:index"))
+        assert client.get(reverse("notifications:unread_badge")).content == b""
+        client.post(reverse("notifications:preferences"), {"marks-app": "on"})
+    choice = Preference.objects.get(user=world.parent_6b, kind=Kind.MARKS)
+    assert (choice.in_app, choice.email) == (True, False)
+    assert not Preference.objects.get(user=world.parent_6b, kind=Kind.NOTE).in_app
+
+
+def test_only_the_administrator_sees_the_deliveries(world, client):
+    for persona, status in (("admin", 200), ("deputy", 403), ("parent", 403), ("teacher", 403)):
+        client.force_login(world.users[persona])
+        assert client.get(reverse("notifications:deliveries")).status_code == status, persona
+
+
+def test_an_announcement_reaches_the_families_of_the_class(world):
+    with time_machine.travel(datetime(2026, 11, 20, 10, 0, tzinfo=MSK), tick=False):
+        messaging.announce(
+            author=world.users["admin"],
+            school=world.school,
+            title="Карантин",
+            body="Занятия 6Б отменены до понедельника.",
+            scope="class",
+            school_class=world.class_6b,
+            grade_level=None,
+            audience="parents",
+        )
+        run_worker()
+    assert [m.to for m in mail.outbox] == [["mother6b@example.com"]]

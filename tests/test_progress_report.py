@@ -1,0 +1,322 @@
+"""The fortnightly progress report (seed 002, regulation 2.2.2; issue 5): the marks and absences
+of the last two weeks per student of a class (data and a fixed number of queries), the PDF read
+back with pypdf, who may see and send it, and the e-mail run through the real worker."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from io import BytesIO, StringIO
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from pypdf import PdfReader
+
+from zhurnal.diary import report
+from zhurnal.journal import services as journal
+from zhurnal.journal.defaults import ensure_work_types
+from zhurnal.journal.models import GradeColumn, WorkType
+from zhurnal.notifications.models import EmailDelivery, Kind, Notification
+from zhurnal.school import models as m
+from zhurnal.timetable.models import Lesson
+
+from .factories import (
+    GradeLevelFactory,
+    GuardianFactory,
+    SchoolClassFactory,
+    StudentFactory,
+    UserFactory,
+    enroll,
+    grant,
+)
+from .personas import PERSONAS, build_world
+
+pytestmark = pytest.mark.usefixtures("english")
+
+MSK = ZoneInfo("Europe/Moscow")
+# Русский язык 5А: Mondays (lesson 1) and Tuesdays (lesson 2). The period ends on Tuesday
+# 24.11.2026 and starts on Wednesday 11.11: the lessons of 9.11 and 10.11 are outside it.
+END = date(2026, 11, 24)
+START = date(2026, 11, 11)
+MON, TUE = date(2026, 11, 16), date(2026, 11, 17)
+BEFORE = date(2026, 11, 9)
+
+
+def at(*args) -> time_machine.travel:
+    return time_machine.travel(datetime(*args, tzinfo=MSK), tick=False)
+
+
+def run_worker() -> None:
+    call_command("db_worker", batch=True, no_startup_delay=True, stdout=StringIO(), verbosity=0)
+
+
+def _lesson(world, day: date) -> Lesson:
+    return Lesson.objects.get(course=world.class_course, date=day)
+
+
+def _mark(world, student, day: date, value: str, code: str = "КР"):
+    lesson = _lesson(world, day)
+    column = GradeColumn.objects.filter(lesson=lesson, work_type__code=code).first()
+    if column is None:
+        work_type = WorkType.objects.get(school=world.school, code=code)
+        column = journal.add_column(lesson=lesson, work_type=work_type, actor=None)
+    return journal.set_mark(
+        column=column, student=student, value=value, version=0, actor=world.users["class_teacher"]
+    )
+
+
+def _setup(world):
+    """world.student (the parent's child): 5 (КР) and 4 (У) on Monday 16.11, 2 (КР) on 9.11
+    (outside); absent on Tuesday 17.11 with an illness in the register (shown Б), late on
+    Monday 16.11. A second student: the register «У» for 16–17.11 (no teacher's entry), «Н»
+    on 10.11 (outside). A third student: nothing."""
+    ensure_work_types(world.school)
+    actor = world.users["class_teacher"]
+    second = StudentFactory(school=world.school, last_name="Бобров", first_name="Пётр")
+    enroll(second, world.class_5a)
+    third = StudentFactory(school=world.school, last_name="Яковлева", first_name="Анна")
+    enroll(third, world.class_5a)
+    _mark(world, world.student, MON, "5", "КР")
+    _mark(world, world.student, MON, "4", "У")
+    _mark(world, world.student, BEFORE, "2", "КР")
+    journal.set_attendance(
+        lesson=_lesson(world, TUE), student=world.student, code="Н", version=0, actor=actor
+    )
+    journal.record_absence(student=world.student, start=TUE, end=TUE, reason="Б", actor=actor)
+    journal.set_attendance(
+        lesson=_lesson(world, MON), student=world.student, code="ОП", version=0, actor=actor
+    )
+    journal.record_absence(student=second, start=MON, end=TUE, reason="У", actor=actor)
+    journal.set_attendance(
+        lesson=_lesson(world, BEFORE + timedelta(days=1)),
+        student=second,
+        code="Н",
+        version=0,
+        actor=actor,
+    )
+    return second, third
+
+
+@pytest.fixture
+def world(db):
+    with at(2026, 11, 20, 10, 0):
+        world = build_world()
+        world.second, world.third = _setup(world)
+        yield world
+
+
+# --- the data ----------------------------------------------------------------------------------
+
+
+def test_marks_in_the_period_and_absences_by_reason_with_the_register(world):
+    rows = report.progress_data(world.class_5a, START, END)
+    by_id = {r.student.pk: r for r in rows}
+    assert set(by_id) == {world.student.pk, world.second.pk, world.third.pk}
+    # Class list order (alphabetical).
+    names = [r.student.last_name for r in rows]
+    assert names == sorted(names)
+
+    mine = by_id[world.student.pk]
+    assert [s.subject for s in mine.subjects] == ["Русский язык"]
+    russian = mine.subjects[0]
+    assert [(x.day, x.value, x.work_type) for x in russian.marks] == [
+        (MON, "5", "КР"),
+        (MON, "4", "У"),
+    ]
+    assert russian.absences == {"Б": 1}  # the teacher's «Н» under the register's illness
+    assert russian.late == 1
+    assert mine.by_reason == [0, 1, 0] and mine.missed_total == 1 and mine.marks_count == 2
+
+    second = by_id[world.second.pk]
+    assert second.absences == {"У": 2}  # the register alone covers both lessons
+    assert second.marks_count == 0  # «Н» on 10.11 is outside the period
+    assert by_id[world.third.pk].subjects == []
+
+    # The whole fortnight before: the 9.11 mark and the 10.11 «Н» are there.
+    before = {
+        r.student.pk: r for r in report.progress_data(world.class_5a, BEFORE, BEFORE + timedelta(1))
+    }
+    assert [x.value for x in before[world.student.pk].subjects[0].marks] == ["2"]
+    assert before[world.second.pk].absences == {"Н": 1}
+
+
+def test_the_data_costs_the_same_queries_whatever_the_class_size(world):
+    with CaptureQueriesContext(connection) as small:
+        report.progress_data(world.class_5a, START, END)
+    for n in range(6):
+        student = StudentFactory(school=world.school, last_name=f"Новиков{n}")
+        enroll(student, world.class_5a)
+        _mark(world, student, MON, "3", "КР")
+        m.GroupMembership.objects.create(
+            school=world.school, group=world.group, student=student, start=world.year.start
+        )
+    with CaptureQueriesContext(connection) as large:
+        rows = report.progress_data(world.class_5a, START, END)
+    assert len(rows) == 9
+    assert len(small.captured_queries) == len(large.captured_queries) <= 5
+
+
+def test_a_student_who_left_before_the_end_is_not_in_the_report(world):
+    enrollment = m.Enrollment.objects.get(student=world.third)
+    enrollment.end = MON
+    enrollment.save()
+    rows = report.progress_data(world.class_5a, START, END)
+    assert world.third.pk not in {r.student.pk for r in rows}
+
+
+# --- the PDF -----------------------------------------------------------------------------------
+
+
+def _pdf_pages(pdf: bytes) -> list[str]:
+    return [page.extract_text() for page in PdfReader(BytesIO(pdf)).pages]
+
+
+def test_the_pdf_has_a_page_per_student_with_their_marks(world):
+    world.class_5a.school = world.school
+    rows = report.progress_data(world.class_5a, START, END)
+    pages = _pdf_pages(report.render_pdf(rows, world.class_5a, START, END))
+    assert len(pages) == 3
+    page = next(p for p in pages if world.student.last_name in p)
+    assert world.school.name.split()[0] in page
+    assert "5А" in page and "11.11.2026" in page and "24.11.2026" in page
+    assert "Русский язык" in page
+    assert "5 КР 16.11" in page and "4 У 16.11" in page
+    assert "09.11" not in page  # the mark of 9.11 is outside the period
+    assert "Acknowledged" in page and "signature" in page
+    other = next(p for p in pages if "Бобров" in p)
+    assert "КР 16.11" not in other
+
+
+# --- access ------------------------------------------------------------------------------------
+
+
+def test_the_class_teacher_and_the_administration_only(client, world):
+    pages = ("diary:progress_report", "diary:progress_report_pdf")
+    allowed = {"class_teacher", "admin", "director", "deputy"}
+    for name in pages:
+        url = reverse(name, kwargs={"class_id": world.class_5a.pk}) + f"?end={END}"
+        for persona in PERSONAS:
+            if persona == "nobody":
+                continue
+            client.force_login(world.users[persona])
+            response = client.get(url)
+            if persona in allowed:
+                assert response.status_code == 200, (name, persona)
+            elif persona == "outsider":
+                assert response.status_code == 404, (name, persona)
+            else:
+                assert response.status_code == 403, (name, persona)
+    client.force_login(world.users["class_teacher"])
+    response = client.get(
+        reverse("diary:progress_report_pdf", kwargs={"class_id": world.class_5a.pk}) + f"?end={END}"
+    )
+    assert response["Content-Type"] == "application/pdf"
+    assert len(_pdf_pages(response.content)) == 3
+
+
+def test_a_class_of_another_school_is_not_found(client, world):
+    other_class = SchoolClassFactory(
+        school=world.other_school,
+        year=m.AcademicYear.objects.get(school=world.other_school),
+        grade_level=GradeLevelFactory(school=world.other_school, number=5),
+        letter="А",
+    )
+    client.force_login(world.users["admin"])
+    for name in ("diary:progress_report", "diary:progress_report_pdf"):
+        assert client.get(reverse(name, args=[other_class.pk])).status_code == 404
+        assert client.post(reverse(name, args=[other_class.pk])).status_code in (404, 405)
+
+
+def test_another_teacher_a_parent_and_a_student_cannot_send(client, world):
+    url = reverse("diary:progress_report", args=[world.class_5a.pk])
+    for persona in ("teacher", "parent", "student"):
+        client.force_login(world.users[persona])
+        assert client.post(url).status_code == 403
+    assert not Notification.objects.filter(kind=Kind.REPORT).exists()
+
+
+def test_the_page_previews_the_class_and_counts_the_families_without_email(client, world):
+    world.users["parent"].email = "parent@example.com"
+    world.users["parent"].save()
+    client.force_login(world.users["class_teacher"])
+    response = client.get(reverse("diary:progress_report", args=[world.class_5a.pk]))
+    assert response.status_code == 200
+    # Default: the two weeks ending today (20.11).
+    assert response.context["end"] == date(2026, 11, 20)
+    assert response.context["start"] == date(2026, 11, 7)
+    assert len(response.context["rows"]) == 3
+    # Only world.student's guardian has a login with an e-mail address.
+    assert {s.pk for s in response.context["no_email"]} == {world.second.pk, world.third.pk}
+    html = response.content.decode()
+    assert reverse("diary:progress_report_pdf", args=[world.class_5a.pk]) in html
+    assert "2 families get no e-mail" in html
+
+
+def test_the_class_teachers_home_page_links_to_the_report(client, world):
+    client.force_login(world.users["class_teacher"])
+    html = client.get(reverse("home")).content.decode()
+    assert reverse("diary:progress_report", args=[world.class_5a.pk]) in html
+
+
+# --- the e-mail run (the real worker) ----------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_send_by_email_once_per_guardian_with_the_pdf(client, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with at(2026, 11, 20, 10, 0):
+        world = build_world()
+        world.second, world.third = _setup(world)
+        world.users["parent"].email = "parent@example.com"
+        world.users["parent"].save()
+        mama = UserFactory(username="mama2", email="mama2@example.com")
+        grant(mama, world.school, "parent")
+        guardian = GuardianFactory(school=world.school, user=mama)
+        m.StudentGuardian.objects.create(
+            school=world.school, student=world.second, guardian=guardian, relation="mother"
+        )
+        # The third student's guardian has no login: the printed copy.
+        m.StudentGuardian.objects.create(
+            school=world.school,
+            student=world.third,
+            guardian=GuardianFactory(school=world.school),
+            relation="father",
+        )
+        run_worker()  # whatever the entries above queued (digests wait for their delay)
+        mail.outbox.clear()
+
+        client.force_login(world.users["class_teacher"])
+        url = reverse("diary:progress_report", args=[world.class_5a.pk]) + f"?end={END}"
+        response = client.post(url)
+        assert response.status_code == 302
+        assert mail.outbox == []  # sent by the worker, not by the request
+        run_worker()
+
+        assert sorted(msg.to[0] for msg in mail.outbox) == [
+            "mama2@example.com",
+            "parent@example.com",
+        ]
+        for msg in mail.outbox:
+            assert len(msg.attachments) == 1
+            name, content, mimetype = msg.attachments[0]
+            assert mimetype == "application/pdf" and name.endswith(".pdf")
+            pages = _pdf_pages(content)
+            assert len(pages) == 1
+        to_parent = next(msg for msg in mail.outbox if msg.to == ["parent@example.com"])
+        text = _pdf_pages(to_parent.attachments[0][1])[0]
+        assert world.student.last_name in text and "5 КР 16.11" in text
+        to_mama = next(msg for msg in mail.outbox if msg.to == ["mama2@example.com"])
+        assert "Бобров" in _pdf_pages(to_mama.attachments[0][1])[0]
+        assert Notification.objects.filter(kind=Kind.REPORT).count() == 2
+
+        # A second run, and a second press of the button, send nothing more.
+        run_worker()
+        client.post(url)
+        run_worker()
+        assert len(mail.outbox) == 2
+        assert EmailDelivery.objects.filter(attachment_name__endswith=".pdf").count() == 2

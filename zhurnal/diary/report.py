@@ -1,0 +1,271 @@
+"""The fortnightly progress report (seed 002, regulation 2.2.2; issue 5): for every student of a
+class, the marks and the absences of the last two weeks — sent to the guardians by e-mail as a
+PDF (``tasks.send_progress_reports``) and printed in one batch by the class teacher for the
+parents who do not use the electronic diary.
+
+``progress_data`` costs five SQL queries whatever the size of the class: the roster, the
+students' classes, groups and absence-register entries (one UNION ALL), the lessons of the
+period, the marks, the attendance entries. Absences are shown as the journal shows them
+(``journal.queries.shown_attendance``: the class teacher's register turns «Н» or no entry into
+its reason), over the lessons of the courses the student was on the list of, on that day, as
+the diary counts them (``diary.queries.attendance_summary``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db.models import CharField, Q, Value
+from django.template.loader import render_to_string
+
+from zhurnal.journal.models import Absence, Attendance, AttendanceCode, Mark
+from zhurnal.journal.queries import shown_attendance
+from zhurnal.school.models import Enrollment, GroupMembership, SchoolClass, Student
+from zhurnal.school.queries import class_roster
+from zhurnal.timetable.models import Lesson, LessonStatus
+
+PERIOD_DAYS = 14
+# The reasons of an absence counted in the report, in the order of its columns; a late arrival
+# («ОП») is counted apart.
+REASONS = (AttendanceCode.ABSENT, AttendanceCode.ILL, AttendanceCode.EXCUSED)
+
+
+def period_ending(end: date) -> tuple[date, date]:
+    """The two weeks ending on ``end`` (both days included)."""
+    return end - timedelta(days=PERIOD_DAYS - 1), end
+
+
+@dataclass
+class ReportMark:
+    day: date
+    value: str
+    work_type: str  # the work type's code («КР», «УО»…)
+
+
+@dataclass
+class SubjectProgress:
+    subject: str
+    marks: list[ReportMark] = field(default_factory=list)
+    absences: dict[str, int] = field(default_factory=dict)  # code → lessons missed
+    late: int = 0
+
+    def missed(self, code: str) -> int:
+        return self.absences.get(code, 0)
+
+    @property
+    def by_reason(self) -> list[int]:
+        return [self.missed(code) for code in REASONS]
+
+
+@dataclass
+class StudentProgress:
+    student: Student
+    subjects: list[SubjectProgress] = field(default_factory=list)
+
+    @property
+    def marks_count(self) -> int:
+        return sum(len(s.marks) for s in self.subjects)
+
+    @property
+    def absences(self) -> dict[str, int]:
+        total: dict[str, int] = {}
+        for s in self.subjects:
+            for code, count in s.absences.items():
+                total[code] = total.get(code, 0) + count
+        return total
+
+    @property
+    def by_reason(self) -> list[int]:
+        total = self.absences
+        return [total.get(code, 0) for code in REASONS]
+
+    @property
+    def missed_total(self) -> int:
+        return sum(self.by_reason)
+
+    @property
+    def late(self) -> int:
+        return sum(s.late for s in self.subjects)
+
+
+@dataclass
+class _Span:
+    ref_id: int
+    start: date
+    end: date | None
+
+    def covers(self, day: date) -> bool:
+        return self.start <= day and (self.end is None or day <= self.end)
+
+
+@dataclass
+class _Spans:
+    classes: list[_Span] = field(default_factory=list)
+    groups: list[_Span] = field(default_factory=list)
+    absences: list[tuple[date, date, str]] = field(default_factory=list)
+
+    def on_list(self, class_id: int | None, group_id: int | None, day: date) -> bool:
+        if group_id:
+            return any(s.ref_id == group_id and s.covers(day) for s in self.groups)
+        return any(s.ref_id == class_id and s.covers(day) for s in self.classes)
+
+    def absence_reason(self, day: date) -> str | None:
+        return next((reason for first, last, reason in self.absences if first <= day <= last), None)
+
+
+def _spans(student_ids: list[int], start: date, end: date) -> dict[int, _Spans]:
+    """Every student's classes, groups and absence-register entries overlapping the period,
+    ONE query (a UNION ALL of the three tables)."""
+    overlapping = Q(start__lte=end) & (Q(end__isnull=True) | Q(end__gte=start))
+    no_text = Value("", output_field=CharField())
+    classes = (
+        Enrollment.objects.filter(overlapping, student_id__in=student_ids)
+        .values_list(Value("c"), "student_id", "school_class_id", "start", "end", no_text)
+        .order_by()
+    )
+    groups = (
+        GroupMembership.objects.filter(overlapping, student_id__in=student_ids)
+        .values_list(Value("g"), "student_id", "group_id", "start", "end", no_text)
+        .order_by()
+    )
+    register = (
+        Absence.objects.filter(student_id__in=student_ids, start__lte=end, end__gte=start)
+        .values_list(Value("r"), "student_id", "pk", "start", "end", "reason")
+        .order_by()
+    )
+    spans: dict[int, _Spans] = defaultdict(_Spans)
+    for kind, student_id, ref_id, first, last, reason in classes.union(groups, register, all=True):
+        if kind == "c":
+            spans[student_id].classes.append(_Span(ref_id, first, last))
+        elif kind == "g":
+            spans[student_id].groups.append(_Span(ref_id, first, last))
+        else:
+            spans[student_id].absences.append((first, last, reason))
+    return spans
+
+
+def progress_data(school_class: SchoolClass, start: date, end: date) -> list[StudentProgress]:
+    """Per student of the class on ``end`` (in list order): per subject (alphabetical) the marks
+    of the period (date, value, work type code) and the lessons missed by reason. Five queries."""
+    students = list(class_roster(school_class, end))
+    if not students:
+        return []
+    ids = [s.pk for s in students]
+    spans = _spans(ids, start, end)
+    class_ids = {span.ref_id for s in spans.values() for span in s.classes}
+    group_ids = {span.ref_id for s in spans.values() for span in s.groups}
+    lessons = list(
+        Lesson.objects.filter(school_id=school_class.school_id, date__range=(start, end))
+        .filter(Q(course__school_class_id__in=class_ids) | Q(course__group_id__in=group_ids))
+        .exclude(status=LessonStatus.CANCELLED)
+        .values_list(
+            "pk", "date", "course__school_class_id", "course__group_id", "course__subject__name"
+        )
+        .order_by("date", "number", "pk")
+    )
+    marks = (
+        Mark.objects.filter(
+            school_id=school_class.school_id,
+            student_id__in=ids,
+            column__lesson__date__range=(start, end),
+        )
+        .exclude(column__lesson__status=LessonStatus.CANCELLED)
+        .values_list(
+            "student_id",
+            "column__lesson__course__subject__name",
+            "column__lesson__date",
+            "value",
+            "column__work_type__code",
+        )
+        .order_by("column__lesson__date", "column__lesson__number", "column__position", "pk")
+    )
+    entered = {
+        (student_id, lesson_id): code
+        for student_id, lesson_id, code in Attendance.objects.filter(
+            school_id=school_class.school_id,
+            student_id__in=ids,
+            lesson__date__range=(start, end),
+        ).values_list("student_id", "lesson_id", "code")
+    }
+
+    subjects: dict[int, dict[str, SubjectProgress]] = defaultdict(dict)
+
+    def row(student_id: int, subject: str) -> SubjectProgress:
+        per_student = subjects[student_id]
+        if subject not in per_student:
+            per_student[subject] = SubjectProgress(subject)
+        return per_student[subject]
+
+    for student_id, subject, day, value, work_type in marks:
+        row(student_id, subject).marks.append(ReportMark(day, value, work_type))
+    for student_id in ids:
+        own = spans.get(student_id)
+        if own is None:
+            continue
+        for lesson_id, day, class_id, group_id, subject in lessons:
+            if not own.on_list(class_id, group_id, day):
+                continue
+            code = shown_attendance(
+                entered.get((student_id, lesson_id), ""), own.absence_reason(day)
+            )
+            if not code:
+                continue
+            line = row(student_id, subject)
+            if code == AttendanceCode.LATE:
+                line.late += 1
+            else:
+                line.absences[code] = line.absences.get(code, 0) + 1
+    return [
+        StudentProgress(
+            student=student,
+            subjects=sorted(subjects.get(student.pk, {}).values(), key=lambda s: s.subject),
+        )
+        for student in students
+    ]
+
+
+def render_html(rows: list[StudentProgress], school_class: SchoolClass, start: date, end: date):
+    return render_to_string(
+        "diary/progress_report_pdf.html",
+        {
+            "rows": rows,
+            "school": school_class.school,
+            "school_class": school_class,
+            "start": start,
+            "end": end,
+            "reasons": REASONS,
+        },
+    )
+
+
+def render_pdf(
+    rows: list[StudentProgress], school_class: SchoolClass, start: date, end: date
+) -> bytes:
+    """The report as a PDF, one page per student (WeasyPrint, DejaVu fonts)."""
+    from weasyprint import HTML
+
+    return HTML(string=render_html(rows, school_class, start, end)).write_pdf()
+
+
+def without_email(students: list[Student]) -> list[Student]:
+    """The students none of whose guardians gets the report by e-mail (no login, no address,
+    or e-mails of this kind turned off): their family needs the printed copy. One query."""
+    from zhurnal.notifications.models import Kind, Preference
+    from zhurnal.school.models import StudentGuardian
+
+    if not students:
+        return []
+    turned_off = Preference.objects.filter(kind=Kind.REPORT, email=False).values("user_id")
+    reached = set(
+        StudentGuardian.objects.filter(
+            student_id__in=[s.pk for s in students],
+            guardian__user__isnull=False,
+            guardian__user__is_active=True,
+        )
+        .exclude(guardian__user__email="")
+        .exclude(guardian__user_id__in=turned_off)
+        .values_list("student_id", flat=True)
+    )
+    return [s for s in students if s.pk not in reached]

@@ -1,0 +1,96 @@
+"""Background work of the diary (Django tasks API, run by `zhurnal db_worker`): the fortnightly
+progress report sent to the families of a class (seed 002, regulation 2.2.2)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from zhurnal.notifications.models import EmailDelivery, Kind, Notification
+from zhurnal.notifications.services import notify, recipients_of
+from zhurnal.school.models import SchoolClass
+
+from . import report
+
+log = logging.getLogger(__name__)
+
+
+def report_title(student, start: date, end: date) -> str:
+    return _("Progress report: %(name)s, %(start)s – %(end)s") % {
+        "name": student.short_name,
+        "start": start.strftime("%d.%m.%Y"),
+        "end": end.strftime("%d.%m.%Y"),
+    }
+
+
+def report_filename(student, school_class: SchoolClass, end: date) -> str:
+    return f"progress-{school_class.name}-{student.pk}-{end.isoformat()}.pdf"
+
+
+@task()
+def send_progress_reports(class_id: int, start: str, end: str, actor_id: int | None) -> int:
+    """Render each student's report and tell the student's recipients (their guardians with a
+    login, the student from the school's age), the PDF attached to the e-mail. A recipient who
+    already has this student's report of this period is not told again (a second run, or a
+    second press of the button, sends nothing more). Returns the number of e-mails queued."""
+    school_class = (
+        SchoolClass.objects.select_related("school", "grade_level").filter(pk=class_id).first()
+    )
+    if school_class is None:
+        return 0
+    first, last = date.fromisoformat(start), date.fromisoformat(end)
+    queued = 0
+    with translation.override(settings.LANGUAGE_CODE):
+        rows = report.progress_data(school_class, first, last)
+        for row in rows:
+            student = row.student
+            student.school = school_class.school
+            title = report_title(student, first, last)
+            told = set(
+                Notification.objects.filter(
+                    school=school_class.school, kind=Kind.REPORT, title=title[:200]
+                ).values_list("user_id", flat=True)
+            ) | set(
+                EmailDelivery.objects.filter(
+                    school=school_class.school, subject=title[:200]
+                ).values_list("user_id", flat=True)
+            )
+            users = [user for user in recipients_of(student) if user.pk not in told]
+            if not users:
+                continue
+            pdf = report.render_pdf([row], school_class, first, last)
+            body = _(
+                "The marks and absences of %(name)s (class %(class)s) from %(start)s to "
+                "%(end)s are in the attached PDF."
+            ) % {
+                "name": student.full_name,
+                "class": school_class.name,
+                "start": first.strftime("%d.%m.%Y"),
+                "end": last.strftime("%d.%m.%Y"),
+            }
+            with transaction.atomic():
+                queued += notify(
+                    users=users,
+                    school=school_class.school,
+                    kind=Kind.REPORT,
+                    title=title,
+                    body=body,
+                    link=reverse("diary:marks", args=[student.pk]),
+                    attachment=(report_filename(student, school_class, last), pdf),
+                )
+    log.info(
+        "progress reports of class %s (%s–%s) by user %s: %s e-mails",
+        class_id,
+        start,
+        end,
+        actor_id,
+        queued,
+    )
+    return queued

@@ -1,0 +1,178 @@
+"""Telling people (issue 5, "Notifications"): in the app and by e-mail, as each user chose.
+
+``notify`` makes the in-app notification and queues the e-mail; ``add_to_digest`` collects
+lines (new marks) that go out together once the digest's delay has passed. E-mails are sent by
+the ``deliver`` task after the transaction that caused them commits, retried with growing
+pauses when the mail server fails, and never sent twice (``tasks.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from zhurnal.school.models import School, Student, StudentGuardian
+
+from .models import DigestItem, EmailDelivery, Kind, Notification, Preference
+
+# Pauses between attempts at an e-mail, then it is marked failed (the administrator sees it
+# and may send it again).
+RETRY_PAUSES = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+)
+
+
+@dataclass(frozen=True)
+class Choice:
+    in_app: bool = True
+    email: bool = True
+
+
+def choices_of(user_ids, kind: str) -> dict[int, Choice]:
+    """Each user's choice for ``kind`` (both channels unless they turned one off); one query."""
+    chosen = {
+        user_id: Choice(in_app, email)
+        for user_id, in_app, email in Preference.objects.filter(
+            user_id__in=list(user_ids), kind=kind
+        ).values_list("user_id", "in_app", "email")
+    }
+    return {user_id: chosen.get(user_id, Choice()) for user_id in user_ids}
+
+
+def recipients_of(student: Student) -> list:
+    """Who is told about a student: their guardians with a login, and the student themself
+    with a login from the school's age (seed 002, 3.3.2)."""
+    users = [
+        link.guardian.user
+        for link in StudentGuardian.objects.filter(
+            student=student, guardian__user__isnull=False, guardian__user__is_active=True
+        ).select_related("guardian__user")
+    ]
+    school = student.school
+    if (
+        student.user_id
+        and student.user.is_active
+        and student.age_on(timezone.localdate()) >= school.student_min_age
+    ):
+        users.append(student.user)
+    return users
+
+
+def notify(
+    *,
+    users,
+    school: School,
+    kind: str,
+    title: str,
+    body: str = "",
+    link: str = "",
+    attachment: tuple[str, bytes] | None = None,
+) -> int:
+    """Tell ``users`` one thing: an in-app notification and/or an e-mail, as each chose.
+    Returns the number of e-mails queued."""
+    users = {user.pk: user for user in users if user is not None}
+    if not users:
+        return 0
+    choices = choices_of(users, kind)
+    Notification.objects.bulk_create(
+        Notification(school=school, user=user, kind=kind, title=title[:200], body=body, link=link)
+        for user_id, user in users.items()
+        if choices[user_id].in_app
+    )
+    deliveries = EmailDelivery.objects.bulk_create(
+        EmailDelivery(
+            school=school,
+            user=user,
+            to_address=user.email,
+            subject=title[:200],
+            body=_with_link(body, link),
+            attachment_name=attachment[0] if attachment else "",
+            attachment=attachment[1] if attachment else None,
+        )
+        for user_id, user in users.items()
+        if choices[user_id].email and user.email
+    )
+    if deliveries:
+        # bulk_create returns the primary keys on PostgreSQL and SQLite ≥ 3.35.
+        ids = [delivery.pk for delivery in deliveries]
+        transaction.on_commit(lambda: _enqueue_deliveries(ids))
+    return len(deliveries)
+
+
+def _with_link(body: str, link: str) -> str:
+    if not link:
+        return body
+    base = getattr(settings, "ZHURNAL_SITE_URL", "").rstrip("/")
+    return f"{body}\n\n{base}{link}" if base else body
+
+
+def _enqueue_deliveries(ids) -> None:
+    from .tasks import deliver
+
+    for delivery_id in ids:
+        deliver.enqueue(delivery_id)
+
+
+def add_to_digest(*, users, school: School, student: Student, kind: str, text: str) -> None:
+    """A line for each recipient's next digest; the first pending line of a recipient starts
+    the clock (``ZHURNAL_DIGEST_DELAY_MINUTES``), later ones join it."""
+    users = [user for user in users if user is not None]
+    if not users:
+        return
+    waiting = set(
+        DigestItem.objects.filter(
+            user__in=users, school=school, kind=kind, sent_at__isnull=True
+        ).values_list("user_id", flat=True)
+    )
+    DigestItem.objects.bulk_create(
+        DigestItem(school=school, user=user, kind=kind, student=student, text=text[:300])
+        for user in users
+    )
+    starting = [user.pk for user in users if user.pk not in waiting]
+    if starting:
+        delay = timedelta(minutes=settings.ZHURNAL_DIGEST_DELAY_MINUTES)
+        transaction.on_commit(lambda: _enqueue_digests(starting, school.pk, kind, delay))
+
+
+def _enqueue_digests(user_ids, school_id: int, kind: str, delay: timedelta) -> None:
+    from .tasks import send_digest
+
+    run_after = timezone.now() + delay
+    for user_id in user_ids:
+        send_digest.using(run_after=run_after).enqueue(user_id, school_id, kind)
+
+
+def unread_count(user, school: School) -> int:
+    return Notification.objects.filter(user=user, school=school, read_at__isnull=True).count()
+
+
+def mark_all_read(user, school: School) -> int:
+    return Notification.objects.filter(user=user, school=school, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+def preferences(user) -> dict[str, Choice]:
+    """The user's choice for every kind (one query)."""
+    chosen = {
+        kind: Choice(in_app, email)
+        for kind, in_app, email in Preference.objects.filter(user=user).values_list(
+            "kind", "in_app", "email"
+        )
+    }
+    return {kind: chosen.get(kind, Choice()) for kind in Kind.values}
+
+
+def set_preferences(user, chosen: dict[str, Choice]) -> None:
+    with transaction.atomic():
+        for kind, choice in chosen.items():
+            Preference.objects.update_or_create(
+                user=user, kind=kind, defaults={"in_app": choice.in_app, "email": choice.email}
+            )

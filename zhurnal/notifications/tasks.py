@@ -1,0 +1,118 @@
+"""Background work of notifications (Django tasks API, run by `zhurnal db_worker`)."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
+from django_tasks import task
+
+from zhurnal.school.models import School
+
+from .models import DeliveryStatus, DigestItem, EmailDelivery, Kind
+
+log = logging.getLogger(__name__)
+
+
+@task()
+def dispatch(event: str, pk: int) -> str:
+    """Run an event's handler (events.py) on the object, if it still exists (a mark deleted
+    meanwhile is not announced)."""
+    from .events import handlers
+
+    queryset, handler = handlers()[event]
+    obj = queryset.filter(pk=pk).first()
+    if obj is None:
+        return "gone"
+    handler(obj)
+    return "done"
+
+
+@task()
+def deliver(delivery_id: int) -> str:
+    """Send one e-mail. Sent once: a delivery already sent (or given up) is left alone. On a
+    failure the attempt and the error are kept and the next attempt is queued after a pause
+    (services.RETRY_PAUSES); after the last one the delivery is marked failed for the
+    administrator to see and resend."""
+    from .services import RETRY_PAUSES
+
+    with transaction.atomic():
+        delivery = EmailDelivery.objects.select_for_update().filter(pk=delivery_id).first()
+        if delivery is None or delivery.status != DeliveryStatus.PENDING:
+            return "skipped"
+        message = EmailMessage(delivery.subject, delivery.body, to=[delivery.to_address])
+        if delivery.attachment:
+            message.attach(delivery.attachment_name, bytes(delivery.attachment), "application/pdf")
+        try:
+            message.send()
+        except Exception as error:  # any failure of the mail server: retry later
+            delivery.attempts += 1
+            delivery.last_error = f"{type(error).__name__}: {error}"[:2000]
+            if delivery.attempts > len(RETRY_PAUSES):
+                delivery.status = DeliveryStatus.FAILED
+                delivery.next_attempt_at = None
+            else:
+                delivery.next_attempt_at = timezone.now() + RETRY_PAUSES[delivery.attempts - 1]
+                run_after = delivery.next_attempt_at
+                transaction.on_commit(
+                    lambda: deliver.using(run_after=run_after).enqueue(delivery_id)
+                )
+            delivery.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+            log.warning(
+                "e-mail %s not sent (attempt %s): %s", delivery_id, delivery.attempts, error
+            )
+            return "retry" if delivery.status == DeliveryStatus.PENDING else "failed"
+        delivery.attempts += 1
+        delivery.status = DeliveryStatus.SENT
+        delivery.sent_at = timezone.now()
+        delivery.next_attempt_at = None
+        delivery.save(update_fields=["attempts", "status", "sent_at", "next_attempt_at"])
+    return "sent"
+
+
+DIGEST_TITLES = {
+    Kind.MARKS: gettext_lazy("New marks"),
+    Kind.PERIOD_MARKS: gettext_lazy("Term and year marks"),
+}
+
+
+@task()
+def send_digest(user_id: int, school_id: int, kind: str) -> int:
+    """Everything waiting in a user's digest of ``kind``: one notification, one e-mail."""
+    from .services import notify
+
+    with transaction.atomic():
+        items = list(
+            DigestItem.objects.select_for_update()
+            .filter(user_id=user_id, school_id=school_id, kind=kind, sent_at__isnull=True)
+            .select_related("student", "user")
+        )
+        if not items:
+            return 0
+        school = School.objects.get(pk=school_id)
+        by_student: dict = defaultdict(list)
+        for item in items:
+            by_student[item.student].append(item.text)
+        with translation.override(settings.LANGUAGE_CODE):
+            title = str(DIGEST_TITLES.get(kind, DIGEST_TITLES[Kind.MARKS]))
+            lines = []
+            for student, texts in by_student.items():
+                lines.append(student.short_name)
+                lines.extend(f"  {text}" for text in texts)
+            notify(
+                users=[items[0].user],
+                school=school,
+                kind=kind,
+                title=title,
+                body="\n".join(lines),
+                link="/diary/",
+            )
+        DigestItem.objects.filter(pk__in=[item.pk for item in items]).update(
+            sent_at=timezone.now()
+        )
+    return len(items)
