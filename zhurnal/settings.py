@@ -123,6 +123,14 @@ WSGI_APPLICATION = "zhurnal.wsgi.application"
 SQLITE_PATH = VAR_DIR / "zhurnal.sqlite3"
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Server-side parameter binding lets psycopg prepare the statements a connection runs
+        # again and again, so PostgreSQL plans each once instead of on every request (the
+        # journal's joins cost ~3 ms of planning each; docs/performance.md). Behind PgBouncer
+        # in transaction mode turn it off: ZHURNAL_PG_SERVER_SIDE_BINDING=0.
+        DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = _env_bool(
+            "ZHURNAL_PG_SERVER_SIDE_BINDING", default=True
+        )
 else:
     DATABASES = {
         "default": {

@@ -58,14 +58,12 @@ def course_grade_level_id(course: Course) -> int | None:
     return None
 
 
-def scale_rule_annotations(path: str = "") -> dict:
-    """The annotations that give a course's ``scale_rule`` (the scale of the most specific
-    rule: the subject in its grade level, the subject, the grade level; or None) in the same
-    query, for a queryset whose course is at ``path`` (e.g. ``"lesson__course__"`` from a mark
-    column; ``""`` for courses)."""
+def with_scale_rule(courses: QuerySet[Course]) -> QuerySet[Course]:
+    """Annotate ``scale_rule``: the scale of the most specific rule for each course (the
+    subject in its grade level, the subject, the grade level), or None — in the same query."""
     rules = (
-        ScaleRule.objects.filter(school=OuterRef(f"{path}school"))
-        .filter(Q(subject=OuterRef(f"{path}subject")) | Q(subject__isnull=True))
+        ScaleRule.objects.filter(school=OuterRef("school"))
+        .filter(Q(subject=OuterRef("subject")) | Q(subject__isnull=True))
         .filter(Q(grade_level=OuterRef("scale_grade_level")) | Q(grade_level__isnull=True))
         .annotate(
             rank=Case(When(subject__isnull=False, then=Value(2)), default=Value(0))
@@ -74,17 +72,12 @@ def scale_rule_annotations(path: str = "") -> dict:
         .order_by("-rank")
         .values("scale")[:1]
     )
-    return {
-        "scale_grade_level": Coalesce(
-            F(f"{path}school_class__grade_level"), F(f"{path}group__school_class__grade_level")
+    return courses.annotate(
+        scale_grade_level=Coalesce(
+            F("school_class__grade_level"), F("group__school_class__grade_level")
         ),
-        "scale_rule": Subquery(rules),
-    }
-
-
-def with_scale_rule(courses: QuerySet[Course]) -> QuerySet[Course]:
-    """Annotate ``scale_rule`` on courses (see ``scale_rule_annotations``)."""
-    return courses.annotate(**scale_rule_annotations())
+        scale_rule=Subquery(rules),
+    )
 
 
 def scale_of(course: Course, policy: JournalPolicy | None = None) -> str:

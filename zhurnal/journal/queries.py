@@ -170,7 +170,7 @@ def journal_grid(course: Course, term: Term, *, policy: JournalPolicy | None = N
     lessons = list(
         Lesson.objects.filter(course=course, date__range=(term.start, term.end))
         .exclude(status=LessonStatus.CANCELLED)
-        .select_related("teacher", "substitute_for", "plan_item", "homework")
+        .select_related("teacher", "substitute_for", "homework")
         .order_by("date", "number", "pk")
     )
     columns_of: dict[int, list[GradeColumn]] = defaultdict(list)

@@ -95,7 +95,7 @@ SCENARIOS: tuple[Scenario, ...] = (
             "value": "4" if last.get("value") == "5" else "5",
             "version": last.get("version", fixture.journal_version),
         },
-        budget=14,
+        budget=16,
     ),
     # Issue 5's targets: the diary week view and its API call ≤ 10 queries, p95 ≤ 30 ms at
     # 20-school size (the demo parent's first child).
