@@ -13,6 +13,7 @@ NAV_PERMISSIONS = {
     "view_plans": "planning.view_plans",
     "view_fulfilment": "planning.view_fulfilment",
     "list_journals": "journal.list",
+    "diary": "diary.index",
     "control_journals": "journal.view_changes",
     "journal_settings": "journal.manage_settings",
     "view_deliveries": "notifications.view_deliveries",
