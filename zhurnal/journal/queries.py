@@ -29,6 +29,9 @@ from .models import (
 from .policy import policy_of, scale_of
 from .scales import ScaleKind
 
+# The fields of a person the journal shows.
+NAME_FIELDS = ("id", "school_id", "last_name", "first_name", "middle_name")
+
 
 def memberships(course: Course) -> QuerySet:
     """The rows that put students on the course's list: enrollments in its class, or
@@ -171,6 +174,12 @@ def journal_grid(course: Course, term: Term, *, policy: JournalPolicy | None = N
         Lesson.objects.filter(course=course, date__range=(term.start, term.end))
         .exclude(status=LessonStatus.CANCELLED)
         .select_related("teacher", "substitute_for", "homework")
+        # Only what the grid shows: no personal data of the teachers, lighter objects.
+        .only(
+            "id", "school_id", "course_id", "date", "number", "status", "topic", "room",
+            *(f"{who}__{name}" for who in ("teacher", "substitute_for") for name in NAME_FIELDS),
+            "homework",
+        )
         .order_by("date", "number", "pk")
     )
     columns_of: dict[int, list[GradeColumn]] = defaultdict(list)
@@ -183,7 +192,13 @@ def journal_grid(course: Course, term: Term, *, policy: JournalPolicy | None = N
     spans: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
     students: dict[int, Student] = {}
     in_term = Q(start__lte=term.end) & (Q(end__isnull=True) | Q(end__gte=term.start))
-    for row in memberships(course).filter(in_term).select_related("student"):
+    for row in (
+        memberships(course)
+        .filter(in_term)
+        .select_related("student")
+        # The list needs the names only (not the personal card: DESIGN §3, 152-FZ).
+        .only("start", "end", "student_id", *(f"student__{name}" for name in NAME_FIELDS))
+    ):
         spans[row.student_id].append((row.start, row.end))
         students[row.student_id] = row.student
     marks, attendance = _cells(lessons, students)

@@ -18,7 +18,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Case, OuterRef, Subquery, Value, When
+from django.db.models import Case, JSONField, OuterRef, Subquery, Value, When
+from django.db.models.functions import JSONObject
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -78,16 +79,15 @@ def _default_type_first() -> list:
 
 
 def _with_default_work_type(courses):
-    """Annotate the default work type's code, name and weight onto the course query (no query
-    of its own: the grid stays within its budget)."""
-    types = WorkType.objects.filter(school=OuterRef("school"), is_active=True).order_by(
-        *_default_type_first()
+    """Annotate ``default_type``, the default work type's code, name and weight as one JSON
+    object, onto the course query (no query of its own: the grid stays within its budget)."""
+    types = (
+        WorkType.objects.filter(school=OuterRef("school"), is_active=True)
+        .order_by(*_default_type_first())
+        .annotate(entry=JSONObject(code="code", name="name", weight="weight"))
+        .values("entry")[:1]
     )
-    return courses.annotate(
-        default_type_code=Subquery(types.values("code")[:1]),
-        default_type_name=Subquery(types.values("name")[:1]),
-        default_type_weight=Subquery(types.values("weight")[:1]),
-    )
+    return courses.annotate(default_type=Subquery(types, output_field=JSONField()))
 
 
 def _course(request: HttpRequest, course_id: int) -> Course:
@@ -205,12 +205,9 @@ def course_journal(request: HttpRequest, course_id: int) -> HttpResponse:
             period_kinds += [(PeriodKind.EXAM, None), (PeriodKind.FINAL, None)]
     with_forecast = (PeriodKind.TERM, PeriodKind.YEAR)
     periods = [(kind, term_id, kind in with_forecast) for kind, term_id in period_kinds]
-    if course.default_type_code:
-        default_type = {
-            "code": course.default_type_code,
-            "name": course.default_type_name,
-            "weight": course.default_type_weight,
-        }
+    default_type = course.default_type
+    if default_type:
+        default_type["weight"] = Decimal(str(default_type["weight"]))
     else:  # the school's first journal: its default work types are made now
         default_type = _as_dict(_default_work_type(course))
     can_period = user.has_perm("journal.keep_period_marks", course)
