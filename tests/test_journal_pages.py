@@ -500,3 +500,10 @@ def test_the_list_of_journals_shows_what_each_may_open(client, world):
     class_course_url = reverse("journal:course", kwargs={"course_id": world.class_course.pk})
     assert course_url in own and class_course_url not in own
     assert course_url in every and class_course_url in every
+
+
+def test_the_grid_scripts_texts_come_from_the_javascript_catalogue(client, db):
+    response = client.get(reverse("javascript-catalog"))
+    assert response.status_code == 200
+    assert "javascript" in response["Content-Type"]
+    assert json.dumps("Сохранено.") in response.content.decode()  # Russian by default

@@ -12,7 +12,7 @@ urlpatterns = [
     # The texts of our scripts (djangojs catalogue); the same for everyone, cached a day.
     path(
         "jsi18n/",
-        cache_page(86400)(JavaScriptCatalog.as_view(packages=["zhurnal"])),
+        cache_page(86400)(JavaScriptCatalog.as_view()),  # the catalogues of LOCALE_PATHS
         name="javascript-catalog",
     ),
     path("accounts/", include("zhurnal.accounts.urls")),

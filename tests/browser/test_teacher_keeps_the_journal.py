@@ -54,6 +54,9 @@ def test_the_teacher_keeps_the_lesson_by_keyboard(page):
             enroll(StudentFactory(school=world.school, last_name=name), world.class_6b)
         teacher = world.users["teacher"].username
 
+        # The pages run without script errors: no refused inline style, no failed script.
+        problems = []
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
         _log_in(page, teacher)
         page.click("#h-teacher-today ~ * a:has-text('Математика')")
         page.wait_for_selector("table.sheet[data-ready='1']")
@@ -76,6 +79,9 @@ def test_the_teacher_keeps_the_lesson_by_keyboard(page):
         _wait_saved(page)
         assert not page.locator("td.c.error").count(), page.inner_text("#journal-status")
         screenshot(page, "journal-lesson-entered")
+        assert problems == []
+        # The grid's own texts are Russian (Django's JavaScript catalogue).
+        assert page.inner_text("#journal-status") == "Сохранено."
 
         page.reload()
         page.wait_for_selector("table.sheet[data-ready='1']")
