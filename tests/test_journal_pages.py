@@ -426,6 +426,9 @@ def test_homework_with_links_and_an_attachment(client, world, settings, tmp_path
         )
         attached = homework.attachments.get()
         assert attached.name == "задание.pdf"
+        assert AuditEvent.objects.filter(
+            object_type="journal.homeworkattachment", object_id=str(attached.pk)
+        ).exists()
         download = reverse("journal:attachment", kwargs={"attachment_id": attached.pk})
         assert b"".join(client.get(download).streaming_content) == b"%PDF-1.4 test"
         _login(client, world, "parent")

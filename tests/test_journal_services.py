@@ -388,3 +388,11 @@ def test_refusals_carry_a_machine_readable_code(world, column):
     assert out_of_scale.value.code == "out_of_scale"
     assert not_on_list.value.code == "not_on_list"
     assert reason.value.code == "reason_required"
+
+
+def test_the_first_column_is_made_once_with_the_default_oral_type(world, work_types):
+    with at(2026, 11, 20, 10, 0):
+        first = services.first_column(lesson=world.lesson, actor=None)
+        again = services.first_column(lesson=world.lesson, actor=None)
+    assert first.pk == again.pk
+    assert first.work_type.code == "У"  # oral first, whatever the order of creation

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -47,6 +47,7 @@ from .models import (
     AttendanceCode,
     GradeColumn,
     Homework,
+    HomeworkAttachment,
     JournalPolicy,
     Mark,
     NoteKind,
@@ -54,6 +55,7 @@ from .models import (
     PeriodMark,
     StudentNote,
     Unlock,
+    WorkCategory,
     WorkType,
 )
 from .policy import policy_of, scale_of
@@ -197,6 +199,50 @@ def add_column(
         after={"lesson": lesson.pk, "work_type": work_type.code, "weight": str(column.weight)},
         request=request,
     )
+    return column
+
+
+def default_type_order() -> list:
+    """The order in which the default work type is chosen: oral first, then the school's."""
+    return [
+        Case(When(category=WorkCategory.ORAL, then=Value(0)), default=Value(1)),
+        "position",
+        "pk",
+    ]
+
+
+def default_work_type(school: School) -> WorkType | None:
+    """The work type a mark gets when its lesson has no column yet: the school's first oral
+    type in its order (by default «У», an answer at the lesson); the school's default work
+    types are made on first use."""
+    from .defaults import ensure_work_types
+
+    ensure_work_types(school)
+    return (
+        WorkType.objects.filter(school=school, is_active=True)
+        .order_by(*default_type_order())
+        .first()
+    )
+
+
+@transaction.atomic
+def first_column(*, lesson: Lesson, actor, request=None) -> GradeColumn:
+    """The lesson's first mark column, made with the default work type if it has none: a
+    mark typed into a lesson without columns needs no "add a column" step. The lesson row is
+    locked, so two tabs typing at once make one column, not two."""
+    Lesson.objects.select_for_update().filter(pk=lesson.pk).first()
+    column = (
+        GradeColumn.objects.select_related("work_type")
+        .filter(lesson=lesson)
+        .order_by("position", "pk")
+        .first()
+    )
+    if column is None:
+        work_type = default_work_type(lesson.course.school)
+        if work_type is None:
+            raise ValidationError(_("The school has no work types in use."))
+        column = add_column(lesson=lesson, work_type=work_type, actor=actor, request=request)
+    column.lesson = lesson
     return column
 
 
@@ -704,6 +750,33 @@ def set_homework(
         request=request,
     )
     return homework
+
+
+@transaction.atomic
+def attach_files(*, homework: Homework, files, actor, request=None) -> list[HomeworkAttachment]:
+    """Files attached to a lesson's homework (checked for kind and size by the form); the
+    attachment is recorded in the audit trail with the lesson's course."""
+    attachments = [
+        HomeworkAttachment.objects.create(
+            school_id=homework.school_id,
+            homework=homework,
+            file=upload,
+            name=upload.name[:200],
+            size=upload.size,
+        )
+        for upload in files
+    ]
+    for attachment in attachments:
+        record(
+            action=AuditAction.CREATED,
+            actor=actor,
+            obj=attachment,
+            school=homework.lesson.course.school,
+            course=homework.lesson.course,
+            after={"name": attachment.name, "size": attachment.size},
+            request=request,
+        )
+    return attachments
 
 
 @transaction.atomic

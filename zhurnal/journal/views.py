@@ -18,7 +18,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Case, JSONField, OuterRef, Subquery, Value, When
+from django.db.models import JSONField, OuterRef, Subquery
 from django.db.models.functions import JSONObject
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -34,7 +34,6 @@ from zhurnal.school.queries import current_year, school_today
 from zhurnal.timetable.models import Lesson
 
 from . import services
-from .defaults import ensure_work_types
 from .forms import ColumnForm, HomeworkForm, NoteForm
 from .models import (
     Absence,
@@ -43,7 +42,6 @@ from .models import (
     HomeworkAttachment,
     PeriodKind,
     StudentNote,
-    WorkCategory,
     WorkType,
 )
 from .policy import scale_of, with_scale_rule
@@ -69,21 +67,12 @@ LESSON_RELATED = (
 )
 
 
-def _default_type_first() -> list:
-    """The order in which the default work type is chosen: oral first, then the school's."""
-    return [
-        Case(When(category=WorkCategory.ORAL, then=Value(0)), default=Value(1)),
-        "position",
-        "pk",
-    ]
-
-
 def _with_default_work_type(courses):
     """Annotate ``default_type``, the default work type's code, name and weight as one JSON
     object, onto the course query (no query of its own: the grid stays within its budget)."""
     types = (
         WorkType.objects.filter(school=OuterRef("school"), is_active=True)
-        .order_by(*_default_type_first())
+        .order_by(*services.default_type_order())
         .annotate(entry=JSONObject(code="code", name="name", weight="weight"))
         .values("entry")[:1]
     )
@@ -209,7 +198,7 @@ def course_journal(request: HttpRequest, course_id: int) -> HttpResponse:
     if default_type:
         default_type["weight"] = Decimal(str(default_type["weight"]))
     else:  # the school's first journal: its default work types are made now
-        default_type = _as_dict(_default_work_type(course))
+        default_type = _as_dict(services.default_work_type(course.school))
     can_period = user.has_perm("journal.keep_period_marks", course)
     return render(
         request,
@@ -238,17 +227,6 @@ def _as_dict(work_type) -> dict | None:
     if work_type is None:
         return None
     return {"code": work_type.code, "name": work_type.name, "weight": work_type.weight}
-
-
-def _default_work_type(course: Course):
-    """The work type a mark typed into a lesson without columns gets: the school's first
-    oral type in its order (by default «У», an answer at the lesson)."""
-    ensure_work_types(course.school)
-    return (
-        WorkType.objects.filter(school_id=course.school_id, is_active=True)
-        .order_by(*_default_type_first())
-        .first()
-    )
 
 
 # --- one lesson ------------------------------------------------------------------------------
@@ -312,7 +290,7 @@ def lesson_journal(request: HttpRequest, lesson_id: int) -> HttpResponse:
             "column_form": ColumnForm(school=course.school),
             "homework_form": HomeworkForm(homework=homework),
             "note_form": NoteForm(students=students),
-            "default_type": _as_dict(_default_work_type(course)),
+            "default_type": _as_dict(services.default_work_type(course.school)),
             "no_marks": no_marks,
         },
     )
@@ -381,16 +359,11 @@ def save_homework(request: HttpRequest, lesson_id: int) -> HttpResponse:
                 actor=request.user,
                 request=request,
             )
-            files = data["files"]
-            if files and homework is None:
-                raise ValidationError(_("Write the homework before attaching files."))
-            for upload in files:
-                HomeworkAttachment.objects.create(
-                    school=lesson.school,
-                    homework=homework,
-                    file=upload,
-                    name=upload.name[:200],
-                    size=upload.size,
+            if data["files"]:
+                if homework is None:
+                    raise ValidationError(_("Write the homework before attaching files."))
+                services.attach_files(
+                    homework=homework, files=data["files"], actor=request.user, request=request
                 )
     except services.StaleEntry:
         messages.error(
@@ -556,27 +529,12 @@ def _save_mark(request, data, value, version, reason) -> JsonResponse:
         if not request.user.has_perm("journal.keep_lesson", lesson):
             raise PermissionDenied
         return _mark_answer(request, data, lesson, column, student, save(column))
-    # A mark typed into a lesson without columns: its first column, made on demand with the
-    # default work type (the lesson row is locked so that two tabs make one column).
+    # A mark typed into a lesson without columns goes to its first column (made on demand).
+    lesson = _keep(request, _int(data.get("lesson")))
+    if not value.strip() and not GradeColumn.objects.filter(lesson=lesson).exists():
+        return JsonResponse({"ok": True, "value": "", "version": 0, "late": False})
     with transaction.atomic():
-        lesson = _keep(request, _int(data.get("lesson")))
-        Lesson.objects.select_for_update().filter(pk=lesson.pk).first()
-        column = (
-            GradeColumn.objects.select_related("work_type")
-            .filter(lesson=lesson)
-            .order_by("position", "pk")
-            .first()
-        )
-        if column is None:
-            if not value.strip():
-                return JsonResponse({"ok": True, "value": "", "version": 0, "late": False})
-            work_type = _default_work_type(lesson.course)
-            if work_type is None:
-                raise ValidationError(_("The school has no work types in use."))
-            column = services.add_column(
-                lesson=lesson, work_type=work_type, actor=request.user, request=request
-            )
-        column.lesson = lesson
+        column = services.first_column(lesson=lesson, actor=request.user, request=request)
         mark = save(column)
     return _mark_answer(request, data, lesson, column, student, mark)
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from zhurnal.school.models import School, Student, StudentGuardian
 
-from .models import DigestItem, EmailDelivery, Kind, Notification, Preference
+from .models import DeliveryStatus, DigestItem, EmailDelivery, Kind, Notification, Preference
 
 # Pauses between attempts at an e-mail, then it is marked failed (the administrator sees it
 # and may send it again).
@@ -111,6 +111,17 @@ def _with_link(body: str, link: str) -> str:
         return body
     base = getattr(settings, "ZHURNAL_SITE_URL", "").rstrip("/")
     return f"{body}\n\n{base}{link}" if base else body
+
+
+@transaction.atomic
+def resend(delivery: EmailDelivery) -> bool:
+    """Queue an e-mail that waits or failed once more (the administrator's "send again");
+    one already sent is left alone (never sent twice)."""
+    queued = EmailDelivery.objects.filter(pk=delivery.pk).exclude(status=DeliveryStatus.SENT)
+    if not queued.update(status=DeliveryStatus.PENDING, next_attempt_at=timezone.now()):
+        return False
+    transaction.on_commit(lambda: _enqueue_deliveries([delivery.pk]))
+    return True
 
 
 def _enqueue_deliveries(ids) -> None:

@@ -7,11 +7,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -95,11 +93,6 @@ def resend(request: HttpRequest, delivery_id: int) -> HttpResponse:
     if not request.user.has_perm("notifications.view_deliveries", school):
         raise PermissionDenied
     delivery = get_object_or_404(EmailDelivery, school=school, pk=delivery_id)
-    if delivery.status != DeliveryStatus.SENT:
-        with transaction.atomic():
-            EmailDelivery.objects.filter(pk=delivery.pk).update(
-                status=DeliveryStatus.PENDING, next_attempt_at=timezone.now()
-            )
-            transaction.on_commit(lambda: services._enqueue_deliveries([delivery.pk]))
+    if services.resend(delivery):
         messages.success(request, _("The e-mail is queued again."))
     return redirect("notifications:deliveries")
