@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from datetime import datetime
 from io import StringIO
@@ -18,6 +19,14 @@ pytestmark = pytest.mark.django_db
 
 # A Monday of term time; tick=True so that the measured times are real.
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Europe/Moscow"))
+
+
+@pytest.fixture(autouse=True)
+def collect_everything_afterwards():
+    """`zhurnal bench` freezes the objects loaded so far, as a serving process does; the
+    test process goes on collecting them."""
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture

@@ -128,8 +128,12 @@ if os.environ.get("DATABASE_URL"):
         # again and again, so PostgreSQL plans each once instead of on every request (the
         # journal's joins cost ~3 ms of planning each; docs/performance.md). Behind PgBouncer
         # in transaction mode turn it off: ZHURNAL_PG_SERVER_SIDE_BINDING=0.
-        DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = _env_bool(
-            "ZHURNAL_PG_SERVER_SIDE_BINDING", default=True
+        server_side_binding = _env_bool("ZHURNAL_PG_SERVER_SIDE_BINDING", default=True)
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            server_side_binding=server_side_binding,
+            # psycopg prepares a statement the second time a connection runs it (Django turns
+            # preparing off unless asked); None keeps it off behind a transaction pooler.
+            prepare_threshold=2 if server_side_binding else None,
         )
 else:
     DATABASES = {

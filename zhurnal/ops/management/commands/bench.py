@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from zhurnal.ops import bench
+from zhurnal.ops.runtime import freeze_startup_objects
 
 HELP = """Measure the pages of the demo school in the current database (fill it with
 `zhurnal demo` first; `make bench` does everything on fresh PostgreSQL databases).
@@ -67,6 +68,9 @@ class Command(BaseCommand):
             if options["sql"]:
                 self.print_sql(options["sql"], options["school"])
                 return
+            # As a serving process does after start-up (zhurnal.wsgi): no full collection of
+            # Django's own objects in the middle of a measured request.
+            freeze_startup_objects()
             report = bench.run(
                 scenarios,
                 runs=options["runs"],
