@@ -51,14 +51,14 @@ from .scales import ScaleKind
 
 # Grades whose last term also carries exam and final marks (state final attestation: ОГЭ, ЕГЭ).
 EXAM_GRADES = (9, 11)
+# The course's school is not joined: it is the request's school, loaded with its journal policy
+# by ``accounts.memberships`` (``_in_school`` sets it on the course).
 COURSE_RELATED = (
-    "school__journal_policy",
     "subject",
     "school_class__grade_level",
     "group__school_class__grade_level",
 )
 LESSON_RELATED = (
-    "course__school__journal_policy",
     "course__subject",
     "course__school_class__grade_level",
     "course__group__school_class__grade_level",
@@ -79,6 +79,13 @@ def _with_default_work_type(courses):
     return courses.annotate(default_type=Subquery(types, output_field=JSONField()))
 
 
+def _in_school(course: Course, school) -> Course:
+    """The course with the request's school object set on it (the same row, with its policy
+    already loaded: no join and no query for it)."""
+    course.school = school
+    return course
+
+
 def _course(request: HttpRequest, course_id: int) -> Course:
     school = current_school(request)
     course = get_object_or_404(
@@ -88,13 +95,16 @@ def _course(request: HttpRequest, course_id: int) -> Course:
     )
     if not request.user.has_perm("journal.view", course):
         raise PermissionDenied
-    return course
+    return _in_school(course, school)
 
 
 def _lesson(request: HttpRequest, lesson_id: int) -> Lesson:
-    return get_object_or_404(
-        Lesson.objects.select_related(*LESSON_RELATED), school=current_school(request), pk=lesson_id
+    school = current_school(request)
+    lesson = get_object_or_404(
+        Lesson.objects.select_related(*LESSON_RELATED), school=school, pk=lesson_id
     )
+    _in_school(lesson.course, school)
+    return lesson
 
 
 def _int(value) -> int | None:
@@ -368,8 +378,10 @@ def save_homework(request: HttpRequest, lesson_id: int) -> HttpResponse:
     except services.StaleEntry:
         messages.error(
             request,
-            _("The homework was changed meanwhile (in another tab or by another teacher); "
-              "here is what is saved now. Your text was not saved."),
+            _(
+                "The homework was changed meanwhile (in another tab or by another teacher); "
+                "here is what is saved now. Your text was not saved."
+            ),
         )
     except ValidationError as error:
         messages.error(request, _refusal(error))
@@ -416,6 +428,7 @@ def attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
         pk=attachment_id,
     )
     lesson = item.homework.lesson
+    _in_school(lesson.course, current_school(request))
     user = request.user
     if not (
         user.has_perm("journal.keep_lesson", lesson) or user.has_perm("journal.view", lesson.course)
@@ -519,13 +532,14 @@ def _save_mark(request, data, value, version, reason) -> JsonResponse:
             GradeColumn.objects.select_related("work_type", "lesson"), school=school, pk=column_id
         )
         lesson = column.lesson
-        lesson.course = with_scale_rule(
-            Course.objects.select_related(
-                "school__journal_policy",
-                "school_class__grade_level",
-                "group__school_class__grade_level",
-            )
-        ).get(pk=lesson.course_id)
+        lesson.course = _in_school(
+            with_scale_rule(
+                Course.objects.select_related(
+                    "school_class__grade_level", "group__school_class__grade_level"
+                )
+            ).get(pk=lesson.course_id),
+            school,
+        )
         if not request.user.has_perm("journal.keep_lesson", lesson):
             raise PermissionDenied
         return _mark_answer(request, data, lesson, column, student, save(column))
@@ -593,10 +607,14 @@ def _save_attendance(request, data, value, version, reason) -> JsonResponse:
 
 
 def _save_period(request, data, value, version, reason) -> JsonResponse:
-    course = get_object_or_404(
-        with_scale_rule(Course.objects.select_related(*COURSE_RELATED)),
-        school=current_school(request),
-        pk=_int(data.get("course")),
+    school = current_school(request)
+    course = _in_school(
+        get_object_or_404(
+            with_scale_rule(Course.objects.select_related(*COURSE_RELATED)),
+            school=school,
+            pk=_int(data.get("course")),
+        ),
+        school,
     )
     if not request.user.has_perm("journal.keep_period_marks", course):
         raise PermissionDenied
