@@ -5,9 +5,11 @@ and marks (DESIGN §5, "queries" layer)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from types import MappingProxyType
 
 from django.db.models import CharField, DecimalField, Q, QuerySet, Value
 
@@ -83,15 +85,20 @@ class Entry:
         return self.value
 
 
-@dataclass
+# The marks of a cell without any (most cells): one shared, read-only mapping instead of an
+# empty dict per cell (a 30 × 40 grid has 1,200 cells).
+NO_MARKS: Mapping[int, Entry] = MappingProxyType({})
+
+
+@dataclass(slots=True)
 class GridCell:
     """A student at a lesson: attendance (as shown and as the teacher entered it, with the
     version for the next save) and the marks by column id."""
 
     on_list: bool
-    attendance: str = ""
-    teacher_attendance: Entry | None = None
-    marks: dict[int, Entry] = field(default_factory=dict)
+    attendance: str
+    teacher_attendance: Entry | None
+    marks: Mapping[int, Entry]  # NO_MARKS when none
 
 
 @dataclass
@@ -176,7 +183,14 @@ def journal_grid(course: Course, term: Term, *, policy: JournalPolicy | None = N
         .select_related("teacher", "substitute_for", "homework")
         # Only what the grid shows: no personal data of the teachers, lighter objects.
         .only(
-            "id", "school_id", "course_id", "date", "number", "status", "topic", "room",
+            "id",
+            "school_id",
+            "course_id",
+            "date",
+            "number",
+            "status",
+            "topic",
+            "room",
             *(f"{who}__{name}" for who in ("teacher", "substitute_for") for name in NAME_FIELDS),
             "homework",
         )
@@ -242,17 +256,20 @@ def journal_grid(course: Course, term: Term, *, policy: JournalPolicy | None = N
             reason = None
             if own_absences and on_list:
                 reason = next((a.reason for a in own_absences if a.start <= day <= a.end), None)
-            cell = GridCell(
-                on_list=on_list,
-                attendance=shown_attendance(entry.code if entry else "", reason),
-                teacher_attendance=entry,
-            )
+            cell_marks = {}
             for column_id, weight in columns:
                 mark = marks.get((column_id, student.pk))
                 if mark is not None:
-                    cell.marks[column_id] = mark
+                    cell_marks[column_id] = mark
                     weighted.append((mark.number, weight))
-            cells.append(cell)
+            cells.append(
+                GridCell(
+                    on_list,
+                    shown_attendance(entry.code, reason) if entry else (reason or ""),
+                    entry,
+                    cell_marks or NO_MARKS,
+                )
+            )
         average = weighted_average(weighted)
         first = min(start for start, _end in student_spans)
         ends = [end for _start, end in student_spans]
@@ -310,9 +327,9 @@ def lesson_sheet(lesson: Lesson) -> tuple[list[GradeColumn], list[SheetRow]]:
     """One lesson of the journal: its mark columns and the students on its list that day (in
     list order) with attendance and marks. Five queries whatever the class size."""
     columns = list(
-        GradeColumn.objects.filter(lesson=lesson).select_related("work_type").order_by(
-            "position", "pk"
-        )
+        GradeColumn.objects.filter(lesson=lesson)
+        .select_related("work_type")
+        .order_by("position", "pk")
     )
     students = {
         row.student_id: row.student
