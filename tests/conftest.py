@@ -7,6 +7,11 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _uploads_in_a_temporary_folder(settings, tmp_path_factory):
+    """Attachments saved by a test go to a temporary folder, never to the checkout's var/."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
 
 @pytest.fixture
 def english(settings):

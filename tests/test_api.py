@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -19,7 +20,7 @@ from zhurnal.api.api import endpoints
 from zhurnal.audit.models import AuditEvent
 from zhurnal.journal import services as journal_services
 from zhurnal.journal.defaults import ensure_work_types
-from zhurnal.journal.models import GradeColumn
+from zhurnal.journal.models import GradeColumn, Homework, HomeworkAttachment
 from zhurnal.school import models as m
 
 from .factories import (
@@ -116,9 +117,13 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     # student themself and the administration; the parent (another family) gets 404.
     ("GET", "/schools/{school_id}/students/{student_id}/diary"): ADMINISTRATION | {"student"},
     ("GET", "/schools/{school_id}/students/{student_id}/marks"): ADMINISTRATION | {"student"},
-    ("GET", "/schools/{school_id}/students/{student_id}/attendance"): ADMINISTRATION
-    | {"student"},
+    ("GET", "/schools/{school_id}/students/{student_id}/attendance"): ADMINISTRATION | {"student"},
     ("GET", "/schools/{school_id}/students/{student_id}/homework"): ADMINISTRATION | {"student"},
+    # A homework attachment of the student persona's lesson (the world's course, 6Б).
+    (
+        "GET",
+        "/schools/{school_id}/students/{student_id}/homework-attachments/{homework_attachment_id}",
+    ): ADMINISTRATION | {"student"},
     # Messaging (tests/test_messaging.py): everyone in the school has an inbox and contacts; the
     # world's conversation is between the class teacher and the parent; a new one goes to the
     # director and the class teacher (a student may write to neither: not found).
@@ -127,6 +132,14 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/schools/{school_id}/threads"): STAFF | {"parent"},
     ("GET", "/schools/{school_id}/threads/{thread_id}"): {"class_teacher", "parent"},
     ("POST", "/schools/{school_id}/threads/{thread_id}/messages"): {"class_teacher", "parent"},
+    ("POST", "/schools/{school_id}/threads/{thread_id}/messages/files"): {
+        "class_teacher",
+        "parent",
+    },
+    ("GET", "/schools/{school_id}/message-attachments/{message_attachment_id}"): {
+        "class_teacher",
+        "parent",
+    },
     # Notifications (tests/test_api_notifications.py): everyone with a role reads and marks
     # their own; the preferences are the user's, with a role in any school.
     ("GET", "/schools/{school_id}/notifications"): STAFF | {"parent", "student"},
@@ -140,11 +153,21 @@ HIDDEN = {
     ("POST", "/schools/{school_id}/threads"),
     ("GET", "/schools/{school_id}/threads/{thread_id}"),
     ("POST", "/schools/{school_id}/threads/{thread_id}/messages"),
+    ("POST", "/schools/{school_id}/threads/{thread_id}/messages/files"),
+    ("GET", "/schools/{school_id}/message-attachments/{message_attachment_id}"),
 }
+# Sent as multipart/form-data (with files), not JSON.
+MULTIPART = {("POST", "/schools/{school_id}/threads/{thread_id}/messages/files")}
 # A parent or a student asking for another family's child: "not found" (tests/test_diary.py).
 FAMILY_NOT_FOUND = {
     ("GET", f"/schools/{{school_id}}/students/{{student_id}}/{tail}")
-    for tail in ("diary", "marks", "attendance", "homework")
+    for tail in (
+        "diary",
+        "marks",
+        "attendance",
+        "homework",
+        "homework-attachments/{homework_attachment_id}",
+    )
 }
 # Answered the same to everyone (tested below).
 PUBLIC = {("POST", "/auth/token")}
@@ -169,6 +192,8 @@ def path_ids(world, token_id: int) -> dict:
         "column_id": _column(world).pk,
         "student_id": world.older_student.pk,
         "thread_id": _thread(world).pk,
+        "message_attachment_id": _message_attachment(world).pk,
+        "homework_attachment_id": _homework_attachment(world).pk,
     }
 
 
@@ -196,6 +221,46 @@ def _thread(world):
     )
 
 
+def _message_attachment(world):
+    """A file the class teacher sent in the world's conversation (made once per world)."""
+    from zhurnal.messaging import services as messaging_services
+    from zhurnal.messaging.models import MessageAttachment
+
+    thread = _thread(world)
+    item = MessageAttachment.objects.filter(message__thread=thread).first()
+    if item is None:
+        messaging_services.reply(
+            thread=thread,
+            author=world.users["class_teacher"],
+            body="Расписание во вложении.",
+            files=[SimpleUploadedFile("расписание.pdf", b"%PDF-1.4")],
+        )
+        item = MessageAttachment.objects.get(message__thread=thread)
+    return item
+
+
+def _homework_attachment(world):
+    """A file with the homework of the world's lesson, a lesson of the student persona."""
+    item = HomeworkAttachment.objects.filter(homework__lesson=world.lesson).first()
+    if item is None:
+        homework = journal_services.set_homework(
+            lesson=world.lesson, text="§ 4", version=0, actor=world.users["teacher"]
+        )
+        item = HomeworkAttachment.objects.create(
+            school=world.school,
+            homework=homework,
+            name="задачи.pdf",
+            size=8,
+            file=SimpleUploadedFile("задачи.pdf", b"%PDF-1.4"),
+        )
+    return item
+
+
+def _homework_version(world) -> int:
+    homework = Homework.objects.filter(lesson=world.lesson).first()
+    return homework.version if homework else 0
+
+
 def write_bodies(world) -> dict[tuple[str, str], dict]:
     """Valid bodies of the writing endpoints, so that the matrix tests the rule, not the input."""
     lesson = "/schools/{school_id}/lessons/{lesson_id}"
@@ -216,13 +281,18 @@ def write_bodies(world) -> dict[tuple[str, str], dict]:
             "marks": [],
             "attendance": [],
         },
-        ("PUT", lesson + "/homework"): {"text": "§ 5, № 1–3", "version": 0},
+        # The lesson's homework carries the matrix's attachment (``_homework_attachment``).
+        ("PUT", lesson + "/homework"): {"text": "§ 5, № 1–3", "version": _homework_version(world)},
         ("POST", "/schools/{school_id}/threads"): {
             "recipients": [world.users["director"].pk, world.users["class_teacher"].pk],
             "subject": "Вопрос",
             "body": "Добрый день!",
         },
         ("POST", "/schools/{school_id}/threads/{thread_id}/messages"): {"body": "Спасибо!"},
+        ("POST", "/schools/{school_id}/threads/{thread_id}/messages/files"): {
+            "body": "Справка во вложении.",
+            "files": [SimpleUploadedFile("справка.pdf", b"%PDF-1.4")],
+        },
         ("POST", "/schools/{school_id}/notifications/read"): {"ids": None},
         ("PUT", "/notifications/preferences"): {
             "preferences": [{"kind": "marks", "in_app": True, "email": False}]
@@ -290,6 +360,7 @@ CREATED = {
     ("POST", "/schools/{school_id}/lessons/{lesson_id}/columns"),
     ("POST", "/schools/{school_id}/threads"),
     ("POST", "/schools/{school_id}/threads/{thread_id}/messages"),
+    ("POST", "/schools/{school_id}/threads/{thread_id}/messages/files"),
 }
 
 
@@ -319,8 +390,12 @@ def test_endpoint_access_for_every_role(api, world, persona):
     results, expected = {}, {}
     for method, path in order:
         body = bodies.get((method, path))
-        extra = {"data": json.dumps(body), "content_type": "application/json"} if body else {}
-        response = api.generic(method, PREFIX + path.format(**ids), **extra, **bearer(raw))
+        url = PREFIX + path.format(**ids)
+        if (method, path) in MULTIPART:
+            response = api.post(url, body, **bearer(raw))
+        else:
+            extra = {"data": json.dumps(body), "content_type": "application/json"} if body else {}
+            response = api.generic(method, url, **extra, **bearer(raw))
         results[(method, path)] = response.status_code
         expected[(method, path)] = _expected(persona, method, path)
         if response.status_code >= 400:

@@ -406,6 +406,48 @@ def test_an_attachment_is_downloaded_only_through_the_childs_diary(client, world
         assert client.get(mine).status_code == 404
 
 
+def test_the_api_downloads_an_attachment_only_through_the_childs_diary(client, world):
+    with at(2026, 11, 20, 10, 0):
+        homework = journal.set_homework(
+            lesson=_lesson(world, MONDAY),
+            text="§ 1",
+            version=0,
+            actor=world.users["class_teacher"],
+        )
+        item = HomeworkAttachment.objects.create(
+            school=world.school,
+            homework=homework,
+            name="task.pdf",
+            size=3,
+            file=SimpleUploadedFile("task.pdf", b"pdf"),
+        )
+        school = world.school.pk
+        week = _api(
+            client, world.users["parent"], f"/schools/{school}/students/{world.student.pk}/diary"
+        )
+        listed = [
+            a
+            for day in week.json()["days"]
+            for lesson in day["lessons"]
+            if lesson["homework"]
+            for a in lesson["homework"]["attachments"]
+        ]
+        download = (
+            f"/api/v1/schools/{school}/students/{world.student.pk}/homework-attachments/{item.pk}"
+        )
+        assert [(a["name"], a["download"]) for a in listed] == [("task.pdf", download)]
+        own = _api(client, world.users["parent"], download.removeprefix("/api/v1"))
+        assert own.status_code == 200 and b"".join(own.streaming_content) == b"pdf"
+        # Another family's child (404, not told), and the student's own path to a lesson
+        # that is not theirs (404).
+        assert (
+            _api(client, world.users["student"], download.removeprefix("/api/v1")).status_code
+            == 404
+        )
+        mine = f"/schools/{school}/students/{world.older_student.pk}/homework-attachments/{item.pk}"
+        assert _api(client, world.users["student"], mine).status_code == 404
+
+
 # --- acknowledgement of term marks -------------------------------------------------------------
 
 

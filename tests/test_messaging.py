@@ -469,6 +469,39 @@ def test_api_messages_both_ways(client, world):
     assert outsider.status_code == 404
 
 
+def test_api_reply_with_files_and_download_by_participants_only(client, world):
+    school = world.school.pk
+    parent, ct = world.users["parent"], world.users["class_teacher"]
+    thread = _start(world, "parent", "class_teacher")
+    url = f"/api/v1/schools/{school}/threads/{thread.pk}/messages/files"
+    raw = ApiToken.issue(ct, "test")[1]
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+    refused = client.post(url, {"body": "Вот", "files": [_file("virus.exe")]}, **auth)
+    assert refused.status_code == 422 and refused.json()["code"] == "file_type"
+    assert Message.objects.count() == 1 and not MessageAttachment.objects.exists()
+
+    sent = client.post(
+        url, {"body": "Справка во вложении", "files": [_file("справка.pdf", 100)]}, **auth
+    )
+    assert sent.status_code == 201
+    [attachment] = sent.json()["attachments"]
+    assert (attachment["name"], attachment["size"]) == ("справка.pdf", 100)
+    item = MessageAttachment.objects.get()
+    assert attachment["download"] == f"/api/v1/schools/{school}/message-attachments/{item.pk}"
+    read = _api(client, parent, "GET", f"/schools/{school}/threads/{thread.pk}").json()
+    assert read["messages"][-1]["attachments"] == [attachment]
+
+    downloaded = _api(client, parent, "GET", attachment["download"].removeprefix("/api/v1"))
+    assert downloaded.status_code == 200
+    assert b"".join(downloaded.streaming_content) == b"x" * 100
+    for persona in ("teacher", "student", "director"):
+        response = _api(
+            client, world.users[persona], "GET", attachment["download"].removeprefix("/api/v1")
+        )
+        assert response.status_code == 404, persona
+
+
 def test_a_child_in_another_school_does_not_open_contacts_there(world):
     other_student = StudentFactory(school=world.other_school)
     other_class = m.SchoolClass.objects.create(

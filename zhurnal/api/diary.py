@@ -5,6 +5,8 @@ pages (``zhurnal.diary.queries``) behind the same rule.
 Rule: ``diary.view`` on the student — their guardians, the student from the school's age, the
 class teacher of their class, the administration. A parent or a student asking for another
 family's child gets 404 (its existence is not told); staff without the right get 403.
+Homework attachments are downloaded from their ``download`` path under the same rule (and
+only those of the student's own lessons).
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 
+from zhurnal.core.files import stored_file_response
 from zhurnal.diary import queries, services
 from zhurnal.permissions import context
 from zhurnal.planning.queries import pick_term
@@ -48,7 +51,8 @@ class DiaryNoteOut(Schema):
 class AttachmentOut(Schema):
     id: int
     name: str
-    size: int
+    size: int = Field(description="Bytes")
+    download: str = Field(description="The API path of the file (the same bearer token)")
 
 
 class DiaryHomeworkOut(Schema):
@@ -183,8 +187,11 @@ def _term_ref(term: Term) -> TermRef:
     return TermRef(id=term.pk, number=term.number, kind=term.kind, start=term.start, end=term.end)
 
 
-def _attachments(items) -> list[AttachmentOut]:
-    return [AttachmentOut(id=a.pk, name=a.name, size=a.size) for a in items]
+def _attachments(student: Student, items) -> list[AttachmentOut]:
+    base = f"/api/v1/schools/{student.school_id}/students/{student.pk}/homework-attachments"
+    return [
+        AttachmentOut(id=a.pk, name=a.name, size=a.size, download=f"{base}/{a.pk}") for a in items
+    ]
 
 
 def _time(value) -> str | None:
@@ -217,7 +224,7 @@ def diary_week(request: HttpRequest, school_id: int, student_id: int, week: date
                     text=item.homework.text,
                     links=list(item.homework.links or []),
                     minutes=item.homework.minutes,
-                    attachments=_attachments(item.attachments),
+                    attachments=_attachments(student, item.attachments),
                 )
             lessons.append(
                 DiaryLessonOut(
@@ -343,10 +350,24 @@ def diary_homework(request: HttpRequest, school_id: int, student_id: int, days: 
                     text=i.homework.text,
                     links=list(i.homework.links or []),
                     minutes=i.homework.minutes,
-                    attachments=_attachments(i.attachments),
+                    attachments=_attachments(student, i.attachments),
                 )
                 for i in d.items
             ],
         )
         for d in result
     ]
+
+
+@router.get(
+    "/schools/{school_id}/students/{student_id}/homework-attachments/{homework_attachment_id}",
+    response=COMMON_ERRORS,
+    summary="Download a homework attachment of one of the student's lessons",
+    openapi_extra={"x-permission": PERM, "responses": {"200": {"description": "The file"}}},
+)
+def homework_attachment(
+    request: HttpRequest, school_id: int, student_id: int, homework_attachment_id: int
+) -> FileResponse:
+    student = _student(request, school_id, student_id)
+    item = queries.homework_attachment_for(student, homework_attachment_id)
+    return stored_file_response(item.file, item.name)

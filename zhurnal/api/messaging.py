@@ -6,8 +6,9 @@ Rules: ``messaging.use`` (anyone with a role in the school); recipients by
 ``messaging.write_to`` (DESIGN §4: staff to anyone in the school, parents to the teachers,
 class teachers and administration of their children, students to their teachers and class
 teacher). A conversation the user does not take part in, and a recipient they may not write to,
-are 404 — whatever the reason, so that ids cannot be probed. Attachments are sent on the web
-pages; the API lists them.
+are 404 — whatever the reason, so that ids cannot be probed. Attachments (with the page's
+limits: size, type, number) go with a reply sent as ``multipart/form-data``; each one is
+downloaded from its ``download`` path by the participants of its conversation only.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
+from django.http import FileResponse, HttpRequest
+from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 
+from zhurnal.core.files import stored_file_response
 from zhurnal.messaging import queries, services
 
 from .auth import token_auth
@@ -45,7 +47,8 @@ class ThreadSummaryOut(Schema):
 class AttachmentOut(Schema):
     id: int
     name: str
-    size: int
+    size: int = Field(description="Bytes")
+    download: str = Field(description="The API path of the file (the same bearer token)")
 
 
 class MessageOut(Schema):
@@ -89,8 +92,29 @@ def _person(user) -> PersonRef:
 
 
 def _refused(error: ValidationError) -> ApiError:
-    code = getattr(error, "code", None) or "invalid"
-    return ApiError(422, code, " ".join(str(m) for m in error.messages))
+    """422 with the code of the first refusal (a list of them for attachments) and every
+    message."""
+    codes = [e.code for e in getattr(error, "error_list", [error]) if getattr(e, "code", None)]
+    return ApiError(422, codes[0] if codes else "invalid", " ".join(str(m) for m in error.messages))
+
+
+def _attachment_out(attachment) -> AttachmentOut:
+    return AttachmentOut(
+        id=attachment.pk,
+        name=attachment.name,
+        size=attachment.size,
+        download=f"/api/v1/schools/{attachment.school_id}/message-attachments/{attachment.pk}",
+    )
+
+
+def _message_out(message) -> MessageOut:
+    return MessageOut(
+        id=message.pk,
+        author=_person(message.author),
+        body=message.body,
+        created_at=message.created_at,
+        attachments=[_attachment_out(a) for a in message.attachments.all()],
+    )
 
 
 def _thread_out(thread) -> ThreadOut:
@@ -98,18 +122,7 @@ def _thread_out(thread) -> ThreadOut:
         id=thread.pk,
         subject=thread.subject,
         participants=[_person(p.user) for p in thread.participants.all()],
-        messages=[
-            MessageOut(
-                id=m.pk,
-                author=_person(m.author),
-                body=m.body,
-                created_at=m.created_at,
-                attachments=[
-                    AttachmentOut(id=a.pk, name=a.name, size=a.size) for a in m.attachments.all()
-                ],
-            )
-            for m in thread.messages.all()
-        ],
+        messages=[_message_out(m) for m in thread.messages.all()],
     )
 
 
@@ -188,16 +201,49 @@ def post_reply(request: HttpRequest, school_id: int, thread_id: int, payload: Re
         message = services.reply(thread=conversation, author=request.user, body=payload.body)
     except ValidationError as error:
         raise _refused(error) from error
-    return Status(
-        201,
-        MessageOut(
-            id=message.pk,
-            author=_person(request.user),
-            body=message.body,
-            created_at=message.created_at,
-            attachments=[],
-        ),
-    )
+    return Status(201, _message_out(message))
+
+
+@router.post(
+    "/schools/{school_id}/threads/{thread_id}/messages/files",
+    response={201: MessageOut, **COMMON_ERRORS},
+    summary="Reply with attachments (multipart/form-data)",
+    description=(
+        "Form fields `body` and `files` (one to five files, each at most 10 MB, of the types "
+        "the pages accept: documents, spreadsheets, PDF, images, archives). A refused file "
+        "is 422 (`too_many_files`, `file_too_big`, `file_type`) and nothing is sent."
+    ),
+    openapi_extra=PERM,
+)
+def post_reply_with_files(
+    request: HttpRequest,
+    school_id: int,
+    thread_id: int,
+    body: Form[str],
+    files: File[list[UploadedFile]],
+):
+    school = school_for(request, school_id, "messaging.use")
+    conversation = queries.thread_for(request.user, school, thread_id)
+    try:
+        message = services.reply(thread=conversation, author=request.user, body=body, files=files)
+    except ValidationError as error:
+        raise _refused(error) from error
+    return Status(201, _message_out(message))
+
+
+@router.get(
+    "/schools/{school_id}/message-attachments/{message_attachment_id}",
+    response=COMMON_ERRORS,
+    summary="Download an attachment of a message",
+    description="For the participants of its conversation; any other id is 404.",
+    openapi_extra={**PERM, "responses": {"200": {"description": "The file"}}},
+)
+def message_attachment(
+    request: HttpRequest, school_id: int, message_attachment_id: int
+) -> FileResponse:
+    school = school_for(request, school_id, "messaging.use")
+    item = queries.attachment_for(request.user, school, message_attachment_id)
+    return stored_file_response(item.file, item.name)
 
 
 @router.get(

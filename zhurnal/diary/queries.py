@@ -21,6 +21,7 @@ from decimal import Decimal
 
 from django.db.models import CharField, DecimalField, IntegerField, Q, Value
 from django.db.models.functions import Cast
+from django.http import Http404
 
 from zhurnal.journal.averages import forecast, thresholds_from_policy, weighted_average
 from zhurnal.journal.models import (
@@ -158,6 +159,23 @@ def _student_lessons(student: Student, spans: StudentSpans, start: date, end: da
         .order_by("date", "number", "pk")
     )
     return [lesson for lesson in lessons if spans.course_on(lesson.course, lesson.date)]
+
+
+def homework_attachment_for(student: Student, attachment_id) -> HomeworkAttachment:
+    """A homework attachment of a lesson the student had (on the list of its class or group
+    that day), for whoever may read the student's diary; any other id is not found."""
+    item = (
+        HomeworkAttachment.objects.select_related("homework__lesson__course")
+        .filter(school_id=student.school_id, pk=attachment_id)
+        .first()
+    )
+    if item is None:
+        raise Http404
+    lesson = item.homework.lesson
+    spans = student_spans(student, lesson.date, lesson.date)
+    if not spans.course_on(lesson.course, lesson.date):
+        raise Http404
+    return item
 
 
 # --- the week --------------------------------------------------------------------------------

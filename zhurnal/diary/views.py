@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from zhurnal.accounts.access import current_school, get_in_school, school_permission
 from zhurnal.accounts.memberships import memberships_of
 from zhurnal.accounts.models import Role
-from zhurnal.journal.models import HomeworkAttachment
+from zhurnal.core.files import stored_file_response
 from zhurnal.permissions import context
 from zhurnal.planning.queries import pick_term
 from zhurnal.school.models import SchoolClass, Student
@@ -243,22 +243,8 @@ def attachment(request: HttpRequest, student_id: int, attachment_id: int) -> Fil
     """A homework attachment of one of the student's lessons, for whoever reads the diary
     (files are never served from a public address)."""
     student = diary_student(request, student_id)
-    item = (
-        HomeworkAttachment.objects.select_related("homework__lesson__course")
-        .filter(school=request.school, pk=attachment_id)
-        .first()
-    )
-    if item is None:
-        raise Http404
-    lesson = item.homework.lesson
-    spans = queries.student_spans(student, lesson.date, lesson.date)
-    if not spans.course_on(lesson.course, lesson.date):
-        raise Http404
-    try:
-        handle = item.file.open("rb")
-    except FileNotFoundError as missing:
-        raise Http404 from missing
-    return FileResponse(handle, as_attachment=True, filename=item.name)
+    item = queries.homework_attachment_for(student, attachment_id)
+    return stored_file_response(item.file, item.name)
 
 
 def _report_class(request: HttpRequest, class_id: int) -> SchoolClass:

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zhurnal.accounts.access import current_school
+from zhurnal.core.files import stored_file_response
 from zhurnal.planning.queries import course_terms, grade_level_of, pick_term
 from zhurnal.school.models import Course, Student, Term
 from zhurnal.school.queries import current_year, school_today
@@ -434,11 +435,7 @@ def attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
         user.has_perm("journal.keep_lesson", lesson) or user.has_perm("journal.view", lesson.course)
     ):
         raise PermissionDenied
-    try:
-        handle = item.file.open("rb")
-    except FileNotFoundError as missing:
-        raise Http404 from missing
-    return FileResponse(handle, as_attachment=True, filename=item.name)
+    return stored_file_response(item.file, item.name)
 
 
 # --- the cell endpoint -----------------------------------------------------------------------

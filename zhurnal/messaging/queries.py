@@ -34,7 +34,15 @@ from zhurnal.school.models import (
 from zhurnal.school.queries import enrolled_on, school_today
 
 from . import rules
-from .models import Announcement, Audience, Message, Scope, Thread, ThreadParticipant
+from .models import (
+    Announcement,
+    Audience,
+    Message,
+    MessageAttachment,
+    Scope,
+    Thread,
+    ThreadParticipant,
+)
 
 # Before any message: "never read" compares with this.
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -429,6 +437,21 @@ def thread_for(user, school, thread_id: int) -> Thread:
 
 
 # --- announcements --------------------------------------------------------------------------
+
+
+def attachment_for(user, school, attachment_id) -> MessageAttachment:
+    """An attachment of a message in a conversation of the school the user takes part in;
+    any other id is not found, like the conversation itself (the page and the API)."""
+    item = (
+        MessageAttachment.objects.filter(
+            school=school, pk=attachment_id, message__thread__participants__user=user
+        )
+        .only("id", "file", "name", "size")
+        .first()
+    )
+    if item is None:
+        raise Http404
+    return item
 
 
 def announcements_for(user, school) -> QuerySet[Announcement]:

@@ -8,19 +8,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from zhurnal.accounts.access import current_school, require, school_permission
+from zhurnal.core.files import stored_file_response
 from zhurnal.school.models import GradeLevel, SchoolClass
 from zhurnal.school.queries import current_year, school_today
 
 from . import queries, services
 from .forms import AnnouncementForm, NewThreadForm, ReplyForm
-from .models import MessageAttachment, ThreadParticipant
 
 PAGE_SIZE = 25
 
@@ -119,17 +119,8 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
 def attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
     """An attachment, for the participants of its conversation only (files are never served
     from a public address)."""
-    school = current_school(request)
-    item = get_object_or_404(MessageAttachment, school=school, pk=attachment_id)
-    if not ThreadParticipant.objects.filter(
-        thread_id=item.message.thread_id, user=request.user
-    ).exists():
-        raise Http404
-    try:
-        handle = item.file.open("rb")
-    except FileNotFoundError as missing:
-        raise Http404 from missing
-    return FileResponse(handle, as_attachment=True, filename=item.name)
+    item = queries.attachment_for(request.user, current_school(request), attachment_id)
+    return stored_file_response(item.file, item.name)
 
 
 @school_permission("messaging.use")
