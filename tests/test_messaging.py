@@ -18,7 +18,14 @@ from django.urls import reverse
 
 from zhurnal.accounts.models import ApiToken, Role
 from zhurnal.messaging import queries, rules, services
-from zhurnal.messaging.models import Message, MessageAttachment, Scope, Thread
+from zhurnal.messaging.models import (
+    Announcement,
+    AnnouncementAttachment,
+    Message,
+    MessageAttachment,
+    Scope,
+    Thread,
+)
 from zhurnal.permissions import forget_contexts
 from zhurnal.school import models as m
 
@@ -401,6 +408,38 @@ def test_announce_page(client, world):
     client.force_login(world.users["parent"])
     page = client.get(reverse("messaging:announcements"))
     assert [a.title for a in page.context["rows"]] == ["Собрание"]
+
+
+def test_announcement_files_are_published_and_served_to_its_audience_only(client, world):
+    client.force_login(world.users["class_teacher"])
+    url = reverse("messaging:announce")
+    form = {
+        "title": "Собрание",
+        "body": "Повестка во вложении",
+        "scope": "class",
+        "school_class": world.class_5a.pk,
+        "audience": "parents",
+    }
+    refused = client.post(url, {**form, "files": [_file("run.exe")]})
+    assert refused.status_code == 200 and refused.context["form"].errors
+    assert not Announcement.objects.exists()  # nothing published, the input kept
+    assert refused.context["form"]["title"].value() == "Собрание"
+
+    assert client.post(url, {**form, "files": [_file("повестка.pdf", 64)]}).status_code == 302
+    item = AnnouncementAttachment.objects.get()
+    assert (item.name, item.size, item.announcement.title) == ("повестка.pdf", 64, "Собрание")
+    download = reverse("messaging:announcement_attachment", kwargs={"attachment_id": item.pk})
+
+    client.force_login(world.users["parent"])  # a parent of 5А: the audience
+    page = client.get(reverse("messaging:announcements"))
+    assert download in page.content.decode()
+    response = client.get(download)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == b"x" * 64
+    # The 6Б student (not the audience) does not get the file; staff read every announcement.
+    client.force_login(world.users["student"])
+    assert client.get(download).status_code == 404
+    client.force_login(world.users["teacher"])
+    assert client.get(download).status_code == 200
 
 
 # --- the API --------------------------------------------------------------------------------

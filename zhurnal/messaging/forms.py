@@ -55,6 +55,7 @@ class AnnouncementForm(forms.Form):
     school_class = forms.ModelChoiceField(label=_("class"), queryset=None, required=False)
     grade_level = forms.ModelChoiceField(label=_("parallel"), queryset=None, required=False)
     audience = forms.ChoiceField(label=_("for"), choices=Audience.choices, initial=Audience.BOTH)
+    files = _files_field()
 
     def __init__(self, *args, classes, grade_levels, whole_school: bool, **kwargs):
         super().__init__(*args, **kwargs)

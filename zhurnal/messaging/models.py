@@ -150,3 +150,28 @@ class Announcement(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+def announcement_upload_to(instance: AnnouncementAttachment, filename: str) -> str:
+    return f"announcements/{instance.school_id}/{instance.announcement_id}/{filename}"
+
+
+class AnnouncementAttachment(models.Model):
+    """A file published with an announcement (a timetable, an order, a form to fill in): for
+    whoever may read the announcement, with the limits of message attachments."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    announcement = models.ForeignKey(
+        Announcement, on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(_("file"), upload_to=announcement_upload_to, max_length=300)
+    name = models.CharField(_("name"), max_length=200)
+    size = models.PositiveIntegerField(_("size"))
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -36,6 +36,7 @@ from zhurnal.school.queries import enrolled_on, school_today
 from . import rules
 from .models import (
     Announcement,
+    AnnouncementAttachment,
     Audience,
     Message,
     MessageAttachment,
@@ -485,3 +486,20 @@ def announcements_for(user, school) -> QuerySet[Announcement]:
             )
         )
     return base.filter(wanted)
+
+
+def announcement_attachment_for(user, school, attachment_id) -> AnnouncementAttachment:
+    """A file of an announcement the user may read (``announcements_for``); any other id is
+    not found."""
+    item = (
+        AnnouncementAttachment.objects.filter(
+            school=school,
+            pk=attachment_id,
+            announcement__in=announcements_for(user, school).values("pk"),
+        )
+        .only("id", "file", "name", "size")
+        .first()
+    )
+    if item is None:
+        raise Http404
+    return item

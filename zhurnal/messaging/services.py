@@ -21,6 +21,7 @@ from zhurnal.school.models import GradeLevel, School, SchoolClass
 from . import queries, rules
 from .models import (
     Announcement,
+    AnnouncementAttachment,
     Audience,
     Message,
     MessageAttachment,
@@ -221,9 +222,11 @@ def announce(
     audience: str,
     school_class: SchoolClass | None = None,
     grade_level: GradeLevel | None = None,
+    files: Sequence = (),
 ) -> Announcement:
-    """Publish an announcement: the administration to the school, a parallel or a class; a
-    teacher to the classes they lead or teach."""
+    """Publish an announcement, with files if any (the limits of message attachments): the
+    administration to the school, a parallel or a class; a teacher to the classes they lead
+    or teach."""
     if not author.has_perm("messaging.announce", school):
         raise PermissionDenied
     if scope not in Scope.values:
@@ -244,6 +247,7 @@ def announce(
     if not rules.may_announce(reach, scope, school_class.pk if school_class else None):
         raise PermissionDenied
     title, body = _check_text(title, body)
+    check_files(files)
     with transaction.atomic():
         announcement = Announcement.objects.create(
             school=school,
@@ -256,5 +260,13 @@ def announce(
             grade_level=grade_level,
             created_at=timezone.now(),
         )
+        for upload in files:
+            AnnouncementAttachment.objects.create(
+                school=school,
+                announcement=announcement,
+                file=upload,
+                name=(upload.name or "")[:200],
+                size=upload.size,
+            )
         transaction.on_commit(lambda: on_announcement(announcement))
     return announcement

@@ -12,4 +12,9 @@ urlpatterns = [
     path("attachments/<int:attachment_id>/", views.attachment, name="attachment"),
     path("announcements/", views.announcements, name="announcements"),
     path("announcements/new/", views.announce, name="announce"),
+    path(
+        "announcements/attachments/<int:attachment_id>/",
+        views.announcement_attachment,
+        name="announcement_attachment",
+    ),
 ]

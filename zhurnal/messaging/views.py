@@ -123,12 +123,20 @@ def attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
     return stored_file_response(item.file, item.name)
 
 
+@login_required
+def announcement_attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
+    """A file of an announcement, for whoever may read the announcement."""
+    item = queries.announcement_attachment_for(request.user, current_school(request), attachment_id)
+    return stored_file_response(item.file, item.name)
+
+
 @school_permission("messaging.use")
 def announcements(request: HttpRequest) -> HttpResponse:
     school = current_school(request)
-    page = Paginator(queries.announcements_for(request.user, school), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(
+        queries.announcements_for(request.user, school).prefetch_related("attachments"),
+        PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
     return render(
         request,
         "messaging/announcements.html",
@@ -154,7 +162,7 @@ def announce(request: HttpRequest) -> HttpResponse:
         "whole_school": reach.is_administration,
     }
     if request.method == "POST":
-        form = AnnouncementForm(request.POST, **form_kwargs)
+        form = AnnouncementForm(request.POST, request.FILES, **form_kwargs)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -167,6 +175,7 @@ def announce(request: HttpRequest) -> HttpResponse:
                     audience=data["audience"],
                     school_class=data.get("school_class"),
                     grade_level=data.get("grade_level"),
+                    files=data["files"],
                 )
             except ValidationError as error:
                 _add_errors(form, error)
