@@ -37,7 +37,7 @@ from zhurnal.journal.models import (
     StudentNote,
 )
 from zhurnal.journal.policy import policy_of, scale_of, with_scale_rule
-from zhurnal.journal.queries import shown_attendance
+from zhurnal.journal.queries import NAME_FIELDS, shown_attendance
 from zhurnal.journal.scales import ScaleKind
 from zhurnal.school.models import Course, Enrollment, GroupMembership, Student, Term
 from zhurnal.timetable.models import Lesson, LessonStatus
@@ -148,8 +148,11 @@ def student_spans(student: Student, start: date, end: date) -> StudentSpans:
     return spans
 
 
-def _student_lessons(student: Student, spans: StudentSpans, start: date, end: date, *related):
-    """The student's lessons from ``start`` to ``end`` (cancelled ones included), one query."""
+def _student_lessons(
+    student: Student, spans: StudentSpans, start: date, end: date, *related, only=()
+):
+    """The student's lessons from ``start`` to ``end`` (cancelled ones included), one query;
+    ``only`` narrows the columns loaded (with ``related`` rows)."""
     if not spans.classes and not spans.groups:
         return []
     lessons = (
@@ -158,7 +161,35 @@ def _student_lessons(student: Student, spans: StudentSpans, start: date, end: da
         .select_related("course__subject", *related)
         .order_by("date", "number", "pk")
     )
+    if only:
+        lessons = lessons.only(*only)
     return [lesson for lesson in lessons if spans.course_on(lesson.course, lesson.date)]
+
+
+# What the week shows of a lesson: its teachers by name only (no personal card, DESIGN §3),
+# its course as far as the student's list needs it, its homework.
+WEEK_LESSON_FIELDS = (
+    "id",
+    "school_id",
+    "course_id",
+    "date",
+    "number",
+    "starts_at",
+    "ends_at",
+    "status",
+    "cancel_reason",
+    "topic",
+    "teacher_id",
+    "substitute_for_id",
+    "course__school_class_id",
+    "course__group_id",
+    "course__subject__name",
+    "course__subject__short_name",
+    *(f"{who}__{name}" for who in ("teacher", "substitute_for") for name in NAME_FIELDS),
+    "homework__text",
+    "homework__links",
+    "homework__minutes",
+)
 
 
 def homework_attachment_for(student: Student, attachment_id) -> HomeworkAttachment:
@@ -326,7 +357,14 @@ def week(student: Student, monday: date, *, today: date | None = None) -> DiaryW
     last = monday + timedelta(days=DAYS_SHOWN - 1)
     spans = student_spans(student, monday, last)
     lessons = _student_lessons(
-        student, spans, monday, last, "teacher", "substitute_for", "homework"
+        student,
+        spans,
+        monday,
+        last,
+        "teacher",
+        "substitute_for",
+        "homework",
+        only=WEEK_LESSON_FIELDS,
     )
     items: dict[int, DiaryLesson] = {}
     for lesson in lessons:
