@@ -54,6 +54,9 @@ def test_every_scenario_answers_200_with_the_same_query_count_on_every_run(demo)
     assert bench.problems(report) == []
     assert report["meta"]["schools"] == 1
     assert report["meta"]["runs"] == 2
+    # The machine's speed before and after, to compare runs of different days.
+    assert len(report["meta"]["reference_ms"]) == 2
+    assert all(ms > 0 for ms in report["meta"]["reference_ms"])
 
 
 def test_command_prints_the_table_and_writes_json(demo, tmp_path):
@@ -64,6 +67,7 @@ def test_command_prints_the_table_and_writes_json(demo, tmp_path):
     text = out.getvalue()
     assert "| scenario | p50 ms | p95 ms |" in text
     assert "| API: me |" in text
+    assert "Machine speed: the reference workload took" in text
     saved = json.loads(target.read_text(encoding="utf-8"))
     assert [row["name"] for row in saved["results"]] == ["API: me"]
     assert saved["results"][0]["statuses"] == [200]
@@ -93,6 +97,17 @@ def _report(schools: int, queries: int, p95: float, status: int = 200) -> dict:
         "queries_max": queries,
     }
     return {"meta": {"schools": schools}, "results": [row]}
+
+
+def test_comparison_names_the_machine_speed_of_both_runs():
+    small, large = _report(1, 12, 10.0), _report(20, 12, 12.0)
+    small["meta"]["reference_ms"] = [30.0, 31.5]
+    large["meta"]["reference_ms"] = [45.0, 44.0]
+    table = bench.comparison_table(small, large)
+    assert table.startswith(
+        "Reference workload (before, after): 1 school(s): 30.0, 31.5 ms; "
+        "20 school(s): 45.0, 44.0 ms."
+    )
 
 
 def test_comparison_reports_the_p95_ratio_and_flags_a_growing_query_count():

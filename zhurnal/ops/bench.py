@@ -285,9 +285,12 @@ def _journal_fixture(staff: Staff, day: date) -> dict:
         column = GradeColumn.objects.create(
             school=course.school, lesson=held, work_type=work_type, weight=work_type.weight
         )
-    student_id = memberships(course).filter(enrolled_on(held.date)).values_list(
-        "student_id", flat=True
-    ).first()
+    student_id = (
+        memberships(course)
+        .filter(enrolled_on(held.date))
+        .values_list("student_id", flat=True)
+        .first()
+    )
     mark = Mark.objects.filter(column=column, student_id=student_id).first()
     return {
         "journal_course": course.pk,
@@ -403,12 +406,37 @@ def run(
     fixture = find_fixture(school_id)
     clients: dict[str, Client] = {}
     results = []
+    reference_before = reference_ms()
     for scenario in scenarios:
         result = run_scenario(scenario, fixture, runs=runs, clients=clients)
         results.append(result.summary())
         if progress:
             progress(result)
-    return {"meta": describe_data(fixture, runs), "results": results}
+    meta = describe_data(fixture, runs)
+    meta["reference_ms"] = [reference_before, reference_ms()]
+    return {"meta": meta, "results": results}
+
+
+def _reference_workload() -> int:
+    """Plain Python of the kind a request runs (objects, dicts, strings), no I/O."""
+    rows = []
+    for i in range(20_000):
+        row = {"id": i, "name": f"Иванова {i}", "value": str(i % 5 + 1)}
+        rows.append((row["name"].upper(), int(row["value"]) * 2))
+    return len({name for name, _value in rows})
+
+
+def reference_ms(repeats: int = 5) -> float:
+    """The machine's speed at the moment: the best of ``repeats`` timings of a fixed
+    workload. A shared virtual machine's speed drifts by tens of per cent between hours;
+    dividing a page's time by this (measured before and after the scenarios) makes runs of
+    different days comparable."""
+    best = math.inf
+    for _ in range(repeats):
+        started = time.perf_counter()
+        _reference_workload()
+        best = min(best, time.perf_counter() - started)
+    return round(best * 1000, 2)
 
 
 def describe_data(fixture: Fixture, runs: int) -> dict:
@@ -476,6 +504,13 @@ def comparison_table(small: dict, large: dict) -> str:
         "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     by_name = {row["name"]: row for row in large["results"]}
+    references = [
+        f"{n} school(s): {', '.join(f'{ms:.1f}' for ms in report['meta']['reference_ms'])} ms"
+        for n, report in ((n_small, small), (n_large, large))
+        if report["meta"].get("reference_ms")
+    ]
+    if references:
+        lines.insert(0, f"Reference workload (before, after): {'; '.join(references)}.\n")
     for row in small["results"]:
         other = by_name.get(row["name"])
         if other is None:

@@ -87,6 +87,10 @@ class Command(BaseCommand):
         )
         if meta.get("journal"):
             self.stdout.write(f"Journal measured: {meta['journal']}.\n")
+        self.stdout.write(
+            "Machine speed: the reference workload took {:.1f} ms before and {:.1f} ms after "
+            "(zhurnal.ops.bench.reference_ms; lower is faster).\n".format(*meta["reference_ms"])
+        )
         self.stdout.write(bench.markdown_table(report))
         if options["json"]:
             bench.save(report, options["json"])
