@@ -238,6 +238,21 @@ def test_the_week_page_marks_cancelled_and_substituted_lessons_and_today(client,
     assert "?week=2026-11-16" in next_week  # previous week
 
 
+def test_the_week_escapes_what_teachers_typed(client, world):
+    with at(2026, 11, 20, 10, 0):
+        monday, _tuesday = _fill_week(world)
+        monday.topic = '<script>alert("x")</script>'
+        monday.save()
+        client.force_login(world.users["parent"])
+        url = reverse("diary:week", args=[world.student.pk])
+        html = client.get(url).content.decode()
+    assert '<script>alert("x")</script>' not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+    assert 'href="https://example.org/task" rel="noopener noreferrer"' in html
+    assert '<span class="label">Topic:</span>' in html and "(~40 min)" in html
+    assert 'title="Контрольная работа, weight 2"' in html
+
+
 def test_the_week_follows_dated_class_and_group_membership(world):
     """A student who joins a group on Tuesday sees its lessons from Tuesday on."""
     group_course = m.Course.objects.create(

@@ -33,6 +33,7 @@ from zhurnal.school.queries import school_today, with_current_class
 
 from . import queries, report, services
 from .models import TermAcknowledgement
+from .rendering import lessons_html
 
 
 def _int(raw: str | None) -> int | None:
@@ -94,6 +95,7 @@ def week(request: HttpRequest, student_id: int) -> HttpResponse:
         "diary/week.html",
         "week",
         week=diary_week,
+        days=[(day, lessons_html(day.lessons, student.pk)) for day in diary_week.days],
         today=today,
         this_week=queries.monday_of(today),
         week_end=monday + timedelta(days=queries.DAYS_SHOWN - 1),
