@@ -17,7 +17,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from ninja import Field, Router
 
 from zhurnal.core.files import stored_file_response
 from zhurnal.diary import queries, services
@@ -28,6 +28,7 @@ from zhurnal.school.queries import school_today
 
 from .auth import token_auth
 from .errors import COMMON_ERRORS, ApiError
+from .schemas import Out
 from .schools import school_for
 from .timetable import TeacherRef, teacher_ref
 
@@ -35,7 +36,7 @@ router = Router(auth=token_auth, tags=["diary"])
 PERM = "diary.view"
 
 
-class DiaryMarkOut(Schema):
+class DiaryMarkOut(Out):
     value: str
     work_type_code: str = Field(description="e.g. КР")
     work_type_name: str
@@ -43,26 +44,26 @@ class DiaryMarkOut(Schema):
     comment: str
 
 
-class DiaryNoteOut(Schema):
+class DiaryNoteOut(Out):
     kind: str = Field(description="remark, praise or message")
     text: str
 
 
-class AttachmentOut(Schema):
+class AttachmentOut(Out):
     id: int
     name: str
     size: int = Field(description="Bytes")
     download: str = Field(description="The API path of the file (the same bearer token)")
 
 
-class DiaryHomeworkOut(Schema):
+class DiaryHomeworkOut(Out):
     text: str
     links: list[str]
     minutes: int | None
     attachments: list[AttachmentOut]
 
 
-class DiaryLessonOut(Schema):
+class DiaryLessonOut(Out):
     id: int
     number: int
     starts_at: str | None
@@ -80,19 +81,19 @@ class DiaryLessonOut(Schema):
     notes: list[DiaryNoteOut]
 
 
-class DiaryDayOut(Schema):
+class DiaryDayOut(Out):
     date: date
     is_today: bool
     lessons: list[DiaryLessonOut]
 
 
-class DiaryWeekOut(Schema):
+class DiaryWeekOut(Out):
     student_id: int
     monday: date
     days: list[DiaryDayOut]
 
 
-class TermRef(Schema):
+class TermRef(Out):
     id: int
     number: int
     kind: str
@@ -100,7 +101,7 @@ class TermRef(Schema):
     end: date
 
 
-class TermMarkOut(Schema):
+class TermMarkOut(Out):
     date: date
     value: str
     work_type_code: str
@@ -108,12 +109,12 @@ class TermMarkOut(Schema):
     weight: Decimal
 
 
-class PeriodMarkOut(Schema):
+class PeriodMarkOut(Out):
     kind: str = Field(description="term, year, exam or final")
     value: str
 
 
-class SubjectMarksOut(Schema):
+class SubjectMarksOut(Out):
     course_id: int
     subject: str
     scale: str
@@ -123,25 +124,25 @@ class SubjectMarksOut(Schema):
     period_marks: list[PeriodMarkOut]
 
 
-class MarksOut(Schema):
+class MarksOut(Out):
     term: TermRef
     subjects: list[SubjectMarksOut]
 
 
-class AttendanceRowOut(Schema):
+class AttendanceRowOut(Out):
     subject: str = Field(description="Empty for the total")
     missed: int
     counts: dict[str, int] = Field(description="code → lessons (Н, Б, У, ОП)")
 
 
-class AttendanceOut(Schema):
+class AttendanceOut(Out):
     term: TermRef
     until: date
     subjects: list[AttendanceRowOut]
     total: AttendanceRowOut
 
 
-class HomeworkItemOut(Schema):
+class HomeworkItemOut(Out):
     subject: str
     set_on: date
     text: str
@@ -150,7 +151,7 @@ class HomeworkItemOut(Schema):
     attachments: list[AttachmentOut]
 
 
-class HomeworkDayOut(Schema):
+class HomeworkDayOut(Out):
     date: date
     minutes: int
     limit: int | None = Field(description="СанПиН 1.2.3685-21 daily limit for the grade, min")

@@ -6,10 +6,11 @@ from decimal import Decimal
 
 from ninja import Field, Schema
 
+from .schemas import Out
 from .timetable_schemas import TeacherRef
 
 
-class WorkTypeOut(Schema):
+class WorkTypeOut(Out):
     id: int
     code: str = Field(description="'КР'")
     name: str
@@ -17,7 +18,7 @@ class WorkTypeOut(Schema):
     category: str = Field(description="`oral` or `written` (which deadline its marks follow)")
 
 
-class ColumnOut(Schema):
+class ColumnOut(Out):
     id: int
     lesson_id: int
     work_type: WorkTypeOut
@@ -25,7 +26,7 @@ class ColumnOut(Schema):
     title: str
 
 
-class HomeworkOut(Schema):
+class HomeworkOut(Out):
     lesson_id: int
     text: str
     links: list[str]
@@ -34,7 +35,7 @@ class HomeworkOut(Schema):
     late: bool
 
 
-class JournalLessonOut(Schema):
+class JournalLessonOut(Out):
     id: int
     date: date
     number: int
@@ -45,7 +46,7 @@ class JournalLessonOut(Schema):
     homework: HomeworkOut | None
 
 
-class JournalStudentOut(Schema):
+class JournalStudentOut(Out):
     id: int
     last_name: str
     first_name: str
@@ -54,7 +55,7 @@ class JournalStudentOut(Schema):
     left: date | None = Field(description="Left the list during the term")
 
 
-class MarkOut(Schema):
+class MarkOut(Out):
     column_id: int
     student_id: int
     value: str | None = Field(description="null when the mark was deleted")
@@ -63,7 +64,7 @@ class MarkOut(Schema):
     late: bool = False
 
 
-class AttendanceOut(Schema):
+class AttendanceOut(Out):
     lesson_id: int
     student_id: int
     code: str = Field(description="What the teacher entered: Н, Б, У, ОП or '' (present)")
@@ -72,7 +73,7 @@ class AttendanceOut(Schema):
     late: bool = False
 
 
-class PeriodMarkOut(Schema):
+class PeriodMarkOut(Out):
     course_id: int
     student_id: int
     kind: str = Field(description="term, year, exam or final")
@@ -82,13 +83,13 @@ class PeriodMarkOut(Schema):
     late: bool = False
 
 
-class StudentSummaryOut(Schema):
+class StudentSummaryOut(Out):
     student_id: int
     average: Decimal | None = Field(description="Weighted average Σw·v/Σw of the term")
     forecast: str | None = Field(description="The term mark the average points to")
 
 
-class JournalOut(Schema):
+class JournalOut(Out):
     course_id: int
     term_id: int
     term_start: date
@@ -150,24 +151,24 @@ class BatchIn(Schema):
     attendance: list[BatchAttendanceIn] = Field(default_factory=list, max_length=500)
 
 
-class CurrentOut(Schema):
+class CurrentOut(Out):
     value: str | None
     version: int
 
 
-class StaleOut(Schema):
+class StaleOut(Out):
     code: str = Field(description="'stale'")
     message: str
     current: CurrentOut = Field(description="What is saved now (value null: empty)")
 
 
-class BatchItemOut(Schema):
+class BatchItemOut(Out):
     ok: bool
     code: str | None = Field(None, description="Why the item was refused (as in single writes)")
     message: str | None = None
     current: CurrentOut | None = Field(None, description="The saved value after this item")
 
 
-class BatchOut(Schema):
+class BatchOut(Out):
     marks: list[BatchItemOut]
     attendance: list[BatchItemOut]

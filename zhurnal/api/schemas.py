@@ -3,6 +3,17 @@
 from datetime import date
 
 from ninja import Field, Schema
+from pydantic import BaseModel, ConfigDict
+
+
+class Out(BaseModel):
+    """An answer the endpoint builds field by field (the big read models: the diary, the
+    journal). A plain pydantic model: ninja's ``Schema`` wraps every nested object in a
+    ``DjangoGetter`` and validates it again, once when it is built and once when the answer
+    is sent — for a diary week's ~40 lessons with their marks that was a sixth of the call
+    (docs/performance.md). Built objects are taken as they are."""
+
+    model_config = ConfigDict(from_attributes=True)
 
 
 class Ref(Schema):

@@ -4,15 +4,15 @@ from datetime import date, time
 
 from ninja import Field, Schema
 
-from .schemas import Ref
+from .schemas import Out, Ref
 
 
-class TeacherRef(Schema):
+class TeacherRef(Out):
     id: int = Field(description="Staff id")
     short_name: str = Field(description="'Петрова А. И.'")
 
 
-class LessonCourseOut(Schema):
+class LessonCourseOut(Out):
     id: int
     subject: Ref
     audience: str = Field(description="The class ('6Б') or the group ('5А: Англ. 1')")
@@ -20,7 +20,7 @@ class LessonCourseOut(Schema):
     group_id: int | None
 
 
-class LessonOut(Schema):
+class LessonOut(Out):
     id: int
     date: date
     number: int = Field(description="Lesson number of the day (bell schedule)")
@@ -40,19 +40,19 @@ class LessonOut(Schema):
     plan_item_id: int | None
 
 
-class TimetableOut(Schema):
+class TimetableOut(Out):
     start: date
     end: date
     timezone: str = Field(description="The school's time zone of starts_at/ends_at")
     lessons: list[LessonOut]
 
 
-class PlanItemLessonOut(Schema):
+class PlanItemLessonOut(Out):
     id: int
     date: date
 
 
-class PlanItemOut(Schema):
+class PlanItemOut(Out):
     id: int
     position: int
     section: str
@@ -66,13 +66,13 @@ class PlanItemOut(Schema):
     covered: bool = Field(description="A linked lesson has taken place (dated today or before)")
 
 
-class PlanOut(Schema):
+class PlanOut(Out):
     id: int
     title: str
     owner_course_id: int | None = Field(description="Set for the course's own copy")
 
 
-class CoursePlanOut(Schema):
+class CoursePlanOut(Out):
     course_id: int
     plan: PlanOut | None = Field(description="null when the course has chosen no plan")
     planned_hours: int
@@ -96,7 +96,7 @@ class CancellationIn(Schema):
     reason: str = Field(min_length=1, max_length=200)
 
 
-class UncoveredItemOut(Schema):
+class UncoveredItemOut(Out):
     id: int
     position: int
     section: str
@@ -106,7 +106,7 @@ class UncoveredItemOut(Schema):
     planned_date: date | None
 
 
-class FulfilmentOut(Schema):
+class FulfilmentOut(Out):
     """Programme fulfilment of a course for its academic year up to `day` (inclusive)."""
 
     course_id: int
@@ -127,6 +127,6 @@ class FulfilmentOut(Schema):
     )
 
 
-class FulfilmentRowOut(Schema):
+class FulfilmentRowOut(Out):
     course: LessonCourseOut
     fulfilment: FulfilmentOut
