@@ -173,6 +173,9 @@ NOT_IN_MATRIX = {
     # tests/test_messaging.py.
     "messaging:thread",
     "messaging:attachment",
+    # A file of an announcement: whoever may read the announcement (its audience and staff),
+    # 404 for anyone else; tests/test_messaging.py.
+    "messaging:announcement_attachment",
 }
 # Pages where a parent or a student asking for another family's child gets 404, not 403: the
 # child's existence is not told (tests/test_diary.py).
