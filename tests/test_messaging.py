@@ -424,6 +424,7 @@ def test_announcement_files_are_published_and_served_to_its_audience_only(client
     assert refused.status_code == 200 and refused.context["form"].errors
     assert not Announcement.objects.exists()  # nothing published, the input kept
     assert refused.context["form"]["title"].value() == "Собрание"
+    assert "Attach the files again" in refused.content.decode()
 
     assert client.post(url, {**form, "files": [_file("повестка.pdf", 64)]}).status_code == 302
     item = AnnouncementAttachment.objects.get()

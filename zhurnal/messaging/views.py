@@ -30,6 +30,17 @@ def _add_errors(form, error: ValidationError) -> None:
         form.add_error(None, message)
 
 
+def _with_files_hint(request: HttpRequest, form):
+    """A form sent with files that comes back with an error keeps its text but not its files
+    (a browser never refills a file input): say so next to the files."""
+    if request.method == "POST" and request.FILES and form.errors:
+        form.add_error(
+            "files",
+            _("Attach the files again: the browser does not keep them when the form comes back."),
+        )
+    return form
+
+
 @school_permission("messaging.use")
 def inbox(request: HttpRequest) -> HttpResponse:
     school = current_school(request)
@@ -77,7 +88,11 @@ def new(request: HttpRequest) -> HttpResponse:
         if to.isdigit():
             initial["recipients"] = [int(to)]
         form = NewThreadForm(initial=initial, address_book=book)
-    return render(request, "messaging/new.html", {"form": form, "address_book": book})
+    return render(
+        request,
+        "messaging/new.html",
+        {"form": _with_files_hint(request, form), "address_book": book},
+    )
 
 
 @login_required
@@ -110,7 +125,7 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
             "thread": conversation,
             "thread_messages": conversation.messages.all(),
             "participants": [p.user for p in conversation.participants.all()],
-            "form": form,
+            "form": _with_files_hint(request, form),
         },
     )
 
@@ -184,4 +199,4 @@ def announce(request: HttpRequest) -> HttpResponse:
                 return redirect("messaging:announcements")
     else:
         form = AnnouncementForm(**form_kwargs)
-    return render(request, "messaging/announce.html", {"form": form})
+    return render(request, "messaging/announce.html", {"form": _with_files_hint(request, form)})
