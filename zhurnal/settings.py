@@ -124,15 +124,14 @@ SQLITE_PATH = VAR_DIR / "zhurnal.sqlite3"
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        # Server-side parameter binding lets psycopg prepare the statements a connection runs
-        # again and again, so PostgreSQL plans each once instead of on every request (the
-        # journal's joins cost ~3 ms of planning each; docs/performance.md). Behind PgBouncer
-        # in transaction mode turn it off: ZHURNAL_PG_SERVER_SIDE_BINDING=0.
+        # Parameters bound on the server, and a statement prepared the second time a
+        # connection runs it (Django turns psycopg's preparing off unless asked): PostgreSQL
+        # then plans it once per connection instead of on every request (the journal's course
+        # query alone took 4-6 ms to plan; docs/performance.md). Behind PgBouncer in
+        # transaction mode turn both off: ZHURNAL_PG_SERVER_SIDE_BINDING=0.
         server_side_binding = _env_bool("ZHURNAL_PG_SERVER_SIDE_BINDING", default=True)
         DATABASES["default"].setdefault("OPTIONS", {}).update(
             server_side_binding=server_side_binding,
-            # psycopg prepares a statement the second time a connection runs it (Django turns
-            # preparing off unless asked); None keeps it off behind a transaction pooler.
             prepare_threshold=2 if server_side_binding else None,
         )
 else:

@@ -89,14 +89,19 @@ def _in_school(course: Course, school) -> Course:
 
 def _course(request: HttpRequest, course_id: int) -> Course:
     school = current_school(request)
-    course = get_object_or_404(
-        _with_default_work_type(with_scale_rule(Course.objects.select_related(*COURSE_RELATED))),
-        school=school,
-        pk=course_id,
+    course = _in_school(
+        get_object_or_404(
+            _with_default_work_type(
+                with_scale_rule(Course.objects.select_related(*COURSE_RELATED))
+            ),
+            school=school,
+            pk=course_id,
+        ),
+        school,
     )
     if not request.user.has_perm("journal.view", course):
         raise PermissionDenied
-    return _in_school(course, school)
+    return course
 
 
 def _lesson(request: HttpRequest, lesson_id: int) -> Lesson:
