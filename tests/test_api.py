@@ -130,6 +130,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/schools/{school_id}/threads"): STAFF | {"parent", "student"},
     ("GET", "/schools/{school_id}/contacts"): STAFF | {"parent", "student"},
     ("POST", "/schools/{school_id}/threads"): STAFF | {"parent"},
+    ("POST", "/schools/{school_id}/threads/files"): STAFF | {"parent"},
     ("GET", "/schools/{school_id}/threads/{thread_id}"): {"class_teacher", "parent"},
     ("POST", "/schools/{school_id}/threads/{thread_id}/messages"): {"class_teacher", "parent"},
     ("POST", "/schools/{school_id}/threads/{thread_id}/messages/files"): {
@@ -151,13 +152,17 @@ MATRIX: dict[tuple[str, str], set[str]] = {
 # not write to (ids cannot be probed).
 HIDDEN = {
     ("POST", "/schools/{school_id}/threads"),
+    ("POST", "/schools/{school_id}/threads/files"),
     ("GET", "/schools/{school_id}/threads/{thread_id}"),
     ("POST", "/schools/{school_id}/threads/{thread_id}/messages"),
     ("POST", "/schools/{school_id}/threads/{thread_id}/messages/files"),
     ("GET", "/schools/{school_id}/message-attachments/{message_attachment_id}"),
 }
 # Sent as multipart/form-data (with files), not JSON.
-MULTIPART = {("POST", "/schools/{school_id}/threads/{thread_id}/messages/files")}
+MULTIPART = {
+    ("POST", "/schools/{school_id}/threads/files"),
+    ("POST", "/schools/{school_id}/threads/{thread_id}/messages/files"),
+}
 # A parent or a student asking for another family's child: "not found" (tests/test_diary.py).
 FAMILY_NOT_FOUND = {
     ("GET", f"/schools/{{school_id}}/students/{{student_id}}/{tail}")
@@ -289,6 +294,12 @@ def write_bodies(world) -> dict[tuple[str, str], dict]:
             "body": "Добрый день!",
         },
         ("POST", "/schools/{school_id}/threads/{thread_id}/messages"): {"body": "Спасибо!"},
+        ("POST", "/schools/{school_id}/threads/files"): {
+            "recipients": [world.users["director"].pk, world.users["class_teacher"].pk],
+            "subject": "Справка",
+            "body": "Справка во вложении.",
+            "files": [SimpleUploadedFile("справка.pdf", b"%PDF-1.4")],
+        },
         ("POST", "/schools/{school_id}/threads/{thread_id}/messages/files"): {
             "body": "Справка во вложении.",
             "files": [SimpleUploadedFile("справка.pdf", b"%PDF-1.4")],
@@ -361,6 +372,7 @@ CREATED = {
     ("POST", "/schools/{school_id}/threads"),
     ("POST", "/schools/{school_id}/threads/{thread_id}/messages"),
     ("POST", "/schools/{school_id}/threads/{thread_id}/messages/files"),
+    ("POST", "/schools/{school_id}/threads/files"),
 }
 
 

@@ -542,6 +542,30 @@ def test_api_reply_with_files_and_download_by_participants_only(client, world):
         assert response.status_code == 404, persona
 
 
+def test_api_starts_a_conversation_with_files(client, world):
+    school = world.school.pk
+    parent, ct = world.users["parent"], world.users["class_teacher"]
+    raw = ApiToken.issue(parent, "test")[1]
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    url = f"/api/v1/schools/{school}/threads/files"
+    form = {"recipients": [ct.pk], "subject": "Справка", "body": "Болел с 2 по 5 декабря."}
+
+    refused = client.post(url, {**form, "files": [_file("a.exe")]}, **auth)
+    assert refused.status_code == 422 and refused.json()["code"] == "file_type"
+    assert not Thread.objects.exists()
+    hidden = client.post(
+        url, {**form, "recipients": [world.users["teacher"].pk], "files": [_file("a.pdf")]}, **auth
+    )
+    assert hidden.status_code == 404  # not among the parent's contacts
+
+    created = client.post(url, {**form, "files": [_file("справка.pdf", 20)]}, **auth)
+    assert created.status_code == 201
+    [message] = created.json()["messages"]
+    assert [(a["name"], a["size"]) for a in message["attachments"]] == [("справка.pdf", 20)]
+    download = message["attachments"][0]["download"].removeprefix("/api/v1")
+    assert _api(client, ct, "GET", download).status_code == 200
+
+
 def test_a_child_in_another_school_does_not_open_contacts_there(world):
     other_student = StudentFactory(school=world.other_school)
     other_class = m.SchoolClass.objects.create(

@@ -150,8 +150,9 @@ def threads(request: HttpRequest, school_id: int, offset: int = 0, limit: int = 
     ]
 
 
+# ``int:``: "threads/files" (POST, a new conversation with files) is not a conversation id.
 @router.get(
-    "/schools/{school_id}/threads/{thread_id}",
+    "/schools/{school_id}/threads/{int:thread_id}",
     response={200: ThreadOut, **COMMON_ERRORS},
     summary="One conversation; reading it marks it read",
     openapi_extra=PERM,
@@ -174,14 +175,41 @@ def thread(request: HttpRequest, school_id: int, thread_id: int):
     openapi_extra=PERM,
 )
 def start(request: HttpRequest, school_id: int, payload: ThreadIn):
+    return _start(request, school_id, payload.recipients, payload.subject, payload.body, ())
+
+
+@router.post(
+    "/schools/{school_id}/threads/files",
+    response={201: ThreadOut, **COMMON_ERRORS},
+    summary="Start a conversation with attachments (multipart/form-data)",
+    description=(
+        "Form fields `recipients` (repeated user ids), `subject`, `body` and `files` "
+        "(repeated), with the rules of POST /threads and the limits of attachments (422 "
+        "`too_many_files`, `file_too_big`, `file_type`: nothing is sent)."
+    ),
+    openapi_extra=PERM,
+)
+def start_with_files(
+    request: HttpRequest,
+    school_id: int,
+    recipients: Form[list[int]],
+    subject: Form[str],
+    body: Form[str],
+    files: File[list[UploadedFile]],
+):
+    return _start(request, school_id, recipients, subject, body, files)
+
+
+def _start(request: HttpRequest, school_id: int, recipients, subject: str, body: str, files):
     school = school_for(request, school_id, "messaging.use")
     try:
         created = services.start_thread(
             author=request.user,
             school=school,
-            recipients=payload.recipients,
-            subject=payload.subject,
-            body=payload.body,
+            recipients=recipients,
+            subject=subject,
+            body=body,
+            files=files,
         )
     except ValidationError as error:
         raise _refused(error) from error
