@@ -6,8 +6,10 @@ from datetime import date
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
+from zhurnal.journal.defaults import ensure_work_types
 from zhurnal.journal.models import (
     Absence,
     AbsenceReason,
@@ -15,9 +17,12 @@ from zhurnal.journal.models import (
     PeriodKind,
     PeriodMark,
     ScaleRule,
+    WorkCategory,
+    WorkType,
 )
-from zhurnal.journal.policy import policy_of, scale_of, with_scale_rule
+from zhurnal.journal.policy import policy_of, scale_of, with_default_work_type, with_scale_rule
 from zhurnal.journal.scales import ScaleKind
+from zhurnal.journal.services import default_work_type
 from zhurnal.school import models as m
 
 from .factories import GradeLevelFactory, SchoolClassFactory, StudentFactory, SubjectFactory
@@ -77,6 +82,55 @@ def test_the_most_specific_scale_rule_wins(world):
         school_class=world.class_6b,
     )
     assert both_ways(other) == ScaleKind.HUNDRED
+
+
+def test_a_group_course_follows_the_grade_level_of_its_class_a_cross_class_group_not(world):
+    ScaleRule.objects.create(
+        school=world.school, grade_level=world.class_5a.grade_level, scale=ScaleKind.TEN
+    )
+    subject = SubjectFactory(school=world.school, name="Английский язык")
+    in_class = m.Course.objects.create(
+        school=world.school,
+        year=world.year,
+        subject=subject,
+        group=world.group,  # of 5А
+    )
+    assert both_ways(in_class) == ScaleKind.TEN
+    cross = m.Group.objects.create(school=world.school, year=world.year, name="Хор")
+    across = m.Course.objects.create(
+        school=world.school, year=world.year, subject=subject, group=cross
+    )
+    assert both_ways(across) == ScaleKind.FIVE
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["defaults", "oral type off", "oral types reordered", "written only"],
+)
+def test_the_default_work_type_in_sql_is_the_services_one(world, change):
+    types = {t.code: t for t in ensure_work_types(world.school)}
+    if change == "oral type off":
+        WorkType.objects.filter(pk=types["У"].pk).update(is_active=False)
+    elif change == "oral types reordered":
+        WorkType.objects.filter(school=world.school).update(position=F("position") + 10)
+        WorkType.objects.filter(pk=types["ДЗ"].pk).update(category=WorkCategory.ORAL, position=0)
+    elif change == "written only":
+        WorkType.objects.filter(school=world.school).update(
+            category=WorkCategory.WRITTEN, position=F("position") + 10
+        )
+        WorkType.objects.filter(pk=types["Т"].pk).update(position=0)
+    expected = default_work_type(world.school)
+    course = with_default_work_type(m.Course.objects.filter(pk=world.course.pk)).get()
+    assert (course.default_type_code, course.default_type_name, course.default_type_weight) == (
+        expected.code,
+        expected.name,
+        expected.weight,
+    )
+
+
+def test_a_school_without_work_types_has_no_default_in_sql(world):
+    course = with_default_work_type(m.Course.objects.filter(pk=world.course.pk)).get()
+    assert course.default_type_code is None
 
 
 def test_grade_one_without_marks(world):

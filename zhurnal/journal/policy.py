@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Case, F, OuterRef, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import CharField, DecimalField, QuerySet
+from django.db.models.expressions import RawSQL
 
-from zhurnal.school.models import Course, School
+from zhurnal.school.models import Course, Group, School, SchoolClass
 
-from .models import JournalPolicy, ScaleRule
+from .models import JournalPolicy, ScaleRule, WorkCategory, WorkType
 
 
 def policy_of(school: School | int) -> JournalPolicy:
@@ -58,25 +58,60 @@ def course_grade_level_id(course: Course) -> int | None:
     return None
 
 
+# The course annotations below are SQL (``RawSQL``), not Django expressions: built from
+# ``Subquery``/``OuterRef``/``Case``/``Coalesce`` they took Django 2.5-3 ms to compile on every
+# journal request and mark saved, more than the database took to run them (docs/performance.md).
+# The SQL is made of table names and constants only (no input: hence the ``noqa`` for the
+# injection checks). It names the course table, so it is for a top-level query of courses
+# (every use is); tests/test_journal_models.py checks it against the rules in Python.
+_COURSE = Course._meta.db_table
+_CLASS = SchoolClass._meta.db_table
+
+# The grade level of the course's class, or of its group's class (NULL for a cross-class
+# group): ``course_grade_level_id`` in SQL.
+_GRADE_LEVEL_SQL = (
+    f"COALESCE((SELECT c.grade_level_id FROM {_CLASS} c WHERE c.id = {_COURSE}.school_class_id), "  # noqa: S608
+    f"(SELECT c.grade_level_id FROM {Group._meta.db_table} g "
+    f"INNER JOIN {_CLASS} c ON c.id = g.school_class_id WHERE g.id = {_COURSE}.group_id))"
+)
+# ``resolve_scale`` in SQL: the matching rule of the highest rank (subject 2, grade level 1).
+_SCALE_RULE_SQL = (
+    f"(SELECT r.scale FROM {ScaleRule._meta.db_table} r WHERE r.school_id = {_COURSE}.school_id "  # noqa: S608
+    f"AND (r.subject_id = {_COURSE}.subject_id OR r.subject_id IS NULL) "
+    f"AND (r.grade_level_id = {_GRADE_LEVEL_SQL} OR r.grade_level_id IS NULL) "
+    "ORDER BY (CASE WHEN r.subject_id IS NULL THEN 0 ELSE 2 END) "
+    "+ (CASE WHEN r.grade_level_id IS NULL THEN 0 ELSE 1 END) DESC LIMIT 1)"
+)
+# A column of the school's default work type, in ``services.default_type_order``: the first
+# active oral type, then by position.
+_DEFAULT_TYPE_SQL = (
+    "(SELECT w.{column} FROM " + WorkType._meta.db_table + " w "  # noqa: S608
+    f"WHERE w.school_id = {_COURSE}.school_id AND w.is_active "
+    f"ORDER BY (CASE WHEN w.category = '{WorkCategory.ORAL.value}' THEN 0 ELSE 1 END), "
+    "w.position, w.id LIMIT 1)"
+)
+
+
+def _sql(text: str, field) -> RawSQL:
+    return RawSQL(text, (), output_field=field)  # noqa: S611 -- constants, see above
+
+
 def with_scale_rule(courses: QuerySet[Course]) -> QuerySet[Course]:
     """Annotate ``scale_rule``: the scale of the most specific rule for each course (the
     subject in its grade level, the subject, the grade level), or None — in the same query."""
-    rules = (
-        ScaleRule.objects.filter(school=OuterRef("school"))
-        .filter(Q(subject=OuterRef("subject")) | Q(subject__isnull=True))
-        .filter(Q(grade_level=OuterRef("scale_grade_level")) | Q(grade_level__isnull=True))
-        .annotate(
-            rank=Case(When(subject__isnull=False, then=Value(2)), default=Value(0))
-            + Case(When(grade_level__isnull=False, then=Value(1)), default=Value(0))
-        )
-        .order_by("-rank")
-        .values("scale")[:1]
-    )
+    return courses.annotate(scale_rule=_sql(_SCALE_RULE_SQL, CharField(null=True)))
+
+
+def with_default_work_type(courses: QuerySet[Course]) -> QuerySet[Course]:
+    """Annotate ``default_type_code``, ``default_type_name`` and ``default_type_weight``: the
+    work type a mark gets in a lesson without columns (None before the school has any)."""
     return courses.annotate(
-        scale_grade_level=Coalesce(
-            F("school_class__grade_level"), F("group__school_class__grade_level")
+        default_type_code=_sql(_DEFAULT_TYPE_SQL.format(column="code"), CharField(null=True)),
+        default_type_name=_sql(_DEFAULT_TYPE_SQL.format(column="name"), CharField(null=True)),
+        default_type_weight=_sql(
+            _DEFAULT_TYPE_SQL.format(column="weight"),
+            DecimalField(max_digits=4, decimal_places=2, null=True),
         ),
-        scale_rule=Subquery(rules),
     )
 
 

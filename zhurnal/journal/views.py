@@ -18,8 +18,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import JSONField, OuterRef, Subquery
-from django.db.models.functions import JSONObject
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -43,9 +41,8 @@ from .models import (
     HomeworkAttachment,
     PeriodKind,
     StudentNote,
-    WorkType,
 )
-from .policy import scale_of, with_scale_rule
+from .policy import scale_of, with_default_work_type, with_scale_rule
 from .queries import journal_grid, lesson_sheet, shown_attendance, student_summary
 from .rendering import grid_head, grid_rows, sheet_rows
 from .scales import ScaleKind
@@ -68,18 +65,6 @@ LESSON_RELATED = (
 )
 
 
-def _with_default_work_type(courses):
-    """Annotate ``default_type``, the default work type's code, name and weight as one JSON
-    object, onto the course query (no query of its own: the grid stays within its budget)."""
-    types = (
-        WorkType.objects.filter(school=OuterRef("school"), is_active=True)
-        .order_by(*services.default_type_order())
-        .annotate(entry=JSONObject(code="code", name="name", weight="weight"))
-        .values("entry")[:1]
-    )
-    return courses.annotate(default_type=Subquery(types, output_field=JSONField()))
-
-
 def _in_school(course: Course, school) -> Course:
     """The course with the request's school object set on it (the same row, with its policy
     already loaded: no join and no query for it)."""
@@ -91,9 +76,7 @@ def _course(request: HttpRequest, course_id: int) -> Course:
     school = current_school(request)
     course = _in_school(
         get_object_or_404(
-            _with_default_work_type(
-                with_scale_rule(Course.objects.select_related(*COURSE_RELATED))
-            ),
+            with_default_work_type(with_scale_rule(Course.objects.select_related(*COURSE_RELATED))),
             school=school,
             pk=course_id,
         ),
@@ -210,9 +193,12 @@ def course_journal(request: HttpRequest, course_id: int) -> HttpResponse:
             period_kinds += [(PeriodKind.EXAM, None), (PeriodKind.FINAL, None)]
     with_forecast = (PeriodKind.TERM, PeriodKind.YEAR)
     periods = [(kind, term_id, kind in with_forecast) for kind, term_id in period_kinds]
-    default_type = course.default_type
-    if default_type:
-        default_type["weight"] = Decimal(str(default_type["weight"]))
+    if course.default_type_code is not None:
+        default_type = {
+            "code": course.default_type_code,
+            "name": course.default_type_name,
+            "weight": course.default_type_weight,
+        }
     else:  # the school's first journal: its default work types are made now
         default_type = _as_dict(services.default_work_type(course.school))
     can_period = user.has_perm("journal.keep_period_marks", course)
