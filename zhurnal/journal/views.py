@@ -43,7 +43,7 @@ from .models import (
     StudentNote,
 )
 from .policy import scale_of, with_default_work_type, with_scale_rule
-from .queries import journal_grid, lesson_sheet, shown_attendance, student_summary
+from .queries import NAME_FIELDS, journal_grid, lesson_sheet, shown_attendance, student_summary
 from .rendering import grid_head, grid_rows, sheet_rows
 from .scales import ScaleKind
 
@@ -493,7 +493,11 @@ def save_cell(request: HttpRequest) -> JsonResponse:
 
 
 def _student(request: HttpRequest, student_id) -> Student:
-    return get_object_or_404(Student, school=current_school(request), pk=_int(student_id))
+    """The student of a cell: the name only, for the messages and the audit (not the
+    personal card: DESIGN §3)."""
+    return get_object_or_404(
+        Student.objects.only(*NAME_FIELDS), school=current_school(request), pk=_int(student_id)
+    )
 
 
 def _save_mark(request, data, value, version, reason) -> JsonResponse:
