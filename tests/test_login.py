@@ -208,3 +208,29 @@ def test_the_age_is_the_school_setting(school, frozen):
     school.save()
     _student_user(school, "malysheva.a", date(2015, 4, 1))
     assert _login(_browser(), "malysheva.a").status_code == 302
+
+
+@pytest.mark.django_db
+def test_the_users_schools_roles_and_staff_card_in_each_school():
+    from zhurnal.accounts.memberships import memberships_of
+
+    from .factories import StaffFactory
+
+    first, second, third = (SchoolFactory(short_name=n) for n in ("СОШ 1", "СОШ 2", "СОШ 3"))
+    user = UserFactory(username="twice")
+    grant(user, first, Role.TEACHER, Role.DEPUTY)
+    grant(user, second, Role.TEACHER)
+    grant(user, third, Role.PARENT)
+    card_first = StaffFactory(school=first, user=user)
+    card_second = StaffFactory(school=second, user=user)
+    StaffFactory(school=second)  # a colleague's card in the same school
+
+    schools = memberships_of(user)
+
+    assert [entry.school.short_name for entry in schools.values()] == ["СОШ 1", "СОШ 2", "СОШ 3"]
+    assert schools[first.pk].roles == {Role.TEACHER, Role.DEPUTY}
+    assert (schools[first.pk].staff_id, schools[second.pk].staff_id) == (
+        card_first.pk,
+        card_second.pk,
+    )
+    assert schools[third.pk].staff_id is None

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import IntegerField
+from django.db.models.expressions import RawSQL
 
 CACHE_ATTRIBUTE = "_zhurnal_memberships"
 
@@ -34,12 +35,20 @@ def memberships_of(user) -> dict[int, SchoolRoles]:
     cached = user.__dict__.get(CACHE_ATTRIBUTE)
     if cached is not None:
         return cached
-    staff = Staff.objects.filter(school_id=OuterRef("school_id"), user_id=user.pk).values("id")[:1]
+    # The staff card in SQL: this query runs on every request, and Django took longer to
+    # compile the same ``Subquery(OuterRef(...))`` than the database took to run the whole
+    # query (docs/performance.md). Table names and a bound parameter only.
+    staff = RawSQL(  # noqa: S611
+        f"SELECT s.id FROM {Staff._meta.db_table} s "  # noqa: S608
+        f"WHERE s.school_id = {Membership._meta.db_table}.school_id AND s.user_id = %s LIMIT 1",
+        (user.pk,),
+        output_field=IntegerField(),
+    )
     rows = (
         Membership.objects.filter(user_id=user.pk)
         # The school's journal policy comes along: every journal page and save needs it.
         .select_related("school", "school__journal_policy")
-        .annotate(staff_id=Subquery(staff))
+        .annotate(staff_id=staff)
         .order_by("school__short_name", "school_id")
     )
     roles: dict[int, set[str]] = {}
