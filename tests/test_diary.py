@@ -397,21 +397,23 @@ def test_homework_limits_by_grade(grade, limit):
     assert queries.homework_limit(grade) == limit
 
 
+def _monday_attachment(world) -> HomeworkAttachment:
+    """A file with the homework of Monday's lesson of 5А (the parent's child's class)."""
+    homework = journal.set_homework(
+        lesson=_lesson(world, MONDAY), text="§ 1", version=0, actor=world.users["class_teacher"]
+    )
+    return HomeworkAttachment.objects.create(
+        school=world.school,
+        homework=homework,
+        name="task.pdf",
+        size=3,
+        file=SimpleUploadedFile("task.pdf", b"pdf"),
+    )
+
+
 def test_an_attachment_is_downloaded_only_through_the_childs_diary(client, world):
     with at(2026, 11, 20, 10, 0):
-        homework = journal.set_homework(
-            lesson=_lesson(world, MONDAY),
-            text="§ 1",
-            version=0,
-            actor=world.users["class_teacher"],
-        )
-        item = HomeworkAttachment.objects.create(
-            school=world.school,
-            homework=homework,
-            name="task.pdf",
-            size=3,
-            file=SimpleUploadedFile("task.pdf", b"pdf"),
-        )
+        item = _monday_attachment(world)
         client.force_login(world.users["parent"])
         own = reverse("diary:attachment", args=[world.student.pk, item.pk])
         assert client.get(own).status_code == 200
@@ -423,19 +425,7 @@ def test_an_attachment_is_downloaded_only_through_the_childs_diary(client, world
 
 def test_the_api_downloads_an_attachment_only_through_the_childs_diary(client, world):
     with at(2026, 11, 20, 10, 0):
-        homework = journal.set_homework(
-            lesson=_lesson(world, MONDAY),
-            text="§ 1",
-            version=0,
-            actor=world.users["class_teacher"],
-        )
-        item = HomeworkAttachment.objects.create(
-            school=world.school,
-            homework=homework,
-            name="task.pdf",
-            size=3,
-            file=SimpleUploadedFile("task.pdf", b"pdf"),
-        )
+        item = _monday_attachment(world)
         school = world.school.pk
         week = _api(
             client, world.users["parent"], f"/schools/{school}/students/{world.student.pk}/diary"
