@@ -211,6 +211,78 @@ def test_the_second_of_two_concurrent_saves_is_told_the_cell_changed(world, colu
     assert Mark.objects.get().value == "4"
 
 
+def test_a_lock_stops_deleting_too(world, column):
+    """A locked date's marks stay as they are: emptying a cell is a change like any other."""
+    JournalPolicy.objects.create(school=world.school, lock_after_days=3)
+    with at(2026, 11, 20, 10, 0):
+        mark(world, column, "3")
+    with at(2026, 11, 27, 9, 0):
+        with pytest.raises(ValidationError) as refused:
+            mark(world, column, "", version=1, reason="Ошибка")
+        assert refused.value.code == "locked"
+        assert Mark.objects.get().value == "3"
+        services.unlock(
+            course=world.course,
+            start=date(2026, 11, 18),
+            end=date(2026, 11, 18),
+            days=1,
+            reason="Исправление ошибки",
+            actor=world.users["deputy"],
+        )
+        assert mark(world, column, "", version=1, reason="Ошибка") is None
+    assert not Mark.objects.exists()
+
+
+def test_a_lock_stops_deleting_a_period_mark(world):
+    JournalPolicy.objects.create(school=world.school, lock_after_days=2)
+
+    def period(value, version, reason=""):
+        return services.set_period_mark(
+            course=world.course,
+            student=world.older_student,
+            kind=PeriodKind.TERM,
+            term=world.term,
+            value=value,
+            version=version,
+            reason=reason,
+            actor=world.users["teacher"],
+        )
+
+    with at(2026, 12, 25, 12, 0):
+        period("5", 0)
+    # Due 28.12 24:00, locked from 31.12 00:00.
+    with at(2026, 12, 31, 9, 0), pytest.raises(ValidationError) as refused:
+        period("", 1, reason="Ошибка")
+    assert refused.value.code == "locked"
+    assert PeriodMark.objects.get().value == "5"
+
+
+def test_two_first_saves_of_an_empty_cell_at_once_lose_nothing(world, column, monkeypatch):
+    """Both saves read the cell empty and the other one's insert lands first: ours is told
+    the cell changed (the database's unique constraint refuses it), not a server error."""
+
+    def read_empty_while_the_other_saves(same_cell):
+        Mark.objects.create(
+            school=world.school,
+            column=column,
+            student=world.older_student,
+            value="2",
+            number=Decimal(2),
+            entered_at=NOW,
+            changed_at=NOW,
+            version=1,
+        )
+        return None
+
+    monkeypatch.setattr(services, "_read_cell", read_empty_while_the_other_saves)
+    with at(2026, 11, 20, 10, 0), pytest.raises(services.StaleEntry) as stale:
+        mark(world, column, "5", version=0)
+    # (The other save's row lives in this test's own transaction, so it is rolled back with
+    # the refused save here; in the real case it was committed by the other request.)
+    assert stale.value.current.value == "2"
+    assert not AuditEvent.objects.filter(action=AuditAction.MARK_SET).exists()
+
+
 def test_a_double_submit_changes_nothing(world, column):
     with at(2026, 11, 20, 10, 0):
         first = mark(world, column, "4")

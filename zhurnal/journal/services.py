@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -139,6 +139,26 @@ def _check_version(entry, version: int) -> None:
     current = entry.version if entry is not None else 0
     if current != version:
         raise StaleEntry(entry)
+
+
+def _read_cell(same_cell):
+    """The entry of a journal cell, locked until the transaction ends (None when empty)."""
+    return same_cell.select_for_update().first()
+
+
+def _save_entry(entry, same_cell) -> None:
+    """Save a journal entry. Two first saves of one empty cell at the same moment (teacher
+    and substitute, two tabs) both read "empty"; the database's unique constraint refuses the
+    second insert, which is then told the cell changed, as any stale save (no lost update),
+    instead of failing with a server error."""
+    if entry.pk is not None:
+        entry.save()
+        return
+    try:
+        with transaction.atomic():  # a savepoint: the outer transaction survives the refusal
+            entry.save()
+    except IntegrityError:
+        raise StaleEntry(same_cell.first()) from None
 
 
 def _needs_reason(policy: JournalPolicy, entry, moment: Moment, tz: str) -> bool:
@@ -267,20 +287,10 @@ def set_mark(
     course = lesson.course
     school = course.school
     moment = moment or Moment.of(school)
-    mark = Mark.objects.select_for_update().filter(column=column, student=student).first()
+    same_cell = Mark.objects.filter(column=column, student=student)
+    mark = _read_cell(same_cell)
     value = value.strip()
     comment = comment.strip()[:300]
-    if not value:
-        if mark is None:
-            return None  # already empty: a double submit, or deleted meanwhile
-        _check_version(mark, version)
-        return _delete_mark(mark, reason=reason, actor=actor, request=request, moment=moment)
-    _check_lesson_open(lesson, moment)
-    _check_student(lesson, student)
-    parsed = scales.parse(scale_of(course), value, specials=scales.LESSON_SPECIALS)
-    if mark is not None and (mark.value, mark.comment) == (parsed.text, comment):
-        return mark  # already so (a double submit): nothing changes, whatever the version
-    _check_version(mark, version)
     policy = policy_of(school)
     deadline = deadlines.mark_deadline(
         policy,
@@ -289,6 +299,21 @@ def set_mark(
         category=column.work_type.category,
         grade=_grade(course),
     )
+    if not value:
+        if mark is None:
+            return None  # already empty: a double submit, or deleted meanwhile
+        _check_version(mark, version)
+        # A lock stops deletions too: a locked date's marks stay as they are.
+        _check_not_locked(policy, course, lesson.date, deadline, moment)
+        return _delete_mark(
+            mark, policy=policy, reason=reason, actor=actor, request=request, moment=moment
+        )
+    _check_lesson_open(lesson, moment)
+    _check_student(lesson, student)
+    parsed = scales.parse(scale_of(course), value, specials=scales.LESSON_SPECIALS)
+    if mark is not None and (mark.value, mark.comment) == (parsed.text, comment):
+        return mark  # already so (a double submit): nothing changes, whatever the version
+    _check_version(mark, version)
     _check_not_locked(policy, course, lesson.date, deadline, moment)
     before = _mark_state(mark)
     if mark is None:
@@ -311,7 +336,7 @@ def set_mark(
     mark.comment = comment
     mark.changed_at = moment.now
     mark.version += 1
-    mark.save()
+    _save_entry(mark, same_cell)
     record(
         action=AuditAction.MARK_SET,
         actor=actor,
@@ -328,9 +353,10 @@ def set_mark(
     return mark
 
 
-def _delete_mark(mark: Mark, *, reason: str, actor, request, moment: Moment) -> None:
+def _delete_mark(
+    mark: Mark, *, policy: JournalPolicy, reason: str, actor, request, moment: Moment
+) -> None:
     course = mark.column.lesson.course
-    policy = policy_of(course.school_id)
     if _needs_reason(policy, mark, moment, course.school.timezone):
         reason = _require_reason(reason)
     record(
@@ -372,7 +398,8 @@ def set_attendance(
     course = lesson.course
     school = course.school
     moment = moment or Moment.of(school)
-    entry = Attendance.objects.select_for_update().filter(lesson=lesson, student=student).first()
+    same_cell = Attendance.objects.filter(lesson=lesson, student=student)
+    entry = _read_cell(same_cell)
     code = code.strip().upper()
     _check_lesson_open(lesson, moment)
     _check_student(lesson, student)
@@ -413,7 +440,7 @@ def set_attendance(
     entry.code = code
     entry.changed_at = moment.now
     entry.version += 1
-    entry.save()
+    _save_entry(entry, same_cell)
     record(
         action=AuditAction.ATTENDANCE_SET,
         actor=actor,
@@ -466,17 +493,18 @@ def set_period_mark(
         raise ValidationError(_("A term mark needs its term; other period marks have none."))
     if term is not None and term.school_id != school.pk:
         raise ValidationError(_("The record belongs to another school."))
-    entry = (
-        PeriodMark.objects.select_for_update()
-        .filter(course=course, student=student, kind=kind, term=term)
-        .first()
-    )
+    same_cell = PeriodMark.objects.filter(course=course, student=student, kind=kind, term=term)
+    entry = _read_cell(same_cell)
     value = value.strip()
     policy = policy_of(school)
+    last_day = term.end if term is not None else course.year.end
+    deadline = deadlines.period_mark_deadline(last_day, school.timezone)
     if not value:
         if entry is None:
             return None  # already empty
         _check_version(entry, version)
+        # A lock stops deletions too.
+        _check_not_locked(policy, course, last_day, deadline, moment)
         if _needs_reason(policy, entry, moment, school.timezone):
             reason = _require_reason(reason)
         record(
@@ -492,7 +520,6 @@ def set_period_mark(
         )
         entry.delete()
         return None
-    last_day = term.end if term is not None else course.year.end
     on_list = on_roster(course, student.pk, min(last_day, moment.today))
     if student.school_id != school.pk or not on_list:
         raise ValidationError(
@@ -504,7 +531,6 @@ def set_period_mark(
     _check_version(entry, version)
     if entry is not None and _needs_reason(policy, entry, moment, school.timezone):
         reason = _require_reason(reason)
-    deadline = deadlines.period_mark_deadline(last_day, school.timezone)
     _check_not_locked(policy, course, last_day, deadline, moment)
     before = _period_state(entry)
     if entry is None:
@@ -523,7 +549,7 @@ def set_period_mark(
     entry.number = parsed.number
     entry.changed_at = moment.now
     entry.version += 1
-    entry.save()
+    _save_entry(entry, same_cell)
     record(
         action=AuditAction.PERIOD_MARK_SET,
         actor=actor,
