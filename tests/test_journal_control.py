@@ -298,6 +298,25 @@ def test_the_changes_page_lists_a_mark_change_with_old_new_and_reason(client, wo
     assert world.older_student.short_name in page
 
 
+def test_the_changes_page_lists_the_lessons_topic_and_homework(client, world):
+    """A deputy sees every change of a lesson's record, not only marks and attendance."""
+    from zhurnal.timetable import services as timetable_services
+
+    teacher = world.users["teacher"]
+    with at(2026, 11, 18, 15, 0):
+        lesson = fresh_lesson(world)
+        timetable_services.record_topic(lesson=lesson, topic="Сложение дробей", actor=teacher)
+        services.set_homework(lesson=lesson, text="Учебник, № 215", version=0, actor=teacher)
+    with at(2026, 11, 19, 9, 0):
+        timetable_services.record_topic(lesson=lesson, topic="Вычитание дробей", actor=teacher)
+    with at(2026, 11, 25, 10, 0):
+        login(client, world, "deputy")
+        page = client.get(changes_url(course=world.course.pk)).content.decode()
+    assert "∅ → Учебник, № 215" in page
+    assert "Сложение дробей → Вычитание дробей" in page
+    assert page.count("18.11.2026") >= 3  # each row names the lesson's date
+
+
 def test_the_changes_page_filters(client, world, column):
     changed_mark(world, column)
     with at(2026, 11, 25, 10, 0):
@@ -397,6 +416,46 @@ def test_debts_list_work_owed_and_late_entries(client, world, column):
     assert world.older_student.short_name in of_6b
     assert world.older_student.short_name not in of_5a
     assert "No work owed." in of_5a
+
+
+def test_late_entries_count_every_kind_with_a_deadline(world, column, django_assert_num_queries):
+    """Seed 002, regulation 2: marks, attendance, topics, homework and period marks each have
+    a deadline; every late one is counted for the teacher who made it."""
+    from zhurnal.journal.control_views import late_entries
+    from zhurnal.journal.models import PeriodKind
+    from zhurnal.timetable import services as timetable_services
+
+    teacher = world.users["teacher"]
+    with at(2026, 11, 30, 10, 0):  # every deadline of the lesson of 18.11 has passed
+        lesson = fresh_lesson(world)
+        services.set_mark(
+            column=column, student=world.older_student, value="4", version=0, actor=teacher
+        )
+        services.set_attendance(
+            lesson=lesson, student=world.older_student, code="Н", version=0, actor=teacher
+        )
+        timetable_services.record_topic(lesson=lesson, topic="Дроби", actor=teacher)
+        services.set_homework(lesson=lesson, text="№ 12", version=0, actor=teacher)
+    with at(2026, 12, 29, 10, 0):  # after the term's last day
+        services.set_period_mark(
+            course=world.course,
+            student=world.older_student,
+            kind=PeriodKind.TERM,
+            term=world.term,
+            value="4",
+            version=0,
+            actor=teacher,
+        )
+    start, end = date(2026, 11, 1), date(2026, 12, 31)
+    with django_assert_num_queries(6):
+        rows = late_entries(world.school, start, end)
+    assert [(row["staff"], row["counts"], row["total"]) for row in rows] == [
+        (world.teacher_staff, [1, 1, 1, 1, 1], 5)
+    ]
+    assert [row["counts"] for row in late_entries(world.school, start, end, world.class_6b)] == [
+        [1, 1, 1, 1, 1]
+    ]
+    assert late_entries(world.school, start, end, world.class_5a) == []
 
 
 @pytest.mark.parametrize("persona", ["teacher", "class_teacher", "hr", "student"])

@@ -283,6 +283,55 @@ def test_two_first_saves_of_an_empty_cell_at_once_lose_nothing(world, column, mo
     assert not AuditEvent.objects.filter(action=AuditAction.MARK_SET).exists()
 
 
+def test_a_topic_entered_after_the_lesson_day_is_flagged_late(world):
+    """Seed 002: the topic by 24:00 of the lesson day (18.11); ahead is fine."""
+    teacher = world.users["teacher"]
+    lesson = world.lesson
+    with at(2026, 11, 18, 23, 59):
+        timetable_services.record_topic(lesson=lesson, topic="Дроби", actor=teacher)
+    assert lesson.topic_late is False
+    # A correction later keeps the first entry's verdict.
+    with at(2026, 11, 20, 10, 0):
+        timetable_services.record_topic(lesson=lesson, topic="Дроби, повторение", actor=teacher)
+    lesson.refresh_from_db()
+    assert (lesson.topic, lesson.topic_late) == ("Дроби, повторение", False)
+    # Cleared, then entered again after the day: late.
+    with at(2026, 11, 20, 10, 5):
+        timetable_services.record_topic(lesson=lesson, topic="", actor=teacher)
+        assert lesson.topic_late is False
+        timetable_services.record_topic(lesson=lesson, topic="Дроби", actor=teacher)
+    lesson.refresh_from_db()
+    assert lesson.topic_late is True
+    # Ahead of the lesson: never late.
+    ahead = Lesson.objects.filter(course=world.course, date__gt=date(2026, 11, 20)).first()
+    with at(2026, 11, 20, 10, 0):
+        timetable_services.record_topic(lesson=ahead, topic="Проценты", actor=teacher)
+    assert ahead.topic_late is False
+
+
+def test_a_locked_date_refuses_a_topic_until_a_deputy_unlocks(world):
+    JournalPolicy.objects.create(school=world.school, lock_after_days=3)
+    teacher = world.users["teacher"]
+    # Due 18.11 24:00; locked from 22.11 00:00.
+    with at(2026, 11, 22, 9, 0):
+        with pytest.raises(ValidationError) as refused:
+            timetable_services.record_topic(lesson=world.lesson, topic="Дроби", actor=teacher)
+        assert refused.value.code == "locked"
+        world.lesson.refresh_from_db()
+        assert world.lesson.topic == ""
+        services.unlock(
+            course=world.course,
+            start=date(2026, 11, 18),
+            end=date(2026, 11, 18),
+            days=1,
+            reason="Болезнь учителя",
+            actor=world.users["deputy"],
+        )
+        timetable_services.record_topic(lesson=world.lesson, topic="Дроби", actor=teacher)
+    world.lesson.refresh_from_db()
+    assert (world.lesson.topic, world.lesson.topic_late) == ("Дроби", True)
+
+
 def test_a_double_submit_changes_nothing(world, column):
     with at(2026, 11, 20, 10, 0):
         first = mark(world, column, "4")

@@ -10,25 +10,27 @@ unlocks) or, for settings, are audited here with ``audit.services.record``.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Q
 from django.forms.models import model_to_dict
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from zhurnal.accounts.access import current_school, school_permission
 from zhurnal.audit.models import AuditAction, AuditEvent
 from zhurnal.audit.services import record
 from zhurnal.school.models import Enrollment, SchoolClass, Staff
 from zhurnal.school.queries import class_roster, current_year, school_today
+from zhurnal.timetable.models import Lesson
 
 from . import services
 from .control_forms import (
@@ -42,13 +44,24 @@ from .control_forms import (
     school_courses,
 )
 from .defaults import ensure_work_types
-from .models import Absence, Attendance, Mark, ScaleRule, Unlock, WorkType
+from .models import (
+    Absence,
+    Attendance,
+    Homework,
+    Mark,
+    PeriodMark,
+    ScaleRule,
+    Unlock,
+    WorkType,
+)
 from .policy import policy_of
 from .scales import Special
 
 PAGE_SIZE = 50
 
-# The audit actions of journal entries shown on the changes page.
+# The audit actions of journal entries shown on the changes page: marks, attendance, period
+# marks, the absence register, unlocks, and the lessons' own record (topic, homework,
+# cancellations and substitutions: ``LESSON_CHANGED``/``SUBSTITUTION``).
 JOURNAL_ACTIONS = (
     AuditAction.MARK_SET,
     AuditAction.MARK_DELETED,
@@ -56,6 +69,16 @@ JOURNAL_ACTIONS = (
     AuditAction.PERIOD_MARK_SET,
     AuditAction.ABSENCE_RECORDED,
     AuditAction.JOURNAL_UNLOCKED,
+    AuditAction.LESSON_CHANGED,
+    AuditAction.SUBSTITUTION,
+)
+# What else is written into a lesson's record (audited as ``CREATED``): notes to students,
+# homework files, mark columns, extra lessons.
+JOURNAL_CREATED_TYPES = (
+    "journal.studentnote",
+    "journal.homeworkattachment",
+    "journal.gradecolumn",
+    "timetable.lesson",
 )
 
 _COURSE_RELATED = ("course__subject", "course__school_class__grade_level", "course__group")
@@ -191,8 +214,14 @@ def unlocks(request: HttpRequest) -> HttpResponse:
 # --- changes ---------------------------------------------------------------------------------
 
 
+def _short(text: str, length: int = 80) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
 def _state_text(state: dict | None) -> str:
-    """An entry's value as recorded in the audit (a mark, an attendance code, an absence)."""
+    """An entry's value as recorded in the audit: a mark, an attendance code, an absence, an
+    unlock, a lesson's topic (and cancellation), a homework or a note's text, a file's name."""
     if not state:
         return ""
     if "value" in state:
@@ -203,27 +232,43 @@ def _state_text(state: dict | None) -> str:
         return f"{state['reason']} {state.get('start', '')}–{state.get('end', '')}"
     if "until" in state:
         return f"{state.get('start', '')}–{state.get('end', '')}"
+    if "topic" in state:
+        topic = _short(state["topic"] or "")
+        if state.get("status") == "cancelled":
+            return f"{topic} ({_('cancelled')})".strip()
+        return topic
+    if "text" in state:
+        return _short(state["text"])
+    if "name" in state:
+        return str(state["name"])
     return ""
 
 
+# The lesson date of an audited entry: object type → the lookup from the entry to the date.
+_LESSON_DATE_OF = {
+    "journal.mark": (Mark, "column__lesson__date"),
+    "journal.attendance": (Attendance, "lesson__date"),
+    "journal.homework": (Homework, "lesson__date"),
+}
+
+
 def _lesson_dates(events: list[AuditEvent]) -> dict[tuple[str, str], object]:
-    """The lesson date of each mark and attendance entry of the page: two queries whatever the
-    page (entries deleted since have none)."""
-    ids: dict[str, set[int]] = {"journal.mark": set(), "journal.attendance": set()}
+    """The lesson date of each entry of the page: at most one query per kind of entry,
+    whatever the page (entries deleted since have none); a lesson's own events carry it."""
+    ids: dict[str, set[int]] = {object_type: set() for object_type in _LESSON_DATE_OF}
+    dates: dict[tuple[str, str], object] = {}
     for event in events:
         if event.object_type in ids and event.object_id.isdigit():
             ids[event.object_type].add(int(event.object_id))
-    dates: dict[tuple[str, str], object] = {}
-    if ids["journal.mark"]:
-        for pk, day in Mark.objects.filter(pk__in=ids["journal.mark"]).values_list(
-            "pk", "column__lesson__date"
-        ):
-            dates[("journal.mark", str(pk))] = day
-    if ids["journal.attendance"]:
-        for pk, day in Attendance.objects.filter(pk__in=ids["journal.attendance"]).values_list(
-            "pk", "lesson__date"
-        ):
-            dates[("journal.attendance", str(pk))] = day
+        elif event.object_type == "timetable.lesson":
+            state = event.after or event.before or {}
+            if state.get("date"):
+                dates[(event.object_type, event.object_id)] = date.fromisoformat(state["date"])
+    for object_type, pks in ids.items():
+        if pks:
+            model, lookup = _LESSON_DATE_OF[object_type]
+            for pk, day in model.objects.filter(pk__in=pks).values_list("pk", lookup):
+                dates[(object_type, str(pk))] = day
     return dates
 
 
@@ -233,7 +278,11 @@ def changes(request: HttpRequest) -> HttpResponse:
     and date; newest first, paginated, a fixed number of queries per page."""
     school = current_school(request)
     form = ChangesFilterForm(request.GET or None, school=school)
-    events = AuditEvent.objects.filter(school=school, action__in=JOURNAL_ACTIONS)
+    events = AuditEvent.objects.filter(
+        Q(action__in=JOURNAL_ACTIONS)
+        | Q(action=AuditAction.CREATED, object_type__in=JOURNAL_CREATED_TYPES),
+        school=school,
+    )
     if form.is_bound and not form.is_valid():
         if form.forged_id():
             raise Http404
@@ -296,17 +345,9 @@ def debts(request: HttpRequest) -> HttpResponse:
     owed = Mark.objects.filter(
         school=school, value=Special.OWED, column__lesson__date__range=(start, end)
     )
-    late_marks = Mark.objects.filter(
-        school=school, late=True, column__lesson__date__range=(start, end)
-    )
-    late_attendance = Attendance.objects.filter(
-        school=school, late=True, lesson__date__range=(start, end)
-    )
     if school_class is not None:
         in_class = Enrollment.objects.filter(school_class=school_class, student=OuterRef("student"))
         owed = owed.filter(Exists(in_class))
-        late_marks = late_marks.filter(Exists(in_class))
-        late_attendance = late_attendance.filter(Exists(in_class))
     owed = owed.select_related(
         "student",
         "column__work_type",
@@ -316,43 +357,109 @@ def debts(request: HttpRequest) -> HttpResponse:
         "column__lesson__course__group",
     ).order_by("student__last_name", "student__first_name", "column__lesson__date", "pk")
     page = Paginator(owed, PAGE_SIZE).get_page(request.GET.get("page"))
-
-    counts: Counter = Counter()
-    marks_of: Counter = Counter()
-    for user_id, n in late_marks.values_list("entered_by").annotate(n=Count("pk")).order_by():
-        counts[user_id] += n
-        marks_of[user_id] += n
-    for user_id, n in late_attendance.values_list("entered_by").annotate(n=Count("pk")).order_by():
-        counts[user_id] += n
-    staff_of = {
-        s.user_id: s
-        for s in Staff.objects.filter(school=school, user_id__in=[u for u in counts if u])
-    }
-    late = sorted(
-        (
-            {
-                "staff": staff_of.get(user_id),
-                "marks": marks_of[user_id],
-                "attendance": total - marks_of[user_id],
-                "total": total,
-            }
-            for user_id, total in counts.items()
-        ),
-        key=lambda row: (-row["total"], row["staff"].full_name if row["staff"] else ""),
-    )
     return render(
         request,
         "journal_control/debts.html",
         {
             "form": form,
             "page": page,
-            "late": late,
+            "late": late_entries(school, start, end, school_class),
+            "late_kinds": LATE_KINDS.values(),
             "start": start,
             "end": end,
             "school_class": school_class,
             "owed": Special.OWED,
             **_nav(request, school),
         },
+    )
+
+
+# The kinds of entry whose deadline a teacher can miss (seed 002, regulation 2), with their
+# column titles, in the order of the late-entries table.
+LATE_KINDS = {
+    "marks": gettext_lazy("Marks"),
+    "attendance": gettext_lazy("Attendance"),
+    "topics": gettext_lazy("Topics"),
+    "homework": gettext_lazy("Homework"),
+    "period_marks": gettext_lazy("Period marks"),
+}
+
+
+def _late_counts(school, start, end, school_class) -> dict[str, object]:
+    """kind → (user id, count) rows of the late entries of lessons from ``start`` to ``end``
+    (period marks: entered in those days), of a class if given. One query per kind."""
+
+    def of_class(queryset, lesson="lesson__"):
+        if school_class is None:
+            return queryset
+        return queryset.filter(
+            Q(**{f"{lesson}course__school_class": school_class})
+            | Q(**{f"{lesson}course__group__school_class": school_class})
+        )
+
+    def per_user(queryset, user="entered_by"):
+        return queryset.values_list(user).annotate(n=Count("pk")).order_by()
+
+    in_class = Enrollment.objects.filter(school_class=school_class, student=OuterRef("student"))
+    period_marks = PeriodMark.objects.filter(
+        school=school, late=True, entered_at__date__range=(start, end)
+    )
+    if school_class is not None:
+        period_marks = period_marks.filter(Exists(in_class))
+    return {
+        "marks": per_user(
+            of_class(
+                Mark.objects.filter(
+                    school=school, late=True, column__lesson__date__range=(start, end)
+                ),
+                lesson="column__lesson__",
+            )
+        ),
+        "attendance": per_user(
+            of_class(
+                Attendance.objects.filter(
+                    school=school, late=True, lesson__date__range=(start, end)
+                )
+            )
+        ),
+        # A topic is the lesson's teacher's (the one who taught it, the substitute included).
+        "topics": per_user(
+            of_class(
+                Lesson.objects.filter(school=school, topic_late=True, date__range=(start, end)),
+                lesson="",
+            ),
+            user="teacher__user_id",
+        ),
+        "homework": per_user(
+            of_class(
+                Homework.objects.filter(school=school, late=True, lesson__date__range=(start, end))
+            )
+        ),
+        "period_marks": per_user(period_marks),
+    }
+
+
+def late_entries(school, start, end, school_class=None) -> list[dict]:
+    """Late entries per teacher (the rows of the debts page): each kind's count and the total,
+    the most first. Six queries whatever the school's size."""
+    counts: dict[int | None, Counter] = {}
+    for kind, rows in _late_counts(school, start, end, school_class).items():
+        for user_id, n in rows:
+            counts.setdefault(user_id, Counter())[kind] += n
+    staff_of = {
+        s.user_id: s
+        for s in Staff.objects.filter(school=school, user_id__in=[u for u in counts if u])
+    }
+    rows = [
+        {
+            "staff": staff_of.get(user_id),
+            "counts": [per_kind[kind] for kind in LATE_KINDS],
+            "total": sum(per_kind.values()),
+        }
+        for user_id, per_kind in counts.items()
+    ]
+    return sorted(
+        rows, key=lambda row: (-row["total"], row["staff"].full_name if row["staff"] else "")
     )
 
 

@@ -374,6 +374,24 @@ def _delete_mark(
     return None
 
 
+# --- the lesson's topic ----------------------------------------------------------------------
+
+
+def check_topic_entry(lesson: Lesson, moment: Moment | None = None) -> bool:
+    """The topic's deadline (seed 002, regulation 2: by 24:00 school time on the day of the
+    lesson, ``JournalPolicy.topic_days``), for ``timetable.services.record_topic``: whether
+    an entry made now is late. A school that locks entries refuses it once the date is
+    locked (``ValidationError`` with code ``locked``) unless a deputy unlocked the course.
+    Topics entered ahead are neither late nor locked."""
+    course = lesson.course
+    school = course.school
+    moment = moment or Moment.of(school)
+    policy = policy_of(school)
+    deadline = deadlines.record_deadline(policy, lesson.date, school.timezone)
+    _check_not_locked(policy, course, lesson.date, deadline, moment)
+    return deadlines.is_late(deadline, moment.now)
+
+
 # --- attendance ------------------------------------------------------------------------------
 
 

@@ -439,7 +439,11 @@ def fill_topics(*, course: Course, start: date, count: int, actor, request=None)
     plan = course_plan(course)
     if plan is None:
         raise ValidationError(_("The course follows no thematic plan yet."))
-    lessons = list(Lesson.objects.filter(course=course).select_related("course", "school"))
+    lessons = list(
+        Lesson.objects.filter(course=course).select_related(
+            "course__school__journal_policy", "school"
+        )
+    )
     sequence = PlanSequence.load(course, plan, lessons=lessons)
     filled: list[Lesson] = []
     with transaction.atomic():

@@ -227,6 +227,9 @@ class Lesson(models.Model):
     )
     # When the record of the lesson was really made (server time; no backdating, seed 002).
     topic_entered_at = models.DateTimeField(null=True, blank=True)
+    # The topic was first entered after its deadline (seed 002: by 24:00 of the lesson day;
+    # ``journal.deadlines.record_deadline``): allowed, and listed for the deputy.
+    topic_late = models.BooleanField(_("topic entered late"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

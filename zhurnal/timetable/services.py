@@ -310,7 +310,14 @@ def add_extra_lesson(
 @transaction.atomic
 def record_topic(*, lesson: Lesson, topic: str, plan_item=None, actor, request=None) -> Lesson:
     """The lesson's topic (and the plan item it covers). Topics may be entered ahead of the
-    lesson (seed 002); the server stamps when the record was made."""
+    lesson (seed 002); the server stamps when the record was made. The topic's deadline is
+    the journal's (seed 002, regulation 2: by 24:00 of the lesson day): a first entry after
+    it is flagged late, and a school that locks entries refuses any change of a locked date
+    (``journal.services.check_topic_entry``)."""
+    # The deadlines and locks are the journal's rules (journal/deadlines.py); the journal
+    # app depends on this one, hence the import here.
+    from zhurnal.journal.services import check_topic_entry
+
     if lesson.is_cancelled:
         raise ValidationError(_("The lesson is cancelled."))
     if plan_item is not None:
@@ -318,12 +325,26 @@ def record_topic(*, lesson: Lesson, topic: str, plan_item=None, actor, request=N
     topic = topic.strip()
     if not topic and plan_item is not None:
         topic = plan_item.topic
+    late = check_topic_entry(lesson)
     before = _lesson_state(lesson)
+    had_topic = bool(lesson.topic)
     lesson.topic = topic[:500]
     lesson.plan_item = plan_item
     if plan_item is not None:
         lesson.kind = plan_item.kind
     lesson.topic_entered_at = timezone.now() if topic else None
-    lesson.save(update_fields=["topic", "plan_item", "kind", "topic_entered_at", "updated_at"])
+    # Late or not is decided by the first entry: correcting a topic given in time later on
+    # does not make it late.
+    lesson.topic_late = bool(topic) and (lesson.topic_late if had_topic else late)
+    lesson.save(
+        update_fields=[
+            "topic",
+            "plan_item",
+            "kind",
+            "topic_entered_at",
+            "topic_late",
+            "updated_at",
+        ]
+    )
     _audit_lesson(lesson, before, action=AuditAction.LESSON_CHANGED, actor=actor, request=request)
     return lesson
