@@ -480,6 +480,39 @@ def test_the_class_teacher_reads_a_lesson_of_their_class(client, world):
     assert client.get(_lesson_url(world.lesson)).status_code == 403
 
 
+def test_the_class_teacher_reads_every_journal_of_their_class_read_only(client, world):
+    """DESIGN §4: the class teacher of 5А reads the journals of 5А's courses that others
+    teach, whole class or subgroup, and writes none of them."""
+    from zhurnal.school.models import Course
+
+    english = Course.objects.create(
+        school=world.school,
+        year=world.year,
+        subject=world.course.subject,
+        group=world.group,  # a subgroup of 5А
+    )
+    whole_class = Course.objects.create(
+        school=world.school,
+        year=world.year,
+        subject=world.course.subject,
+        school_class=world.class_5a,
+    )
+    for course in (english, whole_class):
+        course.teachers.add(world.teacher_staff)
+    class_teacher = world.users["class_teacher"]
+    for course in (english, whole_class):
+        assert class_teacher.has_perm("journal.view", course)
+        assert not class_teacher.has_perm("journal.keep_period_marks", course)
+    _login(client, world, "class_teacher")
+    with at(2026, 11, 20, 10, 0):
+        for course in (english, whole_class):
+            page = client.get(reverse("journal:course", kwargs={"course_id": course.pk}))
+            assert page.status_code == 200
+            assert not _editable(page.content.decode())
+        # 6Б is not theirs: its journal stays closed.
+        assert client.get(_grid_url(world)).status_code == 403
+
+
 def test_a_late_entry_is_flagged(client, world):
     """Attendance is due by 24:00 on the lesson day (seed 002): entered two days later, it is
     saved and flagged."""
