@@ -98,6 +98,48 @@ def test_the_grid_in_list_order_with_arrivals_departures_marks_and_forecast(worl
     assert (gone.average, gone.forecast) == (None, None)
 
 
+def test_the_year_forecast_is_the_mean_of_the_term_marks(world, now):
+    """The year mark's cell suggests the mean of the term marks; until this (last) term's mark
+    is entered, its forecast stands in for it."""
+    from zhurnal.journal.models import PeriodKind, PeriodMark
+
+    first, last = m.Term.objects.filter(year=world.year).order_by("start")
+    assert last == world.term
+    test = WorkType.objects.create(school=world.school, code="КР", name="КР")
+    column = services.add_column(lesson=world.lesson, work_type=test, actor=None)
+    services.set_mark(column=column, student=world.older_student, value="5", version=0, actor=None)
+    PeriodMark.objects.create(
+        school=world.school,
+        course=world.course,
+        student=world.older_student,
+        kind=PeriodKind.TERM,
+        term=first,
+        value="3",
+        number=Decimal(3),
+        entered_at=datetime(2026, 10, 24, 12, 0, tzinfo=MSK),
+        changed_at=datetime(2026, 10, 24, 12, 0, tzinfo=MSK),
+    )
+
+    def year_forecast() -> str | None:
+        grid = journal_grid(world.course, world.term, year_terms=[first, last])
+        return grid.rows[0].year_forecast
+
+    # (3 + the forecast 5) / 2 = 4.00 → 4
+    assert year_forecast() == "4"
+    services.set_period_mark(
+        course=world.course,
+        student=world.older_student,
+        kind=PeriodKind.TERM,
+        term=last,
+        value="4",
+        version=0,
+        actor=None,
+    )
+    # (3 + 4) / 2 = 3.50 → 4; the grid of a term that is not the last one has none.
+    assert year_forecast() == "4"
+    assert journal_grid(world.course, world.term).rows[0].year_forecast is None
+
+
 def test_the_grid_takes_a_fixed_number_of_queries(world, now):
     def count() -> int:
         course = with_scale_rule(

@@ -145,3 +145,12 @@ def test_no_forecast_without_an_average_or_on_a_scale_without_numbers():
     assert forecast(ScaleKind.FIVE, None) is None
     assert forecast(ScaleKind.PASS_FAIL, Decimal(5)) is None
     assert forecast(ScaleKind.NONE, Decimal(5)) is None
+
+
+def test_the_year_forecast_averages_the_numeric_term_marks():
+    from zhurnal.journal.averages import year_forecast
+
+    assert year_forecast("five", [Decimal(5), Decimal(4), None, Decimal(4)], None) == "4"
+    assert year_forecast("five", [Decimal(5), Decimal(4)], None) == "5"  # 4.50
+    assert year_forecast("five", [None, None], None) is None
+    assert year_forecast("ten", [Decimal(7), Decimal(8)], None) == "8"  # 7.5 half up

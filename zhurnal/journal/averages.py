@@ -6,7 +6,9 @@ special entries take no part), rounded to two decimals half up, as schools print
 forecast turns the average into a mark by the school's thresholds: on the five-point scale by
 default 4.50 → 5, 3.50 → 4, 2.50 → 3, below → 2 (a school may set e.g. 4.60/3.60/2.60); on the
 ten- and hundred-point scales the average rounded half up unless the school sets thresholds.
-The forecast is a suggestion: it is never saved as a period mark without the teacher's action.
+The year mark's forecast is the arithmetic mean of the term marks (each term counts once),
+turned into a mark by the same thresholds. A forecast is a suggestion: it is never saved as a
+period mark without the teacher's action.
 """
 
 from __future__ import annotations
@@ -60,3 +62,15 @@ def forecast(
         return str(low if scale != ScaleKind.FIVE else 2)
     rounded = int(average.quantize(Decimal(1), rounding=ROUND_HALF_UP))
     return str(min(max(rounded, low), high))
+
+
+def year_forecast(
+    scale: str, term_numbers: Iterable[Decimal | None], thresholds: Mapping[int, Decimal] | None
+) -> str | None:
+    """The year mark the term marks point to: their arithmetic mean (a term without a numeric
+    mark — not entered, н/а, осв — is left out), by the thresholds of ``forecast``."""
+    numbers = [Decimal(number) for number in term_numbers if number is not None]
+    if not numbers:
+        return None
+    mean = (sum(numbers) / len(numbers)).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+    return forecast(scale, mean, thresholds)

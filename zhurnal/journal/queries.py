@@ -5,7 +5,7 @@ and marks (DESIGN §5, "queries" layer)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -17,7 +17,7 @@ from zhurnal.school.models import Course, Enrollment, GroupMembership, Student, 
 from zhurnal.school.queries import enrolled_on
 from zhurnal.timetable.models import Lesson, LessonStatus
 
-from .averages import forecast, thresholds_from_policy, weighted_average
+from .averages import forecast, thresholds_from_policy, weighted_average, year_forecast
 from .models import (
     Absence,
     Attendance,
@@ -26,6 +26,7 @@ from .models import (
     Homework,
     JournalPolicy,
     Mark,
+    PeriodKind,
     PeriodMark,
 )
 from .policy import policy_of, scale_of
@@ -110,6 +111,8 @@ class GridRow:
     average: Decimal | None
     forecast: str | None
     period_marks: dict[tuple[str, int | None], PeriodMark]
+    # The year mark's forecast (only when the grid is asked for it: the year's last term).
+    year_forecast: str | None = None
 
 
 @dataclass
@@ -168,12 +171,21 @@ def _cells(lessons: list[Lesson], student_ids) -> tuple[dict, dict]:
     return marks, attendance
 
 
-def journal_grid(course: Course, term: Term, *, policy: JournalPolicy | None = None) -> JournalGrid:
+def journal_grid(
+    course: Course,
+    term: Term,
+    *,
+    policy: JournalPolicy | None = None,
+    year_terms: Sequence[Term] = (),
+) -> JournalGrid:
     """The journal of ``course`` for ``term``: its lessons in date order with their mark
     columns, the students on its list at any time in the term (in list order, arrivals and
     departures dated), every cell, the weighted average, the forecast and the period marks.
-    Eight queries; seven with the course from ``policy.with_scale_rule`` and its school loaded
-    with the request (``accounts.memberships`` brings the school's policy along)."""
+    With ``year_terms`` (the course's terms, when ``term`` is the year's last), also the term
+    marks of those terms and each row's year forecast: the mean of the term marks, this
+    term's forecast standing in for its mark until it is entered. Eight queries; seven with
+    the course from ``policy.with_scale_rule`` and its school loaded with the request
+    (``accounts.memberships`` brings the school's policy along)."""
     if policy is None:
         policy = policy_of(course.school if Course.school.is_cached(course) else course.school_id)
     scale = scale_of(course, policy)
@@ -222,8 +234,9 @@ def journal_grid(course: Course, term: Term, *, policy: JournalPolicy | None = N
     ):
         absences[absence.student_id].append(absence)
     period: dict[int, dict[tuple[str, int | None], PeriodMark]] = defaultdict(dict)
+    terms_shown = [t.pk for t in year_terms] or [term.pk]
     for entry in PeriodMark.objects.filter(course=course, student_id__in=students).filter(
-        Q(term=term) | Q(term__isnull=True)
+        Q(term__in=terms_shown) | Q(term__isnull=True)
     ):
         period[entry.student_id][(entry.kind, entry.term_id)] = entry
     # The policy's thresholds are those of the five-point scale; other scales round.
@@ -274,6 +287,18 @@ def journal_grid(course: Course, term: Term, *, policy: JournalPolicy | None = N
         first = min(start for start, _end in student_spans)
         ends = [end for _start, end in student_spans]
         last = None if any(end is None for end in ends) else max(ends)
+        predicted = forecast(scale, average, thresholds)
+        own_period = period[student.pk]
+        year_predicted = None
+        if year_terms:
+            year_predicted = year_forecast(
+                scale,
+                (
+                    _term_number(own_period, t.pk, predicted if t.pk == term.pk else None)
+                    for t in year_terms
+                ),
+                thresholds,
+            )
         rows.append(
             GridRow(
                 student=student,
@@ -281,11 +306,23 @@ def journal_grid(course: Course, term: Term, *, policy: JournalPolicy | None = N
                 left=last if last is not None and last < term.end else None,
                 cells=cells,
                 average=average,
-                forecast=forecast(scale, average, thresholds),
-                period_marks=period[student.pk],
+                forecast=predicted,
+                period_marks=own_period,
+                year_forecast=year_predicted,
             )
         )
     return JournalGrid(course=course, term=term, scale=scale, lessons=grid_lessons, rows=rows)
+
+
+def _term_number(
+    period_marks: Mapping[tuple[str, int | None], PeriodMark], term_id: int, stand_in: str | None
+) -> Decimal | None:
+    """The number of a student's term mark for the year forecast: the entered mark's, else
+    ``stand_in`` (the current term's forecast), else none."""
+    saved = period_marks.get((PeriodKind.TERM, term_id))
+    if saved is not None:
+        return saved.number
+    return Decimal(stand_in) if stand_in else None
 
 
 def student_summary(

@@ -12,6 +12,8 @@ from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from .models import PeriodKind
+
 KIND_CLASS = {"attendance": "a", "mark": "m", "period": "p"}
 
 
@@ -68,12 +70,11 @@ def cell(
     return f"<td {attrs}>{escape(shown)}</td>"
 
 
-def grid_rows(
-    rows, lessons: list[dict], periods: list[tuple], *, can_period: bool
-) -> SafeString:
+def grid_rows(rows, lessons: list[dict], periods: list[tuple], *, can_period: bool) -> SafeString:
     """The body of a course's grid: ``rows`` are ``queries.GridRow``, ``lessons`` the view's
-    per-lesson dicts (in the rows' cell order), ``periods`` (kind, term id, shows the
-    forecast) for the period-mark cells on the right."""
+    per-lesson dicts (in the rows' cell order), ``periods`` (kind, term id) for the
+    period-mark cells on the right: a term mark's cell suggests the row's forecast, a year
+    mark's the row's year forecast (the mean of the term marks), exam and final marks none."""
     out: list[str] = []
     late_title = escape(_("entered late"))
     joined_word, left_word = escape(_("from")), escape(_("to"))
@@ -141,7 +142,8 @@ def grid_rows(
         average = f"{row.average:.2f}" if row.average is not None else ""
         predicted = escape(row.forecast or "")
         parts.append(f'<td class="avg">{average}</td><td class="fc">{predicted}</td>')
-        for kind, term_id, with_forecast in periods:
+        suggested = {PeriodKind.TERM: row.forecast, PeriodKind.YEAR: row.year_forecast}
+        for kind, term_id in periods:
             saved = row.period_marks.get((kind, term_id))
             parts.append(
                 cell(
@@ -153,7 +155,7 @@ def grid_rows(
                     edit=can_period,
                     period_kind=kind,
                     term_id=term_id,
-                    forecast=row.forecast if with_forecast else None,
+                    forecast=suggested.get(kind),
                 )
             )
         parts.append("</tr>")
@@ -198,9 +200,7 @@ def sheet_rows(rows: list[dict], columns: list, *, edit: bool, virtual: bool) ->
                 )
             )
         if virtual:
-            parts.append(
-                cell(kind="mark", lesson_id=lesson_id, virtual=True, edit=edit)
-            )
+            parts.append(cell(kind="mark", lesson_id=lesson_id, virtual=True, edit=edit))
         parts.append("</tr>")
         out.append("".join(parts))
     return mark_safe("\n".join(out))  # noqa: S308  every text above is escaped

@@ -167,7 +167,8 @@ def course_journal(request: HttpRequest, course_id: int) -> HttpResponse:
     term = pick_term(terms, _int(request.GET.get("term")), today)
     if term is None:
         return render(request, "journal/no_terms.html", {"course": course}, status=404)
-    grid = journal_grid(course, term)
+    last_term = bool(terms) and term.pk == terms[-1].pk
+    grid = journal_grid(course, term, year_terms=terms if last_term else ())
     user = request.user
     no_marks = grid.scale == ScaleKind.NONE
     lessons = [
@@ -185,14 +186,11 @@ def course_journal(request: HttpRequest, course_id: int) -> HttpResponse:
         for grid_lesson in grid.lessons
     ]
     level = grade_level_of(course)
-    last_term = bool(terms) and term.pk == terms[-1].pk
     period_kinds = [(PeriodKind.TERM, term.pk)]
     if last_term:
         period_kinds.append((PeriodKind.YEAR, None))
         if level is not None and level.number in EXAM_GRADES:
             period_kinds += [(PeriodKind.EXAM, None), (PeriodKind.FINAL, None)]
-    with_forecast = (PeriodKind.TERM, PeriodKind.YEAR)
-    periods = [(kind, term_id, kind in with_forecast) for kind, term_id in period_kinds]
     if course.default_type_code is not None:
         default_type = {
             "code": course.default_type_code,
@@ -216,7 +214,7 @@ def course_journal(request: HttpRequest, course_id: int) -> HttpResponse:
                 default_type=default_type,
                 period_labels=[str(PeriodKind(k).label).capitalize() for k, _t in period_kinds],
             ),
-            "body": grid_rows(grid.rows, lessons, periods, can_period=can_period),
+            "body": grid_rows(grid.rows, lessons, period_kinds, can_period=can_period),
             "can_period": can_period,
             "default_type": default_type,
             "today": today,
