@@ -12,7 +12,7 @@ import time_machine
 from playwright.sync_api import expect
 
 from zhurnal.audit.models import AuditAction, AuditEvent
-from zhurnal.journal.models import Attendance, Mark
+from zhurnal.journal.models import Attendance, Mark, PeriodMark
 
 from ..factories import StudentFactory, enroll
 from ..personas import build_world
@@ -95,6 +95,23 @@ def test_the_teacher_keeps_the_lesson_by_keyboard(page):
         assert page.locator("td.c.m", has_text="5").count() == 2
         screenshot(page, "journal-course-grid")
 
+        # The term mark: Enter opens it with the forecast; leaving the cell saves nothing,
+        # Enter confirms it (issue 4: never saved without the teacher's action).
+        term_cell = page.locator('tr:has-text("Алексеев") td.c.p[data-k="term"]')
+        expect(term_cell).to_have_attribute("data-f", "5")
+        term_cell.click()
+        page.keyboard.press("Enter")
+        expect(page.locator("input.cell-editor")).to_have_value("5")
+        page.click("h1")  # a click elsewhere
+        expect(page.locator("input.cell-editor")).to_have_count(0)
+        assert not PeriodMark.objects.exists()
+        term_cell.click()  # the chosen cell: a click edits it, again from the forecast
+        expect(page.locator("input.cell-editor")).to_have_value("5")
+        page.keyboard.press("Enter")
+        _wait_saved(page)
+        expect(term_cell).to_have_text("5")
+        assert PeriodMark.objects.get().value == "5"
+
         # The next day, correcting the first mark asks for the reason.
         traveller.move_to(NEXT_DAY)
         _log_in(page, teacher)
@@ -117,3 +134,47 @@ def test_the_teacher_keeps_the_lesson_by_keyboard(page):
         event = AuditEvent.objects.filter(action=AuditAction.MARK_SET).latest("pk")
         assert event.reason == "Пересдача работы"
         assert (event.before["value"], event.after["value"]) == ("5", "4")
+
+
+def test_a_teacher_enters_marks_on_a_tablet_by_touch(browser, live_server):
+    """Tap a cell to choose it, tap it again to edit (the on-screen keyboard opens on the
+    editor), type and confirm; the touch screen's width keeps the grid scrollable."""
+    with time_machine.travel(LESSON_DAY):
+        world = build_world()
+        for name in NAMES[:2]:
+            enroll(StudentFactory(school=world.school, last_name=name), world.class_6b)
+        context = browser.new_context(
+            base_url=live_server.url,
+            locale="ru-RU",
+            viewport={"width": 820, "height": 1180},  # a 10-inch tablet, portrait
+            has_touch=True,
+            is_mobile=True,
+        )
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        try:
+            _log_in(page, world.users["teacher"].username)
+            page.goto(f"/journal/lessons/{world.lesson.pk}/")
+            page.wait_for_selector("table.sheet[data-ready='1']")
+            mark_cell = page.locator("table.sheet tbody tr td.c.m").first
+            mark_cell.tap()
+            mark_cell.tap()
+            expect(page.locator("input.cell-editor")).to_have_count(1)
+            page.keyboard.type("4")
+            page.keyboard.press("Enter")
+            _wait_saved(page)
+            absent = page.locator("table.sheet tbody tr").nth(1).locator("td.c.a")
+            absent.tap()
+            absent.tap()
+            page.keyboard.type("Н")
+            page.keyboard.press("Enter")
+            _wait_saved(page)
+            screenshot(page, "journal-tablet")
+            assert not page.locator("td.c.error").count(), page.inner_text("#journal-status")
+            # The page fits the tablet's width; the sheet scrolls inside its own frame.
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 820
+        finally:
+            context.close()
+    assert Mark.objects.get().value == "4"
+    assert Attendance.objects.get().code == "Н"

@@ -97,7 +97,11 @@
       return text;
     }
 
-    function openEditor(cell, initial) {
+    // ``suggested``: the editor opens with the forecast of a period mark, which is saved only
+    // when the teacher confirms it with Enter (or edits it); leaving the cell otherwise —
+    // a click elsewhere, Tab, an arrow — saves nothing (issue 4: "never saved without the
+    // teacher's action").
+    function openEditor(cell, initial, suggested) {
       if (!editable(cell)) {
         say(cell.classList.contains("off")
           ? gettext("The student is not on the list on this day.")
@@ -114,13 +118,20 @@
       input.value = initial;
       cell.classList.add("editing");
       cell.appendChild(input);
-      editor = { cell: cell, input: input };
+      editor = { cell: cell, input: input, suggested: suggested ? initial : null };
       input.focus();
       input.setSelectionRange(input.value.length, input.value.length);
       input.addEventListener("keydown", onEditorKey);
       input.addEventListener("blur", function () {
         if (editor && editor.input === input) commit(0, 0, false);
       });
+    }
+
+    // Edit a cell's value; an empty period mark starts from its forecast (a suggestion).
+    function edit(cell) {
+      var current = saved(cell);
+      var forecast = !current && kindOf(cell) === "period" ? cell.dataset.f || "" : "";
+      openEditor(cell, current || forecast, forecast !== "");
     }
 
     function closeEditor(refocus) {
@@ -135,19 +146,22 @@
 
     function onEditorKey(event) {
       var k = event.key;
-      if (k === "Enter") { event.preventDefault(); commit(1, 0, true); }
+      if (k === "Enter") { event.preventDefault(); commit(1, 0, true, true); }
       else if (k === "Tab") { event.preventDefault(); commit(0, event.shiftKey ? -1 : 1, true); }
       else if (k === "ArrowDown") { event.preventDefault(); commit(1, 0, true); }
       else if (k === "ArrowUp") { event.preventDefault(); commit(-1, 0, true); }
       else if (k === "Escape") { event.preventDefault(); closeEditor(true); say(""); }
     }
 
-    function commit(dr, dc, refocus) {
+    function commit(dr, dc, refocus, confirmed) {
       if (!editor) return;
       var cell = editor.cell;
+      var untouched = editor.suggested !== null && editor.input.value === editor.suggested;
       var value = normalise(cell, editor.input.value);
       closeEditor(false);
-      if (value !== saved(cell) || cell.classList.contains("error")) {
+      if (untouched && !confirmed) {
+        say(gettext("The forecast was not saved: press Enter to enter it."));
+      } else if (value !== saved(cell) || cell.classList.contains("error")) {
         save(cell, value, "");
       }
       if (refocus) activate(dr || dc ? move(cell, dr, dc) : cell);
@@ -291,7 +305,9 @@
       var fc = row.querySelector("td.fc");
       if (avg) avg.textContent = answer.average || "";
       if (fc) fc.textContent = answer.forecast || "";
-      row.querySelectorAll("td.c.p[data-f]").forEach(function (p) {
+      // The term mark's suggestion follows the new average; the year mark's (the mean of
+      // the term marks) is computed with the page.
+      row.querySelectorAll('td.c.p[data-k="term"]').forEach(function (p) {
         p.dataset.f = answer.forecast || "";
       });
     }
@@ -311,8 +327,7 @@
       }
       else if (k === "Enter" || k === "F2") {
         event.preventDefault();
-        var start = saved(cell) || (kindOf(cell) === "period" ? cell.dataset.f || "" : "");
-        openEditor(cell, start);
+        edit(cell);
       }
       else if (k === "Delete" || k === "Backspace") {
         event.preventDefault();
@@ -334,14 +349,14 @@
       var cell = event.target.closest("td.c");
       if (!cell || (editor && editor.cell === cell)) return;
       if (cell === active && editable(cell)) {
-        openEditor(cell, saved(cell));
+        edit(cell);
       } else {
         activate(cell);
       }
     });
     table.addEventListener("dblclick", function (event) {
       var cell = event.target.closest("td.c");
-      if (cell && editable(cell) && !editor) openEditor(cell, saved(cell));
+      if (cell && editable(cell) && !editor) edit(cell);
     });
 
     window.addEventListener("beforeunload", function (event) {
