@@ -6,6 +6,8 @@ from django.core.management import CommandError, call_command
 
 from zhurnal.accounts.models import Membership, Role
 from zhurnal.audit.services import client_address
+from zhurnal.journal.models import ScaleRule
+from zhurnal.journal.scales import ScaleKind
 from zhurnal.school.models import GradeLevel, School
 
 pytestmark = pytest.mark.django_db
@@ -17,6 +19,9 @@ def test_createschool_makes_a_school_and_an_admin_with_a_one_time_password(rf):
                  stdout=out)
     school = School.objects.get(short_name="СОШ № 4")
     assert GradeLevel.objects.filter(school=school).count() == 11
+    # Grade 1 learns without marks, by a rule the school may change.
+    rule = ScaleRule.objects.get(school=school)
+    assert (rule.grade_level.number, rule.subject, rule.scale) == (1, None, ScaleKind.NONE)
     password = out.getvalue().split("One-time password:")[1].split()[0]
     request = rf.post("/accounts/login/")
     user = authenticate(request, username="ivanova", password=password)

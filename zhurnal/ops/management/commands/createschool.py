@@ -12,6 +12,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from zhurnal.accounts.models import Membership, Role, User
+from zhurnal.journal.models import ScaleRule
+from zhurnal.journal.scales import ScaleKind
 from zhurnal.school.models import GradeLevel, School, Staff, TermKind
 
 PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -19,8 +21,8 @@ PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 class Command(BaseCommand):
     help = (
-        "Create a school with grade levels 1–11 and its first administrator, who gets a "
-        "one-time password to change at first login."
+        "Create a school with grade levels 1–11 (grade 1 without marks) and its first "
+        "administrator, who gets a one-time password to change at first login."
     )
 
     def add_arguments(self, parser):
@@ -45,7 +47,7 @@ class Command(BaseCommand):
             week_days=options["week_days"],
         )
         # Quarters for grades 1–9 and halves for 10–11 are the common choice (DESIGN §2).
-        GradeLevel.objects.bulk_create(
+        levels = GradeLevel.objects.bulk_create(
             GradeLevel(
                 school=school,
                 number=n,
@@ -53,6 +55,10 @@ class Command(BaseCommand):
             )
             for n in range(1, 12)
         )
+        # Grade 1 learns without marks (безотметочное обучение: letter of the Ministry of
+        # Education No. 13-51-120/13 of 03.06.2003; issue 4, "grade 1"): a scale rule the
+        # school sees and may change on the journal settings page.
+        ScaleRule.objects.create(school=school, grade_level=levels[0], scale=ScaleKind.NONE)
         password = "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(12))
         user = User.objects.create_user(
             username=options["admin"],
