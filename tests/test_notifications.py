@@ -244,3 +244,31 @@ def test_an_announcement_reaches_the_families_of_the_class(world):
         )
         run_worker()
     assert [m.to for m in mail.outbox] == [["mother6b@example.com"]]
+
+
+# --- production mail: a deploy check --------------------------------------------------------
+
+
+def _mail_warnings(deploy: bool = True) -> list[str]:
+    from django.core.checks import run_checks
+
+    return [
+        message.id
+        for message in run_checks(include_deployment_checks=deploy)
+        if message.id == "notifications.W001"
+    ]
+
+
+def test_check_deploy_warns_when_mail_goes_to_the_console_without_debug(settings):
+    settings.DEBUG = False
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    assert _mail_warnings() == ["notifications.W001"]
+    assert _mail_warnings(deploy=False) == []  # only `check --deploy`
+    out = StringIO()
+    call_command("check", deploy=True, tags=["email"], stdout=out, stderr=out)
+    assert "ZHURNAL_SMTP_HOST" in out.getvalue()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    assert _mail_warnings() == []
+    settings.DEBUG = True  # development: the console is the point
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    assert _mail_warnings() == []
