@@ -246,6 +246,58 @@ def test_an_announcement_reaches_the_families_of_the_class(world):
     assert [m.to for m in mail.outbox] == [["mother6b@example.com"]]
 
 
+# --- a digest never stalls ---------------------------------------------------------------------
+
+
+def _pending_line(world, created_at):
+    return DigestItem.objects.create(
+        school=world.school,
+        user=world.parent_6b,
+        kind=Kind.MARKS,
+        student=world.older_student,
+        text="Математика, 11.11: 3 (КР)",
+        created_at=created_at,
+    )
+
+
+def test_a_stale_digest_goes_out_with_the_next_mark(world):
+    """A digest whose send failed or was lost (its line waits past the delay and the margin):
+    the next mark sends it at once, with both lines."""
+    now = datetime(2026, 11, 20, 10, 0, tzinfo=MSK)
+    _pending_line(world, now - timedelta(hours=3))
+    with time_machine.travel(now, tick=False):
+        journal.set_mark(
+            column=_column(world),
+            student=world.older_student,
+            value="5",
+            version=0,
+            actor=world.users["teacher"],
+        )
+        run_worker()
+        run_worker()  # the send queued by the event's handler, due now
+    (to_mother,) = [m for m in mail.outbox if m.to == ["mother6b@example.com"]]
+    assert "Математика, 11.11: 3 (КР)" in to_mother.body
+    assert "Математика, 18.11: 5" in to_mother.body
+    assert not DigestItem.objects.filter(user=world.parent_6b, sent_at__isnull=True).exists()
+
+
+def test_a_digest_that_is_only_waiting_is_not_sent_early(world):
+    now = datetime(2026, 11, 20, 10, 0, tzinfo=MSK)
+    _pending_line(world, now - timedelta(minutes=80))  # within the delay and the margin
+    with time_machine.travel(now, tick=False):
+        journal.set_mark(
+            column=_column(world),
+            student=world.older_student,
+            value="5",
+            version=0,
+            actor=world.users["teacher"],
+        )
+        run_worker()
+        run_worker()
+    assert not [m for m in mail.outbox if m.to == ["mother6b@example.com"]]
+    assert DigestItem.objects.filter(user=world.parent_6b, sent_at__isnull=True).count() == 2
+
+
 # --- production mail: a deploy check --------------------------------------------------------
 
 

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Min
 from django.utils import timezone
 
 from zhurnal.school.models import School, Student, StudentGuardian
@@ -131,25 +132,41 @@ def _enqueue_deliveries(ids) -> None:
         deliver.enqueue(delivery_id)
 
 
+# A digest whose first line has waited this much longer than the digest's delay was not sent
+# (its task failed or was lost): the next line for the same recipient sends it.
+DIGEST_STALE_MARGIN = timedelta(minutes=30)
+
+
 def add_to_digest(*, users, school: School, student: Student, kind: str, text: str) -> None:
     """A line for each recipient's next digest; the first pending line of a recipient starts
-    the clock (``ZHURNAL_DIGEST_DELAY_MINUTES``), later ones join it."""
+    the clock (``ZHURNAL_DIGEST_DELAY_MINUTES``), later ones join it.
+
+    A digest never stalls: when a recipient's oldest pending line is older than the delay plus
+    ``DIGEST_STALE_MARGIN``, the send that should have taken it failed or was lost, and the
+    digest is sent at once with the new line (a send finding nothing left does nothing, so a
+    merely late one sends nothing twice). One query to read the pending lines, one to write."""
     users = [user for user in users if user is not None]
     if not users:
         return
-    waiting = set(
-        DigestItem.objects.filter(
-            user__in=users, school=school, kind=kind, sent_at__isnull=True
-        ).values_list("user_id", flat=True)
+    delay = timedelta(minutes=settings.ZHURNAL_DIGEST_DELAY_MINUTES)
+    oldest = dict(
+        DigestItem.objects.filter(user__in=users, school=school, kind=kind, sent_at__isnull=True)
+        .values("user_id")
+        .annotate(oldest=Min("created_at"))
+        .values_list("user_id", "oldest")
+        .order_by()
     )
     DigestItem.objects.bulk_create(
         DigestItem(school=school, user=user, kind=kind, student=student, text=text[:300])
         for user in users
     )
-    starting = [user.pk for user in users if user.pk not in waiting]
+    stale_before = timezone.now() - delay - DIGEST_STALE_MARGIN
+    starting = [user.pk for user in users if user.pk not in oldest]
+    stale = [user.pk for user in users if user.pk in oldest and oldest[user.pk] < stale_before]
     if starting:
-        delay = timedelta(minutes=settings.ZHURNAL_DIGEST_DELAY_MINUTES)
         transaction.on_commit(lambda: _enqueue_digests(starting, school.pk, kind, delay))
+    if stale:
+        transaction.on_commit(lambda: _enqueue_digests(stale, school.pk, kind, timedelta(0)))
 
 
 def _enqueue_digests(user_ids, school_id: int, kind: str, delay: timedelta) -> None:
