@@ -246,6 +246,76 @@ def test_an_announcement_reaches_the_families_of_the_class(world):
     assert [m.to for m in mail.outbox] == [["mother6b@example.com"]]
 
 
+# --- term marks: published to the families, acknowledged to the class teacher -----------------
+
+
+def _acknowledge(world, user, day):
+    from zhurnal.diary.services import acknowledge_term
+
+    return acknowledge_term(student=world.student, term=world.term, actor=user, today=day)
+
+
+def test_acknowledgements_reach_the_class_teacher_as_one_digest(world, settings):
+    """world.student (5А, led by the class teacher persona): both guardians acknowledge the
+    2nd quarter after it ends; the class teacher gets one e-mail naming both, linking to the
+    class's list; nobody else is told."""
+    settings.ZHURNAL_SITE_URL = "https://journal.example"
+    father = UserFactory(username="father5a", email="father5a@example.com")
+    grant(father, world.school, Role.PARENT)
+    second = GuardianFactory(school=world.school, user=father, last_name="Отцов")
+    StudentGuardian.objects.create(
+        school=world.school, student=world.student, guardian=second, relation="father"
+    )
+    start = datetime(2026, 12, 29, 18, 0, tzinfo=MSK)
+    with time_machine.travel(start, tick=False) as clock:
+        _acknowledge(world, world.users["parent"], start.date())
+        run_worker()
+        clock.shift(timedelta(minutes=10))
+        _acknowledge(world, father, start.date())
+        _acknowledge(world, father, start.date())  # a second click tells nobody again
+        run_worker()
+        assert mail.outbox == []
+        clock.shift(timedelta(minutes=55))
+        run_worker()
+    board = reverse("diary:acknowledgements", args=[world.class_5a.pk])
+    link = f"{board}?term={world.term.pk}"
+    (message,) = mail.outbox
+    assert message.to == ["class_teacher@example.com"]
+    assert message.subject == "Term marks acknowledged"
+    assert message.body == (
+        f"{world.student.short_name}\n"
+        f"  {world.guardian.full_name} acknowledged the marks of the term {world.term}\n"
+        f"  {second.full_name} acknowledged the marks of the term {world.term}\n\n"
+        f"https://journal.example{link}"
+    )
+    (note,) = Notification.objects.filter(kind=Kind.ACKNOWLEDGEMENTS)
+    assert (note.user, note.link) == (world.users["class_teacher"], link)
+    assert not DigestItem.objects.filter(sent_at__isnull=True).exists()
+
+
+def test_the_class_teachers_choice_applies_to_acknowledgements(world):
+    Preference.objects.create(
+        user=world.users["class_teacher"], kind=Kind.ACKNOWLEDGEMENTS, in_app=True, email=False
+    )
+    start = datetime(2026, 12, 29, 18, 0, tzinfo=MSK)
+    with time_machine.travel(start, tick=False):
+        _acknowledge(world, world.users["parent"], start.date())
+        run_worker()
+    with time_machine.travel(start + timedelta(minutes=61), tick=False):
+        run_worker()
+    assert mail.outbox == []
+    assert Notification.objects.get(kind=Kind.ACKNOWLEDGEMENTS).user == world.users["class_teacher"]
+
+
+def test_an_acknowledgement_in_a_class_without_a_class_teacher_tells_nobody(world):
+    world.class_5a.class_teacher = None
+    world.class_5a.save()
+    start = datetime(2026, 12, 29, 18, 0, tzinfo=MSK)
+    with time_machine.travel(start, tick=False):
+        _acknowledge(world, world.users["parent"], start.date())
+        run_worker()
+    assert not DigestItem.objects.exists()
+
 # --- a digest never stalls ---------------------------------------------------------------------
 
 

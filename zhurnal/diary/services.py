@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from zhurnal.audit.models import AuditAction
 from zhurnal.audit.services import record
 from zhurnal.journal.models import PeriodKind, PeriodMark
+from zhurnal.notifications.events import emit
 from zhurnal.school.models import Enrollment, SchoolClass, Student, StudentGuardian, Term
 from zhurnal.school.queries import class_roster
 
@@ -59,7 +60,8 @@ def acknowledge_term(
     *, student: Student, term: Term, actor, today: date, request=None
 ) -> TermAcknowledgement:
     """A guardian's «Ознакомлен» for the term marks of a student; a second click changes
-    nothing. The caller checks ``diary.acknowledge`` on the student."""
+    nothing (and tells nobody again). The class teacher of the student's class is told, in a
+    digest (issue 5). The caller checks ``diary.acknowledge`` on the student."""
     if term.school_id != student.school_id:
         raise ValidationError(_("The record belongs to another school."))
     existing = TermAcknowledgement.objects.filter(
@@ -94,6 +96,8 @@ def acknowledge_term(
         after={"term": term.pk, "acknowledged": True},
         request=request,
     )
+    # The class teacher is told, in a digest (issue 5; notifications/events.py).
+    emit("term_acknowledged", acknowledgement.pk)
     return acknowledgement
 
 

@@ -5,8 +5,8 @@ row is queued (the only cost inside the request) and the worker runs the event's
 which decides who is told and how — a new mark joins a digest, an absence today is told at
 once, and so on.
 
-Dependency direction: the journal and messaging services call ``emit``; this module reads
-their models and never writes them.
+Dependency direction: the journal, diary and messaging services call ``emit``; this module
+reads their models and never writes them.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhurnal.school.models import Enrollment, StudentGuardian
+from zhurnal.school.models import Enrollment, Guardian, StudentGuardian
 from zhurnal.school.queries import enrolled_on, school_today
 
 from .models import Kind
@@ -33,6 +33,7 @@ def emit(event: str, pk: int) -> None:
 
 def handlers() -> dict:
     """event → (the object's queryset, its handler)."""
+    from zhurnal.diary.models import TermAcknowledgement
     from zhurnal.journal.models import Attendance, Mark, PeriodMark, StudentNote
     from zhurnal.messaging.models import Announcement, Message
 
@@ -55,6 +56,10 @@ def handlers() -> dict:
         "note_added": (
             StudentNote.objects.select_related("lesson__course__subject", *student),
             note_added,
+        ),
+        "term_acknowledged": (
+            TermAcknowledgement.objects.select_related("term__year", "user", *student),
+            term_acknowledged,
         ),
         "message_posted": (
             Message.objects.select_related("thread__school", "author"),
@@ -101,6 +106,40 @@ def period_mark_saved(entry) -> None:
     )
 
 
+def term_acknowledged(acknowledgement) -> None:
+    """A guardian's «Ознакомлен» for a term's marks: a line in the next digest of the class
+    teacher of the student's class (issue 5: "the class teacher is told and sees, per class,
+    who has and has not acknowledged") — one e-mail for a class's parents, not one each. The
+    class is the one whose list the acknowledgements page shows for the term: the student's
+    class on the term's last day, or today during the term."""
+    student = acknowledgement.student
+    term = acknowledgement.term
+    school = student.school
+    day = min(max(school_today(school), term.start), term.end)
+    enrollment = (
+        Enrollment.objects.filter(enrolled_on(day), student=student)
+        .select_related("school_class__class_teacher__user")
+        .first()
+    )
+    school_class = enrollment.school_class if enrollment else None
+    teacher = school_class.class_teacher if school_class else None
+    user = teacher.user if teacher else None
+    if user is None or not user.is_active:
+        return
+    guardian = Guardian.objects.filter(school=school, user=acknowledgement.user).first()
+    name = guardian.full_name if guardian else acknowledgement.user.display_name
+    link = reverse("diary:acknowledgements", kwargs={"class_id": school_class.pk})
+    add_to_digest(
+        users=[user],
+        school=school,
+        student=student,
+        kind=Kind.ACKNOWLEDGEMENTS,
+        text=_("%(guardian)s acknowledged the marks of the term %(term)s")
+        % {"guardian": name, "term": term},
+        link=f"{link}?term={term.pk}",
+    )
+
+
 def attendance_saved(entry) -> None:
     """An absence entered on the day of the lesson is told at once (a late entry about a past
     day is not news any more: the diary shows it)."""
@@ -128,7 +167,8 @@ def note_added(note) -> None:
         users=recipients_of(student),
         school=student.school,
         kind=Kind.NOTE,
-        title=_("%(kind)s about %(student)s") % {
+        title=_("%(kind)s about %(student)s")
+        % {
             "kind": note.get_kind_display().capitalize(),
             "student": student.short_name,
         },

@@ -20,6 +20,7 @@ class Kind(models.TextChoices):
     PERIOD_MARKS = "period_marks", _("term and year marks")
     ANNOUNCEMENT = "announcement", _("an announcement")
     REPORT = "report", _("the progress report every two weeks")
+    ACKNOWLEDGEMENTS = "acknowledged", _("term marks acknowledged by families (one digest)")
 
 
 class Notification(models.Model):
@@ -107,13 +108,15 @@ class EmailDelivery(models.Model):
 
 
 class DigestItem(models.Model):
-    """A line waiting for the recipient's next digest (new marks are not mailed one by one)."""
+    """A line waiting for the recipient's next digest (new marks are not mailed one by one),
+    with the page it is about (the digest links to it when all its lines share one)."""
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=16, choices=Kind.choices)
     student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="+")
     text = models.CharField(max_length=300)
+    link = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
 

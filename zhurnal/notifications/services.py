@@ -137,9 +137,12 @@ def _enqueue_deliveries(ids) -> None:
 DIGEST_STALE_MARGIN = timedelta(minutes=30)
 
 
-def add_to_digest(*, users, school: School, student: Student, kind: str, text: str) -> None:
+def add_to_digest(
+    *, users, school: School, student: Student, kind: str, text: str, link: str = ""
+) -> None:
     """A line for each recipient's next digest; the first pending line of a recipient starts
-    the clock (``ZHURNAL_DIGEST_DELAY_MINUTES``), later ones join it.
+    the clock (``ZHURNAL_DIGEST_DELAY_MINUTES``), later ones join it. ``link`` is the page
+    the line is about (the digest links to it when every line of the digest shares it).
 
     A digest never stalls: when a recipient's oldest pending line is older than the delay plus
     ``DIGEST_STALE_MARGIN``, the send that should have taken it failed or was lost, and the
@@ -157,7 +160,7 @@ def add_to_digest(*, users, school: School, student: Student, kind: str, text: s
         .order_by()
     )
     DigestItem.objects.bulk_create(
-        DigestItem(school=school, user=user, kind=kind, student=student, text=text[:300])
+        DigestItem(school=school, user=user, kind=kind, student=student, text=text[:300], link=link)
         for user in users
     )
     stale_before = timezone.now() - delay - DIGEST_STALE_MARGIN

@@ -8,6 +8,7 @@ from collections import defaultdict
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 from django_tasks import task
@@ -78,7 +79,25 @@ def deliver(delivery_id: int) -> str:
 DIGEST_TITLES = {
     Kind.MARKS: gettext_lazy("New marks"),
     Kind.PERIOD_MARKS: gettext_lazy("Term and year marks"),
+    Kind.ACKNOWLEDGEMENTS: gettext_lazy("Term marks acknowledged"),
 }
+
+# Where a digest leads when its lines are about different pages (or name none): the diary's
+# entry page for the families; the home page for a class teacher (a link per class led).
+DIGEST_LINKS = {
+    Kind.MARKS: "diary:index",
+    Kind.PERIOD_MARKS: "diary:index",
+    Kind.ACKNOWLEDGEMENTS: "home",
+}
+
+
+def digest_link(kind: str, items) -> str:
+    """The page every line of the digest is about (e.g. a class's acknowledgements), else the
+    kind's general page."""
+    links = {item.link for item in items}
+    if len(links) == 1 and "" not in links:
+        return links.pop()
+    return reverse(DIGEST_LINKS.get(kind, "diary:index"))
 
 
 @task()
@@ -110,9 +129,7 @@ def send_digest(user_id: int, school_id: int, kind: str) -> int:
                 kind=kind,
                 title=title,
                 body="\n".join(lines),
-                link="/diary/",
+                link=digest_link(kind, items),
             )
-        DigestItem.objects.filter(pk__in=[item.pk for item in items]).update(
-            sent_at=timezone.now()
-        )
+        DigestItem.objects.filter(pk__in=[item.pk for item in items]).update(sent_at=timezone.now())
     return len(items)
