@@ -249,6 +249,36 @@ def test_an_announcement_reaches_the_families_of_the_class(world):
 # --- term marks: published to the families, acknowledged to the class teacher -----------------
 
 
+def test_a_term_mark_reaches_the_family_in_the_term_marks_digest(world, settings):
+    settings.ZHURNAL_SITE_URL = "https://journal.example"
+    start = datetime(2026, 11, 20, 10, 0, tzinfo=MSK)
+    with time_machine.travel(start, tick=False):
+        journal.set_period_mark(
+            course=world.course,
+            student=world.older_student,
+            kind="term",
+            term=world.term,
+            value="5",
+            version=0,
+            actor=world.users["teacher"],
+        )
+        run_worker()
+        assert mail.outbox == []  # a digest: after the delay
+    with time_machine.travel(start + timedelta(minutes=61), tick=False):
+        run_worker()
+    (to_mother,) = [m for m in mail.outbox if m.to == ["mother6b@example.com"]]
+    assert to_mother.subject == "Term and year marks"
+    assert to_mother.body == (
+        f"{world.older_student.short_name}\n"
+        f"  Математика: term mark ({world.term}) — 5\n\n"
+        "https://journal.example/diary/"
+    )
+    # The student (15) too; nobody else of the school.
+    assert sorted(m.to[0] for m in mail.outbox) == ["mother6b@example.com", "student@example.com"]
+    note = Notification.objects.get(user=world.parent_6b, kind=Kind.PERIOD_MARKS)
+    assert note.link == reverse("diary:index")
+
+
 def _acknowledge(world, user, day):
     from zhurnal.diary.services import acknowledge_term
 
