@@ -346,6 +346,32 @@ def test_an_acknowledgement_in_a_class_without_a_class_teacher_tells_nobody(worl
         run_worker()
     assert not DigestItem.objects.exists()
 
+
+def test_the_choices_page_lists_the_kinds_of_the_users_roles(world, client):
+    client.force_login(world.users["class_teacher"])
+    page = client.get(reverse("notifications:preferences")).content.decode()
+    assert 'name="acknowledged-app"' in page and "Term marks acknowledged by families" in page
+    assert 'name="message-app"' in page and 'name="marks-app"' not in page
+    # Saving changes only the kinds shown.
+    Preference.objects.create(
+        user=world.users["class_teacher"], kind=Kind.MARKS, in_app=False, email=False
+    )
+    client.post(reverse("notifications:preferences"), {"acknowledged-app": "on"})
+    choices = {
+        p.kind: (p.in_app, p.email)
+        for p in Preference.objects.filter(user=world.users["class_teacher"])
+    }
+    assert choices == {
+        Kind.MARKS: (False, False),
+        Kind.ACKNOWLEDGEMENTS: (True, False),
+        Kind.MESSAGE: (False, False),
+    }
+    client.force_login(world.parent_6b)
+    page = client.get(reverse("notifications:preferences")).content.decode()
+    assert 'name="marks-app"' in page and 'name="period_marks-app"' in page
+    assert 'name="acknowledged-app"' not in page
+
+
 # --- a digest never stalls ---------------------------------------------------------------------
 
 

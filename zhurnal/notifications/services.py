@@ -190,6 +190,30 @@ def mark_all_read(user, school: School) -> int:
     )
 
 
+# Who is told of each kind: the families (guardians, and students from the school's age) of
+# their children's marks, absences, notes, term marks, announcements and reports; staff of the
+# acknowledgements of their class (class teachers); everyone of their messages.
+FAMILY_KINDS = frozenset(
+    {Kind.MARKS, Kind.ABSENCE, Kind.NOTE, Kind.PERIOD_MARKS, Kind.ANNOUNCEMENT, Kind.REPORT}
+)
+STAFF_KINDS = frozenset({Kind.ACKNOWLEDGEMENTS})
+
+
+def kinds_for(user) -> list[str]:
+    """The kinds a user can be told of, by their roles in all their schools, in the order of
+    ``Kind`` (the choices page lists only these). No query beyond the request's memberships."""
+    from zhurnal.accounts.memberships import memberships_of
+    from zhurnal.accounts.models import STAFF_ROLES, Role
+
+    roles = frozenset().union(*(entry.roles for entry in memberships_of(user).values()))
+    wanted = set()
+    if roles & {Role.PARENT, Role.STUDENT}:
+        wanted |= FAMILY_KINDS
+    if roles & STAFF_ROLES:
+        wanted |= STAFF_KINDS
+    return [kind for kind in Kind.values if kind in wanted or kind == Kind.MESSAGE]
+
+
 def preferences(user) -> dict[str, Choice]:
     """The user's choice for every kind (one query)."""
     chosen = {

@@ -44,19 +44,22 @@ def unread_badge(request: HttpRequest) -> HttpResponse:
 
 @school_permission("notifications.use")
 def preferences(request: HttpRequest) -> HttpResponse:
-    """What the user is told, in the app and by e-mail, per kind of event."""
+    """What the user is told, in the app and by e-mail, per kind of event — the kinds their
+    roles can be told of (``services.kinds_for``); the others keep their choice."""
     current = services.preferences(request.user)
+    kinds = services.kinds_for(request.user)
     if request.method == "POST":
         chosen = {
             kind: services.Choice(
                 in_app=f"{kind}-app" in request.POST, email=f"{kind}-email" in request.POST
             )
-            for kind in Kind.values
+            for kind in kinds
         }
         services.set_preferences(request.user, chosen)
         messages.success(request, _("Your choices are saved."))
         return redirect("notifications:preferences")
-    rows = [{"kind": kind, "label": label, "choice": current[kind]} for kind, label in Kind.choices]
+    labels = dict(Kind.choices)
+    rows = [{"kind": kind, "label": labels[kind], "choice": current[kind]} for kind in kinds]
     return render(
         request,
         "notifications/preferences.html",
