@@ -519,6 +519,47 @@ def test_the_class_teacher_sees_who_has_not_acknowledged(client, world):
     assert "not acknowledged" in page.content.decode()
 
 
+def test_the_class_teacher_finds_the_acknowledgements_from_home_and_the_class_page(client, world):
+    """The class teacher (5А) has a link per class led, on the home page and on the class's
+    page; a teacher who does not lead the class (6Б's mathematics) has none."""
+    board = reverse("diary:acknowledgements", args=[world.class_5a.pk])
+    with at(2026, 12, 29, 18, 0):
+        client.force_login(world.users["class_teacher"])
+        assert f'href="{board}"' in client.get(reverse("home")).content.decode()
+        page = client.get(reverse("school:class_detail", args=[world.class_5a.pk]))
+        assert f'href="{board}"' in page.content.decode()
+        assert client.get(board).status_code == 200
+        client.force_login(world.users["teacher"])
+        assert "/acknowledgements/" not in client.get(reverse("home")).content.decode()
+        page = client.get(reverse("school:class_detail", args=[world.class_6b.pk]))
+        assert page.status_code == 200
+        assert "/acknowledgements/" not in page.content.decode()
+        # The administration reads the list too, so its class page links to it; the secretary
+        # sees the class but not the list.
+        client.force_login(world.users["deputy"])
+        page = client.get(reverse("school:class_detail", args=[world.class_5a.pk]))
+        assert f'href="{board}"' in page.content.decode()
+        client.force_login(world.users["secretary"])
+        page = client.get(reverse("school:class_detail", args=[world.class_5a.pk]))
+        assert page.status_code == 200 and "/acknowledgements/" not in page.content.decode()
+
+
+def test_the_class_page_asks_no_query_for_the_acknowledgements_link(client, world):
+    """The permission comes from the request's cached context: the class teacher's class page
+    costs the same queries with the link as the secretary's without it."""
+    url = reverse("school:class_detail", args=[world.class_5a.pk])
+    counts = {}
+    with at(2026, 12, 29, 18, 0):
+        for persona in ("class_teacher", "secretary"):
+            client.force_login(world.users[persona])
+            client.get(url)
+            with CaptureQueriesContext(connection) as queries_run:
+                html = client.get(url).content.decode()
+            counts[persona] = len(queries_run)
+            assert ("/acknowledgements/" in html) == (persona == "class_teacher")
+    assert counts["class_teacher"] == counts["secretary"], counts
+
+
 # --- the API -----------------------------------------------------------------------------------
 
 API_PATHS = ("diary", "marks", "attendance", "homework")

@@ -44,6 +44,9 @@ def class_detail(request: HttpRequest, class_id: int) -> HttpResponse:
             "can_see_cards": user.has_perm("school.view_register", school_class.school)
             or user.has_perm("accounts.issue_credentials", school_class),
             "can_issue": user.has_perm("accounts.issue_credentials", school_class),
+            # Who of the class acknowledged the term marks (issue 5): the class teacher and the
+            # administration; from the request's permission context, no query.
+            "can_view_acknowledgements": user.has_perm("diary.view_acknowledgements", school_class),
         },
     )
 
@@ -79,9 +82,11 @@ def group_members(request: HttpRequest, group_id: int) -> HttpResponse:
     else:
         from zhurnal.school.models import Student
 
-        candidates = Student.objects.filter(
-            school=group.school, enrollments__school_class__year=group.year
-        ).distinct().order_by("last_name", "first_name")
+        candidates = (
+            Student.objects.filter(school=group.school, enrollments__school_class__year=group.year)
+            .distinct()
+            .order_by("last_name", "first_name")
+        )
     current = GroupMembership.objects.filter(enrolled_on(day), group=group)
     current_ids = set(current.values_list("student_id", flat=True))
     form = MembersForm(request.POST or None, initial={"students": current_ids, "day": day})
