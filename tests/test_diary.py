@@ -154,13 +154,15 @@ def test_the_index_sends_a_student_to_their_diary_and_lists_a_parents_children(c
         client.force_login(world.users["student"])
         response = client.get(reverse("diary:index"))
         assert response.status_code == 302
-        assert response["Location"] == reverse("diary:week", args=[world.older_student.pk])
+        # Opened at today's day (issue 5: on a phone the days are stacked).
+        week = reverse("diary:week", args=[world.older_student.pk])
+        assert response["Location"] == f"{week}#today"
         client.force_login(world.users["parent"])
         response = client.get(reverse("diary:index"))
         assert response.status_code == 200
         html = response.content.decode()
-        assert reverse("diary:week", args=[world.student.pk]) in html
-        assert reverse("diary:week", args=[second.pk]) in html
+        assert f'href="{reverse("diary:week", args=[world.student.pk])}#today"' in html
+        assert f'href="{reverse("diary:week", args=[second.pk])}#today"' in html
         # The switcher between the children on every diary page.
         page = client.get(reverse("diary:marks", args=[world.student.pk])).content.decode()
         assert reverse("diary:marks", args=[second.pk]) in page
@@ -192,7 +194,7 @@ def test_the_home_page_links_each_child_to_the_diary(client, world):
     client.force_login(world.users["parent"])
     with at(2026, 11, 20, 10, 0):
         html = client.get(reverse("home")).content.decode()
-    assert reverse("diary:week", args=[world.student.pk]) in html
+    assert f'href="{reverse("diary:week", args=[world.student.pk])}#today"' in html
 
 
 # --- the week ----------------------------------------------------------------------------------
@@ -230,11 +232,15 @@ def test_the_week_page_marks_cancelled_and_substituted_lessons_and_today(client,
         url = reverse("diary:week", args=[world.student.pk])
         html = client.get(url).content.decode()
         assert 'id="today"' in html and "Имя существительное" in html
+        # The week tab leads to this week at today's day (the fragment scrolls a phone there).
+        assert f'href="{url}#today" aria-current="page"' in html
         assert "Substitution: " in html and "Упр. 12" in html and "Молодец" in html
         assert "КР" in html
         next_week = client.get(url, {"week": "2026-11-23"}).content.decode()
     assert "cancelled" in next_week and "карантин" in next_week
     assert 'id="today"' not in next_week
+    # Another week: the "Today" button opens this week at today's day.
+    assert f'href="{url}#today">Today</a>' in next_week
     assert "?week=2026-11-16" in next_week  # previous week
 
 

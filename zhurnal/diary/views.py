@@ -180,7 +180,7 @@ def index(request: HttpRequest) -> HttpResponse:
     school = request.school
     ctx = context(request.user, school.pk)
     if not ctx.child_ids and ctx.own_student_ids:
-        return redirect("diary:week", student_id=min(ctx.own_student_ids))
+        return redirect(queries.week_today(min(ctx.own_student_ids)))
     today = school_today(school)
     children = list(
         with_current_class(Student.objects.filter(pk__in=ctx.child_ids), today).order_by(

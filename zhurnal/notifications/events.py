@@ -76,6 +76,13 @@ def _lesson_label(lesson) -> str:
     return f"{lesson.course.subject.name}, {lesson.date:%d.%m}"
 
 
+def _diary_today(student) -> str:
+    """The student's diary, this week, scrolled to today (a phone shows the days stacked)."""
+    from zhurnal.diary.queries import week_today
+
+    return week_today(student.pk)
+
+
 def mark_saved(mark) -> None:
     """A new or changed mark: a line in the next digest of the student's family."""
     lesson = mark.column.lesson
@@ -156,7 +163,7 @@ def attendance_saved(entry) -> None:
         % {"student": student.short_name, "lesson": _lesson_label(lesson)},
         body=_("Lesson %(number)s, %(subject)s: «%(code)s».")
         % {"number": lesson.number, "subject": lesson.course.subject.name, "code": entry.code},
-        link=reverse("diary:week", kwargs={"student_id": student.pk}),
+        link=_diary_today(student),
     )
 
 
@@ -173,7 +180,7 @@ def note_added(note) -> None:
             "student": student.short_name,
         },
         body=f"{_lesson_label(note.lesson)}. {note.text}",
-        link=reverse("diary:week", kwargs={"student_id": student.pk}),
+        link=_diary_today(student),
     )
 
 
