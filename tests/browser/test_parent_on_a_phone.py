@@ -1,7 +1,8 @@
 """The parent's end-to-end flow on a phone (issue 5), at a 360 × 740 viewport: a parent logs in,
-sees this week's marks and homework in the diary (nothing wider than the screen), opens the
-class teacher's message and replies, and acknowledges the 1st quarter's marks («Ознакомлен»);
-then the class teacher sees the acknowledgement in the class's list."""
+sees this week's marks and homework in the diary, opened at today's day (nothing wider than
+the screen), opens the class teacher's message and replies, and acknowledges the 1st
+quarter's marks («Ознакомлен»); then the class teacher opens the class's list from their home
+page and sees the acknowledgement."""
 
 from __future__ import annotations
 
@@ -120,10 +121,15 @@ def test_the_parent_reads_the_diary_answers_and_acknowledges_on_a_phone(phone):
         parent, teacher = world.users["parent"], world.users["class_teacher"]
         student = world.student
 
-        # 1. This week in the diary: the marks and the homework, nothing wider than 360 px.
+        # 1. This week in the diary, opened from the home page at today's day (Friday: the
+        # days are stacked, today is scrolled into view): the marks and the homework, nothing
+        # wider than 360 px.
         _log_in(page, parent.username)
         screenshot(page, "phone-parent-home")
-        page.goto(reverse("diary:week", args=[student.pk]))
+        week_url = reverse("diary:week", args=[student.pk])
+        page.click(f'a[href="{week_url}#today"]')
+        page.wait_for_url(f"**{week_url}#today")
+        expect(page.locator("#today")).to_be_in_viewport()
         week = page.locator(".diary-days")
         expect(week.locator(".diary-mark", has_text="5")).to_be_visible()
         expect(week.locator(".diary-mark", has_text="4")).to_be_visible()
@@ -161,10 +167,15 @@ def test_the_parent_reads_the_diary_answers_and_acknowledges_on_a_phone(phone):
         ack = TermAcknowledgement.objects.get(student=student, term=q1)
         assert ack.user_id == parent.pk
 
-        # 4. The class teacher sees it in the class's list.
+        # 4. The class teacher finds the class's list from their home page (a link per class
+        # led), chooses the 1st quarter, and sees the acknowledgement.
         _log_in(page, teacher.username)
         url = reverse("diary:acknowledgements", kwargs={"class_id": world.class_5a.pk})
-        page.goto(f"{url}?term={q1.pk}")
+        page.click(f'a[href="{url}"]')
+        page.wait_for_url(f"**{url}")
+        page.select_option("select[name=term]", str(q1.pk))
+        page.click("form.filters button[type=submit]")
+        page.wait_for_url(f"**{url}?term={q1.pk}")
         expect(page.locator("main")).to_contain_text("1 из 1")
         row = page.locator("ul.diary-list > li", has_text=student.last_name)
         expect(row.locator(".badge.ok")).to_have_text("ознакомлен")
