@@ -140,8 +140,17 @@ def test_a_student_below_the_schools_age_cannot_read_even_their_own_diary(client
         assert not young_user.has_perm("diary.view", world.student)
         # The login itself is refused below the age (accounts/backends.py): no diary page.
         client.force_login(young_user)
-        response = client.get(reverse("diary:week", kwargs={"student_id": world.student.pk}))
-    assert response.status_code != 200
+        url = reverse("diary:week", kwargs={"student_id": world.student.pk})
+        response = client.get(url)
+    # The session's user is refused too (the backend's get_user): anonymous, sent to log in.
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('accounts:login')}?next={url}"
+    # With another role the login works, and the diary rule itself hides the page: a family
+    # member without the right gets a 404 (diary_student), not the diary.
+    grant(young_user, world.school, Role.PARENT)
+    with at(2026, 11, 20, 10, 0):
+        client.force_login(young_user)
+        assert client.get(url).status_code == 404
 
 
 def test_the_index_sends_a_student_to_their_diary_and_lists_a_parents_children(client, world):
@@ -348,7 +357,44 @@ def test_the_marks_page_shows_weighted_average_forecast_and_period_marks(client,
         (MONDAY, "4", "У"),
     ]
     assert russian.term_mark.value == "5"
-    assert ("4.67" in html and "Term mark" in html) or "term mark" in html
+    assert "Weighted average: <strong>4.67</strong>" in html
+    assert "forecast: <strong>5</strong>" in html
+    assert "term mark: <strong>5</strong>" in html
+
+
+def test_the_marks_page_shows_year_exam_and_final_marks(client, world):
+    actor = world.users["class_teacher"]
+    with at(2026, 11, 20, 10, 0):
+        _fill_week(world)
+        for kind, term, value in (
+            ("term", world.term, "5"),
+            ("year", None, "4"),
+            ("exam", None, "5"),
+            ("final", None, "4"),
+        ):
+            journal.set_period_mark(
+                course=world.class_course,
+                student=world.student,
+                kind=kind,
+                term=term,
+                value=value,
+                version=0,
+                actor=actor,
+            )
+        client.force_login(world.users["parent"])
+        html = client.get(reverse("diary:marks", args=[world.student.pk])).content.decode()
+        # The year's marks are shown with every term of the year (they have no term).
+        first = m.Term.objects.get(school=world.school, number=1)
+        first_html = client.get(
+            reverse("diary:marks", args=[world.student.pk]), {"term": first.pk}
+        ).content.decode()
+    expected = (
+        "term mark: <strong>5</strong> · year mark: <strong>4</strong> · "
+        "exam mark: <strong>5</strong> · final mark: <strong>4</strong>"
+    )
+    assert expected in html
+    assert "year mark: <strong>4</strong>" in first_html
+    assert "term mark:" not in first_html
 
 
 def test_the_attendance_summary_counts_missed_lessons_by_reason(world):
