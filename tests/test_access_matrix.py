@@ -96,6 +96,7 @@ MATRIX: dict[str, tuple[tuple[str, ...], set[str]]] = {
     "journal:index": ((), ADMINISTRATION | {"teacher", "class_teacher", "outsider"}),
     "journal:course": (("course_id",), ADMINISTRATION | {"teacher"}),
     "journal:lesson": (("lesson_id",), ADMINISTRATION | {"teacher"}),
+    "journal:lesson_pane": (("lesson_id",), ADMINISTRATION | {"teacher"}),
     # --- journal control and settings: absence register, unlocks, changes, debts, work types
     # The class teacher keeps the register of their class, the administration reads it; the
     # deputy grants unlocks (the administration reads them); settings: admin and deputy.

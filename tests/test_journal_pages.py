@@ -543,3 +543,93 @@ def test_the_grid_scripts_texts_come_from_the_javascript_catalogue(client, db):
     assert response.status_code == 200
     assert "javascript" in response["Content-Type"]
     assert json.dumps("Сохранено.") in response.content.decode()  # Russian by default
+
+
+# --- the grid's side pane of a lesson ---------------------------------------------------------
+
+
+def _pane(client, lesson, data=None, **headers):
+    url = reverse("journal:lesson_pane", kwargs={"lesson_id": lesson.pk})
+    headers = {"HX-Request": "true", **headers}
+    if data is None:
+        return client.get(url, headers=headers)
+    return client.post(url, data, headers=headers)
+
+
+def test_the_grid_opens_a_lessons_pane_from_its_date(client, world):
+    _login(client, world, "teacher")
+    with at(2026, 11, 20, 10, 0):
+        grid = client.get(_grid_url(world)).content.decode()
+        pane = _pane(client, world.lesson)
+    pane_url = reverse("journal:lesson_pane", kwargs={"lesson_id": world.lesson.pk})
+    assert f'hx-get="{pane_url}" hx-target="#lesson-pane"' in grid
+    assert '<aside id="lesson-pane"' in grid
+    html = pane.content.decode()
+    assert pane.status_code == 200 and "<html" not in html  # a fragment
+    for action in ("topic", "homework", "note"):
+        assert f'name="action" value="{action}"' in html
+
+
+def test_the_pane_keeps_the_topic_homework_and_notes(client, world):
+    _login(client, world, "teacher")
+    with at(2026, 11, 18, 15, 0):
+        topic = _pane(client, world.lesson, {"action": "topic", "topic": "Сложение дробей"})
+        homework = _pane(
+            client,
+            world.lesson,
+            {"action": "homework", "text": "№ 215", "links": "", "minutes": "20", "version": "0"},
+        )
+        note = _pane(
+            client,
+            world.lesson,
+            {
+                "action": "note",
+                "student": world.older_student.pk,
+                "kind": "praise",
+                "text": "Отличная работа у доски",
+            },
+        )
+    for answer in (topic, homework, note):
+        assert 'class="pane-outcome ok"' in answer.content.decode()
+    html = note.content.decode()
+    assert "Сложение дробей" in html and "№ 215" in html and "Отличная работа у доски" in html
+    world.lesson.refresh_from_db()
+    assert world.lesson.topic == "Сложение дробей"
+    assert world.lesson.homework.minutes == 20
+    assert StudentNote.objects.get(lesson=world.lesson).text == "Отличная работа у доски"
+
+
+def test_a_refused_pane_form_keeps_what_was_typed(client, world):
+    _login(client, world, "teacher")
+    with at(2026, 11, 18, 15, 0):
+        html = _pane(
+            client,
+            world.lesson,
+            {"action": "homework", "text": "№ 215", "links": "не ссылка", "version": "0"},
+        ).content.decode()
+    assert 'class="pane-outcome err"' in html
+    assert "№ 215" in html and "не ссылка" in html
+    assert not Homework.objects.exists()
+
+
+def test_readers_see_the_pane_without_forms_and_cannot_post(client, world):
+    with at(2026, 11, 20, 10, 0):
+        _login(client, world, "deputy")
+        html = _pane(client, world.lesson).content.decode()
+        assert 'name="action"' not in html
+        refused = _pane(client, world.lesson, {"action": "topic", "topic": "Чужая тема"})
+        assert refused.status_code == 403
+        _login(client, world, "class_teacher")  # neither teaches 6Б nor leads it
+        assert _pane(client, world.lesson).status_code == 403
+        _login(client, world, "parent")
+        assert _pane(client, world.lesson).status_code == 403
+    world.lesson.refresh_from_db()
+    assert world.lesson.topic == ""
+
+
+def test_the_pane_without_htmx_is_the_lessons_page(client, world):
+    _login(client, world, "teacher")
+    with at(2026, 11, 20, 10, 0):
+        url = reverse("journal:lesson_pane", kwargs={"lesson_id": world.lesson.pk})
+        html = client.get(url).content.decode()
+    assert "<html" in html and 'class="journal sheet"' in html

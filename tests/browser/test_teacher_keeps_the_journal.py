@@ -12,7 +12,7 @@ import time_machine
 from playwright.sync_api import expect
 
 from zhurnal.audit.models import AuditAction, AuditEvent
-from zhurnal.journal.models import Attendance, Mark, PeriodMark
+from zhurnal.journal.models import Attendance, Homework, Mark, PeriodMark
 
 from ..factories import StudentFactory, enroll
 from ..personas import build_world
@@ -111,6 +111,19 @@ def test_the_teacher_keeps_the_lesson_by_keyboard(page):
         _wait_saved(page)
         expect(term_cell).to_have_text("5")
         assert PeriodMark.objects.get().value == "5"
+
+        # The lesson's date opens its side pane: the homework is set without leaving the grid.
+        page.click(f'th.lesson-h a[href$="/lessons/{world.lesson.pk}/"]')
+        pane = page.locator("#lesson-pane")
+        expect(pane.locator("#pane-title")).to_be_focused()
+        pane.locator("#homework_text").fill("Учебник, № 215")
+        pane.locator("form:has(input[value=homework]) button[type=submit]").click()
+        expect(pane.locator(".pane-outcome.ok")).to_be_visible()
+        expect(page.locator("table.journal")).to_be_visible()
+        screenshot(page, "journal-lesson-pane")
+        assert Homework.objects.get(lesson=world.lesson).text == "Учебник, № 215"
+        pane.locator("#pane-title").press("Escape")
+        expect(pane.locator("#pane-title")).to_have_count(0)
 
         # The next day, correcting the first mark asks for the reason.
         traveller.move_to(NEXT_DAY)

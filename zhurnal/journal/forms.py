@@ -74,6 +74,9 @@ class HomeworkForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
     def __init__(self, *args, homework: Homework | None = None, **kwargs):
+        # Its own element ids: the lesson's page and pane show it beside the note form, whose
+        # «text» would otherwise have the same id (a label would point at both).
+        kwargs.setdefault("auto_id", "homework_%s")
         if homework is not None:
             kwargs.setdefault(
                 "initial",
@@ -115,6 +118,7 @@ class NoteForm(forms.Form):
     )
 
     def __init__(self, *args, students, **kwargs):
+        kwargs.setdefault("auto_id", "note_%s")
         super().__init__(*args, **kwargs)
         self.students = {s.pk: s for s in students}
         self.fields["student"].choices = [(s.pk, s.short_name) for s in students]

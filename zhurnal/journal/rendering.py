@@ -207,9 +207,10 @@ def sheet_rows(rows: list[dict], columns: list, *, edit: bool, virtual: bool) ->
 
 
 def grid_head(lessons: list[dict], *, default_type, period_labels: list[str]) -> SafeString:
-    """The two header rows of a course's grid: per lesson its date (a link to the lesson,
-    the topic and a substitution in the tooltip) over its attendance and mark columns; then
-    the average, the forecast and the period marks."""
+    """The two header rows of a course's grid: per lesson its date (opening the lesson's side
+    pane, ``views.lesson_pane``, or its page in a new tab; the topic and a substitution in the
+    tooltip) over its attendance and mark columns; then the average, the forecast and the
+    period marks."""
     lesson_url = reverse("journal:lesson", kwargs={"lesson_id": 0})[:-2]  # ".../lessons/"
     weight_word = escape(_("weight"))
     subst_word = escape(_("subst."))
@@ -238,7 +239,8 @@ def grid_head(lessons: list[dict], *, default_type, period_labels: list[str]) ->
             marks += f'<sup title="{homework_title}">{homework_word}</sup>'
         dates.append(
             f'<th colspan="{data["span"]}" class="{classes}" scope="colgroup" '
-            f'title="{escape(title)}"><a href="{lesson_url}{lesson.pk}/">'
+            f'title="{escape(title)}"><a href="{lesson_url}{lesson.pk}/" '
+            f'hx-get="{lesson_url}{lesson.pk}/pane/" hx-target="#lesson-pane">'
             f"{lesson.date:%d.%m}</a>{marks}</th>"
         )
         columns.append(

@@ -32,7 +32,7 @@ from zhurnal.school.models import Course, Student, Term
 from zhurnal.school.queries import current_year, school_today
 from zhurnal.timetable.models import Lesson
 
-from . import services
+from . import lesson_record, services
 from .forms import ColumnForm, HomeworkForm, NoteForm
 from .models import (
     Absence,
@@ -336,47 +336,17 @@ def add_column(request: HttpRequest, lesson_id: int) -> HttpResponse:
     return _back(request, _lesson_url(lesson))
 
 
+def _report(request: HttpRequest, outcome: lesson_record.Outcome) -> None:
+    (messages.success if outcome.ok else messages.error)(request, outcome.message)
+
+
 @login_required
 @require_POST
 def save_homework(request: HttpRequest, lesson_id: int) -> HttpResponse:
     """The lesson's homework: text, links, estimated minutes and new attachments. A version
     mismatch (changed in another tab) keeps what was saved and shows it."""
     lesson = _keep(request, lesson_id)
-    current = Homework.objects.filter(lesson=lesson).first()
-    form = HomeworkForm(request.POST, request.FILES, homework=current)
-    if not form.is_valid():
-        messages.error(request, _refusal(ValidationError(list(form.errors.values()))))
-        return redirect(_lesson_url(lesson))
-    data = form.cleaned_data
-    try:
-        with transaction.atomic():
-            homework = services.set_homework(
-                lesson=lesson,
-                text=data["text"],
-                links=data["links"],
-                minutes=data["minutes"],
-                version=data["version"],
-                actor=request.user,
-                request=request,
-            )
-            if data["files"]:
-                if homework is None:
-                    raise ValidationError(_("Write the homework before attaching files."))
-                services.attach_files(
-                    homework=homework, files=data["files"], actor=request.user, request=request
-                )
-    except services.StaleEntry:
-        messages.error(
-            request,
-            _(
-                "The homework was changed meanwhile (in another tab or by another teacher); "
-                "here is what is saved now. Your text was not saved."
-            ),
-        )
-    except ValidationError as error:
-        messages.error(request, _refusal(error))
-    else:
-        messages.success(request, _("The homework is saved."))
+    _report(request, lesson_record.save_homework(request, lesson))
     return redirect(_lesson_url(lesson))
 
 
@@ -385,25 +355,72 @@ def save_homework(request: HttpRequest, lesson_id: int) -> HttpResponse:
 def add_note(request: HttpRequest, lesson_id: int) -> HttpResponse:
     """A remark, praise or message to the parents about a student at this lesson."""
     lesson = _keep(request, lesson_id)
-    _columns, rows = lesson_sheet(lesson)
-    form = NoteForm(request.POST, students=[row.student for row in rows])
-    if not form.is_valid():
-        messages.error(request, _refusal(ValidationError(list(form.errors.values()))))
-        return redirect(_lesson_url(lesson))
-    try:
-        services.add_note(
-            lesson=lesson,
-            student=form.cleaned_data["student"],
-            kind=form.cleaned_data["kind"],
-            text=form.cleaned_data["text"],
-            actor=request.user,
-            request=request,
-        )
-    except ValidationError as error:
-        messages.error(request, _refusal(error))
-    else:
-        messages.success(request, _("The note is saved."))
+    students = lesson_record.lesson_students(lesson)
+    _report(request, lesson_record.save_note(request, lesson, students))
     return redirect(_lesson_url(lesson))
+
+
+@login_required
+def lesson_pane(request: HttpRequest, lesson_id: int) -> HttpResponse:
+    """The grid's side pane of a lesson (an htmx fragment): its topic, homework and notes,
+    with their forms for who keeps the lesson (``journal.keep_lesson``; readers of the journal
+    see them). A POST (``action`` = topic, homework or note) saves one and answers the pane
+    again with the outcome. Without htmx (the date's link opened in a new tab, or a page
+    reload) it answers the lesson's page."""
+    lesson = _lesson(request, lesson_id)
+    course = lesson.course
+    user = request.user
+    can_keep = user.has_perm("journal.keep_lesson", lesson) and not lesson.is_cancelled
+    if not (can_keep or user.has_perm("journal.view", course)):
+        raise PermissionDenied
+    if not request.htmx:
+        return lesson_journal(request, lesson_id)
+    action = request.POST.get("action") if request.method == "POST" else None
+    if action is not None and not can_keep:
+        raise PermissionDenied
+    students = lesson_record.lesson_students(lesson) if can_keep else []
+    topic_form, suggestion = lesson_record.topic_form(
+        lesson, request.POST if action == "topic" else None
+    )
+    outcome = None
+    if action == "homework":
+        outcome = lesson_record.save_homework(request, lesson)
+    elif action == "note":
+        outcome = lesson_record.save_note(request, lesson, students)
+    elif action == "topic":
+        outcome = lesson_record.save_topic(request, lesson, topic_form)
+        if outcome.ok:
+            topic_form, suggestion = lesson_record.topic_form(lesson)
+    elif action is not None:
+        raise Http404
+    homework = Homework.objects.filter(lesson=lesson).prefetch_related("attachments").first()
+    # A refused form is shown again with what was typed, a saved one starts afresh.
+    retyped = outcome is not None and not outcome.ok and outcome.keep_input
+    homework_form = HomeworkForm(homework=homework)
+    if retyped and action == "homework":
+        homework_form = HomeworkForm(request.POST, homework=homework)
+    note_form = NoteForm(students=students)
+    if retyped and action == "note":
+        note_form = NoteForm(request.POST, students=students)
+    return render(
+        request,
+        "journal/_lesson_pane.html",
+        {
+            "lesson": lesson,
+            "course": course,
+            "can_keep": can_keep,
+            "outcome": outcome,
+            "action": action,
+            "topic_form": topic_form,
+            "suggestion": suggestion,
+            "homework": homework,
+            "homework_form": homework_form,
+            "notes": StudentNote.objects.filter(lesson=lesson)
+            .select_related("student")
+            .order_by("student__last_name", "pk"),
+            "note_form": note_form,
+        },
+    )
 
 
 @login_required

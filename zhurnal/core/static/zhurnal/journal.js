@@ -394,8 +394,46 @@
     return window.gettext ? window.gettext(text) : text;
   }
 
+  // The grid's side pane of a lesson (topic, homework, notes), loaded by htmx from the
+  // lesson's date in the header: focus moves into it, Esc or × closes it and returns to the
+  // date it came from.
+  function initPane(pane) {
+    var opener = null;
+    function close() {
+      pane.innerHTML = "";
+      document.querySelectorAll("th.lesson-h.selected").forEach(function (th) {
+        th.classList.remove("selected");
+      });
+      if (opener) opener.focus();
+    }
+    document.body.addEventListener("htmx:beforeRequest", function (event) {
+      var link = event.detail.elt;
+      if (!link.closest || !link.closest("th.lesson-h")) return;
+      opener = link;
+      document.querySelectorAll("th.lesson-h.selected").forEach(function (th) {
+        th.classList.remove("selected");
+      });
+      link.closest("th.lesson-h").classList.add("selected");
+    });
+    document.body.addEventListener("htmx:afterSwap", function (event) {
+      if (event.detail.target !== pane) return;
+      var outcome = pane.querySelector(".pane-outcome");
+      var title = pane.querySelector("#pane-title");
+      if (outcome) outcome.scrollIntoView({ block: "nearest" });
+      else if (title) title.focus();
+    });
+    pane.addEventListener("click", function (event) {
+      if (event.target.closest("[data-pane-close]")) close();
+    });
+    pane.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") { event.preventDefault(); close(); }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("table[data-journal]").forEach(init);
+    var pane = document.getElementById("lesson-pane");
+    if (pane) initPane(pane);
     document.querySelectorAll("select[data-submit-on-change]").forEach(function (select) {
       select.addEventListener("change", function () { select.form.submit(); });
     });
