@@ -317,6 +317,23 @@ def test_the_changes_page_lists_the_lessons_topic_and_homework(client, world):
     assert page.count("18.11.2026") >= 3  # each row names the lesson's date
 
 
+def test_a_deleted_marks_row_still_names_its_lesson(client, world, column):
+    changed_mark(world, column)
+    with at(2026, 11, 25, 10, 0):
+        services.set_mark(
+            column=column,
+            student=world.older_student,
+            value="",
+            version=2,
+            reason="выставлена не тому ученику",
+            actor=world.users["teacher"],
+        )
+        login(client, world, "deputy")
+        page = client.get(changes_url(course=world.course.pk)).content.decode()
+    row = next(r for r in page.split("<tr>") if "не тому ученику" in r)
+    assert "5 → ∅" in row and "18.11.2026" in row
+
+
 def test_the_changes_page_filters(client, world, column):
     changed_mark(world, column)
     with at(2026, 11, 25, 10, 0):

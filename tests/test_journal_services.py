@@ -91,7 +91,13 @@ def test_a_mark_is_stamped_by_the_server_and_audited(world, column):
     assert saved.entered_by == world.users["teacher"]
     event = AuditEvent.objects.get(action=AuditAction.MARK_SET)
     assert event.before is None
-    assert event.after == {"value": "5", "comment": "Хорошо", "version": 1}
+    assert event.after == {
+        "value": "5",
+        "comment": "Хорошо",
+        "version": 1,
+        "lesson_date": "2026-11-18",
+        "column": column.pk,
+    }
     assert (event.student, event.course) == (world.older_student, world.course)
 
 

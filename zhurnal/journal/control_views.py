@@ -253,17 +253,22 @@ _LESSON_DATE_OF = {
 
 
 def _lesson_dates(events: list[AuditEvent]) -> dict[tuple[str, str], object]:
-    """The lesson date of each entry of the page: at most one query per kind of entry,
-    whatever the page (entries deleted since have none); a lesson's own events carry it."""
+    """The lesson date of each entry of the page: from the audited state where it is kept,
+    else at most one query per kind of entry whatever the page (entries deleted since have
+    none)."""
     ids: dict[str, set[int]] = {object_type: set() for object_type in _LESSON_DATE_OF}
     dates: dict[tuple[str, str], object] = {}
     for event in events:
-        if event.object_type in ids and event.object_id.isdigit():
+        state = event.after or event.before or {}
+        # Marks and attendance keep their lesson's date in the audit (older rows do not);
+        # a lesson's own events carry its date.
+        known = state.get("lesson_date") or (
+            state.get("date") if event.object_type == "timetable.lesson" else None
+        )
+        if known:
+            dates[(event.object_type, event.object_id)] = date.fromisoformat(known)
+        elif event.object_type in ids and event.object_id.isdigit():
             ids[event.object_type].add(int(event.object_id))
-        elif event.object_type == "timetable.lesson":
-            state = event.after or event.before or {}
-            if state.get("date"):
-                dates[(event.object_type, event.object_id)] = date.fromisoformat(state["date"])
     for object_type, pks in ids.items():
         if pks:
             model, lookup = _LESSON_DATE_OF[object_type]

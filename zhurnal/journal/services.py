@@ -177,10 +177,18 @@ def _require_reason(reason: str) -> str:
     return reason[:500]
 
 
-def _mark_state(mark: Mark | None) -> dict | None:
+def _mark_state(mark: Mark | None, lesson: Lesson) -> dict | None:
+    """A mark as the audit keeps it, with its lesson's date and column (a deleted mark's row
+    still says which lesson it was of)."""
     if mark is None:
         return None
-    return {"value": mark.value, "comment": mark.comment, "version": mark.version}
+    return {
+        "value": mark.value,
+        "comment": mark.comment,
+        "version": mark.version,
+        "lesson_date": lesson.date.isoformat(),
+        "column": mark.column_id,
+    }
 
 
 # --- mark columns ----------------------------------------------------------------------------
@@ -315,7 +323,7 @@ def set_mark(
         return mark  # already so (a double submit): nothing changes, whatever the version
     _check_version(mark, version)
     _check_not_locked(policy, course, lesson.date, deadline, moment)
-    before = _mark_state(mark)
+    before = _mark_state(mark, lesson)
     if mark is None:
         mark = Mark(
             school=school,
@@ -345,7 +353,7 @@ def set_mark(
         student=student,
         course=course,
         before=before,
-        after=_mark_state(mark),
+        after=_mark_state(mark, lesson),
         reason=reason,
         request=request,
     )
@@ -365,7 +373,7 @@ def _delete_mark(
         obj=mark,
         student=mark.student,
         course=course,
-        before=_mark_state(mark),
+        before=_mark_state(mark, mark.column.lesson),
         after=None,
         reason=reason.strip()[:500],
         request=request,
@@ -395,10 +403,10 @@ def check_topic_entry(lesson: Lesson, moment: Moment | None = None) -> bool:
 # --- attendance ------------------------------------------------------------------------------
 
 
-def _attendance_state(entry: Attendance | None) -> dict | None:
+def _attendance_state(entry: Attendance | None, lesson: Lesson) -> dict | None:
     if entry is None:
         return None
-    return {"code": entry.code, "version": entry.version}
+    return {"code": entry.code, "version": entry.version, "lesson_date": lesson.date.isoformat()}
 
 
 @transaction.atomic
@@ -431,7 +439,7 @@ def set_attendance(
     policy = policy_of(school)
     deadline = deadlines.record_deadline(policy, lesson.date, school.timezone)
     _check_not_locked(policy, course, lesson.date, deadline, moment)
-    before = _attendance_state(entry)
+    before = _attendance_state(entry, lesson)
     if not code:
         record(
             action=AuditAction.ATTENDANCE_SET,
@@ -466,7 +474,7 @@ def set_attendance(
         student=student,
         course=course,
         before=before,
-        after=_attendance_state(entry),
+        after=_attendance_state(entry, lesson),
         request=request,
     )
     emit("attendance_saved", entry.pk)
