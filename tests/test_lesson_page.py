@@ -363,6 +363,23 @@ def test_filling_skips_lessons_with_a_topic_and_cancelled_ones(world):
     assert Lesson.objects.get(pk=lessons[1].pk).topic == "Входная диагностика"
 
 
+def test_filling_leaves_the_dates_the_school_has_locked(world):
+    """With entries locked 3 days after their deadline, the lessons up to 16.11 keep no topic
+    (a deputy's unlock opens them); the fill goes on with the later ones."""
+    from zhurnal.journal.models import JournalPolicy
+
+    JournalPolicy.objects.create(school=world.school, lock_after_days=3)
+    with time_machine.travel(NOW):
+        filled = services.fill_topics(
+            course=world.course, start=date(2026, 11, 1), count=3, actor=world.users["teacher"]
+        )
+    assert len(filled) == 3
+    assert all(lesson.date > date(2026, 11, 16) for lesson in filled)
+    assert not Lesson.objects.filter(
+        course=world.course, date__lte=date(2026, 11, 16), plan_item__isnull=False
+    ).exists()
+
+
 def test_filling_does_not_touch_a_lesson_taken_by_a_substitute(world):
     lessons = _lessons(world)
     substitute(

@@ -433,7 +433,8 @@ def keep_lesson(
 def fill_topics(*, course: Course, start: date, count: int, actor, request=None) -> list[Lesson]:
     """Fill the next ``count`` lessons without a record from ``start`` on with the plan's
     next items, in order (topics may be entered ahead, seed 002). Only lessons ``actor`` may
-    keep are filled; each is written through ``record_topic`` (audited)."""
+    keep are filled, and not those of dates the school has locked; each is written through
+    ``record_topic`` (audited)."""
     if count < 1:
         raise ValidationError(_("Fill at least one lesson."))
     plan = course_plan(course)
@@ -458,7 +459,14 @@ def fill_topics(*, course: Course, start: date, count: int, actor, request=None)
             if item is None:
                 break
             previous = lesson.plan_item_id
-            record_topic(lesson=lesson, topic="", plan_item=item, actor=actor, request=request)
+            try:
+                record_topic(lesson=lesson, topic="", plan_item=item, actor=actor, request=request)
+            except ValidationError as error:
+                # A date the school has locked (journal.services.check_topic_entry) is left
+                # as it is; the refusal comes before any write.
+                if error.code == "locked":
+                    continue
+                raise
             sequence.assign(lesson, item, previous=previous)
             filled.append(lesson)
     return filled
