@@ -27,6 +27,7 @@ from zhurnal.journal.models import (
     WorkType,
 )
 from zhurnal.journal.queries import journal_grid
+from zhurnal.school import models as m
 from zhurnal.school.models import AcademicYear, Course
 from zhurnal.timetable.models import Lesson
 
@@ -473,6 +474,80 @@ def test_late_entries_count_every_kind_with_a_deadline(world, column, django_ass
         [1, 1, 1, 1, 1]
     ]
     assert late_entries(world.school, start, end, world.class_5a) == []
+
+
+def _cross_class_lesson(world):
+    """A course of a group gathered from several classes (no class of its own) with 5А's
+    student on its list, and its lesson on 18.11."""
+    group = m.Group.objects.create(
+        school=world.school, year=world.year, name="Сборная по шахматам", school_class=None
+    )
+    m.GroupMembership.objects.create(
+        school=world.school, group=group, student=world.student, start=date(2026, 9, 1)
+    )
+    course = Course.objects.create(
+        school=world.school, year=world.year, subject=world.course.subject, group=group
+    )
+    course.teachers.add(world.teacher_staff)
+    return Lesson.objects.create(
+        school=world.school,
+        course=course,
+        date=date(2026, 11, 18),
+        number=7,
+        teacher=world.teacher_staff,
+        origin="extra",
+    )
+
+
+def test_late_entries_of_a_cross_class_group_count_for_the_students_class(world):
+    """The class filter follows the student for their entries (as the debts list does); a
+    lesson's own entries follow its course's class, which a cross-class group has none of."""
+    from zhurnal.journal.control_views import late_entries
+    from zhurnal.timetable import services as timetable_services
+
+    lesson = _cross_class_lesson(world)
+    teacher = world.users["teacher"]
+    with at(2026, 11, 30, 10, 0):
+        services.set_attendance(
+            lesson=lesson, student=world.student, code="Н", version=0, actor=teacher
+        )
+        timetable_services.record_topic(lesson=lesson, topic="Дебют", actor=teacher)
+    start, end = date(2026, 11, 1), date(2026, 11, 30)
+    assert [row["counts"] for row in late_entries(world.school, start, end)] == [[0, 1, 1, 0, 0]]
+    assert [row["counts"] for row in late_entries(world.school, start, end, world.class_5a)] == [
+        [0, 1, 0, 0, 0]
+    ]
+    assert late_entries(world.school, start, end, world.class_6b) == []
+
+
+def test_the_changes_of_a_group_course_take_a_fixed_number_of_queries(client, world):
+    lesson = _cross_class_lesson(world)
+    teacher = world.users["teacher"]
+
+    def page_queries() -> int:
+        with at(2026, 11, 30, 10, 0):
+            login(client, world, "deputy")
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(changes_url()).status_code == 200
+        return len(queries)
+
+    with at(2026, 11, 18, 15, 0):
+        services.set_attendance(
+            lesson=lesson, student=world.student, code="Н", version=0, actor=teacher
+        )
+        services.set_homework(lesson=lesson, text="Этюды", version=0, actor=teacher)
+    few = page_queries()
+    with at(2026, 11, 18, 15, 0):
+        for version, code in enumerate(("ОП", "Н", "Б", "ОП"), start=1):
+            services.set_attendance(
+                lesson=lesson, student=world.student, code=code, version=version, actor=teacher
+            )
+        for version, text in enumerate(("Этюды № 2", "Этюды № 3"), start=1):
+            services.set_homework(lesson=lesson, text=text, version=version, actor=teacher)
+        services.add_note(
+            lesson=lesson, student=world.student, kind="praise", text="Молодец", actor=teacher
+        )
+    assert page_queries() == few
 
 
 @pytest.mark.parametrize("persona", ["teacher", "class_teacher", "hr", "student"])

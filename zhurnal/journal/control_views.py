@@ -10,7 +10,8 @@ unlocks) or, for settings, are audited here with ``audit.services.record``.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -30,7 +31,7 @@ from zhurnal.audit.models import AuditAction, AuditEvent
 from zhurnal.audit.services import record
 from zhurnal.school.models import Enrollment, SchoolClass, Staff
 from zhurnal.school.queries import class_roster, current_year, school_today
-from zhurnal.timetable.models import Lesson
+from zhurnal.timetable.models import Lesson, LessonStatus
 
 from . import services
 from .control_forms import (
@@ -81,7 +82,11 @@ JOURNAL_CREATED_TYPES = (
     "timetable.lesson",
 )
 
-_COURSE_RELATED = ("course__subject", "course__school_class__grade_level", "course__group")
+_COURSE_RELATED = (
+    "course__subject",
+    "course__school_class__grade_level",
+    "course__group__school_class__grade_level",
+)
 
 
 def _has(request: HttpRequest, perm: str, obj) -> bool:
@@ -241,6 +246,8 @@ def _state_text(state: dict | None) -> str:
         return _short(state["text"])
     if "name" in state:
         return str(state["name"])
+    if "work_type" in state:  # a new mark column
+        return f"{state['work_type']} ({state.get('weight', '')})"
     return ""
 
 
@@ -359,7 +366,7 @@ def debts(request: HttpRequest) -> HttpResponse:
         "column__lesson__teacher",
         "column__lesson__course__subject",
         "column__lesson__course__school_class__grade_level",
-        "column__lesson__course__group",
+        "column__lesson__course__group__school_class__grade_level",
     ).order_by("student__last_name", "student__first_name", "column__lesson__date", "pk")
     page = Paginator(owed, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -392,9 +399,15 @@ LATE_KINDS = {
 
 def _late_counts(school, start, end, school_class) -> dict[str, object]:
     """kind → (user id, count) rows of the late entries of lessons from ``start`` to ``end``
-    (period marks: entered in those days), of a class if given. One query per kind."""
+    (period marks: entered in those days, school time), of a class if given — a student's
+    entries by the student's enrollment in it, a lesson's own (topic, homework) by its course's
+    class, whole or a subgroup. Cancelled lessons count no more. One query per kind."""
+    in_class = Enrollment.objects.filter(school_class=school_class, student=OuterRef("student"))
 
-    def of_class(queryset, lesson="lesson__"):
+    def of_students(queryset):
+        return queryset if school_class is None else queryset.filter(Exists(in_class))
+
+    def of_lessons(queryset, lesson=""):
         if school_class is None:
             return queryset
         return queryset.filter(
@@ -405,23 +418,20 @@ def _late_counts(school, start, end, school_class) -> dict[str, object]:
     def per_user(queryset, user="entered_by"):
         return queryset.values_list(user).annotate(n=Count("pk")).order_by()
 
-    in_class = Enrollment.objects.filter(school_class=school_class, student=OuterRef("student"))
-    period_marks = PeriodMark.objects.filter(
-        school=school, late=True, entered_at__date__range=(start, end)
-    )
-    if school_class is not None:
-        period_marks = period_marks.filter(Exists(in_class))
+    zone = ZoneInfo(school.timezone)
+    entered_from = datetime.combine(start, time.min, tzinfo=zone)
+    entered_until = datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone)
+    held = ~Q(status=LessonStatus.CANCELLED)
     return {
         "marks": per_user(
-            of_class(
+            of_students(
                 Mark.objects.filter(
                     school=school, late=True, column__lesson__date__range=(start, end)
-                ),
-                lesson="column__lesson__",
+                )
             )
         ),
         "attendance": per_user(
-            of_class(
+            of_students(
                 Attendance.objects.filter(
                     school=school, late=True, lesson__date__range=(start, end)
                 )
@@ -429,18 +439,31 @@ def _late_counts(school, start, end, school_class) -> dict[str, object]:
         ),
         # A topic is the lesson's teacher's (the one who taught it, the substitute included).
         "topics": per_user(
-            of_class(
-                Lesson.objects.filter(school=school, topic_late=True, date__range=(start, end)),
-                lesson="",
+            of_lessons(
+                Lesson.objects.filter(
+                    held, school=school, topic_late=True, date__range=(start, end)
+                )
             ),
             user="teacher__user_id",
         ),
         "homework": per_user(
-            of_class(
-                Homework.objects.filter(school=school, late=True, lesson__date__range=(start, end))
+            of_lessons(
+                Homework.objects.filter(
+                    school=school, late=True, lesson__date__range=(start, end)
+                ).exclude(lesson__status=LessonStatus.CANCELLED),
+                lesson="lesson__",
             )
         ),
-        "period_marks": per_user(period_marks),
+        "period_marks": per_user(
+            of_students(
+                PeriodMark.objects.filter(
+                    school=school,
+                    late=True,
+                    entered_at__gte=entered_from,
+                    entered_at__lt=entered_until,
+                )
+            )
+        ),
     }
 
 
@@ -448,13 +471,18 @@ def late_entries(school, start, end, school_class=None) -> list[dict]:
     """Late entries per teacher (the rows of the debts page): each kind's count and the total,
     the most first. Six queries whatever the school's size."""
     counts: dict[int | None, Counter] = {}
-    for kind, rows in _late_counts(school, start, end, school_class).items():
-        for user_id, n in rows:
-            counts.setdefault(user_id, Counter())[kind] += n
+    rows_of_kinds = _late_counts(school, start, end, school_class)
+    user_ids = {user_id for rows in rows_of_kinds.values() for user_id, _n in rows}
     staff_of = {
         s.user_id: s
-        for s in Staff.objects.filter(school=school, user_id__in=[u for u in counts if u])
+        for s in Staff.objects.filter(school=school, user_id__in=[u for u in user_ids if u])
     }
+    for kind, rows in rows_of_kinds.items():
+        for user_id, n in rows:
+            # Entries of people without a staff card here (a deleted login, an import) are
+            # counted together as «unknown».
+            key = user_id if user_id in staff_of else None
+            counts.setdefault(key, Counter())[kind] += n
     rows = [
         {
             "staff": staff_of.get(user_id),

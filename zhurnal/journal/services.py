@@ -224,7 +224,12 @@ def add_column(
         actor=actor,
         obj=column,
         course=lesson.course,
-        after={"lesson": lesson.pk, "work_type": work_type.code, "weight": str(column.weight)},
+        after={
+            "lesson": lesson.pk,
+            "lesson_date": lesson.date.isoformat(),
+            "work_type": work_type.code,
+            "weight": str(column.weight),
+        },
         request=request,
     )
     return column
@@ -714,10 +719,11 @@ def class_day_end(lesson: Lesson) -> datetime | None:
     return datetime.combine(lesson.date, ends, tzinfo=ZoneInfo(lesson.course.school.timezone))
 
 
-def _homework_state(homework: Homework | None) -> dict | None:
+def _homework_state(homework: Homework | None, lesson: Lesson) -> dict | None:
     if homework is None:
         return None
     return {
+        "lesson_date": lesson.date.isoformat(),
         "text": homework.text,
         "links": homework.links,
         "minutes": homework.minutes,
@@ -766,7 +772,7 @@ def set_homework(
         else deadlines.record_deadline(policy, lesson.date, school.timezone)
     )
     _check_not_locked(policy, course, lesson.date, deadline, moment)
-    before = _homework_state(homework)
+    before = _homework_state(homework, lesson)
     if not text and not links:
         record(
             action=AuditAction.LESSON_CHANGED,
@@ -798,7 +804,7 @@ def set_homework(
         obj=homework,
         course=course,
         before=before,
-        after=_homework_state(homework),
+        after=_homework_state(homework, lesson),
         request=request,
     )
     return homework
@@ -825,7 +831,11 @@ def attach_files(*, homework: Homework, files, actor, request=None) -> list[Home
             obj=attachment,
             school=homework.lesson.course.school,
             course=homework.lesson.course,
-            after={"name": attachment.name, "size": attachment.size},
+            after={
+                "name": attachment.name,
+                "size": attachment.size,
+                "lesson_date": homework.lesson.date.isoformat(),
+            },
             request=request,
         )
     return attachments
@@ -860,7 +870,7 @@ def add_note(
         obj=note,
         student=student,
         course=lesson.course,
-        after={"kind": kind, "text": text},
+        after={"kind": kind, "text": text, "lesson_date": lesson.date.isoformat()},
         request=request,
     )
     emit("note_added", note.pk)
