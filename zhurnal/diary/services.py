@@ -1,5 +1,7 @@
-"""The diary's one write: a guardian acknowledges a term's marks («Ознакомлен», issue 5), and
-the read models around it (which terms a student follows, who of a class has acknowledged)."""
+"""The diary's writes: a guardian acknowledges a term's marks («Ознакомлен», issue 5), the
+class teacher informs the families by the progress report (seed 002, regulation 2.2.2); and
+the read models around them (which terms a student follows, who of a class has
+acknowledged)."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from zhurnal.notifications.events import emit
 from zhurnal.school.models import Enrollment, SchoolClass, Student, StudentGuardian, Term
 from zhurnal.school.queries import class_roster
 
-from .models import TermAcknowledgement
+from .models import IssueKind, ProgressReportIssue, TermAcknowledgement
 
 
 def class_terms(school_class: SchoolClass | None) -> list[Term]:
@@ -99,6 +101,30 @@ def acknowledge_term(
     # The class teacher is told, in a digest (issue 5; notifications/events.py).
     emit("term_acknowledged", acknowledgement.pk)
     return acknowledgement
+
+
+def record_report_issue(
+    *, school_class: SchoolClass, start: date, end: date, kind: IssueKind, actor
+) -> ProgressReportIssue:
+    """Record that the families of a class were informed by the progress report of
+    ``start``–``end`` (seed 002, regulation 2.2.2): sent by e-mail (the count is filled in by
+    the run, ``set_report_emails``) or its PDF downloaded for printing. Call it in the
+    transaction of the action (the sending is queued on its commit). The caller checks
+    ``diary.progress_report`` on the class."""
+    return ProgressReportIssue.objects.create(
+        school_id=school_class.school_id,
+        school_class=school_class,
+        start=start,
+        end=end,
+        kind=kind,
+        issued_by=actor,
+        at=timezone.now(),
+    )
+
+
+def set_report_emails(issue_id: int, emails: int) -> None:
+    """The number of e-mails a sending's run queued, once it has finished."""
+    ProgressReportIssue.objects.filter(pk=issue_id, kind=IssueKind.SENT).update(emails=emails)
 
 
 @dataclass

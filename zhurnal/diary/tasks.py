@@ -18,6 +18,7 @@ from zhurnal.notifications.services import notify, recipients_of
 from zhurnal.school.models import SchoolClass
 
 from . import report
+from .services import set_report_emails
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +36,14 @@ def report_filename(student, school_class: SchoolClass, end: date) -> str:
 
 
 @task()
-def send_progress_reports(class_id: int, start: str, end: str, actor_id: int | None) -> int:
+def send_progress_reports(
+    class_id: int, start: str, end: str, actor_id: int | None, issue_id: int | None = None
+) -> int:
     """Render each student's report and tell the student's recipients (their guardians with a
     login, the student from the school's age), the PDF attached to the e-mail. A recipient who
     already has this student's report of this period is not told again (a second run, or a
-    second press of the button, sends nothing more). Returns the number of e-mails queued."""
+    second press of the button, sends nothing more). Returns the number of e-mails queued,
+    also written on the sending's record (``issue_id``; seed 002, regulation 2.2.2)."""
     school_class = (
         SchoolClass.objects.select_related("school", "grade_level").filter(pk=class_id).first()
     )
@@ -85,6 +89,8 @@ def send_progress_reports(class_id: int, start: str, end: str, actor_id: int | N
                     link=reverse("diary:marks", args=[student.pk]),
                     attachment=(report_filename(student, school_class, last), pdf),
                 )
+    if issue_id is not None:
+        set_report_emails(issue_id, queued)
     log.info(
         "progress reports of class %s (%s–%s) by user %s: %s e-mails",
         class_id,

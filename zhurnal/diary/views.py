@@ -1,7 +1,7 @@
 """The electronic diary's pages (issue 5): a student's week, marks, attendance and homework;
 the entry page (a parent's children, a student's own diary); the class teacher's list of
 acknowledgements of term marks and the class's fortnightly progress report (preview, PDF for
-printing, sending to the families by e-mail).
+printing, sending to the families by e-mail, and when the families were last informed).
 
 Rules (``zhurnal.permissions``): ``diary.view`` on the student — their guardians, the student
 from the school's age, the class teacher of their class and the administration. A parent or a
@@ -12,6 +12,7 @@ without the right get a 403. Everything is in the current school (the school swi
 from __future__ import annotations
 
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -31,8 +32,8 @@ from zhurnal.planning.queries import pick_term
 from zhurnal.school.models import SchoolClass, Student
 from zhurnal.school.queries import school_today, with_current_class
 
-from . import queries, report, services
-from .models import TermAcknowledgement
+from . import informing, queries, report, services
+from .models import IssueKind, TermAcknowledgement
 from .rendering import lessons_html
 
 
@@ -276,8 +277,16 @@ def progress_report(request: HttpRequest, class_id: int) -> HttpResponse:
     if request.method == "POST":
         from .tasks import send_progress_reports
 
-        args = (school_class.pk, start.isoformat(), end.isoformat(), request.user.pk)
-        transaction.on_commit(lambda: send_progress_reports.enqueue(*args))
+        with transaction.atomic():
+            issue = services.record_report_issue(
+                school_class=school_class,
+                start=start,
+                end=end,
+                kind=IssueKind.SENT,
+                actor=request.user,
+            )
+            args = (school_class.pk, start.isoformat(), end.isoformat(), request.user.pk, issue.pk)
+            transaction.on_commit(lambda: send_progress_reports.enqueue(*args))
         messages.success(
             request,
             _("The reports are being sent to the families by e-mail in the background."),
@@ -285,6 +294,7 @@ def progress_report(request: HttpRequest, class_id: int) -> HttpResponse:
         return redirect(f"{reverse('diary:progress_report', args=[class_id])}?end={end}")
     rows = report.progress_data(school_class, start, end)
     no_email = report.without_email([r.student for r in rows])
+    school = request.school
     return render(
         request,
         "diary/progress_report.html",
@@ -297,17 +307,27 @@ def progress_report(request: HttpRequest, class_id: int) -> HttpResponse:
             "rows": rows,
             "reasons": report.REASONS,
             "no_email": no_email,
+            "informing": informing.informing_status(
+                school_class, school_today(school), ZoneInfo(school.timezone)
+            ),
         },
     )
 
 
 @login_required
 def progress_report_pdf(request: HttpRequest, class_id: int) -> HttpResponse:
-    """The report of every student of the class in one PDF, one page each, for printing."""
+    """The report of every student of the class in one PDF, one page each, for printing. The
+    download is recorded as the families' informing by a printed copy (seed 002, regulation
+    2.2.2) — as "printed", never as "sent"."""
     school_class = _report_class(request, class_id)
     start, end = _report_period(request)
     rows = report.progress_data(school_class, start, end)
     pdf = report.render_pdf(rows, school_class, start, end)
+    # Recorded once the PDF is made (a failed rendering informs nobody); one INSERT, outside
+    # a transaction held open during the rendering.
+    services.record_report_issue(
+        school_class=school_class, start=start, end=end, kind=IssueKind.PRINTED, actor=request.user
+    )
     response = HttpResponse(pdf, content_type="application/pdf")
     filename = f"progress-{school_class.pk}-{end.isoformat()}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -1,0 +1,111 @@
+"""Whether and when the families of a class were informed by the fortnightly progress report
+(seed 002, regulation 2.2.2: "the class teacher systematically, at least once in 2 weeks,
+informs the parents of their children's progress and attendance through reports made from the
+electronic journal's data"), read from ``ProgressReportIssue``: the report page's "last
+informed" line, the class teacher's reminder on the home page, the administration's check on
+the class page. Each read is one query, whatever the number of classes and issues.
+
+An issue informs the families when it is a printing (the PDF for the families without e-mail)
+or a sending that queued e-mails — or whose run has not finished yet. A sending that queued
+none (no family with e-mail, or every one already had this period's report) informs nobody.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from django.db.models import Max, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from .models import IssueKind, ProgressReportIssue
+from .report import PERIOD_DAYS
+
+# Seed 002, regulation 2.2.2: at least once in two weeks. The report is due on the 14th day
+# after the last informing: sent that day, the interval stays within the two weeks.
+DUE_AFTER_DAYS = PERIOD_DAYS
+
+
+def informing_issues(school_id: int) -> QuerySet[ProgressReportIssue]:
+    """The issues of a school that informed the families (see the module's docstring)."""
+    # exclude() keeps the rows whose count is still NULL (a run not finished).
+    return ProgressReportIssue.objects.filter(school_id=school_id).exclude(
+        kind=IssueKind.SENT, emails=0
+    )
+
+
+def is_due(last: datetime | None, today: date, tz: ZoneInfo) -> bool:
+    """Never informed, or last informed ``DUE_AFTER_DAYS`` or more days ago (counted in
+    calendar days of the school's time zone)."""
+    if last is None:
+        return True
+    return (today - timezone.localtime(last, tz).date()).days >= DUE_AFTER_DAYS
+
+
+def last_informed(school_id: int, class_ids: Iterable[int]) -> dict[int, datetime]:
+    """When each of the classes was last informed (classes never informed are absent). One
+    query, whatever the number of classes."""
+    ids = list(class_ids)
+    if not ids:
+        return {}
+    rows = (
+        informing_issues(school_id)
+        .filter(school_class_id__in=ids)
+        .values("school_class_id")
+        .annotate(last=Max("at"))
+        .order_by()
+    )
+    return {row["school_class_id"]: row["last"] for row in rows}
+
+
+@dataclass
+class InformingStatus:
+    """A class's last informing, its last sending and its last printing (each may be the
+    same issue, or None), and whether the report is due."""
+
+    last: ProgressReportIssue | None
+    last_sent: ProgressReportIssue | None
+    last_printed: ProgressReportIssue | None
+    due: bool
+
+
+def informing_status(school_class, today: date, tz: ZoneInfo) -> InformingStatus:
+    """The report page's and the class page's line. One query: the class's latest informing
+    issue, latest sending and latest printing, each picked by a subquery, with who did it."""
+    issues = ProgressReportIssue.objects.filter(
+        school_id=school_class.school_id, school_class_id=school_class.pk
+    )
+
+    def latest(queryset: QuerySet[ProgressReportIssue]) -> Subquery:
+        return Subquery(queryset.order_by("-at", "-pk").values("pk")[:1])
+
+    informing = informing_issues(school_class.school_id).filter(school_class_id=school_class.pk)
+    rows = {
+        issue.pk: issue
+        for issue in issues.filter(
+            Q(pk=latest(informing))
+            | Q(pk=latest(issues.filter(kind=IssueKind.SENT)))
+            | Q(pk=latest(issues.filter(kind=IssueKind.PRINTED)))
+        ).select_related("issued_by")
+    }
+    ordered = sorted(rows.values(), key=lambda issue: (issue.at, issue.pk), reverse=True)
+    last = next((issue for issue in ordered if issue.informed), None)
+    return InformingStatus(
+        last=last,
+        last_sent=next((i for i in ordered if i.kind == IssueKind.SENT), None),
+        last_printed=next((i for i in ordered if i.kind == IssueKind.PRINTED), None),
+        due=is_due(last.at if last else None, today, tz),
+    )
+
+
+def with_report_due(classes: Iterable, school_id: int, today: date, tz: ZoneInfo) -> list:
+    """The classes, each with ``report_last_informed`` and ``report_due`` set (the home page's
+    badge). One query for all of them."""
+    classes = list(classes)
+    last = last_informed(school_id, (c.pk for c in classes))
+    for school_class in classes:
+        school_class.report_last_informed = last.get(school_class.pk)
+        school_class.report_due = is_due(school_class.report_last_informed, today, tz)
+    return classes
