@@ -4,6 +4,7 @@ back with pypdf, who may see and send it, and the e-mail run through the real wo
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from io import BytesIO, StringIO
 from zoneinfo import ZoneInfo
@@ -17,7 +18,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
 
-from zhurnal.diary import report
+from zhurnal.diary import informing, report, services
+from zhurnal.diary.models import IssueKind, ProgressReportIssue
 from zhurnal.journal import services as journal
 from zhurnal.journal.defaults import ensure_work_types
 from zhurnal.journal.models import GradeColumn, WorkType
@@ -29,6 +31,7 @@ from .factories import (
     GradeLevelFactory,
     GuardianFactory,
     SchoolClassFactory,
+    StaffFactory,
     StudentFactory,
     UserFactory,
     enroll,
@@ -295,7 +298,11 @@ def test_send_by_email_once_per_guardian_with_the_pdf(client, settings):
         response = client.post(url)
         assert response.status_code == 302
         assert mail.outbox == []  # sent by the worker, not by the request
+        [issue] = ProgressReportIssue.objects.all()
+        assert (issue.kind, issue.emails) == (IssueKind.SENT, None)
         run_worker()
+        issue.refresh_from_db()
+        assert issue.emails == 2  # the run wrote how many e-mails it queued
 
         assert sorted(msg.to[0] for msg in mail.outbox) == [
             "mama2@example.com",
@@ -320,3 +327,278 @@ def test_send_by_email_once_per_guardian_with_the_pdf(client, settings):
         run_worker()
         assert len(mail.outbox) == 2
         assert EmailDelivery.objects.filter(attachment_name__endswith=".pdf").count() == 2
+        # The second press is recorded too, honestly: no e-mail queued, so it informed nobody.
+        first, second = ProgressReportIssue.objects.order_by("pk")
+        assert (first.emails, second.emails) == (2, 0)
+        assert not second.informed
+        status = informing.informing_status(world.class_5a, END, MSK)
+        assert status.last == first and status.last_sent == second
+
+
+# --- whether and when the families were informed (seed 002, regulation 2.2.2) ------------------
+
+
+def _issues(world):
+    return list(
+        ProgressReportIssue.objects.filter(school_class=world.class_5a).order_by("at", "pk")
+    )
+
+
+def _report_page(client, world, persona="class_teacher", when=(2026, 11, 20, 10, 0)) -> str:
+    with at(*when):
+        client.force_login(world.users[persona])
+        response = client.get(reverse("diary:progress_report", args=[world.class_5a.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _issue(world, kind, when, emails=None, end=END, user="class_teacher"):
+    with at(*when):
+        issue = services.record_report_issue(
+            school_class=world.class_5a,
+            start=end - timedelta(days=13),
+            end=end,
+            kind=kind,
+            actor=world.users[user],
+        )
+    if emails is not None:
+        services.set_report_emails(issue.pk, emails)
+    return issue
+
+
+def test_sending_records_an_issue_in_the_request_and_passes_it_to_the_run(
+    client, world, django_capture_on_commit_callbacks
+):
+    client.force_login(world.users["class_teacher"])
+    url = reverse("diary:progress_report", args=[world.class_5a.pk]) + f"?end={END}"
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert client.post(url).status_code == 302
+    [issue] = _issues(world)
+    assert issue.kind == IssueKind.SENT
+    assert (issue.start, issue.end) == (START, END)
+    assert issue.issued_by == world.users["class_teacher"]
+    assert issue.at == datetime(2026, 11, 20, 10, 0, tzinfo=MSK)
+    assert issue.emails is None  # the run has not finished
+    assert issue.informed  # queued: counts as informing until the run says otherwise
+    assert len(callbacks) == 1  # the run is queued on the commit, carrying the issue
+
+
+def test_the_pdf_download_records_a_printing_not_a_sending(client, world):
+    client.force_login(world.users["class_teacher"])
+    url = reverse("diary:progress_report_pdf", args=[world.class_5a.pk]) + f"?end={END}"
+    with at(2026, 11, 20, 11, 30):
+        response = client.get(url)
+    assert response["Content-Type"] == "application/pdf"
+    [issue] = _issues(world)
+    assert issue.kind == IssueKind.PRINTED
+    assert (issue.start, issue.end, issue.emails) == (START, END, None)
+    assert issue.issued_by == world.users["class_teacher"]
+    # Nobody was e-mailed, nothing was queued.
+    assert not Notification.objects.filter(kind=Kind.REPORT).exists()
+    assert not ProgressReportIssue.objects.filter(kind=IssueKind.SENT).exists()
+
+
+def test_the_denied_record_nothing(client, world):
+    other_teacher = StaffFactory(school=world.school, user=UserFactory(username="leader_6b"))
+    grant(other_teacher.user, world.school, "teacher")
+    world.class_6b.class_teacher = other_teacher
+    world.class_6b.save()
+    page = reverse("diary:progress_report", args=[world.class_5a.pk]) + f"?end={END}"
+    pdf = reverse("diary:progress_report_pdf", args=[world.class_5a.pk]) + f"?end={END}"
+    # Another class's class teacher, a subject teacher, a parent, a student: as before.
+    for user in (other_teacher.user, *(world.users[p] for p in ("teacher", "parent", "student"))):
+        client.force_login(user)
+        assert client.post(page).status_code == 403
+        assert client.get(pdf).status_code == 403
+        assert client.get(page).status_code == 403
+    client.force_login(world.users["outsider"])
+    assert client.post(page).status_code == 404
+    assert client.get(pdf).status_code == 404
+    assert _issues(world) == []
+
+
+def test_the_page_shows_never_and_due_then_the_last_informing_and_due_again(client, world):
+    world.users["class_teacher"].last_name = "Смирнова"
+    world.users["class_teacher"].first_name = "Анна"
+    world.users["class_teacher"].save()
+    html = _report_page(client, world)
+    assert "Last informed:</strong> never" in html
+    assert "Due: the families are to be informed at least every two weeks" in html
+
+    # Printed on Friday 20.11 at 23:30 Moscow time (20:30 UTC): the day is the school's.
+    _issue(world, IssueKind.PRINTED, (2026, 11, 20, 23, 30), end=date(2026, 11, 20))
+    html = _report_page(client, world, when=(2026, 11, 21, 9, 0))
+    assert "Last informed:</strong> 20.11.2026 (printed by Смирнова Анна" in html
+    assert "period 07.11.2026 – 20.11.2026" in html
+    assert "Due:" not in html
+    # 13 days later: not yet; on the 14th day it is due (sent that day, within two weeks).
+    assert "Due:" not in _report_page(client, world, when=(2026, 12, 3, 23, 0))
+    assert "Due:" in _report_page(client, world, when=(2026, 12, 4, 8, 0))
+
+
+def test_the_page_tells_a_sending_from_a_printing_and_counts_the_emails(client, world):
+    _issue(world, IssueKind.PRINTED, (2026, 11, 16, 9, 0), end=date(2026, 11, 15))
+    _issue(world, IssueKind.SENT, (2026, 11, 18, 9, 0), emails=2)
+    html = _report_page(client, world)
+    assert "Last informed:</strong> 18.11.2026 (e-mailed by class_teacher" in html
+    assert "2 e-mails" in html
+    assert "Last printing: 16.11.2026 (printed by class_teacher" in html
+    assert "Due:" not in html
+    # A sending still running counts; one that queued no e-mail informs nobody.
+    _issue(world, IssueKind.SENT, (2026, 11, 19, 9, 0))
+    assert "Last informed:</strong> 19.11.2026 (e-mailed by class_teacher" in _report_page(
+        client, world
+    )
+    assert "being sent" in _report_page(client, world)
+    ProgressReportIssue.objects.filter(at__date=date(2026, 11, 19)).update(emails=0)
+    html = _report_page(client, world)
+    assert "Last informed:</strong> 18.11.2026 (e-mailed" in html
+    assert "Last e-mailing: 19.11.2026" in html and "no e-mail queued" in html
+
+
+def test_the_report_page_costs_the_same_queries_whatever_the_issues(client, world):
+    client.force_login(world.users["class_teacher"])
+    url = reverse("diary:progress_report", args=[world.class_5a.pk]) + f"?end={END}"
+    with CaptureQueriesContext(connection) as none:
+        client.get(url)
+    for day in range(10, 20):
+        _issue(world, IssueKind.SENT, (2026, 11, day, 9, 0), emails=day % 3)
+        _issue(world, IssueKind.PRINTED, (2026, 11, day, 10, 0))
+    with CaptureQueriesContext(connection) as many:
+        client.get(url)
+    assert len(none.captured_queries) == len(many.captured_queries)
+
+
+def _home(client, world, when, persona="class_teacher") -> str:
+    with at(*when):
+        client.force_login(world.users[persona])
+        response = client.get(reverse("home"))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _led_class(world, letter: str) -> m.SchoolClass:
+    return SchoolClassFactory(
+        school=world.school,
+        year=world.year,
+        grade_level=world.class_5a.grade_level,
+        letter=letter,
+        class_teacher=world.class_teacher_staff,
+    )
+
+
+def _badges(html: str) -> dict[int, bool]:
+    """Per led class's progress report link: whether it carries the due badge."""
+    found = {}
+    for match in re.finditer(r'href="/diary/classes/(\d+)/progress-report/">(.*?)</a>', html):
+        found[int(match.group(1))] = "report-due" in match.group(2)
+    return found
+
+
+def test_the_home_page_badges_each_led_class_whose_report_is_due(client, world):
+    class_5b = _led_class(world, "Б")
+    assert _badges(_home(client, world, (2026, 11, 20, 10, 0))) == {
+        world.class_5a.pk: True,
+        class_5b.pk: True,
+    }
+    _issue(world, IssueKind.SENT, (2026, 11, 20, 10, 5), emails=3)
+    html = _home(client, world, (2026, 11, 20, 10, 10))
+    assert _badges(html) == {world.class_5a.pk: False, class_5b.pk: True}
+    assert "The families have not been informed yet" in html
+    # A sending that queued no e-mail does not count; the printing of 5Б does.
+    _issue(world, IssueKind.SENT, (2026, 11, 25, 9, 0), emails=0)
+    with at(2026, 11, 25, 9, 30):
+        services.record_report_issue(
+            school_class=class_5b,
+            start=date(2026, 11, 12),
+            end=date(2026, 11, 25),
+            kind=IssueKind.PRINTED,
+            actor=world.users["class_teacher"],
+        )
+    assert _badges(_home(client, world, (2026, 12, 3, 10, 0))) == {
+        world.class_5a.pk: False,
+        class_5b.pk: False,
+    }
+    html = _home(client, world, (2026, 12, 4, 10, 0))  # 14 days after 20.11
+    assert _badges(html) == {world.class_5a.pk: True, class_5b.pk: False}
+    assert "Last informed: 20.11.2026" in html
+
+
+def test_the_home_page_costs_one_query_more_for_any_number_of_led_classes(client, world):
+    when = (2026, 11, 20, 10, 0)
+    # The subject teacher leads no class: no query for the badges.
+    client.force_login(world.users["teacher"])
+    with at(*when), CaptureQueriesContext(connection) as none:
+        client.get(reverse("home"))
+    assert not any("diary_progressreportissue" in q["sql"] for q in none.captured_queries)
+
+    client.force_login(world.users["class_teacher"])
+    with at(*when), CaptureQueriesContext(connection) as one:
+        client.get(reverse("home"))
+    issue_queries = [q for q in one.captured_queries if "diary_progressreportissue" in q["sql"]]
+    assert len(issue_queries) == 1
+    for letter in "БВГ":
+        led = _led_class(world, letter)
+        for day in (2, 9, 16):
+            with at(2026, 11, day, 9, 0):
+                services.record_report_issue(
+                    school_class=led,
+                    start=date(2026, 11, day) - timedelta(days=13),
+                    end=date(2026, 11, day),
+                    kind=IssueKind.SENT,
+                    actor=world.users["class_teacher"],
+                )
+    _issue(world, IssueKind.PRINTED, (2026, 11, 19, 9, 0))
+    with at(*when), CaptureQueriesContext(connection) as several:
+        html = client.get(reverse("home")).content.decode()
+    assert len(_badges(html)) == 4
+    assert len(several.captured_queries) == len(one.captured_queries)
+
+
+def test_the_class_page_shows_the_line_to_those_who_may_see_the_report(client, world):
+    _issue(world, IssueKind.PRINTED, (2026, 11, 2, 9, 0), end=date(2026, 11, 1))
+    url = reverse("school:class_detail", args=[world.class_5a.pk])
+    for persona in ("deputy", "director", "admin", "class_teacher"):
+        client.force_login(world.users[persona])
+        with at(2026, 11, 20, 10, 0):
+            html = client.get(url).content.decode()
+        assert "Last informed:</strong> 02.11.2026 (printed by class_teacher" in html, persona
+        assert "Due: the families" in html, persona  # 18 days ago
+        assert reverse("diary:progress_report", args=[world.class_5a.pk]) in html, persona
+    # The secretary sees the class, not the report.
+    client.force_login(world.users["secretary"])
+    with at(2026, 11, 20, 10, 0), CaptureQueriesContext(connection) as queries:
+        html = client.get(url).content.decode()
+    assert "Last informed" not in html
+    assert reverse("diary:progress_report", args=[world.class_5a.pk]) not in html
+    assert not any("diary_progressreportissue" in q["sql"] for q in queries.captured_queries)
+
+
+def test_the_class_page_costs_one_query_for_the_line_whatever_the_issues(client, world):
+    client.force_login(world.users["deputy"])
+    url = reverse("school:class_detail", args=[world.class_5a.pk])
+    with at(2026, 11, 20, 10, 0), CaptureQueriesContext(connection) as none:
+        client.get(url)
+    for day in range(2, 12):
+        _issue(world, IssueKind.SENT, (2026, 11, day, 9, 0), emails=day % 2)
+        _issue(world, IssueKind.PRINTED, (2026, 11, day, 9, 30), user="deputy")
+    with at(2026, 11, 20, 10, 0), CaptureQueriesContext(connection) as many:
+        html = client.get(url).content.decode()
+    assert len(none.captured_queries) == len(many.captured_queries)
+    assert "Last informed:</strong> 11.11.2026 (printed by deputy" in html
+
+
+@pytest.mark.parametrize(
+    ("last", "today", "due"),
+    [
+        (None, date(2026, 11, 20), True),
+        # 23:30 in Vladivostok on 6.11 is 13:30 UTC: the school's day is 6.11.
+        (datetime(2026, 11, 6, 13, 30, tzinfo=ZoneInfo("UTC")), date(2026, 11, 19), False),
+        (datetime(2026, 11, 6, 13, 30, tzinfo=ZoneInfo("UTC")), date(2026, 11, 20), True),
+        # 00:30 on 7.11 in Vladivostok (14:30 UTC on 6.11): due only on 21.11.
+        (datetime(2026, 11, 6, 14, 30, tzinfo=ZoneInfo("UTC")), date(2026, 11, 20), False),
+        (datetime(2026, 11, 6, 14, 30, tzinfo=ZoneInfo("UTC")), date(2026, 11, 21), True),
+    ],
+)
+def test_due_counts_the_days_of_the_schools_time_zone(last, today, due):
+    assert informing.is_due(last, today, ZoneInfo("Asia/Vladivostok")) is due

@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.utils import timezone
 
 from zhurnal.accounts.models import Role
+from zhurnal.diary.informing import with_report_due
 from zhurnal.permissions import context
 from zhurnal.school.models import Course, Enrollment, SchoolClass, Staff, Student
 from zhurnal.school.queries import enrolled_on, school_today, with_current_class
@@ -105,8 +107,13 @@ def home_sections(request: HttpRequest) -> list[Section]:
                     "courses": Course.objects.filter(
                         school=school, teachers=ctx.staff_id, year__end__gte=day
                     ).select_related("subject", "school_class__grade_level", "group"),
-                    "led_classes": _classes_with_counts(school, day).filter(
-                        pk__in=ctx.led_class_ids
+                    # Each with the progress report's due badge (seed 002, regulation 2.2.2):
+                    # one query for all the led classes.
+                    "led_classes": with_report_due(
+                        _classes_with_counts(school, day).filter(pk__in=ctx.led_class_ids),
+                        school.pk,
+                        school_day,
+                        ZoneInfo(school.timezone),
                     ),
                     "today": school_day,
                     "week_start": week_start,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from zhurnal.accounts.access import get_in_school
 from zhurnal.audit.models import AuditAction
 from zhurnal.audit.services import record
+from zhurnal.diary.informing import informing_status
 from zhurnal.school.models import Course, Group, GroupMembership, SchoolClass
 from zhurnal.school.queries import class_roster, enrolled_on
 
@@ -30,6 +33,15 @@ def class_detail(request: HttpRequest, class_id: int) -> HttpResponse:
     today = timezone.localdate()
     day = min(max(today, school_class.year.start), school_class.year.end)
     user = request.user
+    # Whether the families were informed by the fortnightly progress report (seed 002,
+    # regulation 2.2.2), for whoever may see the report: the class teacher, and the
+    # administration checking it. One query, only for them.
+    can_view_report = user.has_perm("diary.progress_report", school_class)
+    report_informing = (
+        informing_status(school_class, today, ZoneInfo(request.school.timezone))
+        if can_view_report
+        else None
+    )
     return render(
         request,
         "school/class_detail.html",
@@ -47,6 +59,8 @@ def class_detail(request: HttpRequest, class_id: int) -> HttpResponse:
             # Who of the class acknowledged the term marks (issue 5): the class teacher and the
             # administration; from the request's permission context, no query.
             "can_view_acknowledgements": user.has_perm("diary.view_acknowledgements", school_class),
+            "can_view_report": can_view_report,
+            "informing": report_informing,
         },
     )
 
