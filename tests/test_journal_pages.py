@@ -31,7 +31,7 @@ from zhurnal.journal.models import (
     WorkType,
 )
 from zhurnal.timetable.models import Lesson
-from zhurnal.timetable.services import substitute
+from zhurnal.timetable.services import cancel_lesson, substitute
 
 from .factories import StaffFactory, StudentFactory, UserFactory, enroll, grant
 from .personas import build_world
@@ -633,3 +633,72 @@ def test_the_pane_without_htmx_is_the_lessons_page(client, world):
         url = reverse("journal:lesson_pane", kwargs={"lesson_id": world.lesson.pk})
         html = client.get(url).content.decode()
     assert "<html" in html and 'class="journal sheet"' in html
+
+
+def test_a_substitute_reads_the_pane_of_their_cancelled_lesson(client, world):
+    substitute_user = UserFactory()
+    staff = StaffFactory(school=world.school, user=substitute_user, last_name="Заменова")
+    grant(substitute_user, world.school, Role.TEACHER)
+    with at(2026, 11, 20, 10, 0):
+        substitute(lesson=world.lesson, teacher=staff, reason="Болезнь", actor=None)
+        cancel_lesson(lesson=world.lesson, reason="Карантин", actor=None)
+    client.force_login(substitute_user)
+    with at(2026, 11, 20, 10, 0):
+        pane = _pane(client, world.lesson)
+        assert pane.status_code == 200 and 'name="action"' not in pane.content.decode()
+        refused = _pane(client, world.lesson, {"action": "topic", "topic": "Дроби"})
+        assert refused.status_code == 403
+
+
+def test_a_pane_form_sent_without_scripts_saves_and_returns_to_the_lesson(client, world):
+    _login(client, world, "teacher")
+    url = reverse("journal:lesson_pane", kwargs={"lesson_id": world.lesson.pk})
+    with at(2026, 11, 18, 15, 0):
+        response = client.post(
+            url, {"action": "homework", "text": "№ 300", "links": "", "version": "0"}
+        )
+    assert response.status_code == 302 and response["Location"] == _lesson_url(world.lesson)
+    assert Homework.objects.get(lesson=world.lesson).text == "№ 300"
+
+
+def test_a_save_in_the_last_terms_grid_answers_the_year_marks_new_suggestion(client, world):
+    """The year mark's suggestion (the mean of the term marks) follows each saved mark and
+    term mark, in the same number of queries as without it."""
+    first = world.term.year.terms.order_by("start").first()
+    PeriodMark.objects.create(
+        school=world.school,
+        course=world.course,
+        student=world.older_student,
+        kind="term",
+        term=first,
+        value="3",
+        number=3,
+        entered_at=datetime(2026, 10, 24, 12, 0, tzinfo=MSK),
+        changed_at=datetime(2026, 10, 24, 12, 0, tzinfo=MSK),
+    )
+    _login(client, world, "teacher")
+    with at(2026, 11, 20, 10, 0):
+        html = client.get(_grid_url(world)).content.decode()
+        assert 'data-k="year"' in html
+        _mark(client, world, "4")  # the lesson's first mark makes its column
+        column = GradeColumn.objects.get(lesson=world.lesson).pk
+        with CaptureQueriesContext(connection) as plain:
+            _status, answer = _mark(client, world, "3", column=column, version=1)
+        assert "year_forecast" not in answer
+        with CaptureQueriesContext(connection) as with_year:
+            _status, answer = _mark(client, world, "5", column=column, version=2, year=1)
+        # (3 + the forecast 5) / 2 = 4
+        assert (answer["forecast"], answer["year_forecast"]) == ("5", "4")
+        assert len(with_year) == len(plain)
+        _status, answer = _save(
+            client,
+            kind="period",
+            course=world.course.pk,
+            student=world.older_student.pk,
+            period_kind="term",
+            term=world.term.pk,
+            value="2",
+            year=1,
+        )
+    # (3 + 2) / 2 = 2.5 → 3
+    assert answer["year_forecast"] == "3"

@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
 
-from django.db.models import CharField, DecimalField, Q, QuerySet, Value
+from django.db.models import CharField, DecimalField, IntegerField, Q, QuerySet, Value
 
 from zhurnal.school.models import Course, Enrollment, GroupMembership, Student, Term
 from zhurnal.school.queries import enrolled_on
@@ -325,28 +325,71 @@ def _term_number(
     return Decimal(stand_in) if stand_in else None
 
 
+@dataclass(frozen=True)
+class Summary:
+    """A student's totals in a course for a term, as the grid's right-hand columns show them."""
+
+    average: Decimal | None
+    forecast: str | None
+    year_forecast: str | None = None
+
+
 def student_summary(
-    course: Course, term: Term, student_id: int, *, policy: JournalPolicy | None = None
-) -> tuple[Decimal | None, str | None]:
-    """A student's weighted average and forecast in ``course`` for ``term`` (one query), as
-    the grid shows them; answered after each saved mark so the row's totals stay true."""
+    course: Course,
+    term: Term,
+    student_id: int,
+    *,
+    policy: JournalPolicy | None = None,
+    with_year: bool = False,
+) -> Summary:
+    """A student's weighted average and forecast in ``course`` for ``term`` — and, with
+    ``with_year`` (the year's last term), the year forecast from the course's term marks, this
+    term's forecast standing in for its mark until it is entered, as ``journal_grid`` computes
+    it — in ONE query (the marks and the term marks in a UNION ALL); answered after each saved
+    mark so the row's totals stay true."""
     if policy is None:
         policy = policy_of(course.school if Course.school.is_cached(course) else course.school_id)
     scale = scale_of(course, policy)
-    pairs = (
+    no_term = Value(None, output_field=IntegerField())
+    rows = (
         Mark.objects.filter(
             student_id=student_id,
             column__lesson__course=course,
             column__lesson__date__range=(term.start, term.end),
         )
         .exclude(column__lesson__status=LessonStatus.CANCELLED)
-        .values_list("number", "column__weight")
+        .values_list(Value("m"), "number", "column__weight", no_term)
+        .order_by()
     )
+    if with_year:
+        term_marks = (
+            PeriodMark.objects.filter(student_id=student_id, course=course, kind=PeriodKind.TERM)
+            .values_list(
+                Value("t"),
+                "number",
+                Value(None, output_field=DecimalField(max_digits=4, decimal_places=2)),
+                "term_id",
+            )
+            .order_by()
+        )
+        rows = rows.union(term_marks, all=True)
+    pairs, term_numbers = [], {}
+    for kind, number, weight, term_id in rows:
+        if kind == "m":
+            pairs.append((number, weight))
+        else:
+            term_numbers[term_id] = number
     average = weighted_average(pairs)
     thresholds = (
         thresholds_from_policy(policy.forecast_thresholds) if scale == ScaleKind.FIVE else None
     )
-    return average, forecast(scale, average, thresholds)
+    predicted = forecast(scale, average, thresholds)
+    year_predicted = None
+    if with_year:
+        if term.pk not in term_numbers:
+            term_numbers[term.pk] = Decimal(predicted) if predicted else None
+        year_predicted = year_forecast(scale, term_numbers.values(), thresholds)
+    return Summary(average, predicted, year_predicted)
 
 
 @dataclass

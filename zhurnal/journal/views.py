@@ -365,17 +365,18 @@ def lesson_pane(request: HttpRequest, lesson_id: int) -> HttpResponse:
     """The grid's side pane of a lesson (an htmx fragment): its topic, homework and notes,
     with their forms for who keeps the lesson (``journal.keep_lesson``; readers of the journal
     see them). A POST (``action`` = topic, homework or note) saves one and answers the pane
-    again with the outcome. Without htmx (the date's link opened in a new tab, or a page
-    reload) it answers the lesson's page."""
+    again with the outcome. Without htmx (the date's link opened in a new tab, a page reload,
+    a form sent without scripts) it is the lesson's page, with the outcome as a message."""
     lesson = _lesson(request, lesson_id)
     course = lesson.course
     user = request.user
-    can_keep = user.has_perm("journal.keep_lesson", lesson) and not lesson.is_cancelled
-    if not (can_keep or user.has_perm("journal.view", course)):
+    keeps = user.has_perm("journal.keep_lesson", lesson)
+    if not (keeps or user.has_perm("journal.view", course)):
         raise PermissionDenied
-    if not request.htmx:
-        return lesson_journal(request, lesson_id)
+    can_keep = keeps and not lesson.is_cancelled  # a cancelled lesson's record is read only
     action = request.POST.get("action") if request.method == "POST" else None
+    if action is None and not request.htmx:
+        return lesson_journal(request, lesson_id)
     if action is not None and not can_keep:
         raise PermissionDenied
     students = lesson_record.lesson_students(lesson) if can_keep else []
@@ -393,6 +394,9 @@ def lesson_pane(request: HttpRequest, lesson_id: int) -> HttpResponse:
             topic_form, suggestion = lesson_record.topic_form(lesson)
     elif action is not None:
         raise Http404
+    if not request.htmx:
+        _report(request, outcome)
+        return redirect(_lesson_url(lesson))
     homework = Homework.objects.filter(lesson=lesson).prefetch_related("attachments").first()
     # A refused form is shown again with what was typed, a saved one starts afresh.
     retyped = outcome is not None and not outcome.ok and outcome.keep_input
@@ -571,8 +575,10 @@ def _mark_answer(request, data, lesson, column, student, mark) -> JsonResponse:
     }
     term = _term_of(request, lesson.course, data.get("term"))
     if term is not None:
-        average, forecast = student_summary(lesson.course, term, student.pk)
-        answer.update(average=_number(average), forecast=forecast or "")
+        totals = student_summary(lesson.course, term, student.pk, with_year=bool(data.get("year")))
+        answer.update(average=_number(totals.average), forecast=totals.forecast or "")
+        if data.get("year"):
+            answer["year_forecast"] = totals.year_forecast or ""
     return JsonResponse(answer)
 
 
@@ -643,11 +649,14 @@ def _save_period(request, data, value, version, reason) -> JsonResponse:
         actor=request.user,
         request=request,
     )
-    return JsonResponse(
-        {
-            "ok": True,
-            "value": entry.value if entry else "",
-            "version": entry.version if entry else 0,
-            "late": entry.late if entry else False,
-        }
-    )
+    answer = {
+        "ok": True,
+        "value": entry.value if entry else "",
+        "version": entry.version if entry else 0,
+        "late": entry.late if entry else False,
+    }
+    if term is not None and data.get("year"):
+        # A term mark moves the year mark's suggestion (the grid of the year's last term).
+        totals = student_summary(course, term, student.pk, with_year=True)
+        answer["year_forecast"] = totals.year_forecast or ""
+    return JsonResponse(answer)

@@ -115,6 +115,8 @@
       input.maxLength = 20;
       input.autocomplete = "off";
       input.setAttribute("aria-label", gettext("Value"));
+      // On a touch keyboard the confirm key is Enter (not «Done», which only hides it).
+      input.setAttribute("enterkeyhint", "enter");
       input.value = initial;
       cell.classList.add("editing");
       cell.appendChild(input);
@@ -180,6 +182,8 @@
         course: course
       };
       if (d.l) data.lesson = d.l;
+      // The grid of the year's last term: the answer brings the year mark's new suggestion.
+      if (cell.parentNode.querySelector('td.c.p[data-k="year"]')) data.year = 1;
       if (kind === "mark") data.column = d.c || null;
       if (kind === "period") {
         data.period_kind = d.k;
@@ -229,7 +233,9 @@
         cell.title = answer.late ? gettext("entered late") : "";
         show(cell, answer.shown === undefined ? answer.value : answer.shown, answer.value);
         if (answer.column && cell.dataset.x) adoptColumn(cell.dataset.x, answer);
-        if (answer.average !== undefined) summary(cell, answer);
+        if (answer.average !== undefined || answer.year_forecast !== undefined) {
+          summary(cell, answer);
+        }
         cell.classList.add("saved");
         setTimeout(function () { cell.classList.remove("saved"); }, 1500);
         say(gettext("Saved."));
@@ -301,15 +307,21 @@
 
     function summary(cell, answer) {
       var row = cell.parentNode;
-      var avg = row.querySelector("td.avg");
-      var fc = row.querySelector("td.fc");
-      if (avg) avg.textContent = answer.average || "";
-      if (fc) fc.textContent = answer.forecast || "";
-      // The term mark's suggestion follows the new average; the year mark's (the mean of
-      // the term marks) is computed with the page.
-      row.querySelectorAll('td.c.p[data-k="term"]').forEach(function (p) {
-        p.dataset.f = answer.forecast || "";
-      });
+      if (answer.average !== undefined) {
+        var avg = row.querySelector("td.avg");
+        var fc = row.querySelector("td.fc");
+        if (avg) avg.textContent = answer.average || "";
+        if (fc) fc.textContent = answer.forecast || "";
+        row.querySelectorAll('td.c.p[data-k="term"]').forEach(function (p) {
+          p.dataset.f = answer.forecast || "";
+        });
+      }
+      // The year mark's suggestion: the mean of the term marks (the server's answer).
+      if (answer.year_forecast !== undefined) {
+        row.querySelectorAll('td.c.p[data-k="year"]').forEach(function (p) {
+          p.dataset.f = answer.year_forecast;
+        });
+      }
     }
 
     table.addEventListener("keydown", function (event) {
@@ -417,16 +429,39 @@
     });
     document.body.addEventListener("htmx:afterSwap", function (event) {
       if (event.detail.target !== pane) return;
-      var outcome = pane.querySelector(".pane-outcome");
-      var title = pane.querySelector("#pane-title");
-      if (outcome) outcome.scrollIntoView({ block: "nearest" });
-      else if (title) title.focus();
+      // After a save, the outcome (its form was replaced); else the pane's title.
+      var first = pane.querySelector(".pane-outcome") || pane.querySelector("#pane-title");
+      if (first) first.focus();
     });
+    // htmx swaps nothing on an error answer: say so instead of doing nothing (the lesson was
+    // cancelled or given to a substitute meanwhile, the session ended, no connection).
+    function failed(event) {
+      var elt = event.detail.elt;
+      if (!elt || !elt.closest || !(pane.contains(elt) || elt.closest("th.lesson-h"))) return;
+      var status = document.getElementById("journal-status");
+      var code = event.detail.xhr ? event.detail.xhr.status : 0;
+      var text = code === 403
+        ? gettext("Not saved: you may no longer keep this lesson. Reload the page.")
+        : code
+          ? gettext("Not saved: the server refused it. Reload the page and try again.")
+          : gettext("No connection: NOT saved.");
+      if (status) {
+        status.textContent = text;
+        status.classList.add("err");
+      }
+    }
+    document.body.addEventListener("htmx:responseError", failed);
+    document.body.addEventListener("htmx:sendError", failed);
     pane.addEventListener("click", function (event) {
       if (event.target.closest("[data-pane-close]")) close();
     });
     pane.addEventListener("keydown", function (event) {
-      if (event.key === "Escape") { event.preventDefault(); close(); }
+      if (event.key !== "Escape") return;
+      event.preventDefault();
+      // Esc in a field leaves the field first (what was typed stays); Esc again closes.
+      var field = event.target.closest("input, textarea, select");
+      if (field) { field.blur(); pane.querySelector("#pane-title").focus(); }
+      else close();
     });
   }
 
