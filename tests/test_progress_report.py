@@ -398,6 +398,16 @@ def test_the_pdf_download_records_a_printing_not_a_sending(client, world):
     assert not ProgressReportIssue.objects.filter(kind=IssueKind.SENT).exists()
 
 
+def test_the_administrations_pdf_download_informs_nobody(client, world):
+    """A deputy checks the report; only the class teacher's printing informs the families."""
+    client.force_login(world.users["deputy"])
+    url = reverse("diary:progress_report_pdf", args=[world.class_5a.pk]) + f"?end={END}"
+    with at(2026, 11, 20, 11, 30):
+        response = client.get(url)
+    assert response["Content-Type"] == "application/pdf"
+    assert not _issues(world)
+
+
 def test_the_denied_record_nothing(client, world):
     other_teacher = StaffFactory(school=world.school, user=UserFactory(username="leader_6b"))
     grant(other_teacher.user, world.school, "teacher")

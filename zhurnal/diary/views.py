@@ -316,18 +316,25 @@ def progress_report(request: HttpRequest, class_id: int) -> HttpResponse:
 
 @login_required
 def progress_report_pdf(request: HttpRequest, class_id: int) -> HttpResponse:
-    """The report of every student of the class in one PDF, one page each, for printing. The
-    download is recorded as the families' informing by a printed copy (seed 002, regulation
-    2.2.2) — as "printed", never as "sent"."""
+    """The report of every student of the class in one PDF, one page each, for printing. A
+    download by the class's class teacher — who informs the families (seed 002, regulation
+    2.2.2) — is recorded as their informing by a printed copy, as "printed", never as "sent";
+    the administration's download (to check the report) informs nobody and is not recorded."""
     school_class = _report_class(request, class_id)
     start, end = _report_period(request)
     rows = report.progress_data(school_class, start, end)
     pdf = report.render_pdf(rows, school_class, start, end)
-    # Recorded once the PDF is made (a failed rendering informs nobody); one INSERT, outside
-    # a transaction held open during the rendering.
-    services.record_report_issue(
-        school_class=school_class, start=start, end=end, kind=IssueKind.PRINTED, actor=request.user
-    )
+    ctx = context(request.user, school_class.school_id)
+    if ctx is not None and school_class.pk in ctx.led_class_ids:
+        # Recorded once the PDF is made (a failed rendering informs nobody); one INSERT,
+        # outside a transaction held open during the rendering.
+        services.record_report_issue(
+            school_class=school_class,
+            start=start,
+            end=end,
+            kind=IssueKind.PRINTED,
+            actor=request.user,
+        )
     response = HttpResponse(pdf, content_type="application/pdf")
     filename = f"progress-{school_class.pk}-{end.isoformat()}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
