@@ -335,6 +335,24 @@ def test_a_deleted_marks_row_still_names_its_lesson(client, world, column):
     assert "5 → ∅" in row and "18.11.2026" in row
 
 
+def test_a_substitution_row_names_the_teachers(client, world):
+    from zhurnal.timetable import services as timetable_services
+
+    with at(2026, 11, 18, 8, 0):
+        timetable_services.substitute(
+            lesson=fresh_lesson(world),
+            teacher=world.class_teacher_staff,
+            reason="Болезнь учителя",
+            actor=world.users["deputy"],
+        )
+    with at(2026, 11, 25, 10, 0):
+        login(client, world, "deputy")
+        page = client.get(changes_url(course=world.course.pk)).content.decode()
+    row = next(r for r in page.split("<tr>") if "Болезнь учителя" in r)
+    expected = f"{world.teacher_staff.short_name} → {world.class_teacher_staff.short_name}"
+    assert expected in row and "18.11.2026" in row
+
+
 def test_the_changes_page_filters(client, world, column):
     changed_mark(world, column)
     with at(2026, 11, 25, 10, 0):

@@ -284,6 +284,25 @@ def _lesson_dates(events: list[AuditEvent]) -> dict[tuple[str, str], object]:
     return dates
 
 
+def _substitution_teachers(school, events: list[AuditEvent]) -> dict[int, str]:
+    """The names of the teachers of the page's substitutions (who taught the lesson before and
+    after): one query, none without a substitution on the page."""
+    ids = {
+        state.get("teacher")
+        for event in events
+        if event.action == AuditAction.SUBSTITUTION
+        for state in (event.before or {}, event.after or {})
+    } - {None}
+    if not ids:
+        return {}
+    return {
+        staff.pk: staff.short_name
+        for staff in Staff.objects.filter(school=school, pk__in=ids).only(
+            "id", "last_name", "first_name", "middle_name"
+        )
+    }
+
+
 @school_permission("journal.view_changes")
 def changes(request: HttpRequest) -> HttpResponse:
     """The audit of journal entries, filtered by course, student, teacher (who made the change)
@@ -315,12 +334,19 @@ def changes(request: HttpRequest) -> HttpResponse:
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     page_events = list(page.object_list)
     dates = _lesson_dates(page_events)
+    teachers = _substitution_teachers(school, page_events)
+
+    def shown(event, state):
+        if event.action == AuditAction.SUBSTITUTION and state:
+            return teachers.get(state.get("teacher"), "")
+        return _state_text(state)
+
     rows = [
         {
             "event": event,
             "lesson_date": dates.get((event.object_type, event.object_id)),
-            "before": _state_text(event.before),
-            "after": _state_text(event.after),
+            "before": shown(event, event.before),
+            "after": shown(event, event.after),
         }
         for event in page_events
     ]
