@@ -363,7 +363,9 @@ def student_summary(
     )
     if with_year:
         term_marks = (
-            PeriodMark.objects.filter(student_id=student_id, course=course, kind=PeriodKind.TERM)
+            PeriodMark.objects.filter(
+                student_id=student_id, course=course, kind=PeriodKind.TERM, term__kind=term.kind
+            )
             .values_list(
                 Value("t"),
                 "number",

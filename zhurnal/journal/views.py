@@ -168,7 +168,10 @@ def course_journal(request: HttpRequest, course_id: int) -> HttpResponse:
     if term is None:
         return render(request, "journal/no_terms.html", {"course": course}, status=404)
     last_term = bool(terms) and term.pk == terms[-1].pk
-    grid = journal_grid(course, term, year_terms=terms if last_term else ())
+    # The year mark's suggestion averages the term marks of the same kind of term (a
+    # cross-class group's course lists the quarters and the halves of its classes).
+    year_terms = [t for t in terms if t.kind == term.kind] if last_term else ()
+    grid = journal_grid(course, term, year_terms=year_terms)
     user = request.user
     no_marks = grid.scale == ScaleKind.NONE
     lessons = [
