@@ -187,6 +187,14 @@ def test_a_teacher_enters_marks_on_a_tablet_by_touch(browser, live_server):
             # The page fits the tablet's width; the sheet scrolls inside its own frame.
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= 820
+            # So does the course's grid, with a lesson's pane open under it.
+            page.goto(f"/journal/courses/{world.course.pk}/")
+            page.wait_for_selector("table.journal[data-ready='1']")
+            assert page.evaluate("document.documentElement.scrollWidth") <= 820
+            page.locator(f'th.lesson-h a[href$="/lessons/{world.lesson.pk}/"]').tap()
+            expect(page.locator("#lesson-pane #pane-title")).to_be_visible()
+            assert page.evaluate("document.documentElement.scrollWidth") <= 820
+            screenshot(page, "journal-tablet-pane")
         finally:
             context.close()
     assert Mark.objects.get().value == "4"
