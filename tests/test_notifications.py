@@ -314,8 +314,8 @@ def test_acknowledgements_reach_the_class_teacher_as_one_digest(world, settings)
     assert message.subject == "Term marks acknowledged"
     assert message.body == (
         f"{world.student.short_name}\n"
-        f"  {world.guardian.full_name} acknowledged the marks of the term {world.term}\n"
-        f"  {second.full_name} acknowledged the marks of the term {world.term}\n\n"
+        f"  {world.guardian.full_name} acknowledged the term marks ({world.term})\n"
+        f"  {second.full_name} acknowledged the term marks ({world.term})\n\n"
         f"https://journal.example{link}"
     )
     (note,) = Notification.objects.filter(kind=Kind.ACKNOWLEDGEMENTS)
@@ -340,6 +340,19 @@ def test_the_class_teachers_choice_applies_to_acknowledgements(world):
 def test_an_acknowledgement_in_a_class_without_a_class_teacher_tells_nobody(world):
     world.class_5a.class_teacher = None
     world.class_5a.save()
+    start = datetime(2026, 12, 29, 18, 0, tzinfo=MSK)
+    with time_machine.travel(start, tick=False):
+        _acknowledge(world, world.users["parent"], start.date())
+        run_worker()
+    assert not DigestItem.objects.exists()
+
+
+def test_a_former_class_teacher_is_not_told(world):
+    """The class teacher left the school (the staff card says so) but kept the login as a
+    parent: the acknowledgements are not theirs any more."""
+    staff = world.class_5a.class_teacher
+    staff.is_active = False
+    staff.save()
     start = datetime(2026, 12, 29, 18, 0, tzinfo=MSK)
     with time_machine.travel(start, tick=False):
         _acknowledge(world, world.users["parent"], start.date())
@@ -450,3 +463,67 @@ def test_check_deploy_warns_when_mail_goes_to_the_console_without_debug(settings
     settings.DEBUG = True  # development: the console is the point
     settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
     assert _mail_warnings() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_line_added_while_its_digest_is_being_sent_starts_the_next_one(monkeypatch):
+    """The race the row locks close (PostgreSQL; SQLite runs one writer at a time): a send of
+    the pending line A holds it; a new line B for the same person waits for that send, then
+    sees A sent and queues a digest of its own — B is not left waiting for a send that is
+    gone."""
+    import threading
+
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from zhurnal.notifications import services
+
+    from .factories import SchoolFactory, StudentFactory
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks: PostgreSQL only")
+    school = SchoolFactory()
+    user = UserFactory()
+    student = StudentFactory(school=school)
+    DigestItem.objects.create(school=school, user=user, kind=Kind.MARKS, student=student, text="A")
+    queued = []
+    monkeypatch.setattr(
+        services, "_enqueue_digests", lambda ids, school_id, kind, delay: queued.append(ids)
+    )
+    holding, release = threading.Event(), threading.Event()
+
+    def send_a():
+        try:
+            with transaction.atomic():
+                pending = DigestItem.objects.select_for_update().filter(
+                    user=user, sent_at__isnull=True
+                )
+                ids = [item.pk for item in pending]
+                holding.set()
+                release.wait(10)
+                DigestItem.objects.filter(pk__in=ids).update(sent_at=timezone.now())
+        finally:
+            connection.close()
+
+    def add_b():
+        try:
+            services.add_to_digest(
+                users=[user], school=school, student=student, kind=Kind.MARKS, text="B"
+            )
+        finally:
+            connection.close()
+
+    sender = threading.Thread(target=send_a)
+    sender.start()
+    assert holding.wait(10)
+    adder = threading.Thread(target=add_b)
+    adder.start()
+    adder.join(0.5)
+    assert adder.is_alive()  # waiting for the send to finish with A
+    release.set()
+    sender.join(10)
+    adder.join(10)
+    assert queued == [[user.pk]]  # B starts its own digest
+    assert list(DigestItem.objects.filter(sent_at__isnull=True).values_list("text", flat=True)) == [
+        "B"
+    ]

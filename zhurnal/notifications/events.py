@@ -131,7 +131,11 @@ def term_acknowledged(acknowledgement) -> None:
     school_class = enrollment.school_class if enrollment else None
     teacher = school_class.class_teacher if school_class else None
     user = teacher.user if teacher else None
-    if user is None or not user.is_active:
+    # Told only while they are the class's class teacher at work (their link must open the
+    # list: ``diary.view_acknowledgements``), not a former one who kept the login.
+    if user is None or not user.is_active or not teacher.is_active:
+        return
+    if not user.has_perm("diary.view_acknowledgements", school_class):
         return
     guardian = Guardian.objects.filter(school=school, user=acknowledgement.user).first()
     name = guardian.full_name if guardian else acknowledgement.user.display_name
@@ -141,7 +145,7 @@ def term_acknowledged(acknowledgement) -> None:
         school=school,
         student=student,
         kind=Kind.ACKNOWLEDGEMENTS,
-        text=_("%(guardian)s acknowledged the marks of the term %(term)s")
+        text=_("%(guardian)s acknowledged the term marks (%(term)s)")
         % {"guardian": name, "term": term},
         link=f"{link}?term={term.pk}",
     )

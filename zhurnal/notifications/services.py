@@ -13,7 +13,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Min
 from django.utils import timezone
 
 from zhurnal.school.models import School, Student, StudentGuardian
@@ -144,32 +143,43 @@ def add_to_digest(
     the clock (``ZHURNAL_DIGEST_DELAY_MINUTES``), later ones join it. ``link`` is the page
     the line is about (the digest links to it when every line of the digest shares it).
 
-    A digest never stalls: when a recipient's oldest pending line is older than the delay plus
-    ``DIGEST_STALE_MARGIN``, the send that should have taken it failed or was lost, and the
-    digest is sent at once with the new line (a send finding nothing left does nothing, so a
-    merely late one sends nothing twice). One query to read the pending lines, one to write."""
+    A digest never stalls:
+
+    * the pending lines are read locked (``FOR UPDATE``), as ``tasks.send_digest`` reads them:
+      while a send of those lines is running, the read waits for it and then sees them sent,
+      so the new line starts a digest of its own instead of joining one that is gone;
+    * when a recipient's oldest pending line is older than the delay plus
+      ``DIGEST_STALE_MARGIN``, the send that should have taken it failed or was lost, and the
+      digest is sent at once with the new line (a send finding nothing left does nothing, so
+      a merely late one sends nothing twice).
+
+    One query to read the pending lines, one to write."""
     users = [user for user in users if user is not None]
     if not users:
         return
     delay = timedelta(minutes=settings.ZHURNAL_DIGEST_DELAY_MINUTES)
-    oldest = dict(
-        DigestItem.objects.filter(user__in=users, school=school, kind=kind, sent_at__isnull=True)
-        .values("user_id")
-        .annotate(oldest=Min("created_at"))
-        .values_list("user_id", "oldest")
-        .order_by()
-    )
-    DigestItem.objects.bulk_create(
-        DigestItem(school=school, user=user, kind=kind, student=student, text=text[:300], link=link)
-        for user in users
-    )
-    stale_before = timezone.now() - delay - DIGEST_STALE_MARGIN
-    starting = [user.pk for user in users if user.pk not in oldest]
-    stale = [user.pk for user in users if user.pk in oldest and oldest[user.pk] < stale_before]
-    if starting:
-        transaction.on_commit(lambda: _enqueue_digests(starting, school.pk, kind, delay))
-    if stale:
-        transaction.on_commit(lambda: _enqueue_digests(stale, school.pk, kind, timedelta(0)))
+    with transaction.atomic():
+        oldest: dict[int, object] = {}
+        for user_id, created_at in (
+            DigestItem.objects.select_for_update()
+            .filter(user__in=users, school=school, kind=kind, sent_at__isnull=True)
+            .values_list("user_id", "created_at")
+        ):
+            if user_id not in oldest or created_at < oldest[user_id]:
+                oldest[user_id] = created_at
+        DigestItem.objects.bulk_create(
+            DigestItem(
+                school=school, user=user, kind=kind, student=student, text=text[:300], link=link
+            )
+            for user in users
+        )
+        stale_before = timezone.now() - delay - DIGEST_STALE_MARGIN
+        starting = [user.pk for user in users if user.pk not in oldest]
+        stale = [user.pk for user in users if user.pk in oldest and oldest[user.pk] < stale_before]
+        if starting:
+            transaction.on_commit(lambda: _enqueue_digests(starting, school.pk, kind, delay))
+        if stale:
+            transaction.on_commit(lambda: _enqueue_digests(stale, school.pk, kind, timedelta(0)))
 
 
 def _enqueue_digests(user_ids, school_id: int, kind: str, delay: timedelta) -> None:
