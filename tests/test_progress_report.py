@@ -454,16 +454,47 @@ def test_the_page_tells_a_sending_from_a_printing_and_counts_the_emails(client, 
     assert "2 e-mails" in html
     assert "Last printing: 16.11.2026 (printed by class_teacher" in html
     assert "Due:" not in html
-    # A sending still running counts; one that queued no e-mail informs nobody.
-    _issue(world, IssueKind.SENT, (2026, 11, 19, 9, 0))
-    assert "Last informed:</strong> 19.11.2026 (e-mailed by class_teacher" in _report_page(
-        client, world
-    )
-    assert "being sent" in _report_page(client, world)
-    ProgressReportIssue.objects.filter(at__date=date(2026, 11, 19)).update(emails=0)
+    # A sending still running counts; one whose run never finished (after an hour), or that
+    # queued no e-mail, informs nobody.
+    _issue(world, IssueKind.SENT, (2026, 11, 20, 9, 30))
+    html = _report_page(client, world)
+    assert "Last informed:</strong> 20.11.2026 (e-mailed by class_teacher" in html
+    assert "being sent" in html
+    html = _report_page(client, world, when=(2026, 11, 20, 11, 0))
+    assert "Last informed:</strong> 18.11.2026 (e-mailed" in html
+    assert "Last e-mailing: 20.11.2026" in html and "did not finish" in html
+    ProgressReportIssue.objects.filter(at__date=date(2026, 11, 20)).update(emails=0)
     html = _report_page(client, world)
     assert "Last informed:</strong> 18.11.2026 (e-mailed" in html
-    assert "Last e-mailing: 19.11.2026" in html and "no e-mail queued" in html
+    assert "Last e-mailing: 20.11.2026" in html and "no e-mail queued" in html
+
+
+def test_a_report_of_an_older_period_is_not_the_fortnightly_informing(client, world):
+    """Printing (or sending) the report of September in November does not clear «due»."""
+    client.force_login(world.users["class_teacher"])
+    url = reverse("diary:progress_report_pdf", args=[world.class_5a.pk]) + "?end=2026-09-15"
+    with at(2026, 11, 20, 11, 30):
+        assert client.get(url)["Content-Type"] == "application/pdf"
+    assert not _issues(world)
+
+
+def test_a_run_that_fails_writes_what_it_had_queued(world, monkeypatch):
+    from zhurnal.diary import report as report_module
+    from zhurnal.diary.tasks import send_progress_reports
+
+    issue = _issue(world, IssueKind.SENT, (2026, 11, 20, 10, 0))
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("the PDF engine crashed")
+
+    monkeypatch.setattr(report_module, "render_pdf", crash)
+    with at(2026, 11, 20, 10, 0), pytest.raises(RuntimeError):
+        send_progress_reports.call(
+            world.class_5a.pk, START.isoformat(), END.isoformat(), None, issue.pk
+        )
+    issue.refresh_from_db()
+    assert issue.emails == 0  # written, not left «being sent» for ever
+    assert not issue.informed
 
 
 def test_the_report_page_costs_the_same_queries_whatever_the_issues(client, world):
@@ -612,3 +643,18 @@ def test_the_class_page_costs_one_query_for_the_line_whatever_the_issues(client,
 )
 def test_due_counts_the_days_of_the_schools_time_zone(last, today, due):
     assert informing.is_due(last, today, ZoneInfo("Asia/Vladivostok")) is due
+
+
+@pytest.mark.parametrize(
+    ("last", "today", "due"),
+    [
+        # Never informed: the first reminder comes two weeks after the year began (1.09).
+        (None, date(2026, 9, 14), False),
+        (None, date(2026, 9, 15), True),
+        # Informed in the last year's May: counted from this year's start too.
+        (datetime(2026, 5, 20, 9, 0, tzinfo=ZoneInfo("UTC")), date(2026, 9, 10), False),
+        (datetime(2026, 9, 10, 9, 0, tzinfo=ZoneInfo("UTC")), date(2026, 9, 24), True),
+    ],
+)
+def test_due_counts_from_the_start_of_the_year(last, today, due):
+    assert informing.is_due(last, today, ZoneInfo("UTC"), since=date(2026, 9, 1)) is due

@@ -29,7 +29,7 @@ class Section:
 def _classes_with_counts(school, day):
     return (
         SchoolClass.objects.filter(school=school, year__start__lte=day, year__end__gte=day)
-        .select_related("grade_level", "class_teacher")
+        .select_related("grade_level", "class_teacher", "year")
         .annotate(
             student_count=Count(
                 "enrollments",

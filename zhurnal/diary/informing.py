@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import Max, Q, QuerySet, Subquery
@@ -28,20 +28,37 @@ from .report import PERIOD_DAYS
 DUE_AFTER_DAYS = PERIOD_DAYS
 
 
+# A sending whose run has not written its count yet counts as informing for this long; a run
+# that never finished (a crash, a stopped worker) then informs nobody.
+RUN_GRACE = timedelta(hours=1)
+
+
 def informing_issues(school_id: int) -> QuerySet[ProgressReportIssue]:
     """The issues of a school that informed the families (see the module's docstring)."""
-    # exclude() keeps the rows whose count is still NULL (a run not finished).
-    return ProgressReportIssue.objects.filter(school_id=school_id).exclude(
-        kind=IssueKind.SENT, emails=0
+    return (
+        ProgressReportIssue.objects.filter(school_id=school_id)
+        .exclude(kind=IssueKind.SENT, emails=0)
+        .exclude(kind=IssueKind.SENT, emails__isnull=True, at__lt=timezone.now() - RUN_GRACE)
     )
 
 
-def is_due(last: datetime | None, today: date, tz: ZoneInfo) -> bool:
-    """Never informed, or last informed ``DUE_AFTER_DAYS`` or more days ago (counted in
-    calendar days of the school's time zone)."""
-    if last is None:
+def is_current_period(end: date, today: date) -> bool:
+    """A report of the last two weeks (its period ends at most ``DUE_AFTER_DAYS`` days ago):
+    only such a report informs the families of how things are now; sending or printing an
+    older one is not recorded as the fortnightly informing."""
+    return end >= today - timedelta(days=DUE_AFTER_DAYS)
+
+
+def is_due(last: datetime | None, today: date, tz: ZoneInfo, since: date | None = None) -> bool:
+    """Last informed ``DUE_AFTER_DAYS`` or more days ago (calendar days of the school's time
+    zone), counted from ``since`` (the academic year's first day) when never informed or
+    informed before it: a new year's first reminder comes two weeks after the year begins."""
+    counted_from = timezone.localtime(last, tz).date() if last is not None else None
+    if since is not None and (counted_from is None or counted_from < since):
+        counted_from = since
+    if counted_from is None:
         return True
-    return (today - timezone.localtime(last, tz).date()).days >= DUE_AFTER_DAYS
+    return (today - counted_from).days >= DUE_AFTER_DAYS
 
 
 def last_informed(school_id: int, class_ids: Iterable[int]) -> dict[int, datetime]:
@@ -96,16 +113,18 @@ def informing_status(school_class, today: date, tz: ZoneInfo) -> InformingStatus
         last=last,
         last_sent=next((i for i in ordered if i.kind == IssueKind.SENT), None),
         last_printed=next((i for i in ordered if i.kind == IssueKind.PRINTED), None),
-        due=is_due(last.at if last else None, today, tz),
+        due=is_due(last.at if last else None, today, tz, since=school_class.year.start),
     )
 
 
 def with_report_due(classes: Iterable, school_id: int, today: date, tz: ZoneInfo) -> list:
-    """The classes, each with ``report_last_informed`` and ``report_due`` set (the home page's
-    badge). One query for all of them."""
+    """The classes (loaded with their ``year``), each with ``report_last_informed`` and
+    ``report_due`` set (the home page's badge). One query for all of them."""
     classes = list(classes)
     last = last_informed(school_id, (c.pk for c in classes))
     for school_class in classes:
         school_class.report_last_informed = last.get(school_class.pk)
-        school_class.report_due = is_due(school_class.report_last_informed, today, tz)
+        school_class.report_due = is_due(
+            school_class.report_last_informed, today, tz, since=school_class.year.start
+        )
     return classes

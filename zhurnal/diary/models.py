@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from zhurnal.school.models import School, SchoolClass, Student, Term
@@ -96,7 +97,21 @@ class ProgressReportIssue(models.Model):
         return f"{self.school_class}: {self.start}–{self.end} {self.kind}"
 
     @property
+    def unfinished(self) -> bool:
+        """A sending whose run never wrote its count (it crashed, or the worker stopped): it
+        informs nobody (``informing.RUN_GRACE``)."""
+        from .informing import RUN_GRACE
+
+        return (
+            self.kind == IssueKind.SENT
+            and self.emails is None
+            and self.at < timezone.now() - RUN_GRACE
+        )
+
+    @property
     def informed(self) -> bool:
         """Whether this issue reached any family: a printing, or a sending that queued
-        e-mails (or whose run has not finished yet)."""
-        return self.kind == IssueKind.PRINTED or self.emails != 0
+        e-mails (or whose run is still going)."""
+        if self.kind == IssueKind.PRINTED:
+            return True
+        return self.emails != 0 and not self.unfinished

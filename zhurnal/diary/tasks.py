@@ -50,7 +50,29 @@ def send_progress_reports(
     if school_class is None:
         return 0
     first, last = date.fromisoformat(start), date.fromisoformat(end)
-    queued = 0
+    counter = {"queued": 0}
+    try:
+        _send_reports(school_class, first, last, counter)
+    finally:
+        # Written even when a report fails half-way: what was queued before the failure (a
+        # run that never wrote it would count as still going, ``informing.RUN_GRACE``).
+        if issue_id is not None:
+            set_report_emails(issue_id, counter["queued"])
+    queued = counter["queued"]
+    log.info(
+        "progress reports of class %s (%s–%s) by user %s: %s e-mails",
+        class_id,
+        start,
+        end,
+        actor_id,
+        queued,
+    )
+    return queued
+
+
+def _send_reports(school_class, first: date, last: date, counter: dict) -> None:
+    """Each student's report to their recipients; ``counter["queued"]`` counts the e-mails
+    as they are queued."""
     with translation.override(settings.LANGUAGE_CODE):
         rows = report.progress_data(school_class, first, last)
         for row in rows:
@@ -80,7 +102,7 @@ def send_progress_reports(
                 "end": last.strftime("%d.%m.%Y"),
             }
             with transaction.atomic():
-                queued += notify(
+                counter["queued"] += notify(
                     users=users,
                     school=school_class.school,
                     kind=Kind.REPORT,
@@ -89,14 +111,3 @@ def send_progress_reports(
                     link=reverse("diary:marks", args=[student.pk]),
                     attachment=(report_filename(student, school_class, last), pdf),
                 )
-    if issue_id is not None:
-        set_report_emails(issue_id, queued)
-    log.info(
-        "progress reports of class %s (%s–%s) by user %s: %s e-mails",
-        class_id,
-        start,
-        end,
-        actor_id,
-        queued,
-    )
-    return queued

@@ -278,14 +278,24 @@ def progress_report(request: HttpRequest, class_id: int) -> HttpResponse:
         from .tasks import send_progress_reports
 
         with transaction.atomic():
-            issue = services.record_report_issue(
-                school_class=school_class,
-                start=start,
-                end=end,
-                kind=IssueKind.SENT,
-                actor=request.user,
+            issue = None
+            # Only a report of the last two weeks is the fortnightly informing (an older
+            # period is still sent, not recorded as it).
+            if informing.is_current_period(end, school_today(school_class.school)):
+                issue = services.record_report_issue(
+                    school_class=school_class,
+                    start=start,
+                    end=end,
+                    kind=IssueKind.SENT,
+                    actor=request.user,
+                )
+            args = (
+                school_class.pk,
+                start.isoformat(),
+                end.isoformat(),
+                request.user.pk,
+                issue.pk if issue else None,
             )
-            args = (school_class.pk, start.isoformat(), end.isoformat(), request.user.pk, issue.pk)
             transaction.on_commit(lambda: send_progress_reports.enqueue(*args))
         messages.success(
             request,
@@ -310,6 +320,7 @@ def progress_report(request: HttpRequest, class_id: int) -> HttpResponse:
             "informing": informing.informing_status(
                 school_class, school_today(school), ZoneInfo(school.timezone)
             ),
+            "leads_class": school_class.pk in context(request.user, school.pk).led_class_ids,
         },
     )
 
@@ -318,14 +329,16 @@ def progress_report(request: HttpRequest, class_id: int) -> HttpResponse:
 def progress_report_pdf(request: HttpRequest, class_id: int) -> HttpResponse:
     """The report of every student of the class in one PDF, one page each, for printing. A
     download by the class's class teacher — who informs the families (seed 002, regulation
-    2.2.2) — is recorded as their informing by a printed copy, as "printed", never as "sent";
-    the administration's download (to check the report) informs nobody and is not recorded."""
+    2.2.2) — of the last two weeks is recorded as their informing by a printed copy, as
+    "printed", never as "sent"; the administration's download (to check the report), or an
+    older period's, is not recorded."""
     school_class = _report_class(request, class_id)
     start, end = _report_period(request)
     rows = report.progress_data(school_class, start, end)
     pdf = report.render_pdf(rows, school_class, start, end)
     ctx = context(request.user, school_class.school_id)
-    if ctx is not None and school_class.pk in ctx.led_class_ids:
+    leads = ctx is not None and school_class.pk in ctx.led_class_ids
+    if leads and informing.is_current_period(end, school_today(school_class.school)):
         # Recorded once the PDF is made (a failed rendering informs nobody); one INSERT,
         # outside a transaction held open during the rendering.
         services.record_report_issue(
