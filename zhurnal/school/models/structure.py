@@ -80,6 +80,14 @@ class TermKind(models.TextChoices):
     TRIMESTER = "trimester", _("trimesters")
 
 
+# A term's name with its number, in the nominative case (Russian: «2-я четверть»).
+TERM_TITLES = {
+    TermKind.QUARTER: _("quarter %(number)s"),
+    TermKind.HALF: _("half-year %(number)s"),
+    TermKind.TRIMESTER: _("trimester %(number)s"),
+}
+
+
 class Term(models.Model):
     """A study period (четверть, полугодие, триместр); a grade level uses one kind per year."""
 
@@ -104,7 +112,12 @@ class Term(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.number} ({self.get_kind_display()}), {self.year}"
+        return f"{self.title}, {self.year}"
+
+    @property
+    def title(self) -> str:
+        """«2-я четверть», «1-е полугодие» (quarter 2, half-year 1)."""
+        return TERM_TITLES[self.kind] % {"number": self.number}
 
     def clean(self) -> None:
         if self.year_id and self.start and self.end:
