@@ -589,9 +589,12 @@ def _term_of(request, course: Course, term_id) -> Term | None:
     term_id = _int(term_id)
     if term_id is None:
         return None
-    return Term.objects.filter(
-        school=current_school(request), year_id=course.year_id, pk=term_id
-    ).first()
+    # By its id alone: no ORDER BY (the model's order joins the academic year to sort).
+    return (
+        Term.objects.filter(school=current_school(request), year_id=course.year_id, pk=term_id)
+        .order_by()
+        .first()
+    )
 
 
 def _save_attendance(request, data, value, version, reason) -> JsonResponse:
