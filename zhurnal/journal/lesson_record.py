@@ -42,12 +42,14 @@ class Outcome:
     keep_input: bool = True
 
 
-def _refusal(error: ValidationError) -> str:
+def refusal(error: ValidationError) -> str:
+    """A refusal's messages as one line for the user."""
     return " ".join(str(m) for m in error.messages)
 
 
-def _form_errors(form) -> str:
-    return _refusal(ValidationError(list(form.errors.values())))
+def form_errors(form) -> str:
+    """A form's errors as one line for the user."""
+    return refusal(ValidationError(list(form.errors.values())))
 
 
 def save_homework(request: HttpRequest, lesson: Lesson) -> Outcome:
@@ -56,7 +58,7 @@ def save_homework(request: HttpRequest, lesson: Lesson) -> Outcome:
     current = Homework.objects.filter(lesson=lesson).first()
     form = HomeworkForm(request.POST, request.FILES, homework=current)
     if not form.is_valid():
-        return Outcome(False, _form_errors(form))
+        return Outcome(False, form_errors(form))
     data = form.cleaned_data
     try:
         with transaction.atomic():
@@ -85,7 +87,7 @@ def save_homework(request: HttpRequest, lesson: Lesson) -> Outcome:
             keep_input=False,
         )
     except ValidationError as error:
-        return Outcome(False, _refusal(error))
+        return Outcome(False, refusal(error))
     return Outcome(True, _("The homework is saved."))
 
 
@@ -105,7 +107,7 @@ def save_note(request: HttpRequest, lesson: Lesson, students: list[Student]) -> 
     """A remark, praise or message to the parents about a student on the lesson's list."""
     form = NoteForm(request.POST, students=students)
     if not form.is_valid():
-        return Outcome(False, _form_errors(form))
+        return Outcome(False, form_errors(form))
     try:
         services.add_note(
             lesson=lesson,
@@ -116,7 +118,7 @@ def save_note(request: HttpRequest, lesson: Lesson, students: list[Student]) -> 
             request=request,
         )
     except ValidationError as error:
-        return Outcome(False, _refusal(error))
+        return Outcome(False, refusal(error))
     return Outcome(True, _("The note is saved."))
 
 
@@ -143,7 +145,7 @@ def topic_form(lesson: Lesson, data=None) -> tuple[LessonRecordForm, PlanItem | 
 
 def save_topic(request: HttpRequest, lesson: Lesson, form: LessonRecordForm) -> Outcome:
     if not form.is_valid():
-        return Outcome(False, _form_errors(form))
+        return Outcome(False, form_errors(form))
     try:
         planning_services.keep_lesson(
             lesson=lesson,
@@ -153,5 +155,5 @@ def save_topic(request: HttpRequest, lesson: Lesson, form: LessonRecordForm) -> 
             request=request,
         )
     except ValidationError as error:
-        return Outcome(False, _refusal(error))
+        return Outcome(False, refusal(error))
     return Outcome(True, _("The topic of the lesson is saved."))

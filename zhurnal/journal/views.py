@@ -310,10 +310,6 @@ def _lesson_url(lesson: Lesson) -> str:
     return reverse("journal:lesson", kwargs={"lesson_id": lesson.pk})
 
 
-def _refusal(error: ValidationError) -> str:
-    return " ".join(str(m) for m in error.messages)
-
-
 @login_required
 @require_POST
 def add_column(request: HttpRequest, lesson_id: int) -> HttpResponse:
@@ -321,7 +317,7 @@ def add_column(request: HttpRequest, lesson_id: int) -> HttpResponse:
     lesson = _keep(request, lesson_id)
     form = ColumnForm(request.POST, school=lesson.school)
     if not form.is_valid():
-        messages.error(request, _refusal(ValidationError(list(form.errors.values()))))
+        messages.error(request, lesson_record.form_errors(form))
         return _back(request, _lesson_url(lesson))
     try:
         services.add_column(
@@ -333,7 +329,7 @@ def add_column(request: HttpRequest, lesson_id: int) -> HttpResponse:
             request=request,
         )
     except ValidationError as error:
-        messages.error(request, _refusal(error))
+        messages.error(request, lesson_record.refusal(error))
     else:
         messages.success(request, _("The column is added."))
     return _back(request, _lesson_url(lesson))
@@ -511,7 +507,7 @@ def save_cell(request: HttpRequest) -> JsonResponse:
             current={"value": shown or "", "version": current.version if current else 0},
         )
     except ValidationError as error:
-        return _error(422, getattr(error, "code", None) or "invalid", _refusal(error))
+        return _error(422, getattr(error, "code", None) or "invalid", lesson_record.refusal(error))
 
 
 def _student(request: HttpRequest, student_id) -> Student:
