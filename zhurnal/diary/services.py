@@ -122,6 +122,29 @@ def record_report_issue(
     )
 
 
+def record_informing(
+    *, school_class: SchoolClass, start: date, end: date, kind: IssueKind, actor, today: date
+) -> ProgressReportIssue | None:
+    """The rule of what counts as the fortnightly informing (seed 002, regulation 2.2.2), then
+    ``record_report_issue``: a report of the last two weeks only (``informing.
+    is_current_period``; sending an older one is not recorded as it), and a printing only by
+    the class's class teacher, who informs the families (the administration downloads the
+    PDF to check it). None when nothing is recorded."""
+    from zhurnal.permissions import context
+
+    from .informing import is_current_period
+
+    if not is_current_period(end, today):
+        return None
+    if kind == IssueKind.PRINTED:
+        ctx = context(actor, school_class.school_id)
+        if ctx is None or school_class.pk not in ctx.led_class_ids:
+            return None
+    return record_report_issue(
+        school_class=school_class, start=start, end=end, kind=kind, actor=actor
+    )
+
+
 def set_report_emails(issue_id: int, emails: int) -> None:
     """The number of e-mails a sending's run queued, once it has finished."""
     ProgressReportIssue.objects.filter(pk=issue_id, kind=IssueKind.SENT).update(emails=emails)

@@ -278,17 +278,14 @@ def progress_report(request: HttpRequest, class_id: int) -> HttpResponse:
         from .tasks import send_progress_reports
 
         with transaction.atomic():
-            issue = None
-            # Only a report of the last two weeks is the fortnightly informing (an older
-            # period is still sent, not recorded as it).
-            if informing.is_current_period(end, school_today(school_class.school)):
-                issue = services.record_report_issue(
-                    school_class=school_class,
-                    start=start,
-                    end=end,
-                    kind=IssueKind.SENT,
-                    actor=request.user,
-                )
+            issue = services.record_informing(
+                school_class=school_class,
+                start=start,
+                end=end,
+                kind=IssueKind.SENT,
+                actor=request.user,
+                today=school_today(school_class.school),
+            )
             args = (
                 school_class.pk,
                 start.isoformat(),
@@ -336,18 +333,16 @@ def progress_report_pdf(request: HttpRequest, class_id: int) -> HttpResponse:
     start, end = _report_period(request)
     rows = report.progress_data(school_class, start, end)
     pdf = report.render_pdf(rows, school_class, start, end)
-    ctx = context(request.user, school_class.school_id)
-    leads = ctx is not None and school_class.pk in ctx.led_class_ids
-    if leads and informing.is_current_period(end, school_today(school_class.school)):
-        # Recorded once the PDF is made (a failed rendering informs nobody); one INSERT,
-        # outside a transaction held open during the rendering.
-        services.record_report_issue(
-            school_class=school_class,
-            start=start,
-            end=end,
-            kind=IssueKind.PRINTED,
-            actor=request.user,
-        )
+    # Recorded once the PDF is made (a failed rendering informs nobody); one INSERT, outside a
+    # transaction held open during the rendering.
+    services.record_informing(
+        school_class=school_class,
+        start=start,
+        end=end,
+        kind=IssueKind.PRINTED,
+        actor=request.user,
+        today=school_today(school_class.school),
+    )
     response = HttpResponse(pdf, content_type="application/pdf")
     filename = f"progress-{school_class.pk}-{end.isoformat()}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
