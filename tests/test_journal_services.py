@@ -72,6 +72,20 @@ def mark(world, column, value, version=0, **kwargs):
     )
 
 
+def period_mark(world, value, version, *, kind=PeriodKind.TERM, term=None, reason=""):
+    """The teacher's period mark of the older student (a term mark of the world's term)."""
+    return services.set_period_mark(
+        course=world.course,
+        student=world.older_student,
+        kind=kind,
+        term=world.term if term is None and kind == PeriodKind.TERM else term,
+        value=value,
+        version=version,
+        reason=reason,
+        actor=world.users["teacher"],
+    )
+
+
 def test_a_column_carries_its_work_type_and_weight(world, work_types, column):
     assert column.work_type.code == "КР"
     assert column.weight == Decimal(2)
@@ -243,16 +257,7 @@ def test_a_lock_stops_deleting_a_period_mark(world):
     JournalPolicy.objects.create(school=world.school, lock_after_days=2)
 
     def period(value, version, reason=""):
-        return services.set_period_mark(
-            course=world.course,
-            student=world.older_student,
-            kind=PeriodKind.TERM,
-            term=world.term,
-            value=value,
-            version=version,
-            reason=reason,
-            actor=world.users["teacher"],
-        )
+        return period_mark(world, value, version, reason=reason)
 
     with at(2026, 12, 25, 12, 0):
         period("5", 0)
@@ -377,16 +382,7 @@ def test_attendance_codes_are_entered_changed_and_cleared(world):
 
 def test_period_marks_by_the_teachers_action_with_special_entries(world):
     def period(value, version, kind=PeriodKind.TERM, term=world.term, reason=""):
-        return services.set_period_mark(
-            course=world.course,
-            student=world.older_student,
-            kind=kind,
-            term=term,
-            value=value,
-            version=version,
-            reason=reason,
-            actor=world.users["teacher"],
-        )
+        return period_mark(world, value, version, kind=kind, term=term, reason=reason)
 
     with at(2026, 12, 25, 12, 0):
         saved = period("5", 0)

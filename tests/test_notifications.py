@@ -399,21 +399,27 @@ def _pending_line(world, created_at):
     )
 
 
+def _mark_five_and_work(world):
+    """The teacher marks the older student 5; the worker runs the event's handler, then the
+    digest send it may have queued for now."""
+    journal.set_mark(
+        column=_column(world),
+        student=world.older_student,
+        value="5",
+        version=0,
+        actor=world.users["teacher"],
+    )
+    run_worker()
+    run_worker()
+
+
 def test_a_stale_digest_goes_out_with_the_next_mark(world):
     """A digest whose send failed or was lost (its line waits past the delay and the margin):
     the next mark sends it at once, with both lines."""
     now = datetime(2026, 11, 20, 10, 0, tzinfo=MSK)
     _pending_line(world, now - timedelta(hours=3))
     with time_machine.travel(now, tick=False):
-        journal.set_mark(
-            column=_column(world),
-            student=world.older_student,
-            value="5",
-            version=0,
-            actor=world.users["teacher"],
-        )
-        run_worker()
-        run_worker()  # the send queued by the event's handler, due now
+        _mark_five_and_work(world)
     (to_mother,) = [m for m in mail.outbox if m.to == ["mother6b@example.com"]]
     assert "Математика, 11.11: 3 (КР)" in to_mother.body
     assert "Математика, 18.11: 5" in to_mother.body
@@ -424,15 +430,7 @@ def test_a_digest_that_is_only_waiting_is_not_sent_early(world):
     now = datetime(2026, 11, 20, 10, 0, tzinfo=MSK)
     _pending_line(world, now - timedelta(minutes=80))  # within the delay and the margin
     with time_machine.travel(now, tick=False):
-        journal.set_mark(
-            column=_column(world),
-            student=world.older_student,
-            value="5",
-            version=0,
-            actor=world.users["teacher"],
-        )
-        run_worker()
-        run_worker()
+        _mark_five_and_work(world)
     assert not [m for m in mail.outbox if m.to == ["mother6b@example.com"]]
     assert DigestItem.objects.filter(user=world.parent_6b, sent_at__isnull=True).count() == 2
 
