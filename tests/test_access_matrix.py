@@ -136,8 +136,15 @@ MATRIX: dict[str, tuple[tuple[str, ...], set[str]]] = {
 }
 # Reference data pages (CrudSpec): anyone on the staff reads, admin and deputy change.
 for _slug in (
-    "years", "terms", "holidays", "grade-levels", "classes", "groups", "subjects",
-    "curriculum", "courses",
+    "years",
+    "terms",
+    "holidays",
+    "grade-levels",
+    "classes",
+    "groups",
+    "subjects",
+    "curriculum",
+    "courses",
 ):
     MATRIX[f"school:{_slug}_list"] = ((), STAFF | {"outsider"})
     MATRIX[f"school:{_slug}_create"] = ((), {"admin", "deputy", "outsider"})
@@ -265,12 +272,16 @@ def test_reference_record_changes_only_for_admin_and_deputy(client, world, slug,
 
 @pytest.mark.parametrize(
     ("kind", "allowed"),
-    [("student", {"admin", "class_teacher"}), ("guardian", {"admin", "class_teacher"}),
-     ("staff", {"admin"})],
+    [
+        ("student", {"admin", "class_teacher"}),
+        ("guardian", {"admin", "class_teacher"}),
+        ("staff", {"admin"}),
+    ],
 )
 def test_single_person_credentials(client, world, kind, allowed):
-    person = {"student": world.student, "guardian": world.guardian,
-              "staff": world.teacher_staff}[kind]
+    person = {"student": world.student, "guardian": world.guardian, "staff": world.teacher_staff}[
+        kind
+    ]
     url = reverse(PERSON_CREDENTIALS, kwargs={"kind": kind, "person_id": person.pk})
     for persona in PERSONAS:
         client.force_login(world.users[persona])

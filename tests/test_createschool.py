@@ -15,8 +15,9 @@ pytestmark = pytest.mark.django_db
 
 def test_createschool_makes_a_school_and_an_admin_with_a_one_time_password(rf):
     out = StringIO()
-    call_command("createschool", name="МБОУ СОШ № 4", short_name="СОШ № 4", admin="ivanova",
-                 stdout=out)
+    call_command(
+        "createschool", name="МБОУ СОШ № 4", short_name="СОШ № 4", admin="ivanova", stdout=out
+    )
     school = School.objects.get(short_name="СОШ № 4")
     assert GradeLevel.objects.filter(school=school).count() == 11
     # Grade 1 learns without marks, by a rule the school may change.

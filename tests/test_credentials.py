@@ -43,7 +43,10 @@ def world(db):
         w = build_world()
         # 5А also has a student of login age (14 on 20.11.2026) with a mother without a login.
         w.teen = StudentFactory(
-            school=w.school, last_name="Иванова", first_name="Мария", middle_name="Петровна",
+            school=w.school,
+            last_name="Иванова",
+            first_name="Мария",
+            middle_name="Петровна",
             birth_date=date(2012, 5, 5),
         )
         enroll(w.teen, w.class_5a)
@@ -134,8 +137,9 @@ def test_admin_and_the_class_teacher_see_the_class_list(client, world, persona):
     assert "no login: under the age of 14" in page
 
 
-@pytest.mark.parametrize("persona", ["teacher", "deputy", "director", "secretary", "hr",
-                                     "parent", "student", "nobody"])
+@pytest.mark.parametrize(
+    "persona", ["teacher", "deputy", "director", "secretary", "hr", "parent", "student", "nobody"]
+)
 def test_others_may_neither_see_nor_issue(client, world, persona):
     _as(client, world, persona)
     assert client.get(_class_url(world)).status_code == 403
@@ -156,8 +160,10 @@ def test_class_teacher_of_another_class_is_refused(client, world):
     # Nor through the one-person page of a 5А student or parent.
     for kind, person in (("student", world.teen), ("guardian", world.mother)):
         url = reverse("accounts:credentials_person", args=[kind, person.pk])
-        assert client.post(url, {"person": [f"{kind}:{person.pk}"], "output": "screen"}
-                           ).status_code == 403
+        assert (
+            client.post(url, {"person": [f"{kind}:{person.pk}"], "output": "screen"}).status_code
+            == 403
+        )
     world.teen.refresh_from_db()
     assert world.teen.user is None
 
@@ -181,8 +187,9 @@ def test_unknown_kind_of_person_is_not_found(client, world):
 
 def test_a_person_outside_the_class_cannot_be_slipped_into_the_form(client, world):
     _as(client, world, "class_teacher")
-    response = _issue(client, world, [f"student:{world.teen.pk}",
-                                      f"student:{world.older_student.pk}"])
+    response = _issue(
+        client, world, [f"student:{world.teen.pk}", f"student:{world.older_student.pk}"]
+    )
     assert response.status_code == 400
     assert "no longer on this list" in response.content.decode()
     world.teen.refresh_from_db()
@@ -195,11 +202,16 @@ def test_the_service_refuses_people_the_actor_may_not_reach(world):
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        issue_credentials(people=[world.older_student], actor=world.users["class_teacher"],
-                          request=None)
+        issue_credentials(
+            people=[world.older_student], actor=world.users["class_teacher"], request=None
+        )
     with pytest.raises(PermissionDenied):
-        issue_credentials(people=[world.teacher_staff], actor=world.users["class_teacher"],
-                          request=None, school_class=world.class_5a)
+        issue_credentials(
+            people=[world.teacher_staff],
+            actor=world.users["class_teacher"],
+            request=None,
+            school_class=world.class_5a,
+        )
 
 
 # --- Issuing --------------------------------------------------------------------------------
@@ -207,14 +219,16 @@ def test_the_service_refuses_people_the_actor_may_not_reach(world):
 
 def test_issuing_on_screen_gives_working_one_time_passwords(client, world):
     _as(client, world, "class_teacher")
-    keys = [f"student:{world.teen.pk}", f"guardian:{world.mother.pk}",
-            f"guardian:{world.guardian.pk}"]
+    keys = [
+        f"student:{world.teen.pk}",
+        f"guardian:{world.mother.pk}",
+        f"guardian:{world.guardian.pk}",
+    ]
     response = _issue(client, world, keys)
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
     issued = _results(response)
-    assert set(issued) == {world.teen.full_name, world.mother.full_name,
-                           world.guardian.full_name}
+    assert set(issued) == {world.teen.full_name, world.mother.full_name, world.guardian.full_name}
     page = response.content.decode()
     for login, password in issued.values():
         assert login in page
@@ -228,10 +242,12 @@ def test_issuing_on_screen_gives_working_one_time_passwords(client, world):
     for user in (teen_user, mother_user):
         assert user.must_change_password
         assert user.check_password(issued[user.display_name][1])
-    assert Membership.objects.filter(user=teen_user, school=world.school,
-                                     role=Role.STUDENT).exists()
-    assert Membership.objects.filter(user=mother_user, school=world.school,
-                                     role=Role.PARENT).exists()
+    assert Membership.objects.filter(
+        user=teen_user, school=world.school, role=Role.STUDENT
+    ).exists()
+    assert Membership.objects.filter(
+        user=mother_user, school=world.school, role=Role.PARENT
+    ).exists()
     # The passwords are kept nowhere but in the hash.
     session_data = str(dict(client.session))
     for _login, password in issued.values():
@@ -241,7 +257,7 @@ def test_issuing_on_screen_gives_working_one_time_passwords(client, world):
 def test_issuing_is_audited_without_the_password(client, world):
     _as(client, world, "admin")
     response = _issue(client, world, [f"student:{world.teen.pk}"])
-    (_login, password), = _results(response).values()
+    ((_login, password),) = _results(response).values()
     event = AuditEvent.objects.get(action=AuditAction.CREDENTIALS_ISSUED)
     assert event.actor == world.users["admin"]
     assert event.student == world.teen
@@ -275,8 +291,9 @@ def test_reissuing_invalidates_the_old_password_sessions_and_tokens(client, worl
     assert response["Location"].startswith(reverse("accounts:login"))
     assert not ApiToken.objects.filter(user=user, revoked_at__isnull=True).exists()
     assert AuditEvent.objects.filter(action=AuditAction.CREDENTIALS_ISSUED).count() == 2
-    assert AuditEvent.objects.filter(action=AuditAction.CREDENTIALS_ISSUED).first().after[
-        "reissued"]
+    assert (
+        AuditEvent.objects.filter(action=AuditAction.CREDENTIALS_ISSUED).first().after["reissued"]
+    )
 
 
 def test_an_underage_student_gets_no_login_even_if_forged_into_the_form(client, world):
@@ -357,8 +374,9 @@ def test_one_person_pages(client, world):
     staff_url = reverse("accounts:credentials_person", args=["staff", world.teacher_staff.pk])
     assert client.get(staff_url).status_code == 403
     _as(client, world, "admin")
-    new_staff = StaffFactory(school=world.school, last_name="Сидоров", first_name="Олег",
-                             middle_name="")
+    new_staff = StaffFactory(
+        school=world.school, last_name="Сидоров", first_name="Олег", middle_name=""
+    )
     staff_url = reverse("accounts:credentials_person", args=["staff", new_staff.pk])
     response = client.post(staff_url, {"person": [f"staff:{new_staff.pk}"], "output": "screen"})
     login, password = _results(response)[new_staff.full_name]
@@ -376,8 +394,9 @@ def test_the_page_costs_a_bounded_number_of_queries(client, world, django_assert
             user = UserFactory(username=f"g{i}{relation}")
             guardian = GuardianFactory(school=world.school, user=user)
             grant(guardian.user, world.school, Role.PARENT)
-            m.StudentGuardian.objects.create(school=world.school, student=student,
-                                             guardian=guardian, relation=relation)
+            m.StudentGuardian.objects.create(
+                school=world.school, student=student, guardian=guardian, relation=relation
+            )
     _as(client, world, "class_teacher")
     with django_assert_max_num_queries(20):
         response = client.get(_class_url(world))
@@ -389,8 +408,11 @@ def test_the_page_costs_a_bounded_number_of_queries(client, world, django_assert
 
 def test_pdf_slips_carry_each_login_and_password(client, world):
     _as(client, world, "class_teacher")
-    keys = [f"student:{world.teen.pk}", f"guardian:{world.mother.pk}",
-            f"guardian:{world.guardian.pk}"]
+    keys = [
+        f"student:{world.teen.pk}",
+        f"guardian:{world.mother.pk}",
+        f"guardian:{world.guardian.pk}",
+    ]
     response = _issue(client, world, keys, output="pdf")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -414,8 +436,12 @@ def test_pdf_slips_are_eight_to_a_page(client, world):
     for _ in range(8):
         enroll(StudentFactory(school=world.school, birth_date=date(2010, 1, 1)), world.class_5a)
     _as(client, world, "admin")
-    keys = [f"student:{s.pk}" for s in m.Student.objects.filter(birth_date=date(2010, 1, 1),
-                                                                 enrollments__school_class=world.class_5a)]
+    keys = [
+        f"student:{s.pk}"
+        for s in m.Student.objects.filter(
+            birth_date=date(2010, 1, 1), enrollments__school_class=world.class_5a
+        )
+    ]
     assert len(keys) == 8
     response = _issue(client, world, [*keys, f"student:{world.teen.pk}"], output="pdf")
     assert len(PdfReader(io.BytesIO(response.content)).pages) == 2
@@ -427,7 +453,8 @@ def test_pdf_slips_are_eight_to_a_page(client, world):
 def test_the_one_time_password_forces_a_password_change(client, world):
     _as(client, world, "class_teacher")
     login, password = _results(_issue(client, world, [f"student:{world.teen.pk}"]))[
-        world.teen.full_name]
+        world.teen.full_name
+    ]
     student = _english(Client())
     response = student.post(reverse("accounts:login"), {"username": login, "password": password})
     assert response.status_code == 302
@@ -437,9 +464,14 @@ def test_the_one_time_password_forces_a_password_change(client, world):
         assert response.status_code == 302
         assert response["Location"] == change
     assert "one-time password" in student.get(change).content.decode()
-    response = student.post(change, {"old_password": password,
-                                     "new_password1": "Zelenaya-Lampa-77",
-                                     "new_password2": "Zelenaya-Lampa-77"})
+    response = student.post(
+        change,
+        {
+            "old_password": password,
+            "new_password1": "Zelenaya-Lampa-77",
+            "new_password2": "Zelenaya-Lampa-77",
+        },
+    )
     assert response.status_code == 302
     assert student.get(reverse("home")).status_code == 200
     world.teen.refresh_from_db()

@@ -39,6 +39,7 @@ def login(username: str) -> User | None:
     with time_machine.travel(TODAY, tick=False):
         return authenticate(request, username=username, password=DEMO_PASSWORD)
 
+
 def test_the_logins_table_is_printed_at_the_end():
     output = run_demo("--size", "small", "--without-journal")
     for demo in DEMO_LOGINS:

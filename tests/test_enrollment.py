@@ -27,10 +27,16 @@ def test_transfer_closes_the_old_class_the_day_before_and_keeps_history(classes)
     a, b = classes
     actor = UserFactory()
     student = StudentFactory(school=a.school)
-    services.admit_student(student=student, school_class=a, day=date(2026, 9, 1), order=ORDER,
-                           actor=actor)
-    services.transfer_student(student=student, school_class=b, day=date(2026, 11, 10),
-                              order=services.Order("40-у", date(2026, 11, 9)), actor=actor)
+    services.admit_student(
+        student=student, school_class=a, day=date(2026, 9, 1), order=ORDER, actor=actor
+    )
+    services.transfer_student(
+        student=student,
+        school_class=b,
+        day=date(2026, 11, 10),
+        order=services.Order("40-у", date(2026, 11, 9)),
+        actor=actor,
+    )
     enrollments = list(Enrollment.objects.filter(student=student).order_by("start"))
     assert [(e.school_class, e.start, e.end) for e in enrollments] == [
         (a, date(2026, 9, 1), date(2026, 11, 9)),
@@ -47,10 +53,12 @@ def test_transfer_closes_the_old_class_the_day_before_and_keeps_history(classes)
 def test_departure_ends_enrollment_but_keeps_the_card(classes):
     a, _ = classes
     student = StudentFactory(school=a.school)
-    services.admit_student(student=student, school_class=a, day=date(2026, 9, 1), order=ORDER,
-                           actor=None)
-    services.depart_student(student=student, day=date(2026, 12, 1), order=ORDER, actor=None,
-                            note="переезд")
+    services.admit_student(
+        student=student, school_class=a, day=date(2026, 9, 1), order=ORDER, actor=None
+    )
+    services.depart_student(
+        student=student, day=date(2026, 12, 1), order=ORDER, actor=None, note="переезд"
+    )
     assert list(class_roster(a, date(2026, 12, 2))) == []
     assert list(class_roster(a, date(2026, 12, 1))) == [student]
     student.refresh_from_db()  # still in the register
@@ -60,13 +68,16 @@ def test_cannot_admit_twice_or_transfer_a_student_not_enrolled(classes):
     a, b = classes
     student = StudentFactory(school=a.school)
     with pytest.raises(ValidationError):
-        services.transfer_student(student=student, school_class=b, day=date(2026, 9, 2),
-                                  order=ORDER, actor=None)
-    services.admit_student(student=student, school_class=a, day=date(2026, 9, 1), order=ORDER,
-                           actor=None)
+        services.transfer_student(
+            student=student, school_class=b, day=date(2026, 9, 2), order=ORDER, actor=None
+        )
+    services.admit_student(
+        student=student, school_class=a, day=date(2026, 9, 1), order=ORDER, actor=None
+    )
     with pytest.raises(ValidationError):
-        services.admit_student(student=student, school_class=b, day=date(2026, 9, 1),
-                               order=ORDER, actor=None)
+        services.admit_student(
+            student=student, school_class=b, day=date(2026, 9, 1), order=ORDER, actor=None
+        )
 
 
 def test_a_class_of_another_school_is_refused(classes):
@@ -74,5 +85,6 @@ def test_a_class_of_another_school_is_refused(classes):
     foreign = SchoolClassFactory()
     student = StudentFactory(school=a.school)
     with pytest.raises(ValidationError):
-        services.admit_student(student=student, school_class=foreign, day=date(2026, 9, 1),
-                               order=ORDER, actor=None)
+        services.admit_student(
+            student=student, school_class=foreign, day=date(2026, 9, 1), order=ORDER, actor=None
+        )

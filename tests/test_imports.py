@@ -25,26 +25,76 @@ from .factories import SchoolClassFactory, UserFactory, grant
 from .personas import build_world
 
 STUDENT_HEADER = [
-    "№ личного дела", "Фамилия", "Имя", "Отчество", "Дата рождения", "Пол (М/Ж)", "Класс",
-    "Дата зачисления", "Номер приказа", "Дата приказа", "Адрес", "Телефон", "Email",
-    "Родитель 1 ФИО", "Родитель 1 кем приходится", "Родитель 1 телефон", "Родитель 1 email",
-    "Родитель 2 ФИО", "Родитель 2 кем приходится", "Родитель 2 телефон", "Родитель 2 email",
+    "№ личного дела",
+    "Фамилия",
+    "Имя",
+    "Отчество",
+    "Дата рождения",
+    "Пол (М/Ж)",
+    "Класс",
+    "Дата зачисления",
+    "Номер приказа",
+    "Дата приказа",
+    "Адрес",
+    "Телефон",
+    "Email",
+    "Родитель 1 ФИО",
+    "Родитель 1 кем приходится",
+    "Родитель 1 телефон",
+    "Родитель 1 email",
+    "Родитель 2 ФИО",
+    "Родитель 2 кем приходится",
+    "Родитель 2 телефон",
+    "Родитель 2 email",
 ]
 
 
-def student_row(number, last, first="Иван", *, birth="15.03.2015", gender="М", cls="5А",
-                order="12-у", order_date="28.08.2026", phone="", g1="", g1_relation="мать",
-                g1_phone="", g2="", enrolled=""):
-    return [number, last, first, "Петрович", birth, gender, cls, enrolled, order, order_date,
-            "г. Тверь", phone, "", g1, g1_relation if g1 else "", g1_phone, "", g2,
-            "отец" if g2 else "", "", ""]
+def student_row(
+    number,
+    last,
+    first="Иван",
+    *,
+    birth="15.03.2015",
+    gender="М",
+    cls="5А",
+    order="12-у",
+    order_date="28.08.2026",
+    phone="",
+    g1="",
+    g1_relation="мать",
+    g1_phone="",
+    g2="",
+    enrolled="",
+):
+    return [
+        number,
+        last,
+        first,
+        "Петрович",
+        birth,
+        gender,
+        cls,
+        enrolled,
+        order,
+        order_date,
+        "г. Тверь",
+        phone,
+        "",
+        g1,
+        g1_relation if g1 else "",
+        g1_phone,
+        "",
+        g2,
+        "отец" if g2 else "",
+        "",
+        "",
+    ]
 
 
 GOOD_ROWS = [
     student_row("И-001", "Андреев", g1="Андреева Ольга Игоревна", g1_phone="+7 900 111-11-11"),
     student_row("И-002", "Борисова", "Анна", gender="Ж", cls="6Б"),
-    student_row("И-003", "Васильев", g1="Васильева Ирина Сергеевна",
-                g2="Васильев Пётр Иванович"),
+    student_row("И-003", "Васильев", g1="Васильева Ирина Сергеевна", g2="Васильев Пётр Иванович"),
 ]
 
 
@@ -87,8 +137,15 @@ def _english():
 def register_counts():
     return {
         model.__name__: model.objects.count()
-        for model in (m.Student, m.Enrollment, m.Movement, m.Guardian, m.StudentGuardian,
-                      m.Staff, m.StaffPosition)
+        for model in (
+            m.Student,
+            m.Enrollment,
+            m.Movement,
+            m.Guardian,
+            m.StudentGuardian,
+            m.Staff,
+            m.StaffPosition,
+        )
     }
 
 
@@ -118,6 +175,7 @@ def statuses(plan):
 
 # --- Good files ------------------------------------------------------------------------------
 
+
 def test_a_good_csv_class_list_admits_students_with_guardians(admin_client, world):
     batch, plan = upload_and_preview(admin_client, csv_bytes(GOOD_ROWS))
     assert statuses(plan) == {"И-001": "new", "И-002": "new", "И-003": "new"}
@@ -136,14 +194,18 @@ def test_a_good_csv_class_list_admits_students_with_guardians(admin_client, worl
     assert enrollment.start == world.year.start and enrollment.end is None
     movement = m.Movement.objects.get(student=andreev)
     assert (movement.kind, movement.order_number, movement.order_date) == (
-        "admission", "12-у", date(2026, 8, 28))
+        "admission",
+        "12-у",
+        date(2026, 8, 28),
+    )
     link = m.StudentGuardian.objects.get(student=andreev)
     assert link.guardian.full_name == "Андреева Ольга Игоревна"
     assert (link.relation, link.guardian.phone) == ("mother", "+7 900 111-11-11")
-    assert m.Enrollment.objects.get(
-        student__personal_file_number="И-002").school_class == world.class_6b
-    assert m.StudentGuardian.objects.filter(
-        student__personal_file_number="И-003").count() == 2
+    assert (
+        m.Enrollment.objects.get(student__personal_file_number="И-002").school_class
+        == world.class_6b
+    )
+    assert m.StudentGuardian.objects.filter(student__personal_file_number="И-003").count() == 2
     batch.refresh_from_db()
     assert batch.status == BatchStatus.COMMITTED
     assert batch.summary == {"new": 3, "updated": 0, "unchanged": 0}
@@ -175,8 +237,10 @@ def test_reimporting_the_same_file_changes_nothing(admin_client, world):
     batch2, plan = upload_and_preview(admin_client, csv_bytes(GOOD_ROWS))
     assert set(statuses(plan).values()) == {"unchanged"}
     response = commit(admin_client, batch2)
-    assert "Imported: 0 new, 0 updated, 3 unchanged." in admin_client.get(
-        response["Location"]).content.decode()
+    assert (
+        "Imported: 0 new, 0 updated, 3 unchanged."
+        in admin_client.get(response["Location"]).content.decode()
+    )
     assert register_counts() == before
     assert list(m.Student.objects.values()) == students_before
 
@@ -185,9 +249,16 @@ def test_a_changed_row_updates_that_student_and_transfers_by_order(admin_client,
     batch, _plan = upload_and_preview(admin_client, csv_bytes(GOOD_ROWS))
     commit(admin_client, batch)
     changed = [
-        student_row("И-001", "Андреев", cls="6Б", order="77-п", order_date="19.11.2026",
-                    phone="+7 900 555-55-55", g1="Андреева Ольга Игоревна",
-                    g1_phone="+7 900 222-22-22"),
+        student_row(
+            "И-001",
+            "Андреев",
+            cls="6Б",
+            order="77-п",
+            order_date="19.11.2026",
+            phone="+7 900 555-55-55",
+            g1="Андреева Ольга Игоревна",
+            g1_phone="+7 900 222-22-22",
+        ),
         *GOOD_ROWS[1:],
     ]
     batch2, plan = upload_and_preview(admin_client, csv_bytes(changed))
@@ -203,21 +274,29 @@ def test_a_changed_row_updates_that_student_and_transfers_by_order(admin_client,
     assert student.phone == "+7 900 555-55-55"
     enrollments = list(m.Enrollment.objects.filter(student=student).order_by("start"))
     assert [(e.school_class_id, e.end) for e in enrollments] == [
-        (world.class_5a.pk, date(2026, 11, 19)), (world.class_6b.pk, None)]
+        (world.class_5a.pk, date(2026, 11, 19)),
+        (world.class_6b.pk, None),
+    ]
     transfer = m.Movement.objects.get(student=student, kind="transfer")
     assert transfer.order_number == "77-п" and transfer.date == date(2026, 11, 20)
     assert m.Guardian.objects.filter(last_name="Андреева").count() == 1
     assert m.Guardian.objects.get(last_name="Андреева").phone == "+7 900 222-22-22"
-    event = AuditEvent.objects.get(action=AuditAction.IMPORTED, student=student,
-                                   before__isnull=False)
+    event = AuditEvent.objects.get(
+        action=AuditAction.IMPORTED, student=student, before__isnull=False
+    )
     assert event.before["Телефон"] == "—" and event.after["Класс"] == "6Б"
 
 
 def test_an_empty_optional_cell_keeps_what_the_register_holds(admin_client, world):
     world.student.phone = "+7 900 999-99-99"
     world.student.save()
-    row = student_row(world.student.personal_file_number, world.student.last_name,
-                      world.student.first_name, birth="01.04.2015", gender="Ж")
+    row = student_row(
+        world.student.personal_file_number,
+        world.student.last_name,
+        world.student.first_name,
+        birth="01.04.2015",
+        gender="Ж",
+    )
     row[3] = row[10] = ""  # no patronymic, no address in the file
     _batch, plan = upload_and_preview(admin_client, csv_bytes([row]))
     assert statuses(plan) == {world.student.personal_file_number: "unchanged"}
@@ -244,9 +323,11 @@ def test_bad_rows_are_listed_with_line_field_and_reason_and_nothing_is_saved(adm
     assert errors[(4, "Класс")] == "unknown class 5Я in the academic year 2026/2027"
     assert errors[(5, "Пол (М/Ж)")] == "gender must be М or Ж, not «X»"
     assert errors[(2, "№ личного дела")] == (
-        "duplicate personal file number: the same number is in line 6")
+        "duplicate personal file number: the same number is in line 6"
+    )
     assert errors[(6, "№ личного дела")] == (
-        "duplicate personal file number: the same number is in line 2")
+        "duplicate personal file number: the same number is in line 2"
+    )
     assert errors[(7, "Номер приказа")] == "the order number is required to admit a new student"
     assert errors[(7, "Дата приказа")] == "the order date is required to admit a new student"
     assert errors[(8, "Фамилия")] == "the cell is empty; this column is required"
@@ -277,24 +358,39 @@ def test_a_fixed_file_uploaded_again_imports(admin_client, world):
 
 
 def test_a_transfer_without_an_order_is_a_row_error(admin_client, world):
-    row = student_row(world.student.personal_file_number, world.student.last_name,
-                      world.student.first_name, birth="01.04.2015", gender="Ж", cls="6Б",
-                      order="", order_date="")
+    row = student_row(
+        world.student.personal_file_number,
+        world.student.last_name,
+        world.student.first_name,
+        birth="01.04.2015",
+        gender="Ж",
+        cls="6Б",
+        order="",
+        order_date="",
+    )
     _batch, plan = upload_and_preview(admin_client, csv_bytes([row]))
     messages = {e.field: e.message for e in plan.errors}
     assert messages["Номер приказа"] == (
-        "the order number is required to transfer the student from 5А to 6Б")
+        "the order number is required to transfer the student from 5А to 6Б"
+    )
 
 
 def test_a_transfer_on_the_day_the_enrollment_began_is_a_row_error(admin_client, world):
-    row = student_row(world.student.personal_file_number, world.student.last_name,
-                      world.student.first_name, birth="01.04.2015", gender="Ж", cls="6Б",
-                      enrolled="01.09.2026")
+    row = student_row(
+        world.student.personal_file_number,
+        world.student.last_name,
+        world.student.first_name,
+        birth="01.04.2015",
+        gender="Ж",
+        cls="6Б",
+        enrolled="01.09.2026",
+    )
     _batch, plan = upload_and_preview(admin_client, csv_bytes([row]))
     assert [e.field for e in plan.errors] == ["Дата зачисления"]
 
 
 # --- Encodings, delimiters and malformed files -----------------------------------------------
+
 
 def test_a_windows_1251_file_with_semicolons_imports(admin_client, world):
     data = csv_bytes(GOOD_ROWS, delimiter=";", encoding="cp1251")
@@ -323,8 +419,9 @@ def test_a_missing_required_column_is_a_file_error_and_nothing_is_kept(admin_cli
         (b"   \r\n", "empty.csv", "empty"),
     ],
 )
-def test_a_file_that_is_not_a_spreadsheet_gets_a_clear_message(admin_client, world, data, name,
-                                                              reason):
+def test_a_file_that_is_not_a_spreadsheet_gets_a_clear_message(
+    admin_client, world, data, name, reason
+):
     response = upload(admin_client, data, name=name)
     assert response.status_code == 200
     assert reason in response.context["form"].errors["file"][0]
@@ -339,6 +436,7 @@ def test_a_file_over_two_megabytes_is_refused(admin_client, world):
 
 # --- Commit safety ---------------------------------------------------------------------------
 
+
 def test_a_double_commit_imports_once(admin_client, world):
     batch, _plan = upload_and_preview(admin_client, csv_bytes(GOOD_ROWS))
     commit(admin_client, batch)
@@ -352,10 +450,12 @@ def test_a_double_commit_imports_once(admin_client, world):
 
 
 def test_the_commit_revalidates_against_the_register(admin_client, world):
-    new_class = SchoolClassFactory(school=world.school, year=world.year,
-                                   grade_level=world.class_5a.grade_level, letter="В")
-    batch, plan = upload_and_preview(admin_client, csv_bytes([student_row("И-1", "Иванов",
-                                                                          cls="5В")]))
+    new_class = SchoolClassFactory(
+        school=world.school, year=world.year, grade_level=world.class_5a.grade_level, letter="В"
+    )
+    batch, plan = upload_and_preview(
+        admin_client, csv_bytes([student_row("И-1", "Иванов", cls="5В")])
+    )
     assert not plan.has_errors
     new_class.delete()
     before = register_counts()
@@ -393,16 +493,34 @@ def test_a_write_refused_midway_rolls_back_every_row(admin_client, world, monkey
 
 # --- Staff -----------------------------------------------------------------------------------
 
-STAFF_HEADER = ["Табельный номер", "Фамилия", "Имя", "Отчество", "Дата рождения", "Пол",
-                "Телефон", "Email", "Должность"]
+STAFF_HEADER = [
+    "Табельный номер",
+    "Фамилия",
+    "Имя",
+    "Отчество",
+    "Дата рождения",
+    "Пол",
+    "Телефон",
+    "Email",
+    "Должность",
+]
 
 
 def test_staff_import_creates_updates_and_reimports_idempotently(client, world):
     client.force_login(world.users["hr"])
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     rows = [
-        ["К-1", "Кузнецова", "Анна", "Сергеевна", "02.11.1985", "Ж", "", "a@example.ru",
-         "учитель математики; классный руководитель"],
+        [
+            "К-1",
+            "Кузнецова",
+            "Анна",
+            "Сергеевна",
+            "02.11.1985",
+            "Ж",
+            "",
+            "a@example.ru",
+            "учитель математики; классный руководитель",
+        ],
         ["К-2", "Лебедев", "Олег", "", "", "", "", "", "учитель физики"],
     ]
     batch, plan = upload_and_preview(client, csv_bytes(rows, header=STAFF_HEADER), kind="staff")
@@ -411,7 +529,9 @@ def test_staff_import_creates_updates_and_reimports_idempotently(client, world):
     assert response["Location"] == reverse("school:staff")
     anna = m.Staff.objects.get(school=world.school, staff_number="К-1")
     assert sorted(anna.positions.values_list("title", flat=True)) == [
-        "классный руководитель", "учитель математики"]
+        "классный руководитель",
+        "учитель математики",
+    ]
 
     batch, plan = upload_and_preview(client, csv_bytes(rows, header=STAFF_HEADER), kind="staff")
     assert set(statuses(plan).values()) == {"unchanged"}
@@ -422,22 +542,27 @@ def test_staff_import_creates_updates_and_reimports_idempotently(client, world):
     assert statuses(plan) == {"К-1": "changed", "К-2": "changed"}
     commit(client, batch)
     assert list(anna.positions.filter(end__isnull=True).values_list("title", flat=True)) == [
-        "учитель математики"]
+        "учитель математики"
+    ]
     assert anna.positions.get(title="классный руководитель").end == date(2026, 11, 20)
     assert m.Staff.objects.get(staff_number="К-2").phone == "+7 900 123-45-67"
 
 
 def test_duplicate_staff_numbers_are_row_errors(client, world):
     client.force_login(world.users["hr"])
-    rows = [["К-1", "Кузнецова", "Анна", "", "", "", "", "", ""],
-            ["К-1", "Лебедев", "Олег", "", "", "м", "", "", ""]]
-    _batch, plan = upload_and_preview(client, csv_bytes(rows, header=STAFF_HEADER),
-                                      kind="staff")
-    assert {(e.line, e.field) for e in plan.errors} == {(2, "Табельный номер"),
-                                                       (3, "Табельный номер")}
+    rows = [
+        ["К-1", "Кузнецова", "Анна", "", "", "", "", "", ""],
+        ["К-1", "Лебедев", "Олег", "", "", "м", "", "", ""],
+    ]
+    _batch, plan = upload_and_preview(client, csv_bytes(rows, header=STAFF_HEADER), kind="staff")
+    assert {(e.line, e.field) for e in plan.errors} == {
+        (2, "Табельный номер"),
+        (3, "Табельный номер"),
+    }
 
 
 # --- Templates -------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("kind", ["students", "staff"])
 def test_the_xlsx_template_opens_and_has_the_headers(admin_client, world, kind):
@@ -445,8 +570,11 @@ def test_the_xlsx_template_opens_and_has_the_headers(admin_client, world, kind):
     assert response.status_code == 200
     workbook = openpyxl.load_workbook(io.BytesIO(response.content))
     rows = list(workbook.active.iter_rows(values_only=True, max_row=2))
-    header = STUDENT_HEADER if kind == "students" else [*STAFF_HEADER[:5], "Пол (М/Ж)",
-                                                        *STAFF_HEADER[6:]]
+    header = (
+        STUDENT_HEADER
+        if kind == "students"
+        else [*STAFF_HEADER[:5], "Пол (М/Ж)", *STAFF_HEADER[6:]]
+    )
     assert list(rows[0]) == header
     assert any(rows[1])  # one example row
 
@@ -462,6 +590,7 @@ def test_the_filled_in_csv_template_example_imports(admin_client, world):
 
 
 # --- Access ----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("persona", "students", "staff", "timetable"),
@@ -485,17 +614,24 @@ def test_who_may_import_what(client, world, persona, students, staff, timetable)
     for kind, allowed in (("students", students), ("staff", staff)):
         url = reverse("imports:template", args=[kind, "csv"])
         assert client.get(url).status_code == (200 if allowed else 403), kind
-        data = csv_bytes(GOOD_ROWS) if kind == "students" else csv_bytes(
-            [["К-1", "Кузнецова", "Анна", "", "", "", "", "", ""]], header=STAFF_HEADER)
-        response = client.post(reverse("imports:upload"), {
-            "kind": kind, "file": SimpleUploadedFile("x.csv", data)})
+        data = (
+            csv_bytes(GOOD_ROWS)
+            if kind == "students"
+            else csv_bytes(
+                [["К-1", "Кузнецова", "Анна", "", "", "", "", "", ""]], header=STAFF_HEADER
+            )
+        )
+        response = client.post(
+            reverse("imports:upload"), {"kind": kind, "file": SimpleUploadedFile("x.csv", data)}
+        )
         if allowed:
             assert response.status_code == 302, kind
         else:
             assert response.status_code in (200, 403), kind  # not a choice, or no page at all
     expected_batches = int(students) + int(staff)
     assert ImportBatch.objects.filter(uploaded_by=world.users[persona]).count() == (
-        expected_batches)
+        expected_batches
+    )
 
 
 def test_the_index_lists_only_the_kinds_the_user_may_import(client, world):
@@ -505,17 +641,24 @@ def test_the_index_lists_only_the_kinds_the_user_may_import(client, world):
 
 
 def test_anonymous_visitors_are_sent_to_login(client, world):
-    for url in (reverse("imports:index"), reverse("imports:upload"),
-                reverse("imports:template", args=["students", "xlsx"])):
+    for url in (
+        reverse("imports:index"),
+        reverse("imports:upload"),
+        reverse("imports:template", args=["students", "xlsx"]),
+    ):
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("accounts:login"))
 
 
 def test_another_users_draft_and_another_schools_batch_are_not_found(client, world):
-    batch = services.create_batch(school=world.school, kind="students",
-                                  actor=world.users["secretary"], file_name="a.csv",
-                                  data=csv_bytes(GOOD_ROWS))
+    batch = services.create_batch(
+        school=world.school,
+        kind="students",
+        actor=world.users["secretary"],
+        file_name="a.csv",
+        data=csv_bytes(GOOD_ROWS),
+    )
     for persona in ("admin", "outsider"):
         client.force_login(world.users[persona])
         assert client.get(reverse("imports:batch", args=[batch.pk])).status_code == 404
@@ -525,8 +668,13 @@ def test_another_users_draft_and_another_schools_batch_are_not_found(client, wor
 
 def test_a_user_who_lost_the_role_cannot_commit_their_draft(client, world):
     user = grant(UserFactory(username="temp"), world.school, "secretary")
-    batch = services.create_batch(school=world.school, kind="students", actor=user,
-                                  file_name="a.csv", data=csv_bytes(GOOD_ROWS))
+    batch = services.create_batch(
+        school=world.school,
+        kind="students",
+        actor=user,
+        file_name="a.csv",
+        data=csv_bytes(GOOD_ROWS),
+    )
     Membership.objects.filter(user=user).update(role="teacher")
     client.force_login(user)
     assert client.post(reverse("imports:commit", args=[batch.pk])).status_code == 403
@@ -540,11 +688,19 @@ def test_commit_needs_post(admin_client, world):
 
 # --- Guardians and query budget --------------------------------------------------------------
 
+
 def test_siblings_in_one_file_share_their_guardian(admin_client, world):
     rows = [
         student_row("С-1", "Соколов", g1="Соколова Нина Павловна", g1_phone="+7 900 1234567"),
-        student_row("С-2", "Соколова", "Вера", gender="Ж", cls="6Б",
-                    g1="Соколова Нина Павловна", g1_phone="8 900 123-45-67"),
+        student_row(
+            "С-2",
+            "Соколова",
+            "Вера",
+            gender="Ж",
+            cls="6Б",
+            g1="Соколова Нина Павловна",
+            g1_phone="8 900 123-45-67",
+        ),
     ]
     batch, _plan = upload_and_preview(admin_client, csv_bytes(rows))
     commit(admin_client, batch)
@@ -565,15 +721,24 @@ def test_a_guardian_of_a_student_already_in_the_register_is_linked_not_duplicate
     assert world.guardian.children.count() == 2
 
 
-def test_the_preview_costs_a_bounded_number_of_queries(admin_client, world,
-                                                       django_assert_max_num_queries):
-    small = services.create_batch(school=world.school, kind="students",
-                                  actor=world.users["admin"], file_name="s.csv",
-                                  data=csv_bytes(GOOD_ROWS))
+def test_the_preview_costs_a_bounded_number_of_queries(
+    admin_client, world, django_assert_max_num_queries
+):
+    small = services.create_batch(
+        school=world.school,
+        kind="students",
+        actor=world.users["admin"],
+        file_name="s.csv",
+        data=csv_bytes(GOOD_ROWS),
+    )
     rows = [student_row(f"Q-{n}", f"Фамилия{n}", g1=f"Родитель{n} Анна") for n in range(300)]
-    big = services.create_batch(school=world.school, kind="students",
-                                actor=world.users["admin"], file_name="b.csv",
-                                data=csv_bytes(rows))
+    big = services.create_batch(
+        school=world.school,
+        kind="students",
+        actor=world.users["admin"],
+        file_name="b.csv",
+        data=csv_bytes(rows),
+    )
     with django_assert_max_num_queries(8):
         services.plan_batch(small)
     with django_assert_max_num_queries(8):
@@ -582,9 +747,13 @@ def test_the_preview_costs_a_bounded_number_of_queries(admin_client, world,
 
 
 def test_stale_drafts_are_purged_but_committed_batches_stay(admin_client, world):
-    draft = services.create_batch(school=world.school, kind="students",
-                                  actor=world.users["admin"], file_name="d.csv",
-                                  data=csv_bytes(GOOD_ROWS))
+    draft = services.create_batch(
+        school=world.school,
+        kind="students",
+        actor=world.users["admin"],
+        file_name="d.csv",
+        data=csv_bytes(GOOD_ROWS),
+    )
     done, _plan = upload_and_preview(admin_client, csv_bytes(GOOD_ROWS))
     commit(admin_client, done)
     assert services.purge_stale_batches() == 0
@@ -608,8 +777,9 @@ def test_an_upload_sweeps_drafts_abandoned_for_a_week(db):
     school = SchoolFactory()
     user = grant(UserFactory(), school, Role.ADMIN)
     csv = "Табельный номер;Фамилия;Имя\n1;Петрова;Анна\n".encode()
-    old = services.create_batch(school=school, kind="staff", actor=user, file_name="a.csv",
-                                data=csv)
+    old = services.create_batch(
+        school=school, kind="staff", actor=user, file_name="a.csv", data=csv
+    )
     ImportBatch.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=8))
     services.create_batch(school=school, kind="staff", actor=user, file_name="b.csv", data=csv)
     assert not ImportBatch.objects.filter(pk=old.pk).exists()

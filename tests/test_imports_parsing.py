@@ -46,14 +46,31 @@ def test_dates_are_read_as_dd_mm_yyyy_or_iso(text, expected):
 
 def test_headers_match_regardless_of_case_spaces_and_yo():
     header = "  ТАБЕЛЬНЫЙ НОМЕР ,фамилия,  Имя ,отчество,пол (м/ж),E-mail,Должности,Стаж"
-    table = read_table(f"{header}\n1,Петрова,Анна,Сергеевна,ж,a@b.ru,учитель,5\n".encode(),
-                       "staff")
-    assert table.columns == ["staff_number", "last_name", "first_name", "middle_name", "gender",
-                             "email", "positions"]
+    table = read_table(f"{header}\n1,Петрова,Анна,Сергеевна,ж,a@b.ru,учитель,5\n".encode(), "staff")
+    assert table.columns == [
+        "staff_number",
+        "last_name",
+        "first_name",
+        "middle_name",
+        "gender",
+        "email",
+        "positions",
+    ]
     assert table.ignored == ["Стаж"]
-    assert table.rows == [{"line": 2, "cells": {
-        "staff_number": "1", "last_name": "Петрова", "first_name": "Анна",
-        "middle_name": "Сергеевна", "gender": "ж", "email": "a@b.ru", "positions": "учитель"}}]
+    assert table.rows == [
+        {
+            "line": 2,
+            "cells": {
+                "staff_number": "1",
+                "last_name": "Петрова",
+                "first_name": "Анна",
+                "middle_name": "Сергеевна",
+                "gender": "ж",
+                "email": "a@b.ru",
+                "positions": "учитель",
+            },
+        }
+    ]
     assert parsing.normalize_header("Отчёство") == parsing.normalize_header("отчество")
 
 
@@ -85,9 +102,17 @@ def test_xlsx_rows_keep_their_sheet_numbers_and_cell_types():
     buffer = io.BytesIO()
     wb.save(buffer)
     table = read_table(buffer.getvalue(), "staff")
-    assert table.rows == [{"line": 5, "cells": {"staff_number": "17", "last_name": "Петрова",
-                                                "first_name": "Анна",
-                                                "birth_date": "1985-11-02"}}]
+    assert table.rows == [
+        {
+            "line": 5,
+            "cells": {
+                "staff_number": "17",
+                "last_name": "Петрова",
+                "first_name": "Анна",
+                "birth_date": "1985-11-02",
+            },
+        }
+    ]
 
 
 @pytest.mark.parametrize(
@@ -123,8 +148,14 @@ def test_more_than_two_megabytes_is_refused():
 
 
 def _student(**cells):
-    base = {"file_number": "1", "last_name": "Иванов", "first_name": "Иван",
-            "birth_date": "15.03.2015", "gender": "М", "class_name": "5А"}
+    base = {
+        "file_number": "1",
+        "last_name": "Иванов",
+        "first_name": "Иван",
+        "birth_date": "15.03.2015",
+        "gender": "М",
+        "class_name": "5А",
+    }
     base.update(cells)
     return {"line": 2, "cells": base}
 
@@ -135,22 +166,34 @@ def _errors(row):
 
 
 def test_a_good_row_has_typed_values():
-    errors, parsed = _errors(_student(gender="ж", g1_name="Иванова  Мария Петровна",
-                                      g1_relation="Мать", g1_phone="8 (900) 111-22-33"))
+    errors, parsed = _errors(
+        _student(
+            gender="ж",
+            g1_name="Иванова  Мария Петровна",
+            g1_relation="Мать",
+            g1_phone="8 (900) 111-22-33",
+        )
+    )
     assert errors == {}
     assert parsed.values["birth_date"] == date(2015, 3, 15)
     assert parsed.values["gender"] == "f"
     [guardian] = parsed.guardians
     assert (guardian.last_name, guardian.first_name, guardian.middle_name) == (
-        "Иванова", "Мария", "Петровна")
+        "Иванова",
+        "Мария",
+        "Петровна",
+    )
     assert guardian.relation == "mother"
 
 
 @pytest.mark.parametrize(
     ("cells", "field", "message"),
     [
-        ({"birth_date": "2015/03/15"}, "Дата рождения",
-         "«2015/03/15» is not a date (expected ДД.ММ.ГГГГ)"),
+        (
+            {"birth_date": "2015/03/15"},
+            "Дата рождения",
+            "«2015/03/15» is not a date (expected ДД.ММ.ГГГГ)",
+        ),
         ({"birth_date": ""}, "Дата рождения", "the cell is empty; this column is required"),
         ({"birth_date": "01.01.2030"}, "Дата рождения", "the date 01.01.2030 is not in the past"),
         ({"gender": "муж.ской"}, "Пол (М/Ж)", "gender must be М or Ж, not «муж.ской»"),
@@ -159,14 +202,26 @@ def test_a_good_row_has_typed_values():
         ({"phone": "нет"}, "Телефон", "«нет» is not a phone number"),
         ({"file_number": "x" * 31}, "№ личного дела", "too long: at most 30 characters"),
         ({"order_date": "вчера"}, "Дата приказа", "«вчера» is not a date (expected ДД.ММ.ГГГГ)"),
-        ({"g1_name": "Иванова"}, "Родитель 1 ФИО",
-         "«Иванова»: give at least the last name and the first name"),
-        ({"g1_name": "", "g1_phone": "+7 900 1112233"}, "Родитель 1 ФИО",
-         "the guardian's full name is empty, but other columns of this guardian are filled"),
-        ({"g1_name": "Иванова Мария", "g1_relation": "тётя"}, "Родитель 1 кем приходится",
-         "«тётя» is not a relation; write мать, отец, опекун or другое"),
-        ({"g1_name": "Иванова Мария", "g2_name": "иванова мария"}, "Родитель 2 ФИО",
-         "the same person as «Родитель 1 ФИО»"),
+        (
+            {"g1_name": "Иванова"},
+            "Родитель 1 ФИО",
+            "«Иванова»: give at least the last name and the first name",
+        ),
+        (
+            {"g1_name": "", "g1_phone": "+7 900 1112233"},
+            "Родитель 1 ФИО",
+            "the guardian's full name is empty, but other columns of this guardian are filled",
+        ),
+        (
+            {"g1_name": "Иванова Мария", "g1_relation": "тётя"},
+            "Родитель 1 кем приходится",
+            "«тётя» is not a relation; write мать, отец, опекун or другое",
+        ),
+        (
+            {"g1_name": "Иванова Мария", "g2_name": "иванова мария"},
+            "Родитель 2 ФИО",
+            "the same person as «Родитель 1 ФИО»",
+        ),
     ],
 )
 def test_bad_cells_get_precise_reasons(cells, field, message):
@@ -180,8 +235,20 @@ def test_class_names_are_normalised():
 
 
 def test_staff_positions_are_split_on_semicolons_without_repeats():
-    [parsed] = parse_rows("staff", [{"line": 2, "cells": {
-        "staff_number": "1", "last_name": "Петрова", "first_name": "Анна",
-        "positions": "учитель; Учитель ;; завуч"}}], today=TODAY)
+    [parsed] = parse_rows(
+        "staff",
+        [
+            {
+                "line": 2,
+                "cells": {
+                    "staff_number": "1",
+                    "last_name": "Петрова",
+                    "first_name": "Анна",
+                    "positions": "учитель; Учитель ;; завуч",
+                },
+            }
+        ],
+        today=TODAY,
+    )
     assert parsed.errors == []
     assert parsed.values["positions"] == ["учитель", "завуч"]

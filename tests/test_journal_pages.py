@@ -180,7 +180,11 @@ def test_a_mark_typed_into_a_lesson_without_columns_makes_its_column(client, wor
         other = StudentFactory(school=world.school)
         enroll(other, world.course.school_class)
         status, answer = _save(
-            client, kind="mark", lesson=world.lesson.pk, student=other.pk, value="4",
+            client,
+            kind="mark",
+            lesson=world.lesson.pk,
+            student=other.pk,
+            value="4",
             term=world.term.pk,
         )
     assert status == 200 and answer["column"] == column.pk
@@ -239,7 +243,10 @@ def test_attendance_shows_the_documented_reason_of_the_absence_register(client, 
     _login(client, world, "teacher")
     with at(2026, 11, 20, 10, 0):
         status, answer = _save(
-            client, kind="attendance", lesson=world.lesson.pk, student=world.older_student.pk,
+            client,
+            kind="attendance",
+            lesson=world.lesson.pk,
+            student=world.older_student.pk,
             value="н",
         )
         assert status == 200 and (answer["value"], answer["shown"]) == ("Н", "Н")
@@ -253,13 +260,21 @@ def test_attendance_shows_the_documented_reason_of_the_absence_register(client, 
             entered_at=datetime(2026, 11, 20, 10, 0, tzinfo=MSK),
         )
         status, answer = _save(
-            client, kind="attendance", lesson=world.lesson.pk, student=world.older_student.pk,
-            value="", version=1,
+            client,
+            kind="attendance",
+            lesson=world.lesson.pk,
+            student=world.older_student.pk,
+            value="",
+            version=1,
         )
         assert status == 200 and answer["shown"] == "Б"
         status, answer = _save(
-            client, kind="attendance", lesson=world.lesson.pk, student=world.older_student.pk,
-            value="X", version=0,
+            client,
+            kind="attendance",
+            lesson=world.lesson.pk,
+            student=world.older_student.pk,
+            value="X",
+            version=0,
         )
     assert status == 422 and "Н, Б, У" in answer["message"]
 
@@ -269,7 +284,10 @@ def test_no_attendance_on_a_future_lesson(client, world):
     future = Lesson.objects.filter(course=world.course, date__gt=date(2026, 11, 20)).first()
     with at(2026, 11, 20, 10, 0):
         status, answer = _save(
-            client, kind="attendance", lesson=future.pk, student=world.older_student.pk,
+            client,
+            kind="attendance",
+            lesson=future.pk,
+            student=world.older_student.pk,
             value="Н",
         )
     assert status == 422 and answer["code"] == "future_lesson"
@@ -284,8 +302,13 @@ def test_the_term_mark_is_saved_only_by_the_teachers_action(client, world):
         assert 'data-k="term"' in html and 'data-f="5"' in html
         assert not PeriodMark.objects.exists()  # the forecast is shown, not saved
         status, answer = _save(
-            client, kind="period", course=world.course.pk, student=world.older_student.pk,
-            period_kind="term", term=world.term.pk, value="5",
+            client,
+            kind="period",
+            course=world.course.pk,
+            student=world.older_student.pk,
+            period_kind="term",
+            term=world.term.pk,
+            value="5",
         )
     assert status == 200 and answer["value"] == "5"
     assert PeriodMark.objects.get().value == "5"
@@ -295,8 +318,13 @@ def test_the_deputy_may_not_enter_a_term_mark(client, world):
     _login(client, world, "deputy")
     with at(2026, 11, 20, 10, 0):
         status, _answer = _save(
-            client, kind="period", course=world.course.pk, student=world.older_student.pk,
-            period_kind="term", term=world.term.pk, value="5",
+            client,
+            kind="period",
+            course=world.course.pk,
+            student=world.older_student.pk,
+            period_kind="term",
+            term=world.term.pk,
+            value="5",
         )
     assert status == 403
 
@@ -322,15 +350,20 @@ def test_forged_ids_are_not_found(client, world):
     _login(client, world, "teacher")
     stranger = StudentFactory(school=world.other_school)
     with at(2026, 11, 20, 10, 0):
-        assert _save(
-            client, kind="mark", lesson=world.lesson.pk, student=stranger.pk, value="5"
-        )[0] == 404
-        assert _save(
-            client, kind="mark", column=987654, student=world.older_student.pk, value="5"
-        )[0] == 404
-        assert _save(
-            client, kind="attendance", lesson="x", student=world.older_student.pk, value="Н"
-        )[0] == 404
+        assert (
+            _save(client, kind="mark", lesson=world.lesson.pk, student=stranger.pk, value="5")[0]
+            == 404
+        )
+        assert (
+            _save(client, kind="mark", column=987654, student=world.older_student.pk, value="5")[0]
+            == 404
+        )
+        assert (
+            _save(client, kind="attendance", lesson="x", student=world.older_student.pk, value="Н")[
+                0
+            ]
+            == 404
+        )
 
 
 @pytest.mark.parametrize("persona", ["parent", "student", "outsider", "class_teacher"])
@@ -365,7 +398,10 @@ def test_the_substitute_keeps_that_lesson_and_nothing_else(client, world):
         page = client.get(_lesson_url(world.lesson))
         assert page.status_code == 200 and _editable(page.content.decode())
         status, _answer = _save(
-            client, kind="attendance", lesson=world.lesson.pk, student=world.older_student.pk,
+            client,
+            kind="attendance",
+            lesson=world.lesson.pk,
+            student=world.older_student.pk,
             value="Н",
         )
         assert status == 200
@@ -422,7 +458,9 @@ def test_homework_with_links_and_an_attachment(client, world, settings, tmp_path
         assert response.status_code == 302
         homework = Homework.objects.get(lesson=world.lesson)
         assert (homework.text, homework.links, homework.minutes) == (
-            "№ 125, 126", ["https://resh.edu.ru/subject/lesson/1/"], 30
+            "№ 125, 126",
+            ["https://resh.edu.ru/subject/lesson/1/"],
+            30,
         )
         attached = homework.attachments.get()
         assert attached.name == "задание.pdf"
@@ -439,8 +477,9 @@ def test_homework_with_links_and_an_attachment(client, world, settings, tmp_path
         # A second tab still at version 0: refused, what is saved stays.
         client.post(url, {"text": "Другое", "links": "", "version": "0"})
         assert Homework.objects.get(lesson=world.lesson).text == "№ 125, 126"
-        bad = client.post(url, {"text": "x", "links": "javascript:alert(1)", "version": "1"},
-                          follow=True)
+        bad = client.post(
+            url, {"text": "x", "links": "javascript:alert(1)", "version": "1"}, follow=True
+        )
     assert "javascript" in bad.content.decode()  # named in the refusal
     assert Homework.objects.get(lesson=world.lesson).links == [
         "https://resh.edu.ru/subject/lesson/1/"
@@ -519,7 +558,10 @@ def test_a_late_entry_is_flagged(client, world):
     _login(client, world, "teacher")
     with at(2026, 11, 20, 10, 0):
         status, answer = _save(
-            client, kind="attendance", lesson=world.lesson.pk, student=world.older_student.pk,
+            client,
+            kind="attendance",
+            lesson=world.lesson.pk,
+            student=world.older_student.pk,
             value="Н",
         )
     assert status == 200 and answer["late"] is True

@@ -67,8 +67,11 @@ def test_a_course_is_for_a_class_or_a_group_never_both_nor_neither():
     cls = SchoolClassFactory()
     subject = SubjectFactory(school=cls.school)
     group = m.Group.objects.create(school=cls.school, year=cls.year, name="g", school_class=cls)
-    _fails(lambda: m.Course.objects.create(
-        school=cls.school, year=cls.year, subject=subject, school_class=cls, group=group))
+    _fails(
+        lambda: m.Course.objects.create(
+            school=cls.school, year=cls.year, subject=subject, school_class=cls, group=group
+        )
+    )
     _fails(lambda: m.Course.objects.create(school=cls.school, year=cls.year, subject=subject))
     with pytest.raises(ValidationError):
         m.Course(school=cls.school, year=cls.year, subject=subject).clean()
@@ -98,8 +101,14 @@ def test_a_consent_belongs_to_a_guardian_or_a_staff_member():
 
 def test_a_term_must_lie_within_its_year():
     year = YearFactory()
-    term = m.Term(school=year.school, year=year, kind="quarter", number=1,
-                  start=date(2026, 8, 1), end=date(2026, 10, 25))
+    term = m.Term(
+        school=year.school,
+        year=year,
+        kind="quarter",
+        number=1,
+        start=date(2026, 8, 1),
+        end=date(2026, 10, 25),
+    )
     with pytest.raises(ValidationError):
         term.clean()
 

@@ -125,9 +125,17 @@ def test_a_bad_admission_keeps_nothing(client, world):
     _login(client, world, "secretary")
     response = client.post(
         reverse("school:student_admit"),
-        {"last_name": "Кузнецов", "first_name": "Иван", "personal_file_number": "К-102",
-         "birth_date": "2999-01-01", "gender": "m", "order-school_class": world.class_5a.pk,
-         "order-day": "2026-11-20", "order-order_number": "", "order-order_date": ""},
+        {
+            "last_name": "Кузнецов",
+            "first_name": "Иван",
+            "personal_file_number": "К-102",
+            "birth_date": "2999-01-01",
+            "gender": "m",
+            "order-school_class": world.class_5a.pk,
+            "order-day": "2026-11-20",
+            "order-order_number": "",
+            "order-order_date": "",
+        },
     )
     assert response.status_code == 200
     assert not m.Student.objects.filter(personal_file_number="К-102").exists()
@@ -135,10 +143,19 @@ def test_a_bad_admission_keeps_nothing(client, world):
 
 def test_class_teacher_edits_a_guardian_of_their_class(client, world):
     _login(client, world, "class_teacher")
-    url = reverse("school:guardian_edit", kwargs={"student_id": world.student.pk,
-                                                  "guardian_id": world.guardian.pk})
-    response = client.post(url, {"last_name": world.guardian.last_name, "first_name": "Ольга",
-                                 "phone": "+7 900 000-00-00", "relation": "guardian"})
+    url = reverse(
+        "school:guardian_edit",
+        kwargs={"student_id": world.student.pk, "guardian_id": world.guardian.pk},
+    )
+    response = client.post(
+        url,
+        {
+            "last_name": world.guardian.last_name,
+            "first_name": "Ольга",
+            "phone": "+7 900 000-00-00",
+            "relation": "guardian",
+        },
+    )
     assert response.status_code == 302
     world.guardian.refresh_from_db()
     assert world.guardian.phone == "+7 900 000-00-00"
@@ -146,11 +163,19 @@ def test_class_teacher_edits_a_guardian_of_their_class(client, world):
 
 def test_transfer_page_moves_the_student(client, world):
     _login(client, world, "secretary")
-    target = SchoolClassFactory(school=world.school, year=world.year,
-                                grade_level=world.class_5a.grade_level, letter="Д")
+    target = SchoolClassFactory(
+        school=world.school, year=world.year, grade_level=world.class_5a.grade_level, letter="Д"
+    )
     url = reverse("school:student_transfer", kwargs={"student_id": world.student.pk})
-    response = client.post(url, {"school_class": target.pk, "day": "2026-11-20",
-                                 "order_number": "60-у", "order_date": "2026-11-19"})
+    response = client.post(
+        url,
+        {
+            "school_class": target.pk,
+            "day": "2026-11-20",
+            "order_number": "60-у",
+            "order_date": "2026-11-19",
+        },
+    )
     assert response.status_code == 302
     assert world.student.enrollments.get(end__isnull=True).school_class == target
 
@@ -172,8 +197,9 @@ def test_register_lists_current_students_and_finds_by_file_number(client, world)
     page = client.get(reverse("school:students")).content.decode()
     assert world.student.last_name in page
     assert "Ушедшая" not in page
-    found = client.get(reverse("school:students"), {"q": departed.personal_file_number,
-                                                     "departed": "1"})
+    found = client.get(
+        reverse("school:students"), {"q": departed.personal_file_number, "departed": "1"}
+    )
     assert "Ушедшая" in found.content.decode()
 
 
@@ -197,10 +223,15 @@ def test_home_page_queries_do_not_grow_with_the_school(
     with django_assert_max_num_queries(20):
         client.get("/")
     for letter in "ВГДЕЖ":
-        cls = SchoolClassFactory(school=world.school, year=world.year,
-                                 grade_level=world.class_5a.grade_level, letter=letter)
+        cls = SchoolClassFactory(
+            school=world.school,
+            year=world.year,
+            grade_level=world.class_5a.grade_level,
+            letter=letter,
+        )
         for _ in range(3):
             from .factories import enroll
+
             enroll(StudentFactory(school=world.school), cls)
     with django_assert_max_num_queries(20):
         client.get("/")
@@ -212,10 +243,15 @@ def test_course_form_options_cost_a_fixed_number_of_queries(
     _login(client, world, "deputy")
     url = reverse("school:courses_create")
     for letter in "ВГДЕЖЗ":
-        cls = SchoolClassFactory(school=world.school, year=world.year,
-                                 grade_level=world.class_5a.grade_level, letter=letter)
-        m.Group.objects.create(school=world.school, year=world.year, name=f"Англ. {letter}",
-                               school_class=cls)
+        cls = SchoolClassFactory(
+            school=world.school,
+            year=world.year,
+            grade_level=world.class_5a.grade_level,
+            letter=letter,
+        )
+        m.Group.objects.create(
+            school=world.school, year=world.year, name=f"Англ. {letter}", school_class=cls
+        )
     with django_assert_max_num_queries(19):
         response = client.get(url)
     assert "5Г" in response.content.decode()

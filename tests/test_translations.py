@@ -209,8 +209,9 @@ def source_texts() -> dict[str, str]:
 
 def test_catalogue_covers_the_texts_of_templates_and_code():
     known = {e.msgid for e in messages(RU_PO)}
-    missing = sorted(f"{text!r} ({where})" for text, where in source_texts().items()
-                     if text not in known)
+    missing = sorted(
+        f"{text!r} ({where})" for text, where in source_texts().items() if text not in known
+    )
     assert missing == [], "run `make messages` and translate the new entries: " + ", ".join(missing)
 
 
@@ -235,8 +236,17 @@ def test_django_shows_the_russian_text_when_russian_is_active(msgid, russian):
 
 @pytest.mark.parametrize(
     ("n", "expected"),
-    [(1, "1 класс"), (2, "2 класса"), (4, "4 класса"), (5, "5 классов"), (11, "11 классов"),
-     (12, "12 классов"), (21, "21 класс"), (22, "22 класса"), (111, "111 классов")],
+    [
+        (1, "1 класс"),
+        (2, "2 класса"),
+        (4, "4 класса"),
+        (5, "5 классов"),
+        (11, "11 классов"),
+        (12, "12 классов"),
+        (21, "21 класс"),
+        (22, "22 класса"),
+        (111, "111 классов"),
+    ],
 )
 def test_russian_plural_forms_follow_the_number(n, expected):
     with translation.override("ru"):

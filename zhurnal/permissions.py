@@ -267,9 +267,12 @@ def has_a_child_in_the_class(user, obj) -> bool:
     if ctx is None:
         return False
     students = ctx.child_ids | ctx.own_student_ids
-    return bool(students) and Enrollment.objects.filter(
-        school_id=ctx.school_id, school_class=obj, student_id__in=students
-    ).exists()
+    return (
+        bool(students)
+        and Enrollment.objects.filter(
+            school_id=ctx.school_id, school_class=obj, student_id__in=students
+        ).exists()
+    )
 
 
 @rules.predicate

@@ -80,10 +80,7 @@ def school_schedule(
     courses_qs = Course.objects.filter(school=school, year_id=term.year_id).filter(
         Q(school_class__in=classes_qs) | Q(group__school_class__in=classes_qs)
     )
-    courses = {
-        c.pk: c
-        for c in courses_qs.select_related("subject", "group", "plan_choice")
-    }
+    courses = {c.pk: c for c in courses_qs.select_related("subject", "group", "plan_choice")}
     if not courses:
         return Schedule(term=term, classes=classes)
     span = (term.start, term.end)

@@ -115,9 +115,7 @@ def xlsx(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(content, content_type=XLSX)
     suffix = f"-{school_class.name}" if school_class else ""
     number = f"-{term.number}" if term else ""
-    response["Content-Disposition"] = (
-        f'attachment; filename="assessments{number}{suffix}.xlsx"'
-    )
+    response["Content-Disposition"] = f'attachment; filename="assessments{number}{suffix}.xlsx"'
     return response
 
 

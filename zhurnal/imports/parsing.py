@@ -64,106 +64,231 @@ _ORDER_HELP = gettext_lazy("required for a new student and for a change of class
 def _guardian_columns(n: int, example: tuple[str, str, str, str]) -> list[Column]:
     p = f"Родитель {n}"
     return [
-        Column(f"g{n}_name", f"{p} ФИО", aliases=(f"{p}", f"ФИО родителя {n}"), example=example[0],
-               help=gettext_lazy("last name, first name and patronymic; a guardian of the "
-                                 "student with this name is updated, otherwise added")),
-        Column(f"g{n}_relation", f"{p} кем приходится", aliases=(f"{p} степень родства",),
-               example=example[1], help=gettext_lazy("мать, отец, опекун or другое")),
+        Column(
+            f"g{n}_name",
+            f"{p} ФИО",
+            aliases=(f"{p}", f"ФИО родителя {n}"),
+            example=example[0],
+            help=gettext_lazy(
+                "last name, first name and patronymic; a guardian of the "
+                "student with this name is updated, otherwise added"
+            ),
+        ),
+        Column(
+            f"g{n}_relation",
+            f"{p} кем приходится",
+            aliases=(f"{p} степень родства",),
+            example=example[1],
+            help=gettext_lazy("мать, отец, опекун or другое"),
+        ),
         Column(f"g{n}_phone", f"{p} телефон", example=example[2]),
-        Column(f"g{n}_email", f"{p} email", aliases=(f"{p} e-mail", f"{p} эл. почта"),
-               example=example[3]),
+        Column(
+            f"g{n}_email",
+            f"{p} email",
+            aliases=(f"{p} e-mail", f"{p} эл. почта"),
+            example=example[3],
+        ),
     ]
 
 
 STUDENT_COLUMNS: list[Column] = [
-    Column("file_number", "№ личного дела", required=True,
-           aliases=("номер личного дела", "личное дело", "no личного дела", "n личного дела"),
-           example="Л-0001",
-           help=gettext_lazy("identifies the student: a known number updates that student")),
+    Column(
+        "file_number",
+        "№ личного дела",
+        required=True,
+        aliases=("номер личного дела", "личное дело", "no личного дела", "n личного дела"),
+        example="Л-0001",
+        help=gettext_lazy("identifies the student: a known number updates that student"),
+    ),
     Column("last_name", "Фамилия", required=True, example="Иванов"),
     Column("first_name", "Имя", required=True, example="Иван"),
     Column("middle_name", "Отчество", example="Иванович"),
     Column("birth_date", "Дата рождения", required=True, example="15.03.2015", help=_DATE_HELP),
-    Column("gender", "Пол (М/Ж)", required=True, aliases=("пол", "пол м/ж"), example="М",
-           help=gettext_lazy("М or Ж")),
-    Column("class_name", "Класс", required=True, example="5А",
-           help=gettext_lazy("a class of the current academic year, e.g. 5А; it must exist")),
-    Column("enrolled_on", "Дата зачисления", example="01.09.2026",
-           help=gettext_lazy("date of admission or transfer; if empty: the first day of the "
-                             "year for a new student, today for a change of class")),
-    Column("order_number", "Номер приказа", aliases=("№ приказа", "приказ"), example="45-у",
-           help=_ORDER_HELP),
+    Column(
+        "gender",
+        "Пол (М/Ж)",
+        required=True,
+        aliases=("пол", "пол м/ж"),
+        example="М",
+        help=gettext_lazy("М or Ж"),
+    ),
+    Column(
+        "class_name",
+        "Класс",
+        required=True,
+        example="5А",
+        help=gettext_lazy("a class of the current academic year, e.g. 5А; it must exist"),
+    ),
+    Column(
+        "enrolled_on",
+        "Дата зачисления",
+        example="01.09.2026",
+        help=gettext_lazy(
+            "date of admission or transfer; if empty: the first day of the "
+            "year for a new student, today for a change of class"
+        ),
+    ),
+    Column(
+        "order_number",
+        "Номер приказа",
+        aliases=("№ приказа", "приказ"),
+        example="45-у",
+        help=_ORDER_HELP,
+    ),
     Column("order_date", "Дата приказа", example="28.08.2026", help=_ORDER_HELP),
     Column("address", "Адрес", example="г. Тверь, ул. Советская, д. 1, кв. 2"),
     Column("phone", "Телефон", example="+7 900 000-00-01"),
     Column("email", "Email", aliases=("e-mail", "электронная почта", "эл. почта"), example=""),
-    *_guardian_columns(1, ("Иванова Мария Петровна", "мать", "+7 900 000-00-02",
-                           "ivanova@example.ru")),
+    *_guardian_columns(
+        1, ("Иванова Мария Петровна", "мать", "+7 900 000-00-02", "ivanova@example.ru")
+    ),
     *_guardian_columns(2, ("", "", "", "")),
 ]
 
 STAFF_COLUMNS: list[Column] = [
-    Column("staff_number", "Табельный номер", required=True,
-           aliases=("таб. номер", "табельный №", "таб. №"), example="0001",
-           help=gettext_lazy("identifies the staff member: a known number updates them")),
+    Column(
+        "staff_number",
+        "Табельный номер",
+        required=True,
+        aliases=("таб. номер", "табельный №", "таб. №"),
+        example="0001",
+        help=gettext_lazy("identifies the staff member: a known number updates them"),
+    ),
     Column("last_name", "Фамилия", required=True, example="Петрова"),
     Column("first_name", "Имя", required=True, example="Анна"),
     Column("middle_name", "Отчество", example="Сергеевна"),
     Column("birth_date", "Дата рождения", example="02.11.1985", help=_DATE_HELP),
-    Column("gender", "Пол (М/Ж)", aliases=("пол", "пол м/ж"), example="Ж",
-           help=gettext_lazy("М or Ж")),
+    Column(
+        "gender", "Пол (М/Ж)", aliases=("пол", "пол м/ж"), example="Ж", help=gettext_lazy("М or Ж")
+    ),
     Column("phone", "Телефон", example="+7 900 000-00-03"),
-    Column("email", "Email", aliases=("e-mail", "электронная почта", "эл. почта"),
-           example="petrova@example.ru"),
-    Column("positions", "Должность", aliases=("должности",),
-           example="учитель математики; классный руководитель",
-           help=gettext_lazy("several positions separated by «;»; the list replaces the "
-                             "current positions")),
+    Column(
+        "email",
+        "Email",
+        aliases=("e-mail", "электронная почта", "эл. почта"),
+        example="petrova@example.ru",
+    ),
+    Column(
+        "positions",
+        "Должность",
+        aliases=("должности",),
+        example="учитель математики; классный руководитель",
+        help=gettext_lazy(
+            "several positions separated by «;»; the list replaces the current positions"
+        ),
+    ),
 ]
 
 _WEEKDAY_HELP = gettext_lazy("Пн…Сб, понедельник…суббота or 1…6")
 
 TIMETABLE_COLUMNS: list[Column] = [
-    Column("audience", "Класс или группа", required=True,
-           aliases=("класс", "группа", "класс/группа", "класс (группа)"), example="5А",
-           help=gettext_lazy("a class (5А) or a group (Англ. 1) of the current academic year; "
-                             "with the subject it names one course")),
-    Column("subject", "Предмет", required=True, aliases=("дисциплина",), example="Математика",
-           help=gettext_lazy("the subject's name or short name")),
-    Column("weekday", "День недели", required=True, aliases=("день",), example="Пн",
-           help=_WEEKDAY_HELP),
-    Column("number", "Номер урока", required=True, aliases=("урок", "№ урока", "no урока"),
-           example="1", help=gettext_lazy("0 to 12, as in the bell schedule")),
-    Column("teacher", "Учитель", aliases=("преподаватель", "фио учителя", "учитель фио"),
-           example="Петрова Анна Сергеевна",
-           help=gettext_lazy("full name, «Петрова А. С.» or the staff number; if empty, the "
-                             "course's only teacher")),
+    Column(
+        "audience",
+        "Класс или группа",
+        required=True,
+        aliases=("класс", "группа", "класс/группа", "класс (группа)"),
+        example="5А",
+        help=gettext_lazy(
+            "a class (5А) or a group (Англ. 1) of the current academic year; "
+            "with the subject it names one course"
+        ),
+    ),
+    Column(
+        "subject",
+        "Предмет",
+        required=True,
+        aliases=("дисциплина",),
+        example="Математика",
+        help=gettext_lazy("the subject's name or short name"),
+    ),
+    Column(
+        "weekday", "День недели", required=True, aliases=("день",), example="Пн", help=_WEEKDAY_HELP
+    ),
+    Column(
+        "number",
+        "Номер урока",
+        required=True,
+        aliases=("урок", "№ урока", "no урока"),
+        example="1",
+        help=gettext_lazy("0 to 12, as in the bell schedule"),
+    ),
+    Column(
+        "teacher",
+        "Учитель",
+        aliases=("преподаватель", "фио учителя", "учитель фио"),
+        example="Петрова Анна Сергеевна",
+        help=gettext_lazy(
+            "full name, «Петрова А. С.» or the staff number; if empty, the course's only teacher"
+        ),
+    ),
     Column("room", "Кабинет", aliases=("каб", "аудитория", "кабинет №"), example="21"),
-    Column("parity", "Неделя", aliases=("недели", "чётность недели", "четность"), example="все",
-           help=gettext_lazy("все (every week, if empty), чётная or нечётная")),
-    Column("valid_from", "Действует с", aliases=("с", "дата начала"), example="01.09.2026",
-           help=gettext_lazy("ДД.ММ.ГГГГ; if empty, the first day of the academic year")),
-    Column("valid_to", "Действует по", aliases=("по", "дата окончания"), example="",
-           help=gettext_lazy("ДД.ММ.ГГГГ; if empty, until the end of the year")),
+    Column(
+        "parity",
+        "Неделя",
+        aliases=("недели", "чётность недели", "четность"),
+        example="все",
+        help=gettext_lazy("все (every week, if empty), чётная or нечётная"),
+    ),
+    Column(
+        "valid_from",
+        "Действует с",
+        aliases=("с", "дата начала"),
+        example="01.09.2026",
+        help=gettext_lazy("ДД.ММ.ГГГГ; if empty, the first day of the academic year"),
+    ),
+    Column(
+        "valid_to",
+        "Действует по",
+        aliases=("по", "дата окончания"),
+        example="",
+        help=gettext_lazy("ДД.ММ.ГГГГ; if empty, until the end of the year"),
+    ),
 ]
 
 PLAN_COLUMNS: list[Column] = [
-    Column("position", "№", required=True,
-           aliases=("номер", "№ п/п", "no", "n", "номер урока", "№ урока", "п/п"), example="1",
-           help=gettext_lazy("the item's number in the plan: a known number updates that item")),
-    Column("section", "Раздел", aliases=("раздел/тема", "глава", "модуль", "раздел программы"),
-           example="Натуральные числа",
-           help=gettext_lazy("if empty, the section of the row above (merged cells)")),
-    Column("topic", "Тема", required=True, aliases=("тема урока", "тема занятия"),
-           example="Ряд натуральных чисел"),
-    Column("hours", "Часы", aliases=("часов", "кол-во часов", "количество часов", "час"),
-           example="1", help=gettext_lazy("a whole number from 1 to 40; 1 if empty")),
-    Column("kind", "Вид", aliases=("вид урока", "тип урока", "тип", "вид занятия"), example="урок",
-           help=gettext_lazy("урок (if empty), лабораторная, практическая, контрольная or "
-                             "экскурсия")),
-    Column("planned_date", "Дата", aliases=("планируемая дата", "дата по плану", "плановая дата",
-                                            "дата проведения"), example="",
-           help=_DATE_HELP),
+    Column(
+        "position",
+        "№",
+        required=True,
+        aliases=("номер", "№ п/п", "no", "n", "номер урока", "№ урока", "п/п"),
+        example="1",
+        help=gettext_lazy("the item's number in the plan: a known number updates that item"),
+    ),
+    Column(
+        "section",
+        "Раздел",
+        aliases=("раздел/тема", "глава", "модуль", "раздел программы"),
+        example="Натуральные числа",
+        help=gettext_lazy("if empty, the section of the row above (merged cells)"),
+    ),
+    Column(
+        "topic",
+        "Тема",
+        required=True,
+        aliases=("тема урока", "тема занятия"),
+        example="Ряд натуральных чисел",
+    ),
+    Column(
+        "hours",
+        "Часы",
+        aliases=("часов", "кол-во часов", "количество часов", "час"),
+        example="1",
+        help=gettext_lazy("a whole number from 1 to 40; 1 if empty"),
+    ),
+    Column(
+        "kind",
+        "Вид",
+        aliases=("вид урока", "тип урока", "тип", "вид занятия"),
+        example="урок",
+        help=gettext_lazy("урок (if empty), лабораторная, практическая, контрольная or экскурсия"),
+    ),
+    Column(
+        "planned_date",
+        "Дата",
+        aliases=("планируемая дата", "дата по плану", "плановая дата", "дата проведения"),
+        example="",
+        help=_DATE_HELP,
+    ),
 ]
 
 COLUMNS: dict[str, list[Column]] = {
@@ -180,6 +305,7 @@ def header_of(kind: str, key: str) -> str:
 
 
 # --- Normalisation ---------------------------------------------------------------------------
+
 
 def normalize_header(text: str) -> str:
     """'  Пол (М/Ж) ' == 'пол(м/ж)', 'E-mail' == 'email', 'Ё' == 'Е'."""
@@ -207,6 +333,7 @@ def _clean(text: str) -> str:
 
 
 # --- Reading the file ------------------------------------------------------------------------
+
 
 @dataclass
 class Table:
@@ -247,7 +374,7 @@ def _decode(data: bytes) -> str:
             pass
     elif data.startswith(codecs.BOM_UTF8):
         try:
-            return data[len(codecs.BOM_UTF8):].decode("utf-8")
+            return data[len(codecs.BOM_UTF8) :].decode("utf-8")
         except UnicodeDecodeError:
             pass
     elif b"\x00" not in data:
@@ -288,8 +415,10 @@ def _xlsx_records(data: bytes):
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # any malformed archive: untrusted input, one clear message
         raise FileError(
-            _("The file could not be read as an XLSX workbook. Save it from Excel as .xlsx "
-              "or CSV and upload it again.")
+            _(
+                "The file could not be read as an XLSX workbook. Save it from Excel as .xlsx "
+                "or CSV and upload it again."
+            )
         ) from error
     try:
         sheet = workbook.worksheets[0]
@@ -361,8 +490,10 @@ def _table(records, kind: str) -> Table:
             missing = [c.header for c in COLUMNS[kind] if c.required and c.key not in positions]
             if missing:
                 raise FileError(
-                    _("Required columns are missing: %(columns)s. The first filled row "
-                      "must hold the column headers, as in the template.")
+                    _(
+                        "Required columns are missing: %(columns)s. The first filled row "
+                        "must hold the column headers, as in the template."
+                    )
                     % {"columns": ", ".join(f"«{h}»" for h in missing)}
                 )
             continue
@@ -388,6 +519,7 @@ def _table(records, kind: str) -> Table:
 
 
 # --- Values of one row -----------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class RowError:
@@ -432,18 +564,47 @@ class ParsedRow:
 _DMY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?$")
 
-GENDERS = {"м": "m", "муж": "m", "мужской": "m", "m": "m", "ж": "f", "жен": "f",
-           "женский": "f", "f": "f"}
+GENDERS = {
+    "м": "m",
+    "муж": "m",
+    "мужской": "m",
+    "m": "m",
+    "ж": "f",
+    "жен": "f",
+    "женский": "f",
+    "f": "f",
+}
 RELATIONS = {
-    "мать": "mother", "мама": "mother", "mother": "mother",
-    "отец": "father", "папа": "father", "father": "father",
-    "опекун": "guardian", "попечитель": "guardian", "guardian": "guardian",
-    "другое": "other", "другой": "other", "законный представитель": "other", "other": "other",
+    "мать": "mother",
+    "мама": "mother",
+    "mother": "mother",
+    "отец": "father",
+    "папа": "father",
+    "father": "father",
+    "опекун": "guardian",
+    "попечитель": "guardian",
+    "guardian": "guardian",
+    "другое": "other",
+    "другой": "other",
+    "законный представитель": "other",
+    "other": "other",
 }
 _MAX_LENGTH = {
-    "file_number": 30, "staff_number": 30, "last_name": 100, "first_name": 100,
-    "middle_name": 100, "address": 300, "phone": 40, "email": 254, "order_number": 40,
-    "audience": 100, "subject": 150, "teacher": 310, "room": 20, "section": 300, "topic": 500,
+    "file_number": 30,
+    "staff_number": 30,
+    "last_name": 100,
+    "first_name": 100,
+    "middle_name": 100,
+    "address": 300,
+    "phone": 40,
+    "email": 254,
+    "order_number": 40,
+    "audience": 100,
+    "subject": 150,
+    "teacher": 310,
+    "room": 20,
+    "section": 300,
+    "topic": 500,
 }
 
 
@@ -496,8 +657,9 @@ class _RowReader:
         else:
             value = parse_date(raw)
             if value is None:
-                self.error(key, _("«%(value)s» is not a date (expected ДД.ММ.ГГГГ)")
-                           % {"value": raw})
+                self.error(
+                    key, _("«%(value)s» is not a date (expected ДД.ММ.ГГГГ)") % {"value": raw}
+                )
             elif value.year < 1900:
                 self.error(key, _("the date %(value)s is too early") % {"value": raw})
                 value = None
@@ -550,13 +712,20 @@ def _parse_guardian(reader: _RowReader, slot: int) -> None:
     email = reader.email(f"g{slot}_email")
     if not name:
         if relation_raw or phone or email:
-            reader.error(name_key, _("the guardian's full name is empty, but other columns of "
-                                     "this guardian are filled"))
+            reader.error(
+                name_key,
+                _(
+                    "the guardian's full name is empty, but other columns of "
+                    "this guardian are filled"
+                ),
+            )
         return
     parts = name.split()
     if len(parts) < 2:
-        reader.error(name_key, _("«%(value)s»: give at least the last name and the first name")
-                     % {"value": name})
+        reader.error(
+            name_key,
+            _("«%(value)s»: give at least the last name and the first name") % {"value": name},
+        )
         return
     if any(len(p) > 100 for p in parts):
         reader.error(name_key, _("too long: at most %(n)d characters") % {"n": 100})
@@ -565,8 +734,11 @@ def _parse_guardian(reader: _RowReader, slot: int) -> None:
     if relation_raw:
         relation = RELATIONS.get(relation_raw.casefold())
         if relation is None:
-            reader.error(relation_key, _("«%(value)s» is not a relation; write мать, отец, "
-                                         "опекун or другое") % {"value": relation_raw})
+            reader.error(
+                relation_key,
+                _("«%(value)s» is not a relation; write мать, отец, опекун or другое")
+                % {"value": relation_raw},
+            )
     reader.parsed.guardians.append(
         GuardianData(slot, parts[0], parts[1], " ".join(parts[2:]), relation, phone, email)
     )
@@ -587,8 +759,9 @@ def _parse_student(reader: _RowReader) -> None:
     if len(guardians) == 2 and normalize_name(guardians[0].full_name) == normalize_name(
         guardians[1].full_name
     ):
-        reader.error("g2_name", _("the same person as «%(column)s»")
-                     % {"column": reader.header("g1_name")})
+        reader.error(
+            "g2_name", _("the same person as «%(column)s»") % {"column": reader.header("g1_name")}
+        )
         guardians.pop()
 
 
@@ -603,8 +776,11 @@ def _parse_staff(reader: _RowReader) -> None:
         if title and title.casefold() not in {t.casefold() for t in titles}:
             titles.append(title)
             if len(title) > 150:
-                reader.error("positions", _("the position «%(value)s…» is too long: at most "
-                                            "%(n)d characters") % {"value": title[:30], "n": 150})
+                reader.error(
+                    "positions",
+                    _("the position «%(value)s…» is too long: at most %(n)d characters")
+                    % {"value": title[:30], "n": 150},
+                )
     reader.parsed.values["positions"] = titles
 
 
@@ -635,13 +811,15 @@ def parse_rows(kind: str, rows: list[dict[str, Any]], *, today: date) -> list[Pa
         others = [str(n) for n in lines if n != row.line]
         if others:
             row.errors.append(
-                RowError(row.line, header_of(kind, number_key),
-                         message % {"lines": ", ".join(others)})
+                RowError(
+                    row.line, header_of(kind, number_key), message % {"lines": ", ".join(others)}
+                )
             )
     return parsed
 
 
 # --- Timetable and thematic plans (issue 3) --------------------------------------------------
+
 
 def _word(text: str) -> str:
     """'Пн.', ' ПОНЕДЕЛЬНИК ', 'чётная' → 'пн', 'понедельник', 'четная'."""
@@ -650,30 +828,86 @@ def _word(text: str) -> str:
 
 WEEKDAYS = {
     **{str(n): n for n in range(1, 7)},
-    "пн": 1, "пнд": 1, "пон": 1, "понедельник": 1, "mon": 1, "monday": 1,
-    "вт": 2, "втр": 2, "вторник": 2, "tue": 2, "tuesday": 2,
-    "ср": 3, "срд": 3, "среда": 3, "wed": 3, "wednesday": 3,
-    "чт": 4, "чтв": 4, "четверг": 4, "thu": 4, "thursday": 4,
-    "пт": 5, "птн": 5, "пятница": 5, "fri": 5, "friday": 5,
-    "сб": 6, "суб": 6, "суббота": 6, "sat": 6, "saturday": 6,
+    "пн": 1,
+    "пнд": 1,
+    "пон": 1,
+    "понедельник": 1,
+    "mon": 1,
+    "monday": 1,
+    "вт": 2,
+    "втр": 2,
+    "вторник": 2,
+    "tue": 2,
+    "tuesday": 2,
+    "ср": 3,
+    "срд": 3,
+    "среда": 3,
+    "wed": 3,
+    "wednesday": 3,
+    "чт": 4,
+    "чтв": 4,
+    "четверг": 4,
+    "thu": 4,
+    "thursday": 4,
+    "пт": 5,
+    "птн": 5,
+    "пятница": 5,
+    "fri": 5,
+    "friday": 5,
+    "сб": 6,
+    "суб": 6,
+    "суббота": 6,
+    "sat": 6,
+    "saturday": 6,
 }
 _SUNDAY = {"7", "вс", "вск", "воскресенье", "sun", "sunday"}
 PARITIES = {
-    "": "every", "все": "every", "каждая": "every", "каждую": "every",
-    "еженедельно": "every", "every": "every", "all": "every",
-    "четная": "even", "четные": "even", "чет": "even", "чн": "even", "even": "even",
-    "нечетная": "odd", "нечетные": "odd", "нечет": "odd", "нч": "odd", "odd": "odd",
+    "": "every",
+    "все": "every",
+    "каждая": "every",
+    "каждую": "every",
+    "еженедельно": "every",
+    "every": "every",
+    "all": "every",
+    "четная": "even",
+    "четные": "even",
+    "чет": "even",
+    "чн": "even",
+    "even": "even",
+    "нечетная": "odd",
+    "нечетные": "odd",
+    "нечет": "odd",
+    "нч": "odd",
+    "odd": "odd",
 }
 KINDS = {
-    "": "lesson", "урок": "lesson", "lesson": "lesson",
-    "лабораторная": "lab", "лабораторная работа": "lab", "лаб": "lab", "л/р": "lab",
-    "лр": "lab", "lab": "lab",
-    "практическая": "practical", "практическая работа": "practical", "практикум": "practical",
-    "практ": "practical", "п/р": "practical", "пр": "practical", "practical": "practical",
-    "контрольная": "test", "контрольная работа": "test", "к/р": "test", "кр": "test",
-    "проверочная": "test", "проверочная работа": "test", "тест": "test",
-    "диагностическая работа": "test", "test": "test",
-    "экскурсия": "excursion", "excursion": "excursion",
+    "": "lesson",
+    "урок": "lesson",
+    "lesson": "lesson",
+    "лабораторная": "lab",
+    "лабораторная работа": "lab",
+    "лаб": "lab",
+    "л/р": "lab",
+    "лр": "lab",
+    "lab": "lab",
+    "практическая": "practical",
+    "практическая работа": "practical",
+    "практикум": "practical",
+    "практ": "practical",
+    "п/р": "practical",
+    "пр": "practical",
+    "practical": "practical",
+    "контрольная": "test",
+    "контрольная работа": "test",
+    "к/р": "test",
+    "кр": "test",
+    "проверочная": "test",
+    "проверочная работа": "test",
+    "тест": "test",
+    "диагностическая работа": "test",
+    "test": "test",
+    "экскурсия": "excursion",
+    "excursion": "excursion",
 }
 _WHOLE = re.compile(r"^\d+$")
 
@@ -699,27 +933,35 @@ def _parse_timetable(reader: _RowReader) -> ParsedRow:
     elif _word(raw) in _SUNDAY:
         reader.error("weekday", _("Sunday is not a school day"))
     elif values["weekday"] is None:
-        reader.error("weekday", _("«%(value)s» is not a day of the week; write Пн, Вт, Ср, Чт, "
-                                  "Пт, Сб or 1…6") % {"value": raw})
+        reader.error(
+            "weekday",
+            _("«%(value)s» is not a day of the week; write Пн, Вт, Ср, Чт, Пт, Сб or 1…6")
+            % {"value": raw},
+        )
     raw = reader.parsed.cells.get("number", "")
     number = _whole_number(raw)
     if not raw:
         reader.error("number", _("the cell is empty; this column is required"))
     elif number is None or number > 12:
-        reader.error("number", _("«%(value)s» is not a lesson number from 0 to 12")
-                     % {"value": raw})
+        reader.error(
+            "number", _("«%(value)s» is not a lesson number from 0 to 12") % {"value": raw}
+        )
         number = None
     values["number"] = number
     raw = reader.parsed.cells.get("parity", "")
     values["parity"] = PARITIES.get(_word(raw).removesuffix(" неделя").removesuffix(" недели"))
     if values["parity"] is None:
-        reader.error("parity", _("«%(value)s» is not a week: write все, чётная or нечётная")
-                     % {"value": raw})
+        reader.error(
+            "parity", _("«%(value)s» is not a week: write все, чётная or нечётная") % {"value": raw}
+        )
     start = reader.date("valid_from")
     end = reader.date("valid_to")
     if start and end and end < start:
-        reader.error("valid_to", _("the end %(end)s is before the start %(start)s")
-                     % {"end": f"{end:%d.%m.%Y}", "start": f"{start:%d.%m.%Y}"})
+        reader.error(
+            "valid_to",
+            _("the end %(end)s is before the start %(start)s")
+            % {"end": f"{end:%d.%m.%Y}", "start": f"{start:%d.%m.%Y}"},
+        )
     return reader.parsed
 
 
@@ -730,8 +972,7 @@ def _parse_plan_row(reader: _RowReader, section_above: str) -> ParsedRow:
     if not raw:
         reader.error("position", _("the cell is empty; this column is required"))
     elif position is None or not 1 <= position <= 10000:
-        reader.error("position", _("«%(value)s» is not a positive whole number")
-                     % {"value": raw})
+        reader.error("position", _("«%(value)s» is not a positive whole number") % {"value": raw})
         position = None
     values["position"] = position
     section = reader.text("section") or section_above
@@ -740,15 +981,22 @@ def _parse_plan_row(reader: _RowReader, section_above: str) -> ParsedRow:
     raw = reader.parsed.cells.get("hours", "")
     hours = _whole_number(raw) if raw else None
     if raw and (hours is None or not 1 <= hours <= 40):
-        reader.error("hours", _("«%(value)s» is not a whole number of hours from 1 to 40")
-                     % {"value": raw})
+        reader.error(
+            "hours", _("«%(value)s» is not a whole number of hours from 1 to 40") % {"value": raw}
+        )
         hours = None
     values["hours"] = hours
     raw = reader.parsed.cells.get("kind", "")
     kind = KINDS.get(_word(raw))
     if kind is None:
-        reader.error("kind", _("«%(value)s» is not a kind of lesson: write урок, лабораторная, "
-                               "практическая, контрольная or экскурсия") % {"value": raw})
+        reader.error(
+            "kind",
+            _(
+                "«%(value)s» is not a kind of lesson: write урок, лабораторная, "
+                "практическая, контрольная or экскурсия"
+            )
+            % {"value": raw},
+        )
     values["kind"] = kind if raw else None
     reader.date("planned_date")
     return reader.parsed
@@ -769,9 +1017,12 @@ def _parse_plan_rows(rows: list[dict[str, Any]], today: date) -> list[ParsedRow]
             str(n) for n in lines_by_position.get(row.values.get("position"), []) if n != row.line
         ]
         if others:
-            row.errors.append(RowError(
-                row.line, header_of(PLAN, "position"),
-                _("duplicate number: the same number is in line %(lines)s")
-                % {"lines": ", ".join(others)},
-            ))
+            row.errors.append(
+                RowError(
+                    row.line,
+                    header_of(PLAN, "position"),
+                    _("duplicate number: the same number is in line %(lines)s")
+                    % {"lines": ", ".join(others)},
+                )
+            )
     return parsed

@@ -104,6 +104,7 @@ class CommitResult:
 
 # --- Permissions -----------------------------------------------------------------------------
 
+
 def check_permission(actor, school: School, kind: str, plan=None) -> None:
     """Students: admin and secretary; staff: admin and HR; timetable: admin and deputy; a
     thematic plan: who may edit that plan (zhurnal.permissions RULES). Without ``plan``, the
@@ -134,6 +135,7 @@ def allowed_kinds(actor, school: School | None) -> list[ImportKind]:
 
 # --- Upload ----------------------------------------------------------------------------------
 
+
 def create_batch(
     *, school: School, kind: str, actor, file_name: str, data: bytes, plan=None
 ) -> ImportBatch:
@@ -158,6 +160,7 @@ def create_batch(
 
 # --- Preview ---------------------------------------------------------------------------------
 
+
 def plan_batch(batch: ImportBatch, *, today: date | None = None) -> Plan:
     """Every row of the batch with its status (new / changed / unchanged / error), the changed
     fields and the errors."""
@@ -169,6 +172,7 @@ def plan_batch(batch: ImportBatch, *, today: date | None = None) -> Plan:
 
 
 # --- Commit ----------------------------------------------------------------------------------
+
 
 class _Rollback(Exception):
     def __init__(self, result: CommitResult):
@@ -233,8 +237,9 @@ def _apply(plan: Plan, *, batch: ImportBatch, actor, request, today: date) -> No
             if row.status == RowStatus.UNCHANGED:
                 continue
             line = row.line
-            module.apply_row(row, batch=batch, actor=actor, request=request, today=today,
-                             state=state)
+            module.apply_row(
+                row, batch=batch, actor=actor, request=request, today=today, state=state
+            )
         line = 0
         finish = getattr(module, "finish", None)
         if finish is not None:
@@ -243,10 +248,13 @@ def _apply(plan: Plan, *, batch: ImportBatch, actor, request, today: date) -> No
         reason = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
         if line:
             message = _("Line %(line)d could not be saved: %(reason)s. Nothing was imported.") % {
-                "line": line, "reason": reason}
+                "line": line,
+                "reason": reason,
+            }
         else:
             message = _("The import could not be saved: %(reason)s. Nothing was imported.") % {
-                "reason": reason}
+                "reason": reason
+            }
         raise _Rollback(CommitResult(CommitOutcome.FAILED, message=message)) from error
 
 
@@ -261,6 +269,7 @@ def purge_stale_batches(*, older_than: timedelta = timedelta(days=7)) -> int:
 
 
 # --- Templates -------------------------------------------------------------------------------
+
 
 def template_rows(kind: str) -> list[list[str]]:
     """The header row (Russian, as the parser expects) and one example row."""

@@ -207,18 +207,27 @@ def commit(request: HttpRequest, batch_id: int) -> HttpResponse:
         if result.counts.get("removed") or result.counts.get("kept"):
             messages.info(
                 request,
-                _("Items not in the file: %(removed)d removed, %(kept)d kept because lessons "
-                  "are linked to them.") % result.counts,
+                _(
+                    "Items not in the file: %(removed)d removed, %(kept)d kept because lessons "
+                    "are linked to them."
+                )
+                % result.counts,
             )
         list_url = _list_url(request.user, batch)
         if list_url:
             return redirect(list_url)
     elif result.outcome == services.CommitOutcome.ALREADY_DONE:
-        messages.info(request, _("This file has already been processed; nothing was imported "
-                                 "again."))
+        messages.info(
+            request, _("This file has already been processed; nothing was imported again.")
+        )
     elif result.outcome == services.CommitOutcome.INVALID:
-        messages.error(request, _("The register changed since the preview and some rows are no "
-                                  "longer valid. Nothing was imported; see the errors below."))
+        messages.error(
+            request,
+            _(
+                "The register changed since the preview and some rows are no "
+                "longer valid. Nothing was imported; see the errors below."
+            ),
+        )
     else:
         messages.error(request, result.message)
     return redirect("imports:batch", batch_id=batch.pk)

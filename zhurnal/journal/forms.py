@@ -12,8 +12,24 @@ from .models import Homework, NoteKind, WorkType
 # the school's file share, linked.
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
 ATTACHMENT_EXTENSIONS = (
-    "pdf", "doc", "docx", "odt", "rtf", "txt", "xls", "xlsx", "ods", "ppt", "pptx", "odp",
-    "jpg", "jpeg", "png", "gif", "mp3", "zip",
+    "pdf",
+    "doc",
+    "docx",
+    "odt",
+    "rtf",
+    "txt",
+    "xls",
+    "xlsx",
+    "ods",
+    "ppt",
+    "pptx",
+    "odp",
+    "jpg",
+    "jpeg",
+    "png",
+    "gif",
+    "mp3",
+    "zip",
 )
 
 

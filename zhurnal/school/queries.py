@@ -27,9 +27,7 @@ def current_class_id(student: Student, day: date) -> int | None:
 def with_current_class(students: QuerySet[Student], day: date) -> QuerySet[Student]:
     """Annotate ``current_class_id`` (the class a student is in on ``day``) in the same query."""
     enrollment = Enrollment.objects.filter(enrolled_on(day), student=OuterRef("pk"))
-    return students.annotate(
-        current_class_id=Subquery(enrollment.values("school_class_id")[:1])
-    )
+    return students.annotate(current_class_id=Subquery(enrollment.values("school_class_id")[:1]))
 
 
 def class_roster(school_class: SchoolClass, day: date) -> QuerySet[Student]:

@@ -38,7 +38,7 @@ class Person(models.Model):
 
     @property
     def short_name(self) -> str:
-        """"Иванова А. П." — the form used in journals and lists."""
+        """ "Иванова А. П." — the form used in journals and lists."""
         initials = "".join(f"{p[0]}." for p in (self.first_name, self.middle_name) if p)
         return f"{self.last_name} {initials}".strip()
 

@@ -384,9 +384,7 @@ class Course(models.Model):
         related_name="courses",
         verbose_name=_("group"),
     )
-    teachers = models.ManyToManyField(
-        "Staff", related_name="courses", verbose_name=_("teachers")
-    )
+    teachers = models.ManyToManyField("Staff", related_name="courses", verbose_name=_("teachers"))
     kind = models.CharField(
         _("kind"), max_length=20, choices=CourseKind.choices, default=CourseKind.REGULAR
     )

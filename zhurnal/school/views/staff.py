@@ -39,8 +39,9 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 
 def _staff(request: HttpRequest, staff_id: int, perm: str) -> Staff:
-    staff = get_in_school(request, Staff.objects.select_related("user"), "school.view_staff",
-                          pk=staff_id)
+    staff = get_in_school(
+        request, Staff.objects.select_related("user"), "school.view_staff", pk=staff_id
+    )
     require(request, perm, staff.school)
     return staff
 
@@ -49,8 +50,7 @@ def _staff(request: HttpRequest, staff_id: int, perm: str) -> Staff:
 def staff_card(request: HttpRequest, staff_id: int) -> HttpResponse:
     """A staff member's card; viewing it is recorded like a student's (152-FZ)."""
     staff = _staff(request, staff_id, "school.view_staff_card")
-    record(action=AuditAction.PERSONAL_CARD_VIEWED, actor=request.user, obj=staff,
-           request=request)
+    record(action=AuditAction.PERSONAL_CARD_VIEWED, actor=request.user, obj=staff, request=request)
     roles = (
         Membership.objects.filter(user=staff.user, school=staff.school).values_list(
             "role", flat=True
@@ -103,8 +103,13 @@ def staff_position_add(request: HttpRequest, staff_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             position = form.save()
-            record(action=AuditAction.CREATED, actor=request.user, obj=position,
-                   after={"staff": staff.pk, "title": position.title}, request=request)
+            record(
+                action=AuditAction.CREATED,
+                actor=request.user,
+                obj=position,
+                after={"staff": staff.pk, "title": position.title},
+                request=request,
+            )
         messages.success(request, _("Saved: %(obj)s") % {"obj": form.instance})
         return redirect("school:staff_card", staff_id=staff.pk)
     return render(request, "school/staff/position.html", {"form": form, "staff": staff})
@@ -117,12 +122,20 @@ def staff_consent(request: HttpRequest, staff_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             consent = form.save()
-            record(action=AuditAction.CREATED, actor=request.user, obj=consent,
-                   after={"given_on": str(consent.given_on)}, request=request)
+            record(
+                action=AuditAction.CREATED,
+                actor=request.user,
+                obj=consent,
+                after={"given_on": str(consent.given_on)},
+                request=request,
+            )
         messages.success(request, _("The consent is recorded."))
         return redirect("school:staff_card", staff_id=staff.pk)
-    return render(request, "school/consent.html", {"form": form, "person": staff, "back": None,
-                                                    "staff": staff})
+    return render(
+        request,
+        "school/consent.html",
+        {"form": form, "person": staff, "back": None, "staff": staff},
+    )
 
 
 STAFF_ROLE_CHOICES = [(r.value, r.label) for r in Role if r in STAFF_ROLES]
@@ -142,10 +155,15 @@ def staff_roles(request: HttpRequest, staff_id: int) -> HttpResponse:
     """The administrator sets what a staff member may do (DESIGN §1). A login is created on
     first use; its password is issued with the credentials page."""
     staff = _staff(request, staff_id, "accounts.manage_users")
-    current = set(
-        Membership.objects.filter(user=staff.user, school=staff.school, role__in=STAFF_ROLES)
-        .values_list("role", flat=True)
-    ) if staff.user else set()
+    current = (
+        set(
+            Membership.objects.filter(
+                user=staff.user, school=staff.school, role__in=STAFF_ROLES
+            ).values_list("role", flat=True)
+        )
+        if staff.user
+        else set()
+    )
     form = RolesForm(request.POST or None, initial={"roles": sorted(current)})
     if request.method == "POST" and form.is_valid():
         from zhurnal.accounts.credentials import ensure_user
@@ -157,12 +175,16 @@ def staff_roles(request: HttpRequest, staff_id: int) -> HttpResponse:
                 user=user, school=staff.school, role__in=current - chosen
             ).delete()
             Membership.objects.bulk_create(
-                Membership(user=user, school=staff.school, role=role)
-                for role in chosen - current
+                Membership(user=user, school=staff.school, role=role) for role in chosen - current
             )
-            record(action=AuditAction.UPDATED, actor=request.user, obj=staff,
-                   before={"roles": sorted(current)}, after={"roles": sorted(chosen)},
-                   request=request)
+            record(
+                action=AuditAction.UPDATED,
+                actor=request.user,
+                obj=staff,
+                before={"roles": sorted(current)},
+                after={"roles": sorted(chosen)},
+                request=request,
+            )
         messages.success(request, _("Roles saved."))
         return redirect("school:staff_card", staff_id=staff.pk)
     return render(request, "school/staff/roles.html", {"form": form, "staff": staff})

@@ -105,9 +105,7 @@ def admit(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Student admitted: %(name)s") % {"name": student})
             return redirect("school:student_card", student_id=student.pk)
-    return render(
-        request, "school/students/admit.html", {"form": form, "order_form": order_form}
-    )
+    return render(request, "school/students/admit.html", {"form": form, "order_form": order_form})
 
 
 @login_required
@@ -127,7 +125,9 @@ def card(request: HttpRequest, student_id: int) -> HttpResponse:
     for consent in consents:
         consents_by_guardian.setdefault(consent.guardian_id, []).append(consent)
     current_class = (
-        SchoolClass.objects.select_related("grade_level").filter(pk=student.current_class_id).first()
+        SchoolClass.objects.select_related("grade_level")
+        .filter(pk=student.current_class_id)
+        .first()
     )
     return render(
         request,
@@ -309,9 +309,7 @@ def guardian_add(request: HttpRequest, student_id: int) -> HttpResponse:
             )
         messages.success(request, _("Saved: %(obj)s") % {"obj": guardian})
         return redirect("school:student_card", student_id=student.pk)
-    return render(
-        request, "school/students/guardian.html", {"form": form, "student": student}
-    )
+    return render(request, "school/students/guardian.html", {"form": form, "student": student})
 
 
 @login_required
