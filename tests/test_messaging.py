@@ -16,6 +16,7 @@ from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from zhurnal.accounts.context import forget_contexts
 from zhurnal.accounts.models import ApiToken, Role
 from zhurnal.messaging import queries, rules, services
 from zhurnal.messaging.models import (
@@ -26,7 +27,6 @@ from zhurnal.messaging.models import (
     Scope,
     Thread,
 )
-from zhurnal.permissions import forget_contexts
 from zhurnal.school import models as m
 
 from .factories import GuardianFactory, StudentFactory, UserFactory, enroll, grant

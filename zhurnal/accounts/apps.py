@@ -6,10 +6,7 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
-        # Registers every permission of the product (the one module of access rules).
         from django.contrib.auth.signals import user_logged_in
-
-        from zhurnal import permissions  # noqa: F401
 
         from .middleware import mark_session_fresh
 

@@ -14,8 +14,8 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 
+from zhurnal.accounts.context import context
 from zhurnal.assessments.queries import family_class_ids, school_schedule, year_terms
-from zhurnal.permissions import context
 from zhurnal.planning.queries import pick_term
 from zhurnal.school.models import SchoolClass, Term
 from zhurnal.school.queries import current_year, school_today

@@ -19,9 +19,9 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router
 
+from zhurnal.accounts.context import context
 from zhurnal.core.files import stored_file_response
 from zhurnal.diary import queries, services
-from zhurnal.permissions import context
 from zhurnal.planning.queries import pick_term
 from zhurnal.school.models import Student, Term
 from zhurnal.school.queries import school_today

@@ -13,8 +13,8 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router
 
+from zhurnal.accounts.context import context
 from zhurnal.accounts.memberships import memberships_of
-from zhurnal.permissions import context
 from zhurnal.school.models import AcademicYear, School, SchoolClass, Staff, Student
 from zhurnal.school.queries import clamp_to_year, class_roster, school_today
 

@@ -14,7 +14,7 @@ from datetime import date
 
 from django.db.models import Count, Max, Min, Q, QuerySet, prefetch_related_objects
 
-from zhurnal.permissions import context
+from zhurnal.accounts.context import context
 from zhurnal.planning.models import LessonKind, PlanItem
 from zhurnal.school.models import AcademicYear, Course, Enrollment, School, SchoolClass, Term
 from zhurnal.timetable.models import Lesson, LessonStatus

@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from zhurnal.accounts.access import get_in_school, school_permission
-from zhurnal.permissions import context
+from zhurnal.accounts.context import context
 from zhurnal.planning.queries import pick_term
 from zhurnal.school.models import SchoolClass
 from zhurnal.school.queries import current_year, school_today

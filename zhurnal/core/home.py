@@ -11,9 +11,9 @@ from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.utils import timezone
 
+from zhurnal.accounts.context import context
 from zhurnal.accounts.models import Role
 from zhurnal.diary.informing import with_report_due
-from zhurnal.permissions import context
 from zhurnal.school.models import Course, Enrollment, SchoolClass, Staff, Student
 from zhurnal.school.queries import enrolled_on, school_today, with_current_class
 from zhurnal.timetable.models import Lesson

@@ -130,7 +130,7 @@ def record_informing(
     is_current_period``; sending an older one is not recorded as it), and a printing only by
     the class's class teacher, who informs the families (the administration downloads the
     PDF to check it). None when nothing is recorded."""
-    from zhurnal.permissions import context
+    from zhurnal.accounts.context import context
 
     from .informing import is_current_period
 

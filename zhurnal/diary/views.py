@@ -24,10 +24,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from zhurnal.accounts.access import current_school, get_in_school, school_permission
+from zhurnal.accounts.context import context
 from zhurnal.accounts.memberships import memberships_of
 from zhurnal.accounts.models import Role
 from zhurnal.core.files import stored_file_response
-from zhurnal.permissions import context
 from zhurnal.planning.queries import pick_term
 from zhurnal.school.models import SchoolClass, Student
 from zhurnal.school.queries import school_today, with_current_class

@@ -21,8 +21,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
+from zhurnal.accounts.context import context
 from zhurnal.accounts.models import STAFF_ROLES, Membership, Role
-from zhurnal.permissions import context
 from zhurnal.school.models import (
     Course,
     Enrollment,

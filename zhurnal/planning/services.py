@@ -14,10 +14,10 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
+from zhurnal.accounts.context import context
 from zhurnal.accounts.models import Role
 from zhurnal.audit.models import AuditAction
 from zhurnal.audit.services import record
-from zhurnal.permissions import context
 from zhurnal.school.models import AcademicYear, Course, GradeLevel, School, Subject
 from zhurnal.timetable.models import Lesson
 from zhurnal.timetable.services import record_topic

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from zhurnal.accounts.access import get_in_school, require, school_permission
-from zhurnal.permissions import context
+from zhurnal.accounts.context import context
 from zhurnal.school.models import SchoolClass, Staff
 from zhurnal.school.queries import school_today
 

@@ -1,0 +1,148 @@
+"""The permission table: every access rule of Zhurnal, one line each (DESIGN §4).
+
+Code asks a rule by its name — ``user.has_perm("<app>.<rule>", obj)``, mostly through the access
+entry points (``core.access`` and each app's ``access.py``) — and this table says who passes.
+It is wired in at start-up by the ``permissions`` app, like the URLconf, and sits above the apps
+whose objects its predicates look at, so that none of them imports it. Tested as a matrix:
+``tests/test_access_matrix.py`` (pages) and ``tests/test_api.py`` (the API).
+"""
+
+import rules
+
+from .predicates import (
+    has_a_child_in_the_class,
+    is_admin,
+    is_administration,
+    is_deputy,
+    is_director,
+    is_guardian_of,
+    is_hr,
+    is_parent,
+    is_school_staff,
+    is_secretary,
+    is_student,
+    is_teacher,
+    is_the_student_of_age,
+    keeps_the_lesson,
+    leads_the_class,
+    leads_the_course_class,
+    may_write_to,
+    teaches_the_class,
+    teaches_the_course,
+)
+
+# Object passed with each permission: a School unless stated otherwise.
+
+RULES = {
+    # Home page and the school switcher: anyone with a role in the school.
+    "school.enter": is_school_staff | is_parent | is_student,
+    # Year structure, classes, groups, subjects, curriculum, courses.
+    "school.view_structure": is_school_staff,
+    "school.manage_structure": is_admin | is_deputy,
+    "school.manage_settings": is_admin,
+    # Staff records (HR keeps them, seed 002 6.2.4).
+    "school.view_staff": is_school_staff,
+    "school.view_staff_card": is_admin | is_director | is_hr,
+    "school.manage_staff": is_admin | is_hr,
+    "school.import_staff": is_admin | is_hr,
+    # Student register (secretary keeps it, seed 002 6.2.3).
+    "school.view_register": is_admin | is_director | is_deputy | is_secretary,
+    "school.manage_enrollment": is_admin | is_secretary,
+    "school.import_students": is_admin | is_secretary,
+    # obj = SchoolClass
+    "school.view_class": is_admin
+    | is_director
+    | is_deputy
+    | is_secretary
+    | leads_the_class
+    | teaches_the_class,
+    # obj = Student: the personal card (152-FZ: only those whose work needs it).
+    "school.view_student_card": is_admin | is_director | is_deputy | is_secretary | leads_the_class,
+    "school.edit_student": is_admin | is_secretary | leads_the_class,
+    # obj = SchoolClass: logins and one-time passwords for its parents and students.
+    "accounts.issue_credentials": is_admin | leads_the_class,
+    # obj = Student: a parent's child or the student themself (the diary, later issues).
+    "school.view_own_child": is_guardian_of | is_the_student_of_age,
+    # Users and roles of the school.
+    "accounts.manage_users": is_admin,
+    # Timetable and bell schedules: every member of staff reads, the deputy keeps them (DESIGN §4:
+    # "deputies … change the timetable"), with single-day changes and substitutions.
+    "timetable.view": is_school_staff,
+    "timetable.manage": is_admin | is_deputy,
+    # obj = Course: its lessons and programme fulfilment (plan against reality).
+    "timetable.view_course": is_administration | teaches_the_course | leads_the_course_class,
+    # obj = Lesson: its topic and plan item (the substitute for that one lesson only).
+    "timetable.keep_lesson": keeps_the_lesson,
+    # obj = SchoolClass: the secret calendar (.ics) address of a class's timetable.
+    "timetable.manage_class_feed": is_admin | is_deputy | leads_the_class,
+    # The assessment schedule (график оценочных процедур) is published to the school's families.
+    "timetable.view_assessments": is_school_staff | is_parent | is_student,
+    # obj = SchoolClass: one class's assessment schedule — staff, and the families of the class.
+    "assessments.view_class": is_school_staff | has_a_child_in_the_class,
+    # Thematic plans (КТП): staff read the school's plans.
+    "planning.view_plans": is_school_staff,
+    # obj = School: create a base plan (any teacher, for a subject and grade level they teach).
+    "planning.create_plan": is_admin | is_deputy | is_teacher,
+    # obj = ThematicPlan: its teachers and the deputy edit it.
+    "planning.edit_plan": is_admin | is_deputy | teaches_the_course,
+    # obj = Course: which plan it follows, or its own copy.
+    "planning.choose_plan": is_admin | is_deputy | teaches_the_course,
+    # Programme fulfilment of every course of the school (or of a class), for the administration.
+    "planning.view_fulfilment": is_administration,
+    # obj = School: the list of journals — the administration sees every course, a teacher
+    # the courses they teach and those of the class they lead.
+    "journal.list": is_administration | is_teacher,
+    # The class journal (DESIGN §4). obj = Course: read the journal — its teachers, the class
+    # teacher of its class, the administration; students never reach a journal.
+    "journal.view": is_administration | teaches_the_course | leads_the_course_class,
+    # obj = Lesson: marks, attendance and mark columns of a lesson (the substitute for that one
+    # lesson only).
+    "journal.keep_lesson": keeps_the_lesson,
+    # obj = Course: its period marks (term, year, exam, final): the course's teachers.
+    "journal.keep_period_marks": teaches_the_course,
+    # obj = SchoolClass: the absence register of a class (seed 002: the class teacher keeps it).
+    "journal.keep_absences": leads_the_class,
+    # obj = School: open a locked course for a date range (seed 002: the deputy unlocks), and
+    # see the audit of marks and attendance per course, student or teacher.
+    "journal.unlock": is_deputy,
+    "journal.view_changes": is_administration,
+    # obj = School: work types, grading scales and the record-keeping policy.
+    "journal.manage_settings": is_admin | is_deputy,
+    # The electronic diary (issue 5). obj = Student: a guardian of the student, the student
+    # themself from the school's age; the class teacher of their class and the administration
+    # read it too.
+    "diary.view": is_guardian_of | is_the_student_of_age | leads_the_class | is_administration,
+    # obj = Student: acknowledge the term marks («Ознакомлен»): the student's guardians.
+    "diary.acknowledge": is_guardian_of,
+    # obj = Student: the secret calendar (.ics) address of the student's lessons and homework
+    # — create, renew, stop: the family (the guardians, the student from the school's age),
+    # not the staff who read the diary.
+    "diary.manage_feed": is_guardian_of | is_the_student_of_age,
+    # obj = School: the diary's entry page (the children of a parent, the student's own).
+    "diary.index": is_parent | is_student,
+    # obj = SchoolClass: who has and has not acknowledged the term marks.
+    "diary.view_acknowledgements": is_administration | leads_the_class,
+    # obj = SchoolClass: the fortnightly progress report of the class (seed 002, 2.2.2): preview,
+    # the PDF for printing, sending it to the families by e-mail.
+    "diary.progress_report": is_administration | leads_the_class,
+    # Messages and announcements (issue 5). obj = School: the inbox, a new conversation, the
+    # address book, the announcements addressed to the user — anyone with a role in the school.
+    "messaging.use": is_school_staff | is_parent | is_student,
+    # Notifications (issue 5): everyone with a role reads their own and sets their choices;
+    # the administrator sees the school's e-mails that wait for a retry or failed.
+    "notifications.use": is_school_staff | is_parent | is_student,
+    "notifications.view_deliveries": is_admin,
+    # obj = messaging.rules.Recipient (a user within the school): staff write to anyone in the
+    # school; parents to the teachers, class teachers and administration of their children;
+    # students to their teachers and class teacher (DESIGN §4). A conversation is read and
+    # answered by its participants only (messaging.queries.thread_for: 404 for others).
+    "messaging.write_to": may_write_to,
+    # obj = School: publish announcements — the administration to the school, a parallel or a
+    # class; teachers to the classes they lead or teach (messaging.rules.may_announce).
+    "messaging.announce": is_administration | is_teacher,
+    # The audit trail: who changed or viewed what (personal data access included).
+    "audit.view_trail": is_admin | is_director,
+}
+
+for _name, _predicate in RULES.items():
+    rules.add_perm(_name, _predicate)
