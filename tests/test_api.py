@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from zhurnal.accounts.models import ApiToken, Role, hash_token
 from zhurnal.api.api import endpoints
+from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditEvent
 from zhurnal.journal import services as journal_services
 from zhurnal.journal.defaults import ensure_work_types
@@ -207,7 +208,7 @@ def _column(world) -> GradeColumn:
     work_type = ensure_work_types(world.school)[0]
     column = GradeColumn.objects.filter(lesson=world.lesson).first()
     return column or journal_services.add_column(
-        lesson=world.lesson, work_type=work_type, actor=None
+        lesson=world.lesson, work_type=work_type, actor=Actor.system()
     )
 
 
@@ -249,7 +250,7 @@ def _homework_attachment(world):
     item = HomeworkAttachment.objects.filter(homework__lesson=world.lesson).first()
     if item is None:
         homework = journal_services.set_homework(
-            lesson=world.lesson, text="§ 4", version=0, actor=world.users["teacher"]
+            lesson=world.lesson, text="§ 4", version=0, actor=Actor(world.users["teacher"])
         )
         item = HomeworkAttachment.objects.create(
             school=world.school,

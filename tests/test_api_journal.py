@@ -13,6 +13,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from zhurnal.accounts.models import ApiToken
+from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction, AuditEvent
 from zhurnal.journal import services
 from zhurnal.journal.defaults import ensure_work_types
@@ -47,7 +48,7 @@ def api():
 @pytest.fixture
 def column(world):
     kr = next(t for t in ensure_work_types(world.school) if t.code == "КР")
-    return services.add_column(lesson=world.lesson, work_type=kr, actor=None)
+    return services.add_column(lesson=world.lesson, work_type=kr, actor=Actor.system())
 
 
 def call(api, world, persona, method, path, body=None, **params):
@@ -79,14 +80,14 @@ def put_mark(api, world, column, value, version=0, student=None, **extra):
 def test_the_journal_of_a_course_for_the_current_term(api, world, column):
     put_mark(api, world, column, "4")
     services.set_attendance(
-        lesson=world.lesson, student=world.older_student, code="Н", version=0, actor=None
+        lesson=world.lesson, student=world.older_student, code="Н", version=0, actor=Actor.system()
     )
     services.record_absence(
         student=world.older_student,
         start=world.lesson.date,
         end=world.lesson.date,
         reason="У",
-        actor=None,
+        actor=Actor.system(),
     )
     body = call(api, world, "deputy", "GET", f"/courses/{world.course.pk}/journal").json()
     assert body["term_id"] == world.term.pk
@@ -144,7 +145,7 @@ def test_reading_the_journal_takes_a_fixed_number_of_queries(api, world, column)
         enroll(student, world.class_6b)
         put_mark(api, world, column, "5", student=student)
         services.set_attendance(
-            lesson=world.lesson, student=student, code="ОП", version=0, actor=None
+            lesson=world.lesson, student=student, code="ОП", version=0, actor=Actor.system()
         )
     assert count() == before <= 12
 
@@ -239,7 +240,9 @@ def test_no_mark_or_attendance_on_a_future_lesson_through_the_api(api, world, co
     assert attendance.json()["message"] == (
         "Отметки и посещаемость вносятся в день урока или позже, не заранее."
     )
-    future_column = services.add_column(lesson=ahead, work_type=column.work_type, actor=None)
+    future_column = services.add_column(
+        lesson=ahead, work_type=column.work_type, actor=Actor.system()
+    )
     mark = call(
         api,
         world,
@@ -260,7 +263,7 @@ def test_a_batch_answers_every_item_and_a_refusal_keeps_the_others(api, world, c
     other_column = services.add_column(
         lesson=world.class_course.lessons.first(),
         work_type=column.work_type,
-        actor=None,
+        actor=Actor.system(),
     )
     response = call(
         api,

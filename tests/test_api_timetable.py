@@ -13,6 +13,7 @@ import time_machine
 from django.test import Client
 
 from zhurnal.accounts.models import ApiToken
+from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction, AuditEvent
 from zhurnal.planning.models import PlanItem
 from zhurnal.school import models as m
@@ -104,7 +105,7 @@ def test_class_timetable_includes_its_subgroups_courses(api, world):
     )
     english.teachers.add(world.teacher_staff)
     services.add_extra_lesson(
-        course=english, day=date(2026, 11, 19), number=5, room="12", actor=None
+        course=english, day=date(2026, 11, 19), number=5, room="12", actor=Actor.system()
     )
     body = get(api, world, "teacher", f"/timetable/classes/{world.class_5a.pk}").json()
     subjects = [lesson["course"]["subject"]["name"] for lesson in body["lessons"]]
@@ -115,7 +116,10 @@ def test_class_timetable_includes_its_subgroups_courses(api, world):
 
 def test_teacher_timetable_has_the_lessons_they_substitute_not_those_taken_from_them(api, world):
     services.substitute(
-        lesson=world.lesson, teacher=world.class_teacher_staff, reason="болезнь", actor=None
+        lesson=world.lesson,
+        teacher=world.class_teacher_staff,
+        reason="болезнь",
+        actor=Actor.system(),
     )
     mine = get(api, world, "teacher", f"/timetable/teachers/{world.teacher_staff.pk}").json()
     assert world.lesson.pk not in [lesson["id"] for lesson in mine["lessons"]]
@@ -141,7 +145,7 @@ def test_room_timetable_and_an_explicit_range(api, world):
 
 
 def test_cancelled_lessons_are_listed_with_their_status(api, world):
-    services.cancel_lesson(lesson=world.lesson, reason="экскурсия", actor=None)
+    services.cancel_lesson(lesson=world.lesson, reason="экскурсия", actor=Actor.system())
     body = get(api, world, "deputy", f"/timetable/classes/{world.class_6b.pk}").json()
     (cancelled,) = [lesson for lesson in body["lessons"] if lesson["id"] == world.lesson.pk]
     assert cancelled["status"] == "cancelled"
@@ -177,9 +181,9 @@ def test_course_lessons_default_to_the_year(api, world):
 
 def test_course_plan_shows_covered_items(api, world):
     items = list(PlanItem.objects.filter(plan=world.plan).order_by("position"))
-    services.record_topic(lesson=world.lesson, topic="", plan_item=items[0], actor=None)
+    services.record_topic(lesson=world.lesson, topic="", plan_item=items[0], actor=Actor.system())
     future = Lesson.objects.filter(course=world.course, date__gt=date(2026, 11, 20)).first()
-    services.record_topic(lesson=future, topic="", plan_item=items[1], actor=None)
+    services.record_topic(lesson=future, topic="", plan_item=items[1], actor=Actor.system())
     body = get(api, world, "deputy", f"/courses/{world.course.pk}/plan").json()
     assert body["plan"]["id"] == world.plan.pk
     assert body["plan"]["owner_course_id"] is None
@@ -202,8 +206,8 @@ def test_course_fulfilment_counts_held_cancelled_and_lists_items_not_covered(api
             "date", "number"
         )
     )
-    services.record_topic(lesson=past[0], topic="", plan_item=items[0], actor=None)
-    services.cancel_lesson(lesson=past[-1], reason="Карантин", actor=None)
+    services.record_topic(lesson=past[0], topic="", plan_item=items[0], actor=Actor.system())
+    services.cancel_lesson(lesson=past[-1], reason="Карантин", actor=Actor.system())
     body = get(api, world, "teacher", f"/courses/{world.course.pk}/fulfilment").json()
     assert body["day"] == "2026-11-20"
     assert body["plan_id"] == world.plan.pk
@@ -226,7 +230,7 @@ def test_course_fulfilment_counts_held_cancelled_and_lists_items_not_covered(api
 
 def test_school_fulfilment_lists_the_courses_most_behind_first(api, world):
     lesson = Lesson.objects.filter(course=world.class_course, date__lte=date(2026, 11, 20)).first()
-    services.cancel_lesson(lesson=lesson, reason="Болезнь учителя", actor=None)
+    services.cancel_lesson(lesson=lesson, reason="Болезнь учителя", actor=Actor.system())
     rows = get(api, world, "deputy", "/fulfilment").json()
     assert rows[0]["course"]["id"] == world.class_course.pk
     assert rows[0]["fulfilment"]["cancelled"] == 1
@@ -292,13 +296,15 @@ def test_reads_take_a_fixed_number_of_queries(api, world, path):
     before = _count_queries(api, world, path, start="2026-11-01", end="2026-12-28")
     # More lessons, substitutions and topics.
     for lesson in Lesson.objects.filter(course=world.course)[:8]:
-        services.substitute(lesson=lesson, teacher=world.class_teacher_staff, reason="", actor=None)
+        services.substitute(
+            lesson=lesson, teacher=world.class_teacher_staff, reason="", actor=Actor.system()
+        )
     for lesson, item in zip(
         Lesson.objects.filter(course=world.course).order_by("date")[:10],
         PlanItem.objects.filter(plan=world.plan).order_by("position"),
         strict=False,
     ):
-        services.record_topic(lesson=lesson, topic="", plan_item=item, actor=None)
+        services.record_topic(lesson=lesson, topic="", plan_item=item, actor=Actor.system())
     other = m.Course.objects.create(
         school=world.school,
         year=world.year,
@@ -308,7 +314,7 @@ def test_reads_take_a_fixed_number_of_queries(api, world, path):
     other.teachers.add(StaffFactory(school=world.school))
     for day in range(16, 28):
         services.add_extra_lesson(
-            course=other, day=date(2026, 11, day), number=7, room="21", actor=None
+            course=other, day=date(2026, 11, day), number=7, room="21", actor=Actor.system()
         )
     after = _count_queries(api, world, path, start="2026-11-01", end="2026-12-28")
     assert after == before <= 13
@@ -400,7 +406,7 @@ def test_the_substitute_keeps_that_lesson_and_the_course_teacher_no_longer_does(
 def test_a_busy_substitute_is_a_conflict_with_the_reason(api, world):
     monday_math = Lesson.objects.get(course=world.course, date=date(2026, 11, 23))
     # The class teacher has Русский 5А in lesson 1 on Mondays; move the maths lesson there.
-    services.move_lesson(lesson=monday_math, day=monday_math.date, number=1, actor=None)
+    services.move_lesson(lesson=monday_math, day=monday_math.date, number=1, actor=Actor.system())
     response = send(
         api,
         world,
@@ -455,7 +461,7 @@ def test_forged_ids_of_another_school_are_not_found(api, world):
     )
     foreign_course.teachers.add(foreign_staff)
     foreign_lesson = services.add_extra_lesson(
-        course=foreign_course, day=date(2026, 11, 18), number=1, actor=None
+        course=foreign_course, day=date(2026, 11, 18), number=1, actor=Actor.system()
     )
     for path in (
         f"/timetable/classes/{foreign_class.pk}",

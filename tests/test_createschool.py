@@ -5,7 +5,7 @@ from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 
 from zhurnal.accounts.models import Membership, Role
-from zhurnal.audit.services import client_address
+from zhurnal.audit.actor import client_address
 from zhurnal.journal.models import ScaleRule
 from zhurnal.journal.scales import ScaleKind
 from zhurnal.school.models import GradeLevel, School

@@ -22,6 +22,7 @@ from zhurnal.accounts.credentials import (
     transliterate,
 )
 from zhurnal.accounts.models import ApiToken, Membership, Role, User
+from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction, AuditEvent
 from zhurnal.school import models as m
 
@@ -202,14 +203,11 @@ def test_the_service_refuses_people_the_actor_may_not_reach(world):
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        issue_credentials(
-            people=[world.older_student], actor=world.users["class_teacher"], request=None
-        )
+        issue_credentials(people=[world.older_student], actor=Actor(world.users["class_teacher"]))
     with pytest.raises(PermissionDenied):
         issue_credentials(
             people=[world.teacher_staff],
-            actor=world.users["class_teacher"],
-            request=None,
+            actor=Actor(world.users["class_teacher"]),
             school_class=world.class_5a,
         )
 
@@ -306,7 +304,7 @@ def test_an_underage_student_gets_no_login_even_if_forged_into_the_form(client, 
 
 
 def test_an_underage_student_is_skipped_by_the_service(world):
-    results = issue_credentials(people=[world.student], actor=world.users["admin"], request=None)
+    results = issue_credentials(people=[world.student], actor=Actor(world.users["admin"]))
     assert results[0].skipped_reason == "no login: under the age of 14"
     assert not results[0].password
     world.student.refresh_from_db()
@@ -359,7 +357,7 @@ def test_the_class_teacher_cannot_reset_a_login_that_also_belongs_to_staff(clien
 
 def test_a_login_used_in_another_school_is_not_reset(world):
     grant(world.users["parent"], world.other_school, Role.PARENT)
-    results = issue_credentials(people=[world.guardian], actor=world.users["admin"], request=None)
+    results = issue_credentials(people=[world.guardian], actor=Actor(world.users["admin"]))
     assert "another school" in results[0].skipped_reason
     assert world.users["parent"].check_password("correct-horse-42")
 

@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from zhurnal.accounts.models import ApiToken, Role
+from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditEvent
 from zhurnal.diary import queries
 from zhurnal.diary.models import TermAcknowledgement
@@ -59,20 +60,22 @@ def _work_type(world, code: str) -> WorkType:
 def _mark(world, lesson, value, code="КР", student=None):
     column = GradeColumn.objects.filter(lesson=lesson, work_type__code=code).first()
     if column is None:
-        column = journal.add_column(lesson=lesson, work_type=_work_type(world, code), actor=None)
+        column = journal.add_column(
+            lesson=lesson, work_type=_work_type(world, code), actor=Actor.system()
+        )
     return journal.set_mark(
         column=column,
         student=student or world.student,
         value=value,
         version=0,
-        actor=world.users["class_teacher"],
+        actor=Actor(world.users["class_teacher"]),
     )
 
 
 def _fill_week(world):
     """Monday 16.11: Русский (КР 5, homework, praise), Tuesday 17.11: Русский absent (Н) under
     an illness in the register (shown Б) and substituted; Monday 23.11 cancelled."""
-    actor = world.users["class_teacher"]
+    actor = Actor(world.users["class_teacher"])
     monday = _lesson(world, MONDAY)
     monday.topic = "Имя существительное"
     monday.save()
@@ -94,7 +97,7 @@ def _fill_week(world):
     journal.record_absence(
         student=world.student, start=tuesday.date, end=tuesday.date, reason="Б", actor=actor
     )
-    substitute(lesson=tuesday, teacher=world.teacher_staff, reason="болезнь", actor=None)
+    substitute(lesson=tuesday, teacher=world.teacher_staff, reason="болезнь", actor=Actor.system())
     return monday, tuesday
 
 
@@ -236,7 +239,9 @@ def test_the_week_shows_lessons_topic_homework_marks_attendance_notes(client, wo
 def test_the_week_page_marks_cancelled_and_substituted_lessons_and_today(client, world):
     with at(2026, 11, 20, 10, 0):
         _fill_week(world)
-        cancel_lesson(lesson=_lesson(world, date(2026, 11, 23)), reason="карантин", actor=None)
+        cancel_lesson(
+            lesson=_lesson(world, date(2026, 11, 23)), reason="карантин", actor=Actor.system()
+        )
         client.force_login(world.users["parent"])
         url = reverse("diary:week", args=[world.student.pk])
         html = client.get(url).content.decode()
@@ -314,7 +319,7 @@ def test_the_week_costs_a_fixed_number_of_queries(client, world):
             )
             _mark(world, lesson, "3", "СР")
             homework = journal.set_homework(
-                lesson=lesson, text="§ 3", version=0, actor=world.users["class_teacher"]
+                lesson=lesson, text="§ 3", version=0, actor=Actor(world.users["class_teacher"])
             )
             HomeworkAttachment.objects.create(
                 school=world.school,
@@ -345,7 +350,7 @@ def test_the_marks_page_shows_weighted_average_forecast_and_period_marks(client,
             term=world.term,
             value="5",
             version=0,
-            actor=world.users["class_teacher"],
+            actor=Actor(world.users["class_teacher"]),
         )
         subjects = queries.term_marks(world.student, world.term)
         client.force_login(world.users["parent"])
@@ -363,7 +368,7 @@ def test_the_marks_page_shows_weighted_average_forecast_and_period_marks(client,
 
 
 def test_the_marks_page_shows_year_exam_and_final_marks(client, world):
-    actor = world.users["class_teacher"]
+    actor = Actor(world.users["class_teacher"])
     with at(2026, 11, 20, 10, 0):
         _fill_week(world)
         for kind, term, value in (
@@ -405,14 +410,14 @@ def test_the_attendance_summary_counts_missed_lessons_by_reason(world):
             student=world.student,
             code="Н",
             version=0,
-            actor=world.users["class_teacher"],
+            actor=Actor(world.users["class_teacher"]),
         )
         journal.set_attendance(
             lesson=_lesson(world, date(2026, 11, 10)),
             student=world.student,
             code="ОП",
             version=0,
-            actor=world.users["class_teacher"],
+            actor=Actor(world.users["class_teacher"]),
         )
         summary = queries.attendance_summary(world.student, world.term, until=date(2026, 11, 20))
     (row,) = summary.rows
@@ -422,7 +427,7 @@ def test_the_attendance_summary_counts_missed_lessons_by_reason(world):
 
 
 def test_homework_ahead_sums_minutes_per_day_and_flags_the_limit(client, world):
-    actor = world.users["class_teacher"]
+    actor = Actor(world.users["class_teacher"])
     with at(2026, 11, 20, 10, 0):
         # Set on Tuesday 17.11, due at the next lesson: Monday 23.11 (5А, grade 5: 120 min).
         journal.set_homework(
@@ -452,7 +457,10 @@ def test_homework_limits_by_grade(grade, limit):
 def _monday_attachment(world) -> HomeworkAttachment:
     """A file with the homework of Monday's lesson of 5А (the parent's child's class)."""
     homework = journal.set_homework(
-        lesson=_lesson(world, MONDAY), text="§ 1", version=0, actor=world.users["class_teacher"]
+        lesson=_lesson(world, MONDAY),
+        text="§ 1",
+        version=0,
+        actor=Actor(world.users["class_teacher"]),
     )
     return HomeworkAttachment.objects.create(
         school=world.school,
@@ -550,7 +558,7 @@ def test_the_button_comes_with_the_term_marks_before_the_term_ends(client, world
             term=world.term,
             value="5",
             version=0,
-            actor=world.users["class_teacher"],
+            actor=Actor(world.users["class_teacher"]),
         )
         client.force_login(world.users["parent"])
         html = client.get(reverse("diary:marks", args=[world.student.pk])).content.decode()

@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 
+from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction, AuditEvent
 from zhurnal.school import services
 from zhurnal.school.models import Enrollment, Movement, MovementKind
@@ -25,7 +26,7 @@ def classes():
 
 def test_transfer_closes_the_old_class_the_day_before_and_keeps_history(classes):
     a, b = classes
-    actor = UserFactory()
+    actor = Actor(UserFactory())
     student = StudentFactory(school=a.school)
     services.admit_student(
         student=student, school_class=a, day=date(2026, 9, 1), order=ORDER, actor=actor
@@ -54,10 +55,10 @@ def test_departure_ends_enrollment_but_keeps_the_card(classes):
     a, _ = classes
     student = StudentFactory(school=a.school)
     services.admit_student(
-        student=student, school_class=a, day=date(2026, 9, 1), order=ORDER, actor=None
+        student=student, school_class=a, day=date(2026, 9, 1), order=ORDER, actor=Actor.system()
     )
     services.depart_student(
-        student=student, day=date(2026, 12, 1), order=ORDER, actor=None, note="переезд"
+        student=student, day=date(2026, 12, 1), order=ORDER, actor=Actor.system(), note="переезд"
     )
     assert list(class_roster(a, date(2026, 12, 2))) == []
     assert list(class_roster(a, date(2026, 12, 1))) == [student]
@@ -69,14 +70,14 @@ def test_cannot_admit_twice_or_transfer_a_student_not_enrolled(classes):
     student = StudentFactory(school=a.school)
     with pytest.raises(ValidationError):
         services.transfer_student(
-            student=student, school_class=b, day=date(2026, 9, 2), order=ORDER, actor=None
+            student=student, school_class=b, day=date(2026, 9, 2), order=ORDER, actor=Actor.system()
         )
     services.admit_student(
-        student=student, school_class=a, day=date(2026, 9, 1), order=ORDER, actor=None
+        student=student, school_class=a, day=date(2026, 9, 1), order=ORDER, actor=Actor.system()
     )
     with pytest.raises(ValidationError):
         services.admit_student(
-            student=student, school_class=b, day=date(2026, 9, 1), order=ORDER, actor=None
+            student=student, school_class=b, day=date(2026, 9, 1), order=ORDER, actor=Actor.system()
         )
 
 
@@ -86,5 +87,9 @@ def test_a_class_of_another_school_is_refused(classes):
     student = StudentFactory(school=a.school)
     with pytest.raises(ValidationError):
         services.admit_student(
-            student=student, school_class=foreign, day=date(2026, 9, 1), order=ORDER, actor=None
+            student=student,
+            school_class=foreign,
+            day=date(2026, 9, 1),
+            order=ORDER,
+            actor=Actor.system(),
         )

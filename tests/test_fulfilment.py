@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from zhurnal.audit.actor import Actor
 from zhurnal.planning import services
 from zhurnal.planning.models import CoursePlan, PlanItem, ThematicPlan
 from zhurnal.planning.queries import course_fulfilment, fulfilment_overview
@@ -36,8 +37,10 @@ def world(db):
 def _prepare(world):
     """Five lessons filled from the plan (items 1, 2, 3, 3, 4), the 18.11 lesson cancelled."""
     teacher = world.users["teacher"]
-    services.fill_topics(course=world.course, start=date(2026, 11, 1), count=5, actor=teacher)
-    cancel_lesson(lesson=world.lesson, reason="карантин", actor=world.users["deputy"])
+    services.fill_topics(
+        course=world.course, start=date(2026, 11, 1), count=5, actor=Actor(teacher)
+    )
+    cancel_lesson(lesson=world.lesson, reason="карантин", actor=Actor(world.users["deputy"]))
 
 
 def test_fulfilment_numbers(world):
@@ -57,7 +60,7 @@ def test_fulfilment_numbers(world):
 def test_an_extra_lesson_makes_up_the_lag(world):
     _prepare(world)
     add_extra_lesson(
-        course=world.course, day=date(2026, 11, 19), number=6, actor=world.users["deputy"]
+        course=world.course, day=date(2026, 11, 19), number=6, actor=Actor(world.users["deputy"])
     )
     data = course_fulfilment(world.course, day=DAY)
     assert (data.held, data.extra, data.lag) == (7, 1, 0)
@@ -65,7 +68,9 @@ def test_an_extra_lesson_makes_up_the_lag(world):
 
 def test_topics_entered_ahead_do_not_count_as_covered(world):
     teacher = world.users["teacher"]
-    services.fill_topics(course=world.course, start=date(2026, 11, 23), count=3, actor=teacher)
+    services.fill_topics(
+        course=world.course, start=date(2026, 11, 23), count=3, actor=Actor(teacher)
+    )
     data = course_fulfilment(world.course, day=DAY)
     assert data.covered == 0
     assert [i.position for i in data.not_covered] == [1, 2, 3, 4, 5, 6]

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from zhurnal.audit.actor import Actor
 from zhurnal.journal import services as journal
 from zhurnal.journal.defaults import ensure_work_types
 from zhurnal.school import models as m
@@ -90,22 +91,22 @@ def test_an_odd_week_entry_gives_lessons_every_other_week(world):
 def test_a_documented_lesson_is_kept_and_reported_when_its_slot_goes(world, record):
     lesson = world.lesson  # Wednesday 18.11, from world.entry
     if record == "topic":
-        services.record_topic(lesson=lesson, topic="Сложение дробей", actor=None)
+        services.record_topic(lesson=lesson, topic="Сложение дробей", actor=Actor.system())
     elif record == "mark":
         column = journal.add_column(
-            lesson=lesson, work_type=ensure_work_types(world.school)[0], actor=None
+            lesson=lesson, work_type=ensure_work_types(world.school)[0], actor=Actor.system()
         )
         journal.set_mark(
-            column=column, student=world.older_student, value="5", version=0, actor=None
+            column=column, student=world.older_student, value="5", version=0, actor=Actor.system()
         )
     elif record == "attendance":
         journal.set_attendance(
-            lesson=lesson, student=world.older_student, code="Н", version=0, actor=None
+            lesson=lesson, student=world.older_student, code="Н", version=0, actor=Actor.system()
         )
     else:
-        journal.set_homework(lesson=lesson, text="№ 1", version=0, actor=None)
+        journal.set_homework(lesson=lesson, text="№ 1", version=0, actor=Actor.system())
     # The Wednesday entry ends before the term: its lessons are no longer wanted.
-    services.end_entry(entry=world.entry, last_day=date(2026, 11, 1), actor=None)
+    services.end_entry(entry=world.entry, last_day=date(2026, 11, 1), actor=Actor.system())
     report = regenerate(world)
     assert [kept.pk for kept in report.needs_decision] == [lesson.pk]
     assert Lesson.objects.filter(pk=lesson.pk).exists()

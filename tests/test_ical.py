@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditEvent
 from zhurnal.school import models as m
 from zhurnal.timetable import ical, services
@@ -44,8 +45,8 @@ def by_uid(events) -> dict[str, icalendar.Event]:
 
 
 def test_teacher_feed_has_own_lessons_with_times_room_and_topic(client, world):
-    services.record_topic(lesson=world.lesson, topic="Сложение дробей", actor=None)
-    feed = ical.create_feed(school=world.school, staff=world.teacher_staff, actor=None)
+    services.record_topic(lesson=world.lesson, topic="Сложение дробей", actor=Actor.system())
+    feed = ical.create_feed(school=world.school, staff=world.teacher_staff, actor=Actor.system())
     response = fetch(client, feed)
     calendar = icalendar.Calendar.from_ical(response.content)
     assert calendar["VERSION"] == "2.0"
@@ -65,7 +66,7 @@ def test_teacher_feed_has_own_lessons_with_times_room_and_topic(client, world):
 
 
 def test_the_window_is_two_weeks_back_and_eight_weeks_ahead(client, world):
-    feed = ical.create_feed(school=world.school, staff=world.teacher_staff, actor=None)
+    feed = ical.create_feed(school=world.school, staff=world.teacher_staff, actor=Actor.system())
     with time_machine.travel(NOW, tick=False):
         events = parse(fetch(client, feed))
     days = sorted(e.decoded("DTSTART").date() for e in events)
@@ -80,7 +81,7 @@ def test_the_window_is_two_weeks_back_and_eight_weeks_ahead(client, world):
 def test_times_are_in_the_schools_time_zone(client, world):
     world.school.timezone = "Asia/Yekaterinburg"
     world.school.save()
-    feed = ical.create_feed(school=world.school, staff=world.teacher_staff, actor=None)
+    feed = ical.create_feed(school=world.school, staff=world.teacher_staff, actor=Actor.system())
     events = by_uid(parse(fetch(client, feed)))
     event = events[f"lesson-{world.lesson.pk}@zhurnal"]
     assert event["DTSTART"].params["TZID"] == "Asia/Yekaterinburg"
@@ -92,12 +93,17 @@ def test_times_are_in_the_schools_time_zone(client, world):
 
 def test_substituted_lessons_move_to_the_substitutes_feed_and_cancelled_ones_go(client, world):
     services.substitute(
-        lesson=world.lesson, teacher=world.class_teacher_staff, reason="болезнь", actor=None
+        lesson=world.lesson,
+        teacher=world.class_teacher_staff,
+        reason="болезнь",
+        actor=Actor.system(),
     )
     friday = Lesson.objects.get(course=world.course, date=date(2026, 11, 20))
-    services.cancel_lesson(lesson=friday, reason="экскурсия", actor=None)
-    own = ical.create_feed(school=world.school, staff=world.teacher_staff, actor=None)
-    substitute = ical.create_feed(school=world.school, staff=world.class_teacher_staff, actor=None)
+    services.cancel_lesson(lesson=friday, reason="экскурсия", actor=Actor.system())
+    own = ical.create_feed(school=world.school, staff=world.teacher_staff, actor=Actor.system())
+    substitute = ical.create_feed(
+        school=world.school, staff=world.class_teacher_staff, actor=Actor.system()
+    )
     own_uids = set(by_uid(parse(fetch(client, own))))
     assert f"lesson-{world.lesson.pk}@zhurnal" not in own_uids
     assert f"lesson-{friday.pk}@zhurnal" not in own_uids
@@ -116,9 +122,9 @@ def test_class_feed_has_the_class_and_its_subgroups_lessons(client, world):
     )
     english.teachers.add(world.teacher_staff)
     extra = services.add_extra_lesson(
-        course=english, day=date(2026, 11, 19), number=5, room="12", actor=None
+        course=english, day=date(2026, 11, 19), number=5, room="12", actor=Actor.system()
     )
-    feed = ical.create_feed(school=world.school, school_class=world.class_5a, actor=None)
+    feed = ical.create_feed(school=world.school, school_class=world.class_5a, actor=Actor.system())
     events = by_uid(parse(fetch(client, feed)))
     summaries = {str(e["SUMMARY"]) for e in events.values()}
     assert summaries == {"Русский язык", "Английский язык (Англ. 1)"}
@@ -130,25 +136,27 @@ def test_class_feed_has_the_class_and_its_subgroups_lessons(client, world):
 
 
 def test_the_uid_of_a_moved_lesson_stays(client, world):
-    feed = ical.create_feed(school=world.school, staff=world.teacher_staff, actor=None)
+    feed = ical.create_feed(school=world.school, staff=world.teacher_staff, actor=Actor.system())
     uid = f"lesson-{world.lesson.pk}@zhurnal"
-    services.move_lesson(lesson=world.lesson, day=date(2026, 11, 19), number=6, actor=None)
+    services.move_lesson(
+        lesson=world.lesson, day=date(2026, 11, 19), number=6, actor=Actor.system()
+    )
     event = by_uid(parse(fetch(client, feed)))[uid]
     assert event.decoded("DTSTART").date() == date(2026, 11, 19)
 
 
 def test_a_revoked_or_unknown_token_is_not_found(client, world):
-    feed = ical.create_feed(school=world.school, staff=world.teacher_staff, actor=None)
+    feed = ical.create_feed(school=world.school, staff=world.teacher_staff, actor=Actor.system())
     assert fetch(client, feed).status_code == 200
-    ical.revoke_feed(feed=feed, actor=None)
+    ical.revoke_feed(feed=feed, actor=Actor.system())
     assert fetch(client, feed).status_code == 404
     response = client.get(reverse("feeds:ics", kwargs={"token": "no-such-token"}))
     assert response.status_code == 404
 
 
 def test_a_new_address_replaces_the_old_one(client, world):
-    old = ical.create_feed(school=world.school, staff=world.teacher_staff, actor=None)
-    new = ical.create_feed(school=world.school, staff=world.teacher_staff, actor=None)
+    old = ical.create_feed(school=world.school, staff=world.teacher_staff, actor=Actor.system())
+    new = ical.create_feed(school=world.school, staff=world.teacher_staff, actor=Actor.system())
     assert old.token != new.token
     assert len(new.token) >= 40
     assert fetch(client, old).status_code == 404
@@ -156,16 +164,18 @@ def test_a_new_address_replaces_the_old_one(client, world):
 
 
 def test_the_feed_of_a_teacher_who_left_stops(client, world):
-    feed = ical.create_feed(school=world.school, staff=world.teacher_staff, actor=None)
+    feed = ical.create_feed(school=world.school, staff=world.teacher_staff, actor=Actor.system())
     world.teacher_staff.is_active = False
     world.teacher_staff.save()
     assert fetch(client, feed).status_code == 404
 
 
 def test_the_feed_takes_a_fixed_number_of_queries(client, world, django_assert_max_num_queries):
-    feed = ical.create_feed(school=world.school, school_class=world.class_5a, actor=None)
+    feed = ical.create_feed(school=world.school, school_class=world.class_5a, actor=Actor.system())
     for lesson in Lesson.objects.filter(course=world.class_course)[:6]:
-        services.substitute(lesson=lesson, teacher=world.teacher_staff, reason="", actor=None)
+        services.substitute(
+            lesson=lesson, teacher=world.teacher_staff, reason="", actor=Actor.system()
+        )
     with django_assert_max_num_queries(3):
         parse(fetch(client, feed))
 
@@ -238,7 +248,7 @@ def test_a_class_of_another_school_is_not_found(client, world):
 
 def test_the_pages_need_a_login_but_the_feed_does_not(client, world):
     assert client.get(reverse("feeds:index")).status_code == 302
-    feed = ical.create_feed(school=world.school, staff=world.teacher_staff, actor=None)
+    feed = ical.create_feed(school=world.school, staff=world.teacher_staff, actor=Actor.system())
     assert fetch(client, feed).status_code == 200
 
 
@@ -261,7 +271,7 @@ def test_a_staff_member_of_another_school_only(client, world):
 
 def test_a_feed_lesson_without_bell_times_is_an_all_day_event(client, world):
     Lesson.objects.filter(pk=world.lesson.pk).update(starts_at=None, ends_at=None)
-    feed = ical.create_feed(school=world.school, staff=world.teacher_staff, actor=None)
+    feed = ical.create_feed(school=world.school, staff=world.teacher_staff, actor=Actor.system())
     event = by_uid(parse(fetch(client, feed)))[f"lesson-{world.lesson.pk}@zhurnal"]
     assert event.decoded("DTSTART") == date(2026, 11, 18)
     assert event.decoded("DTEND") == date(2026, 11, 18) + timedelta(days=1)

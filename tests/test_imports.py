@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from zhurnal.accounts.models import Membership
+from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction, AuditEvent
 from zhurnal.imports import services
 from zhurnal.imports.models import BatchStatus, ImportBatch
@@ -445,7 +446,7 @@ def test_a_double_commit_imports_once(admin_client, world):
     assert response["Location"] == reverse("imports:batch", kwargs={"batch_id": batch.pk})
     assert register_counts() == after_first
     assert AuditEvent.objects.filter(object_type="imports.importbatch").count() == 1
-    result = services.commit_batch(batch=batch, actor=world.users["admin"])
+    result = services.commit_batch(batch=batch, actor=Actor(world.users["admin"]))
     assert result.outcome == services.CommitOutcome.ALREADY_DONE
 
 
@@ -459,7 +460,7 @@ def test_the_commit_revalidates_against_the_register(admin_client, world):
     assert not plan.has_errors
     new_class.delete()
     before = register_counts()
-    result = services.commit_batch(batch=batch, actor=world.users["admin"])
+    result = services.commit_batch(batch=batch, actor=Actor(world.users["admin"]))
     assert result.outcome == services.CommitOutcome.INVALID
     assert result.plan.errors[0].field == "Класс"
     assert register_counts() == before
@@ -655,7 +656,7 @@ def test_another_users_draft_and_another_schools_batch_are_not_found(client, wor
     batch = services.create_batch(
         school=world.school,
         kind="students",
-        actor=world.users["secretary"],
+        actor=Actor(world.users["secretary"]),
         file_name="a.csv",
         data=csv_bytes(GOOD_ROWS),
     )
@@ -671,7 +672,7 @@ def test_a_user_who_lost_the_role_cannot_commit_their_draft(client, world):
     batch = services.create_batch(
         school=world.school,
         kind="students",
-        actor=user,
+        actor=Actor(user),
         file_name="a.csv",
         data=csv_bytes(GOOD_ROWS),
     )
@@ -727,7 +728,7 @@ def test_the_preview_costs_a_bounded_number_of_queries(
     small = services.create_batch(
         school=world.school,
         kind="students",
-        actor=world.users["admin"],
+        actor=Actor(world.users["admin"]),
         file_name="s.csv",
         data=csv_bytes(GOOD_ROWS),
     )
@@ -735,7 +736,7 @@ def test_the_preview_costs_a_bounded_number_of_queries(
     big = services.create_batch(
         school=world.school,
         kind="students",
-        actor=world.users["admin"],
+        actor=Actor(world.users["admin"]),
         file_name="b.csv",
         data=csv_bytes(rows),
     )
@@ -750,7 +751,7 @@ def test_stale_drafts_are_purged_but_committed_batches_stay(admin_client, world)
     draft = services.create_batch(
         school=world.school,
         kind="students",
-        actor=world.users["admin"],
+        actor=Actor(world.users["admin"]),
         file_name="d.csv",
         data=csv_bytes(GOOD_ROWS),
     )
@@ -778,8 +779,10 @@ def test_an_upload_sweeps_drafts_abandoned_for_a_week(db):
     user = grant(UserFactory(), school, Role.ADMIN)
     csv = "Табельный номер;Фамилия;Имя\n1;Петрова;Анна\n".encode()
     old = services.create_batch(
-        school=school, kind="staff", actor=user, file_name="a.csv", data=csv
+        school=school, kind="staff", actor=Actor(user), file_name="a.csv", data=csv
     )
     ImportBatch.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=8))
-    services.create_batch(school=school, kind="staff", actor=user, file_name="b.csv", data=csv)
+    services.create_batch(
+        school=school, kind="staff", actor=Actor(user), file_name="b.csv", data=csv
+    )
     assert not ImportBatch.objects.filter(pk=old.pk).exists()

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from zhurnal.audit.actor import Actor
 from zhurnal.timetable import services as timetable_services
 
 from .personas import PERSONAS, build_world
@@ -48,7 +49,7 @@ def test_only_the_teacher_of_the_lesson_writes_its_marks_and_attendance(world):
 
 def test_a_substitute_writes_that_one_lesson_and_not_the_course(world):
     timetable_services.substitute(
-        lesson=world.lesson, teacher=world.class_teacher_staff, reason="", actor=None
+        lesson=world.lesson, teacher=world.class_teacher_staff, reason="", actor=Actor.system()
     )
     world.lesson.refresh_from_db()
     assert allowed(world, "journal.keep_lesson", world.lesson) == {"class_teacher"}

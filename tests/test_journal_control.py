@@ -16,6 +16,7 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction, AuditEvent
 from zhurnal.journal import services
 from zhurnal.journal.models import (
@@ -60,7 +61,7 @@ def column(world):
     )
     with at(2026, 11, 20, 10, 0):
         return services.add_column(
-            lesson=world.lesson, work_type=test, actor=world.users["teacher"]
+            lesson=world.lesson, work_type=test, actor=Actor(world.users["teacher"])
         )
 
 
@@ -204,7 +205,7 @@ def test_an_unlock_allows_an_entry_after_the_lock(client, world):
                 student=world.older_student,
                 code="Н",
                 version=0,
-                actor=teacher,
+                actor=Actor(teacher),
             )
         login(client, world, "deputy")
         response = client.post(reverse("journal_control:unlocks"), unlock_post(world))
@@ -214,7 +215,7 @@ def test_an_unlock_allows_an_entry_after_the_lock(client, world):
             student=world.older_student,
             code="Н",
             version=0,
-            actor=teacher,
+            actor=Actor(teacher),
         )
         assert entry.code == "Н"
         page = client.get(reverse("journal_control:unlocks")).content.decode()
@@ -271,9 +272,10 @@ def changes_url(**params):
 def changed_mark(world, column):
     teacher = world.users["teacher"]
     request = RequestFactory().post("/", REMOTE_ADDR="10.1.2.3")
+    request.user = teacher
     with at(2026, 11, 20, 10, 0):
         first = services.set_mark(
-            column=column, student=world.older_student, value="4", version=0, actor=teacher
+            column=column, student=world.older_student, value="4", version=0, actor=Actor(teacher)
         )
     with at(2026, 11, 24, 10, 0):
         services.set_mark(
@@ -282,8 +284,7 @@ def changed_mark(world, column):
             value="5",
             version=first.version,
             reason="ошибка при вводе",
-            actor=teacher,
-            request=request,
+            actor=Actor.of(request),
         )
 
 
@@ -306,10 +307,14 @@ def test_the_changes_page_lists_the_lessons_topic_and_homework(client, world):
     teacher = world.users["teacher"]
     with at(2026, 11, 18, 15, 0):
         lesson = fresh_lesson(world)
-        timetable_services.record_topic(lesson=lesson, topic="Сложение дробей", actor=teacher)
-        services.set_homework(lesson=lesson, text="Учебник, № 215", version=0, actor=teacher)
+        timetable_services.record_topic(
+            lesson=lesson, topic="Сложение дробей", actor=Actor(teacher)
+        )
+        services.set_homework(lesson=lesson, text="Учебник, № 215", version=0, actor=Actor(teacher))
     with at(2026, 11, 19, 9, 0):
-        timetable_services.record_topic(lesson=lesson, topic="Вычитание дробей", actor=teacher)
+        timetable_services.record_topic(
+            lesson=lesson, topic="Вычитание дробей", actor=Actor(teacher)
+        )
     with at(2026, 11, 25, 10, 0):
         login(client, world, "deputy")
         page = client.get(changes_url(course=world.course.pk)).content.decode()
@@ -327,7 +332,7 @@ def test_a_deleted_marks_row_still_names_its_lesson(client, world, column):
             value="",
             version=2,
             reason="выставлена не тому ученику",
-            actor=world.users["teacher"],
+            actor=Actor(world.users["teacher"]),
         )
         login(client, world, "deputy")
         page = client.get(changes_url(course=world.course.pk)).content.decode()
@@ -343,7 +348,7 @@ def test_a_substitution_row_names_the_teachers(client, world):
             lesson=fresh_lesson(world),
             teacher=world.class_teacher_staff,
             reason="Болезнь учителя",
-            actor=world.users["deputy"],
+            actor=Actor(world.users["deputy"]),
         )
     with at(2026, 11, 25, 10, 0):
         login(client, world, "deputy")
@@ -385,7 +390,7 @@ def test_the_changes_page_has_a_fixed_number_of_queries(client, world, column):
             student=world.older_student,
             code="Н",
             version=0,
-            actor=teacher,
+            actor=Actor(teacher),
         )
         login(client, world, "deputy")
         with CaptureQueriesContext(connection) as few:
@@ -398,14 +403,14 @@ def test_the_changes_page_has_a_fixed_number_of_queries(client, world, column):
                 value=value,
                 version=column.marks.get().version,
                 reason="исправление",
-                actor=teacher,
+                actor=Actor(teacher),
             )
             attendance = services.set_attendance(
                 lesson=fresh_lesson(world),
                 student=world.older_student,
                 code="ОП" if value == "2" else "Н",
                 version=attendance.version,
-                actor=teacher,
+                actor=Actor(teacher),
             )
         assert AuditEvent.objects.count() > 10
     with at(2026, 11, 25, 10, 0), CaptureQueriesContext(connection) as many:
@@ -426,7 +431,7 @@ def test_debts_list_work_owed_and_late_entries(client, world, column):
     teacher = world.users["teacher"]
     with at(2026, 11, 20, 10, 0):
         services.set_mark(
-            column=column, student=world.older_student, value="•", version=0, actor=teacher
+            column=column, student=world.older_student, value="•", version=0, actor=Actor(teacher)
         )
     with at(2026, 11, 25, 10, 0):  # the deadline was the 23rd, 24:00: late
         services.set_attendance(
@@ -434,7 +439,7 @@ def test_debts_list_work_owed_and_late_entries(client, world, column):
             student=world.older_student,
             code="Н",
             version=0,
-            actor=teacher,
+            actor=Actor(teacher),
         )
     url = reverse("journal_control:debts")
     with at(2026, 11, 25, 10, 0):
@@ -465,13 +470,13 @@ def test_late_entries_count_every_kind_with_a_deadline(world, column, django_ass
     with at(2026, 11, 30, 10, 0):  # every deadline of the lesson of 18.11 has passed
         lesson = fresh_lesson(world)
         services.set_mark(
-            column=column, student=world.older_student, value="4", version=0, actor=teacher
+            column=column, student=world.older_student, value="4", version=0, actor=Actor(teacher)
         )
         services.set_attendance(
-            lesson=lesson, student=world.older_student, code="Н", version=0, actor=teacher
+            lesson=lesson, student=world.older_student, code="Н", version=0, actor=Actor(teacher)
         )
-        timetable_services.record_topic(lesson=lesson, topic="Дроби", actor=teacher)
-        services.set_homework(lesson=lesson, text="№ 12", version=0, actor=teacher)
+        timetable_services.record_topic(lesson=lesson, topic="Дроби", actor=Actor(teacher))
+        services.set_homework(lesson=lesson, text="№ 12", version=0, actor=Actor(teacher))
     with at(2026, 12, 29, 10, 0):  # after the term's last day
         services.set_period_mark(
             course=world.course,
@@ -480,7 +485,7 @@ def test_late_entries_count_every_kind_with_a_deadline(world, column, django_ass
             term=world.term,
             value="4",
             version=0,
-            actor=teacher,
+            actor=Actor(teacher),
         )
     start, end = date(2026, 11, 1), date(2026, 12, 31)
     with django_assert_num_queries(6):
@@ -527,9 +532,9 @@ def test_late_entries_of_a_cross_class_group_count_for_the_students_class(world)
     teacher = world.users["teacher"]
     with at(2026, 11, 30, 10, 0):
         services.set_attendance(
-            lesson=lesson, student=world.student, code="Н", version=0, actor=teacher
+            lesson=lesson, student=world.student, code="Н", version=0, actor=Actor(teacher)
         )
-        timetable_services.record_topic(lesson=lesson, topic="Дебют", actor=teacher)
+        timetable_services.record_topic(lesson=lesson, topic="Дебют", actor=Actor(teacher))
     start, end = date(2026, 11, 1), date(2026, 11, 30)
     assert [row["counts"] for row in late_entries(world.school, start, end)] == [[0, 1, 1, 0, 0]]
     assert [row["counts"] for row in late_entries(world.school, start, end, world.class_5a)] == [
@@ -551,19 +556,27 @@ def test_the_changes_of_a_group_course_take_a_fixed_number_of_queries(client, wo
 
     with at(2026, 11, 18, 15, 0):
         services.set_attendance(
-            lesson=lesson, student=world.student, code="Н", version=0, actor=teacher
+            lesson=lesson, student=world.student, code="Н", version=0, actor=Actor(teacher)
         )
-        services.set_homework(lesson=lesson, text="Этюды", version=0, actor=teacher)
+        services.set_homework(lesson=lesson, text="Этюды", version=0, actor=Actor(teacher))
     few = page_queries()
     with at(2026, 11, 18, 15, 0):
         for version, code in enumerate(("ОП", "Н", "Б", "ОП"), start=1):
             services.set_attendance(
-                lesson=lesson, student=world.student, code=code, version=version, actor=teacher
+                lesson=lesson,
+                student=world.student,
+                code=code,
+                version=version,
+                actor=Actor(teacher),
             )
         for version, text in enumerate(("Этюды № 2", "Этюды № 3"), start=1):
-            services.set_homework(lesson=lesson, text=text, version=version, actor=teacher)
+            services.set_homework(lesson=lesson, text=text, version=version, actor=Actor(teacher))
         services.add_note(
-            lesson=lesson, student=world.student, kind="praise", text="Молодец", actor=teacher
+            lesson=lesson,
+            student=world.student,
+            kind="praise",
+            text="Молодец",
+            actor=Actor(teacher),
         )
     assert page_queries() == few
 

@@ -13,6 +13,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from zhurnal.audit.actor import Actor
 from zhurnal.journal import services
 from zhurnal.journal.models import WorkCategory, WorkType
 from zhurnal.journal.policy import with_scale_rule
@@ -61,16 +62,24 @@ def test_the_grid_in_list_order_with_arrivals_departures_marks_and_forecast(worl
     oral = WorkType.objects.create(
         school=world.school, code="У", name="У", category=WorkCategory.ORAL
     )
-    column = services.add_column(lesson=world.lesson, work_type=test, actor=None)
-    oral_column = services.add_column(lesson=world.lesson, work_type=oral, actor=None)
+    column = services.add_column(lesson=world.lesson, work_type=test, actor=Actor.system())
+    oral_column = services.add_column(lesson=world.lesson, work_type=oral, actor=Actor.system())
     for student, value in ((world.older_student, "5"), (arrived, "3")):
-        services.set_mark(column=column, student=student, value=value, version=0, actor=None)
+        services.set_mark(
+            column=column, student=student, value=value, version=0, actor=Actor.system()
+        )
     services.set_mark(
-        column=oral_column, student=world.older_student, value="4", version=0, actor=None
+        column=oral_column, student=world.older_student, value="4", version=0, actor=Actor.system()
     )
-    services.set_attendance(lesson=world.lesson, student=arrived, code="Н", version=0, actor=None)
+    services.set_attendance(
+        lesson=world.lesson, student=arrived, code="Н", version=0, actor=Actor.system()
+    )
     services.record_absence(
-        student=arrived, start=date(2026, 11, 18), end=date(2026, 11, 18), reason="Б", actor=None
+        student=arrived,
+        start=date(2026, 11, 18),
+        end=date(2026, 11, 18),
+        reason="Б",
+        actor=Actor.system(),
     )
 
     grid = journal_grid(world.course, world.term)
@@ -106,8 +115,10 @@ def test_the_year_forecast_is_the_mean_of_the_term_marks(world, now):
     first, last = m.Term.objects.filter(year=world.year).order_by("start")
     assert last == world.term
     test = WorkType.objects.create(school=world.school, code="КР", name="КР")
-    column = services.add_column(lesson=world.lesson, work_type=test, actor=None)
-    services.set_mark(column=column, student=world.older_student, value="5", version=0, actor=None)
+    column = services.add_column(lesson=world.lesson, work_type=test, actor=Actor.system())
+    services.set_mark(
+        column=column, student=world.older_student, value="5", version=0, actor=Actor.system()
+    )
     PeriodMark.objects.create(
         school=world.school,
         course=world.course,
@@ -133,7 +144,7 @@ def test_the_year_forecast_is_the_mean_of_the_term_marks(world, now):
         term=last,
         value="4",
         version=0,
-        actor=None,
+        actor=Actor.system(),
     )
     # (3 + 4) / 2 = 3.50 → 4; the grid of a term that is not the last one has none.
     assert year_forecast() == "4"
@@ -154,10 +165,12 @@ def test_the_grid_takes_a_fixed_number_of_queries(world, now):
     students = [_student(world, f"Ученик{i:02d}") for i in range(10)]
     lessons = world.course.lessons.filter(date__lte=date(2026, 11, 20)).order_by("date")[:6]
     for lesson in lessons:
-        column = services.add_column(lesson=lesson, work_type=test, actor=None)
+        column = services.add_column(lesson=lesson, work_type=test, actor=Actor.system())
         for student in students:
-            services.set_mark(column=column, student=student, value="4", version=0, actor=None)
+            services.set_mark(
+                column=column, student=student, value="4", version=0, actor=Actor.system()
+            )
             services.set_attendance(
-                lesson=lesson, student=student, code="ОП", version=0, actor=None
+                lesson=lesson, student=student, code="ОП", version=0, actor=Actor.system()
             )
     assert count() == small <= 7

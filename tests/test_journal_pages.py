@@ -18,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from zhurnal.accounts.models import Role
+from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction, AuditEvent
 from zhurnal.journal.defaults import ensure_work_types
 from zhurnal.journal.models import (
@@ -392,7 +393,7 @@ def test_the_substitute_keeps_that_lesson_and_nothing_else(client, world):
     staff = StaffFactory(school=world.school, user=substitute_user, last_name="Заменова")
     grant(substitute_user, world.school, Role.TEACHER)
     with at(2026, 11, 20, 10, 0):
-        substitute(lesson=world.lesson, teacher=staff, reason="Болезнь", actor=None)
+        substitute(lesson=world.lesson, teacher=staff, reason="Болезнь", actor=Actor.system())
     client.force_login(substitute_user)
     with at(2026, 11, 20, 10, 0):
         page = client.get(_lesson_url(world.lesson))
@@ -682,8 +683,8 @@ def test_a_substitute_reads_the_pane_of_their_cancelled_lesson(client, world):
     staff = StaffFactory(school=world.school, user=substitute_user, last_name="Заменова")
     grant(substitute_user, world.school, Role.TEACHER)
     with at(2026, 11, 20, 10, 0):
-        substitute(lesson=world.lesson, teacher=staff, reason="Болезнь", actor=None)
-        cancel_lesson(lesson=world.lesson, reason="Карантин", actor=None)
+        substitute(lesson=world.lesson, teacher=staff, reason="Болезнь", actor=Actor.system())
+        cancel_lesson(lesson=world.lesson, reason="Карантин", actor=Actor.system())
     client.force_login(substitute_user)
     with at(2026, 11, 20, 10, 0):
         pane = _pane(client, world.lesson)

@@ -12,6 +12,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
+from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction, AuditEvent
 from zhurnal.journal import services
 from zhurnal.journal.models import (
@@ -61,12 +62,12 @@ def work_types(world):
 def column(world, work_types):
     with at(2026, 11, 20, 10, 0):
         return services.add_column(
-            lesson=world.lesson, work_type=work_types[1], actor=world.users["teacher"]
+            lesson=world.lesson, work_type=work_types[1], actor=Actor(world.users["teacher"])
         )
 
 
 def mark(world, column, value, version=0, **kwargs):
-    kwargs.setdefault("actor", world.users["teacher"])
+    kwargs.setdefault("actor", Actor(world.users["teacher"]))
     return services.set_mark(
         column=column, student=world.older_student, value=value, version=version, **kwargs
     )
@@ -82,7 +83,7 @@ def period_mark(world, value, version, *, kind=PeriodKind.TERM, term=None, reaso
         value=value,
         version=version,
         reason=reason,
-        actor=world.users["teacher"],
+        actor=Actor(world.users["teacher"]),
     )
 
 
@@ -91,7 +92,10 @@ def test_a_column_carries_its_work_type_and_weight(world, work_types, column):
     assert column.weight == Decimal(2)
     with at(2026, 11, 20, 10, 0):
         light = services.add_column(
-            lesson=world.lesson, work_type=work_types[1], weight=Decimal("1.5"), actor=None
+            lesson=world.lesson,
+            work_type=work_types[1],
+            weight=Decimal("1.5"),
+            actor=Actor.system(),
         )
     assert light.weight == Decimal("1.5")
     assert light.position == 1
@@ -125,14 +129,22 @@ def test_a_value_outside_the_scale_is_refused_and_nothing_saved(world, column):
 def test_no_mark_or_attendance_on_a_future_or_cancelled_lesson(world, column, work_types):
     future = Lesson.objects.filter(course=world.course, date__gt=date(2026, 11, 20)).first()
     with at(2026, 11, 20, 10, 0):
-        future_column = services.add_column(lesson=future, work_type=work_types[0], actor=None)
+        future_column = services.add_column(
+            lesson=future, work_type=work_types[0], actor=Actor.system()
+        )
         with pytest.raises(ValidationError, match="not ahead"):
             mark(world, future_column, "5")
         with pytest.raises(ValidationError, match="not ahead"):
             services.set_attendance(
-                lesson=future, student=world.older_student, code="Н", version=0, actor=None
+                lesson=future,
+                student=world.older_student,
+                code="Н",
+                version=0,
+                actor=Actor.system(),
             )
-        timetable_services.cancel_lesson(lesson=world.lesson, reason="Карантин", actor=None)
+        timetable_services.cancel_lesson(
+            lesson=world.lesson, reason="Карантин", actor=Actor.system()
+        )
         column.lesson.refresh_from_db()
         with pytest.raises(ValidationError, match="cancelled"):
             mark(world, column, "5")
@@ -144,7 +156,7 @@ def test_no_mark_or_attendance_on_a_future_or_cancelled_lesson(world, column, wo
 def test_a_student_not_on_the_lesson_list_gets_no_mark(world, column):
     with at(2026, 11, 20, 10, 0), pytest.raises(ValidationError, match="not on the list"):
         services.set_mark(
-            column=column, student=world.student, value="5", version=0, actor=None
+            column=column, student=world.student, value="5", version=0, actor=Actor.system()
         )  # world.student is in 5А, the course is 6Б's
 
 
@@ -189,11 +201,13 @@ def test_a_late_mark_is_allowed_and_flagged(world, work_types, column):
     with at(2026, 11, 23, 23, 0):
         assert mark(world, column, "4").late is False
     with at(2026, 11, 20, 10, 0):
-        oral = services.add_column(lesson=world.lesson, work_type=work_types[0], actor=None)
+        oral = services.add_column(
+            lesson=world.lesson, work_type=work_types[0], actor=Actor.system()
+        )
     # An oral answer is due within a day: by 19.11 24:00.
     with at(2026, 11, 20, 10, 0):
         late = services.set_mark(
-            column=oral, student=world.older_student, value="5", version=0, actor=None
+            column=oral, student=world.older_student, value="5", version=0, actor=Actor.system()
         )
     assert late.late is True
 
@@ -212,7 +226,7 @@ def test_a_locked_date_opens_only_after_a_deputys_unlock(world, column):
             end=date(2026, 11, 20),
             days=2,
             reason="Болезнь учителя",
-            actor=world.users["deputy"],
+            actor=Actor(world.users["deputy"]),
         )
         assert mark(world, column, "4", version=1, reason="Пересдача").value == "4"
     # The unlock ends after its days.
@@ -247,7 +261,7 @@ def test_a_lock_stops_deleting_too(world, column):
             end=date(2026, 11, 18),
             days=1,
             reason="Исправление ошибки",
-            actor=world.users["deputy"],
+            actor=Actor(world.users["deputy"]),
         )
         assert mark(world, column, "", version=1, reason="Ошибка") is None
     assert not Mark.objects.exists()
@@ -299,24 +313,26 @@ def test_a_topic_entered_after_the_lesson_day_is_flagged_late(world):
     teacher = world.users["teacher"]
     lesson = world.lesson
     with at(2026, 11, 18, 23, 59):
-        timetable_services.record_topic(lesson=lesson, topic="Дроби", actor=teacher)
+        timetable_services.record_topic(lesson=lesson, topic="Дроби", actor=Actor(teacher))
     assert lesson.topic_late is False
     # A correction later keeps the first entry's verdict.
     with at(2026, 11, 20, 10, 0):
-        timetable_services.record_topic(lesson=lesson, topic="Дроби, повторение", actor=teacher)
+        timetable_services.record_topic(
+            lesson=lesson, topic="Дроби, повторение", actor=Actor(teacher)
+        )
     lesson.refresh_from_db()
     assert (lesson.topic, lesson.topic_late) == ("Дроби, повторение", False)
     # Cleared, then entered again after the day: late.
     with at(2026, 11, 20, 10, 5):
-        timetable_services.record_topic(lesson=lesson, topic="", actor=teacher)
+        timetable_services.record_topic(lesson=lesson, topic="", actor=Actor(teacher))
         assert lesson.topic_late is False
-        timetable_services.record_topic(lesson=lesson, topic="Дроби", actor=teacher)
+        timetable_services.record_topic(lesson=lesson, topic="Дроби", actor=Actor(teacher))
     lesson.refresh_from_db()
     assert lesson.topic_late is True
     # Ahead of the lesson: never late.
     ahead = Lesson.objects.filter(course=world.course, date__gt=date(2026, 11, 20)).first()
     with at(2026, 11, 20, 10, 0):
-        timetable_services.record_topic(lesson=ahead, topic="Проценты", actor=teacher)
+        timetable_services.record_topic(lesson=ahead, topic="Проценты", actor=Actor(teacher))
     assert ahead.topic_late is False
 
 
@@ -326,7 +342,9 @@ def test_a_locked_date_refuses_a_topic_until_a_deputy_unlocks(world):
     # Due 18.11 24:00; locked from 22.11 00:00.
     with at(2026, 11, 22, 9, 0):
         with pytest.raises(ValidationError) as refused:
-            timetable_services.record_topic(lesson=world.lesson, topic="Дроби", actor=teacher)
+            timetable_services.record_topic(
+                lesson=world.lesson, topic="Дроби", actor=Actor(teacher)
+            )
         assert refused.value.code == "locked"
         world.lesson.refresh_from_db()
         assert world.lesson.topic == ""
@@ -336,9 +354,9 @@ def test_a_locked_date_refuses_a_topic_until_a_deputy_unlocks(world):
             end=date(2026, 11, 18),
             days=1,
             reason="Болезнь учителя",
-            actor=world.users["deputy"],
+            actor=Actor(world.users["deputy"]),
         )
-        timetable_services.record_topic(lesson=world.lesson, topic="Дроби", actor=teacher)
+        timetable_services.record_topic(lesson=world.lesson, topic="Дроби", actor=Actor(teacher))
     world.lesson.refresh_from_db()
     assert (world.lesson.topic, world.lesson.topic_late) == ("Дроби", True)
 
@@ -365,7 +383,7 @@ def test_attendance_codes_are_entered_changed_and_cleared(world):
             student=world.older_student,
             code=code,
             version=version,
-            actor=world.users["teacher"],
+            actor=Actor(world.users["teacher"]),
         )
 
     # Due on the day of the lesson (18.11) by 24:00: Friday's entry is late.
@@ -409,7 +427,7 @@ def test_the_absence_register_checks_its_dates_and_reason(world):
                 start=date(2026, 11, 20),
                 end=date(2026, 11, 19),
                 reason="Б",
-                actor=None,
+                actor=Actor.system(),
             )
         with pytest.raises(ValidationError):
             services.record_absence(
@@ -417,7 +435,7 @@ def test_the_absence_register_checks_its_dates_and_reason(world):
                 start=date(2026, 11, 16),
                 end=date(2026, 11, 19),
                 reason="Н",
-                actor=None,
+                actor=Actor.system(),
             )
         absence = services.record_absence(
             student=world.student,
@@ -425,7 +443,7 @@ def test_the_absence_register_checks_its_dates_and_reason(world):
             end=date(2026, 11, 19),
             reason="Б",
             document="Справка № 12",
-            actor=world.users["class_teacher"],
+            actor=Actor(world.users["class_teacher"]),
         )
     assert absence.entered_at == NOW
     assert AuditEvent.objects.filter(action=AuditAction.ABSENCE_RECORDED).count() == 1
@@ -440,7 +458,7 @@ def test_homework_ahead_is_fine_and_late_after_two_hours_past_the_class_day(worl
             links=["https://resh.edu.ru/subject/lesson/1"],
             minutes=30,
             version=0,
-            actor=world.users["teacher"],
+            actor=Actor(world.users["teacher"]),
         )
     assert (ahead.late, ahead.version, ahead.links) == (
         False,
@@ -452,11 +470,15 @@ def test_homework_ahead_is_fine_and_late_after_two_hours_past_the_class_day(worl
     assert day_end.date() == date(2026, 11, 18) and day_end.time() == world.lesson.ends_at
     due = day_end + timedelta(hours=2)
     with time_machine.travel(due - timedelta(minutes=1), tick=False):
-        in_time = services.set_homework(lesson=world.lesson, text="№ 1", version=0, actor=None)
+        in_time = services.set_homework(
+            lesson=world.lesson, text="№ 1", version=0, actor=Actor.system()
+        )
     assert in_time.late is False
     in_time.delete()
     with time_machine.travel(due, tick=False):
-        late = services.set_homework(lesson=world.lesson, text="№ 1", version=0, actor=None)
+        late = services.set_homework(
+            lesson=world.lesson, text="№ 1", version=0, actor=Actor.system()
+        )
     assert late.late is True
 
 
@@ -464,16 +486,29 @@ def test_homework_refuses_bad_links_and_times_and_a_double_submit_changes_nothin
     with at(2026, 11, 20, 10, 0):
         with pytest.raises(ValidationError, match="web address"):
             services.set_homework(
-                lesson=world.lesson, text="x", links=["javascript:alert(1)"], version=0, actor=None
+                lesson=world.lesson,
+                text="x",
+                links=["javascript:alert(1)"],
+                version=0,
+                actor=Actor.system(),
             )
         with pytest.raises(ValidationError, match="240"):
-            services.set_homework(lesson=world.lesson, text="x", minutes=500, version=0, actor=None)
-        first = services.set_homework(lesson=world.lesson, text="№ 5", version=0, actor=None)
-        again = services.set_homework(lesson=world.lesson, text="№ 5", version=0, actor=None)
+            services.set_homework(
+                lesson=world.lesson, text="x", minutes=500, version=0, actor=Actor.system()
+            )
+        first = services.set_homework(
+            lesson=world.lesson, text="№ 5", version=0, actor=Actor.system()
+        )
+        again = services.set_homework(
+            lesson=world.lesson, text="№ 5", version=0, actor=Actor.system()
+        )
         assert again.version == first.version == 1
         with pytest.raises(services.StaleEntry):
-            services.set_homework(lesson=world.lesson, text="№ 6", version=0, actor=None)
-        assert services.set_homework(lesson=world.lesson, text="", version=1, actor=None) is None
+            services.set_homework(lesson=world.lesson, text="№ 6", version=0, actor=Actor.system())
+        assert (
+            services.set_homework(lesson=world.lesson, text="", version=1, actor=Actor.system())
+            is None
+        )
 
 
 def test_notes_to_a_student_on_the_list(world):
@@ -483,16 +518,24 @@ def test_notes_to_a_student_on_the_list(world):
             student=world.older_student,
             kind="praise",
             text="  Отличный ответ  у доски ",
-            actor=world.users["teacher"],
+            actor=Actor(world.users["teacher"]),
         )
         assert note.text == "Отличный ответ у доски"
         with pytest.raises(ValidationError):
             services.add_note(
-                lesson=world.lesson, student=world.older_student, kind="x", text="a", actor=None
+                lesson=world.lesson,
+                student=world.older_student,
+                kind="x",
+                text="a",
+                actor=Actor.system(),
             )
         with pytest.raises(ValidationError, match="not on the list"):
             services.add_note(
-                lesson=world.lesson, student=world.student, kind="remark", text="a", actor=None
+                lesson=world.lesson,
+                student=world.student,
+                kind="remark",
+                text="a",
+                actor=Actor.system(),
             )
 
 
@@ -504,7 +547,7 @@ def test_refusals_carry_a_machine_readable_code(world, column):
             mark(world, column, "9", version=1)
         with pytest.raises(ValidationError) as not_on_list:
             services.set_mark(
-                column=column, student=world.student, value="5", version=0, actor=None
+                column=column, student=world.student, value="5", version=0, actor=Actor.system()
             )
     with at(2026, 11, 21, 10, 0), pytest.raises(ValidationError) as reason:
         mark(world, column, "5", version=saved.version)
@@ -515,7 +558,7 @@ def test_refusals_carry_a_machine_readable_code(world, column):
 
 def test_the_first_column_is_made_once_with_the_default_oral_type(world, work_types):
     with at(2026, 11, 20, 10, 0):
-        first = services.first_column(lesson=world.lesson, actor=None)
-        again = services.first_column(lesson=world.lesson, actor=None)
+        first = services.first_column(lesson=world.lesson, actor=Actor.system())
+        again = services.first_column(lesson=world.lesson, actor=Actor.system())
     assert first.pk == again.pk
     assert first.work_type.code == "У"  # oral first, whatever the order of creation

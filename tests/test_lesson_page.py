@@ -14,6 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction, AuditEvent
 from zhurnal.planning import services
 from zhurnal.planning.models import CoursePlan, LessonKind, PlanItem, ThematicPlan
@@ -84,9 +85,13 @@ def test_a_two_hour_item_covers_two_lessons_in_order(client, world):
 def test_the_suggestion_continues_after_a_skipped_item(world):
     lessons = _lessons(world)
     teacher = world.users["teacher"]
-    services.keep_lesson(lesson=lessons[0], topic="", plan_item=_item(world, 1), actor=teacher)
+    services.keep_lesson(
+        lesson=lessons[0], topic="", plan_item=_item(world, 1), actor=Actor(teacher)
+    )
     # The teacher skips item 2 and goes on with item 4.
-    services.keep_lesson(lesson=lessons[1], topic="", plan_item=_item(world, 4), actor=teacher)
+    services.keep_lesson(
+        lesson=lessons[1], topic="", plan_item=_item(world, 4), actor=Actor(teacher)
+    )
     sequence = PlanSequence.load(world.course, world.plan)
     assert sequence.suggestion(lessons[2]) == _item(world, 5)
     # A lesson before the skip still sees item 2 next.
@@ -98,7 +103,7 @@ def test_an_extra_lesson_before_topics_entered_ahead_gets_the_next_uncovered_ite
     teacher = world.users["teacher"]
     for lesson, position in zip(lessons[:3], (1, 2, 3), strict=True):
         services.keep_lesson(
-            lesson=lesson, topic="", plan_item=_item(world, position), actor=teacher
+            lesson=lesson, topic="", plan_item=_item(world, position), actor=Actor(teacher)
         )
     extra = Lesson.objects.create(
         school=world.school,
@@ -116,8 +121,10 @@ def test_an_extra_lesson_before_topics_entered_ahead_gets_the_next_uncovered_ite
 def test_cancelled_lessons_cover_nothing_and_get_no_suggestion(world):
     lessons = _lessons(world)
     teacher = world.users["teacher"]
-    services.keep_lesson(lesson=lessons[0], topic="", plan_item=_item(world, 1), actor=teacher)
-    cancel_lesson(lesson=lessons[0], reason="карантин", actor=teacher)
+    services.keep_lesson(
+        lesson=lessons[0], topic="", plan_item=_item(world, 1), actor=Actor(teacher)
+    )
+    cancel_lesson(lesson=lessons[0], reason="карантин", actor=Actor(teacher))
     sequence = PlanSequence.load(world.course, world.plan)
     assert sequence.suggestion(lessons[1]) == _item(world, 1)
     assert sequence.suggestion(Lesson.objects.get(pk=lessons[0].pk)) is None
@@ -184,14 +191,16 @@ def test_an_item_of_another_plan_is_an_invalid_choice(client, world):
     assert "plan_item" in response.context["form"].errors
     with pytest.raises(ValidationError):
         services.keep_lesson(
-            lesson=world.lesson, topic="", plan_item=foreign, actor=world.users["teacher"]
+            lesson=world.lesson, topic="", plan_item=foreign, actor=Actor(world.users["teacher"])
         )
     world.lesson.refresh_from_db()
     assert world.lesson.plan_item is None
 
 
 def test_a_cancelled_lesson_cannot_be_kept(client, world):
-    cancel_lesson(lesson=world.lesson, reason="актированный день", actor=world.users["deputy"])
+    cancel_lesson(
+        lesson=world.lesson, reason="актированный день", actor=Actor(world.users["deputy"])
+    )
     _login(client, world, "teacher")
     page = client.get(_url(world.lesson))
     assert page.status_code == 200 and not page.context["can_keep"]
@@ -249,7 +258,7 @@ def test_the_substitute_keeps_the_substituted_lesson_and_nothing_else(client, wo
         lesson=world.lesson,
         teacher=world.class_teacher_staff,
         reason="больничный",
-        actor=world.users["deputy"],
+        actor=Actor(world.users["deputy"]),
     )
     _login(client, world, "class_teacher")
     page = client.get(_url(world.lesson))
@@ -281,7 +290,7 @@ def test_the_course_teacher_only_reads_a_lesson_taken_by_a_substitute(client, wo
         lesson=world.lesson,
         teacher=world.class_teacher_staff,
         reason="курсы",
-        actor=world.users["deputy"],
+        actor=Actor(world.users["deputy"]),
     )
     _login(client, world, "teacher")
     page = client.get(_url(world.lesson))
@@ -352,11 +361,11 @@ def test_filling_skips_lessons_with_a_topic_and_cancelled_ones(world):
     lessons = _lessons(world)
     teacher = world.users["teacher"]
     services.keep_lesson(
-        lesson=lessons[1], topic="Входная диагностика", plan_item=None, actor=teacher
+        lesson=lessons[1], topic="Входная диагностика", plan_item=None, actor=Actor(teacher)
     )
-    cancel_lesson(lesson=lessons[2], reason="карантин", actor=teacher)
+    cancel_lesson(lesson=lessons[2], reason="карантин", actor=Actor(teacher))
     filled = services.fill_topics(
-        course=world.course, start=date(2026, 11, 1), count=3, actor=teacher
+        course=world.course, start=date(2026, 11, 1), count=3, actor=Actor(teacher)
     )
     assert [x.pk for x in filled] == [lessons[0].pk, lessons[3].pk, lessons[4].pk]
     assert [x.plan_item.position for x in filled] == [1, 2, 3]
@@ -371,7 +380,10 @@ def test_filling_leaves_the_dates_the_school_has_locked(world):
     JournalPolicy.objects.create(school=world.school, lock_after_days=3)
     with time_machine.travel(NOW):
         filled = services.fill_topics(
-            course=world.course, start=date(2026, 11, 1), count=3, actor=world.users["teacher"]
+            course=world.course,
+            start=date(2026, 11, 1),
+            count=3,
+            actor=Actor(world.users["teacher"]),
         )
     assert len(filled) == 3
     assert all(lesson.date > date(2026, 11, 16) for lesson in filled)
@@ -383,10 +395,13 @@ def test_filling_leaves_the_dates_the_school_has_locked(world):
 def test_filling_does_not_touch_a_lesson_taken_by_a_substitute(world):
     lessons = _lessons(world)
     substitute(
-        lesson=lessons[0], teacher=world.class_teacher_staff, reason="", actor=world.users["deputy"]
+        lesson=lessons[0],
+        teacher=world.class_teacher_staff,
+        reason="",
+        actor=Actor(world.users["deputy"]),
     )
     filled = services.fill_topics(
-        course=world.course, start=date(2026, 11, 1), count=2, actor=world.users["teacher"]
+        course=world.course, start=date(2026, 11, 1), count=2, actor=Actor(world.users["teacher"])
     )
     assert [x.pk for x in filled] == [lessons[1].pk, lessons[2].pk]
     assert Lesson.objects.get(pk=lessons[0].pk).plan_item is None
@@ -402,7 +417,10 @@ def test_fill_input_errors_are_clear(client, world):
     CoursePlan.objects.filter(course=world.course).delete()
     with pytest.raises(ValidationError, match="no thematic plan"):
         services.fill_topics(
-            course=world.course, start=date(2026, 11, 1), count=1, actor=world.users["teacher"]
+            course=world.course,
+            start=date(2026, 11, 1),
+            count=1,
+            actor=Actor(world.users["teacher"]),
         )
 
 
@@ -439,7 +457,7 @@ def test_lesson_pages_cost_the_same_queries_with_many_lessons_recorded(client, w
     course_url = reverse("lessons:course", kwargs={"course_id": world.course.pk})
     before = (_count(client, lesson_url), _count(client, course_url))
     services.fill_topics(
-        course=world.course, start=date(2026, 11, 1), count=20, actor=world.users["teacher"]
+        course=world.course, start=date(2026, 11, 1), count=20, actor=Actor(world.users["teacher"])
     )
     after = (_count(client, lesson_url), _count(client, course_url))
     assert after == before

@@ -19,6 +19,7 @@ from django.test import Client
 from django.urls import reverse
 
 from zhurnal.accounts.models import Role
+from zhurnal.audit.actor import Actor
 from zhurnal.journal import services as journal
 from zhurnal.journal.defaults import ensure_work_types
 from zhurnal.messaging import services as messaging
@@ -73,7 +74,7 @@ def world(settings):
 
 def _column(world):
     work_type = ensure_work_types(world.school)[0]
-    return journal.add_column(lesson=world.lesson, work_type=work_type, actor=None)
+    return journal.add_column(lesson=world.lesson, work_type=work_type, actor=Actor.system())
 
 
 def test_marks_come_as_one_digest_after_the_delay(world):
@@ -81,11 +82,11 @@ def test_marks_come_as_one_digest_after_the_delay(world):
         column = _column(world)
         teacher = world.users["teacher"]
         journal.set_mark(
-            column=column, student=world.older_student, value="5", version=0, actor=teacher
+            column=column, student=world.older_student, value="5", version=0, actor=Actor(teacher)
         )
         second = _column(world)
         journal.set_mark(
-            column=second, student=world.older_student, value="4", version=0, actor=teacher
+            column=second, student=world.older_student, value="4", version=0, actor=Actor(teacher)
         )
         run_worker()  # the events: two lines wait in each recipient's digest
         assert DigestItem.objects.filter(user=world.parent_6b, sent_at__isnull=True).count() == 2
@@ -106,7 +107,7 @@ def test_an_absence_today_is_told_at_once_and_a_late_one_is_not(world):
     lesson = world.lesson  # Wednesday 18.11
     with time_machine.travel(datetime(2026, 11, 18, 12, 0, tzinfo=MSK), tick=False):
         journal.set_attendance(
-            lesson=lesson, student=world.older_student, code="Н", version=0, actor=None
+            lesson=lesson, student=world.older_student, code="Н", version=0, actor=Actor.system()
         )
         run_worker()
     assert [m.to for m in mail.outbox].count(["mother6b@example.com"]) == 1
@@ -114,7 +115,7 @@ def test_an_absence_today_is_told_at_once_and_a_late_one_is_not(world):
     mail.outbox.clear()
     with time_machine.travel(datetime(2026, 11, 20, 12, 0, tzinfo=MSK), tick=False):
         journal.set_attendance(
-            lesson=lesson, student=world.older_student, code="Б", version=1, actor=None
+            lesson=lesson, student=world.older_student, code="Б", version=1, actor=Actor.system()
         )
         run_worker()
     assert mail.outbox == []
@@ -128,7 +129,7 @@ def test_a_note_and_the_users_choices(world):
             student=world.older_student,
             kind="praise",
             text="Отличная работа у доски",
-            actor=world.users["teacher"],
+            actor=Actor(world.users["teacher"]),
         )
         run_worker()
     assert not [m for m in mail.outbox if m.to == ["mother6b@example.com"]]
@@ -207,7 +208,7 @@ def test_the_notifications_page_the_badge_and_the_choices(world, client):
             student=world.older_student,
             kind="remark",
             text="Нет тетради",
-            actor=world.users["teacher"],
+            actor=Actor(world.users["teacher"]),
         )
         run_worker()
         client.force_login(world.parent_6b)
@@ -260,7 +261,7 @@ def test_a_term_mark_reaches_the_family_in_the_term_marks_digest(world, settings
             term=world.term,
             value="5",
             version=0,
-            actor=world.users["teacher"],
+            actor=Actor(world.users["teacher"]),
         )
         run_worker()
         assert mail.outbox == []  # a digest: after the delay
@@ -282,7 +283,7 @@ def test_a_term_mark_reaches_the_family_in_the_term_marks_digest(world, settings
 def _acknowledge(world, user, day):
     from zhurnal.diary.services import acknowledge_term
 
-    return acknowledge_term(student=world.student, term=world.term, actor=user, today=day)
+    return acknowledge_term(student=world.student, term=world.term, actor=Actor(user), today=day)
 
 
 def test_acknowledgements_reach_the_class_teacher_as_one_digest(world, settings):
@@ -407,7 +408,7 @@ def _mark_five_and_work(world):
         student=world.older_student,
         value="5",
         version=0,
-        actor=world.users["teacher"],
+        actor=Actor(world.users["teacher"]),
     )
     run_worker()
     run_worker()

@@ -14,6 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditEvent
 from zhurnal.planning import services
 from zhurnal.planning.models import CoursePlan, LessonKind, PlanItem, ThematicPlan
@@ -200,7 +201,7 @@ def test_deleting_and_moving_renumber_the_items(client, world):
 
 def test_an_item_with_linked_lessons_is_not_deleted(client, world):
     item = PlanItem.objects.get(plan=world.plan, position=1)
-    record_topic(lesson=world.lesson, topic="", plan_item=item, actor=world.users["teacher"])
+    record_topic(lesson=world.lesson, topic="", plan_item=item, actor=Actor(world.users["teacher"]))
     _login(client, world, "teacher")
     url = reverse("planning:items", kwargs={"plan_id": world.plan.pk})
     response = client.post(url, {"action": "delete", "item": item.pk}, follow=True)
@@ -289,7 +290,7 @@ def test_a_teacher_creates_plans_only_for_a_subject_and_grade_level_they_teach(c
             subject=russian,
             grade_level=g6,
             title="Б",
-            actor=world.users["teacher"],
+            actor=Actor(world.users["teacher"]),
         )
 
 
@@ -491,7 +492,7 @@ def test_choosing_the_plan_of_a_course(client, world):
     response = client.post(url, {"plan": russian.pk})
     assert response.status_code == 200 and "plan" in response.context["form"].errors
     with pytest.raises(ValidationError):
-        services.choose_plan(course=world.course, plan=russian, actor=world.users["teacher"])
+        services.choose_plan(course=world.course, plan=russian, actor=Actor(world.users["teacher"]))
     # No plan at all is allowed.
     assert client.post(url, {"plan": ""}).status_code == 302
     assert not CoursePlan.objects.filter(course=world.course).exists()

@@ -18,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
 
+from zhurnal.audit.actor import Actor
 from zhurnal.diary import informing, report, services
 from zhurnal.diary.models import IssueKind, ProgressReportIssue
 from zhurnal.journal import services as journal
@@ -67,9 +68,13 @@ def _mark(world, student, day: date, value: str, code: str = "КР"):
     column = GradeColumn.objects.filter(lesson=lesson, work_type__code=code).first()
     if column is None:
         work_type = WorkType.objects.get(school=world.school, code=code)
-        column = journal.add_column(lesson=lesson, work_type=work_type, actor=None)
+        column = journal.add_column(lesson=lesson, work_type=work_type, actor=Actor.system())
     return journal.set_mark(
-        column=column, student=student, value=value, version=0, actor=world.users["class_teacher"]
+        column=column,
+        student=student,
+        value=value,
+        version=0,
+        actor=Actor(world.users["class_teacher"]),
     )
 
 
@@ -79,7 +84,7 @@ def _setup(world):
     Monday 16.11. A second student: the register «У» for 16–17.11 (no teacher's entry), «Н»
     on 10.11 (outside). A third student: nothing."""
     ensure_work_types(world.school)
-    actor = world.users["class_teacher"]
+    actor = Actor(world.users["class_teacher"])
     second = StudentFactory(school=world.school, last_name="Бобров", first_name="Пётр")
     enroll(second, world.class_5a)
     third = StudentFactory(school=world.school, last_name="Яковлева", first_name="Анна")
@@ -359,7 +364,7 @@ def _issue(world, kind, when, emails=None, end=END, user="class_teacher"):
             start=end - timedelta(days=13),
             end=end,
             kind=kind,
-            actor=world.users[user],
+            actor=Actor(world.users[user]),
         )
     if emails is not None:
         services.set_report_emails(issue.pk, emails)
@@ -554,7 +559,7 @@ def test_the_home_page_badges_each_led_class_whose_report_is_due(client, world):
             start=date(2026, 11, 12),
             end=date(2026, 11, 25),
             kind=IssueKind.PRINTED,
-            actor=world.users["class_teacher"],
+            actor=Actor(world.users["class_teacher"]),
         )
     assert _badges(_home(client, world, (2026, 12, 3, 10, 0))) == {
         world.class_5a.pk: False,
@@ -587,7 +592,7 @@ def test_the_home_page_costs_one_query_more_for_any_number_of_led_classes(client
                     start=date(2026, 11, day) - timedelta(days=13),
                     end=date(2026, 11, day),
                     kind=IssueKind.SENT,
-                    actor=world.users["class_teacher"],
+                    actor=Actor(world.users["class_teacher"]),
                 )
     _issue(world, IssueKind.PRINTED, (2026, 11, 19, 9, 0))
     with at(*when), CaptureQueriesContext(connection) as several:

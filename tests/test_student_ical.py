@@ -12,6 +12,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditEvent
 from zhurnal.journal import services as journal
 from zhurnal.school import models as m
@@ -62,9 +63,9 @@ def test_the_students_feed_has_their_lessons_with_the_homework(client, world):
         links=["https://example.org/task"],
         minutes=40,
         version=0,
-        actor=world.users["class_teacher"],
+        actor=Actor(world.users["class_teacher"]),
     )
-    feed = ical.create_feed(school=world.school, student=world.student, actor=None)
+    feed = ical.create_feed(school=world.school, student=world.student, actor=Actor.system())
     assert feed.kind == FeedKind.STUDENT
     events = events_of(client, feed)
     event = events[uid(lesson)]
@@ -88,8 +89,8 @@ def test_the_students_feed_has_their_lessons_with_the_homework(client, world):
 
 def test_cancelled_lessons_are_left_out(client, world):
     tuesday = Lesson.objects.get(course=world.class_course, date=date(2026, 11, 17))
-    services.cancel_lesson(lesson=tuesday, reason="экскурсия", actor=None)
-    feed = ical.create_feed(school=world.school, student=world.student, actor=None)
+    services.cancel_lesson(lesson=tuesday, reason="экскурсия", actor=Actor.system())
+    feed = ical.create_feed(school=world.school, student=world.student, actor=Actor.system())
     events = events_of(client, feed)
     assert uid(tuesday) not in events
     assert events  # the other lessons are there
@@ -103,8 +104,12 @@ def test_group_lessons_follow_the_dated_membership(client, world):
         group=world.group,
     )
     english.teachers.add(world.teacher_staff)
-    before = services.add_extra_lesson(course=english, day=date(2026, 11, 16), number=6, actor=None)
-    after = services.add_extra_lesson(course=english, day=date(2026, 11, 19), number=6, actor=None)
+    before = services.add_extra_lesson(
+        course=english, day=date(2026, 11, 16), number=6, actor=Actor.system()
+    )
+    after = services.add_extra_lesson(
+        course=english, day=date(2026, 11, 19), number=6, actor=Actor.system()
+    )
     m.GroupMembership.objects.create(
         school=world.school, group=world.group, student=world.student, start=date(2026, 11, 18)
     )
@@ -112,29 +117,31 @@ def test_group_lessons_follow_the_dated_membership(client, world):
     classmate = StudentFactory(school=world.school, birth_date=date(2015, 2, 2))
     enroll(classmate, world.class_5a)
     events = events_of(
-        client, ical.create_feed(school=world.school, student=world.student, actor=None)
+        client, ical.create_feed(school=world.school, student=world.student, actor=Actor.system())
     )
     assert uid(after) in events
     assert str(events[uid(after)]["SUMMARY"]) == "Английский язык (Англ. 1)"
     assert uid(before) not in events  # before the student joined the group
-    theirs = events_of(client, ical.create_feed(school=world.school, student=classmate, actor=None))
+    theirs = events_of(
+        client, ical.create_feed(school=world.school, student=classmate, actor=Actor.system())
+    )
     assert uid(after) not in theirs
 
 
 def test_a_stopped_or_replaced_address_is_not_found(client, world):
-    old = ical.create_feed(school=world.school, student=world.student, actor=None)
-    new = ical.create_feed(school=world.school, student=world.student, actor=None)
+    old = ical.create_feed(school=world.school, student=world.student, actor=Actor.system())
+    new = ical.create_feed(school=world.school, student=world.student, actor=Actor.system())
     assert fetch(client, old).status_code == 404
     assert fetch(client, new).status_code == 200
-    ical.revoke_feed(feed=new, actor=None)
+    ical.revoke_feed(feed=new, actor=Actor.system())
     assert fetch(client, new).status_code == 404
 
 
 def test_the_feed_takes_a_fixed_number_of_queries(client, world, django_assert_max_num_queries):
-    feed = ical.create_feed(school=world.school, student=world.student, actor=None)
+    feed = ical.create_feed(school=world.school, student=world.student, actor=Actor.system())
     for lesson in Lesson.objects.filter(course=world.class_course)[:6]:
         journal.set_homework(
-            lesson=lesson, text="Упр.", version=0, actor=world.users["class_teacher"]
+            lesson=lesson, text="Упр.", version=0, actor=Actor(world.users["class_teacher"])
         )
     with django_assert_max_num_queries(4):
         events_of(client, feed)

@@ -13,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from zhurnal.audit.actor import Actor
 from zhurnal.core.home import teacher_week
 from zhurnal.school import models as m
 from zhurnal.timetable import services
@@ -61,7 +62,7 @@ def test_today_and_the_week_of_the_teacher(client, world):
 
 
 def test_the_state_of_a_lesson_shows_its_topic(client, world):
-    services.record_topic(lesson=world.lesson, topic="Сложение дробей", actor=None)
+    services.record_topic(lesson=world.lesson, topic="Сложение дробей", actor=Actor.system())
     week = section(home(client, world, "teacher"), "h-teacher-week")
     assert "✓" in week
     assert "Сложение дробей" in week
@@ -73,7 +74,10 @@ def test_the_state_of_a_lesson_shows_its_topic(client, world):
 
 def test_a_substituted_lesson_is_on_the_substitutes_page_marked_instead_of(client, world):
     services.substitute(
-        lesson=world.lesson, teacher=world.class_teacher_staff, reason="болезнь", actor=None
+        lesson=world.lesson,
+        teacher=world.class_teacher_staff,
+        reason="болезнь",
+        actor=Actor.system(),
     )
     week = section(home(client, world, "class_teacher"), "h-teacher-week")
     assert "Математика — 6Б" in week
@@ -85,7 +89,7 @@ def test_a_substituted_lesson_is_on_the_substitutes_page_marked_instead_of(clien
 
 def test_a_cancelled_lesson_is_struck_through(client, world):
     friday = Lesson.objects.get(course=world.course, date=date(2026, 11, 20))
-    services.cancel_lesson(lesson=friday, reason="экскурсия", actor=None)
+    services.cancel_lesson(lesson=friday, reason="экскурсия", actor=Actor.system())
     today = section(home(client, world, "teacher"), "h-teacher-today")
     assert "lesson-cancelled" in today
     assert re.search(r"<s>\s*Математика — 6Б\s*</s>", today)
@@ -148,17 +152,19 @@ def test_the_teachers_day_takes_a_fixed_number_of_queries(
     other.teachers.add(world.teacher_staff)
     for day in (16, 17, 18, 19, 20):
         services.add_extra_lesson(
-            course=other, day=date(2026, 11, day), number=6, room="3", actor=None
+            course=other, day=date(2026, 11, day), number=6, room="3", actor=Actor.system()
         )
     for lesson in Lesson.objects.filter(
         course=world.class_course, date__range=(date(2026, 11, 16), date(2026, 11, 22))
     ):
-        services.substitute(lesson=lesson, teacher=world.teacher_staff, reason="", actor=None)
-    services.record_topic(lesson=world.lesson, topic="Дроби", actor=None)
+        services.substitute(
+            lesson=lesson, teacher=world.teacher_staff, reason="", actor=Actor.system()
+        )
+    services.record_topic(lesson=world.lesson, topic="Дроби", actor=Actor.system())
     services.cancel_lesson(
         lesson=Lesson.objects.get(course=world.course, date=date(2026, 11, 16)),
         reason="x",
-        actor=None,
+        actor=Actor.system(),
     )
     assert _home_queries(client, world) == before
     client.force_login(world.users["teacher"])

@@ -198,7 +198,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
-AXES_CLIENT_IP_CALLABLE = "zhurnal.audit.services.client_address"
+AXES_CLIENT_IP_CALLABLE = "zhurnal.audit.actor.client_address"
 
 # --- Content security policy: everything is served by us, no CDN. ---------------------------
 from csp.constants import NONE, SELF  # noqa: E402

@@ -14,6 +14,7 @@ import time_machine
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from zhurnal.audit.actor import Actor
 from zhurnal.diary.models import TermAcknowledgement
 from zhurnal.journal import services as journal
 from zhurnal.journal.defaults import ensure_work_types
@@ -80,17 +81,17 @@ def _build(world) -> dict:
         column = journal.add_column(
             lesson=lesson,
             work_type=WorkType.objects.get(school=world.school, code=code),
-            actor=teacher,
+            actor=Actor(teacher),
         )
         journal.set_mark(
-            column=column, student=world.student, value=value, version=0, actor=teacher
+            column=column, student=world.student, value=value, version=0, actor=Actor(teacher)
         )
     journal.set_homework(
         lesson=tuesday,
         text="Упражнение 125, выучить правило на с. 48",
         version=0,
         minutes=20,
-        actor=teacher,
+        actor=Actor(teacher),
     )
     thread = messaging.start_thread(
         author=teacher,
@@ -107,7 +108,7 @@ def _build(world) -> dict:
         term=q1,
         value="5",
         version=0,
-        actor=teacher,
+        actor=Actor(teacher),
     )
     return {"thread": thread, "q1": q1}
 

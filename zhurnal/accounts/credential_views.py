@@ -18,6 +18,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from zhurnal.audit.actor import Actor
 from zhurnal.school.models import Enrollment, Guardian, SchoolClass, Staff, Student, StudentGuardian
 from zhurnal.school.queries import class_roster, enrolled_on
 
@@ -127,7 +128,6 @@ def _render_pdf(request: HttpRequest, school, issued, filename: str) -> HttpResp
             "pages": _slip_pages(issued),
             "site": request.build_absolute_uri("/"),
         },
-        request=request,
     )
     pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
     response = HttpResponse(pdf, content_type="application/pdf")
@@ -176,7 +176,7 @@ def _issue_page(
             context["error"] = _("Choose how to get the passwords: on screen or as PDF slips.")
         else:
             results = issue_credentials(
-                people=selected, actor=request.user, request=request, school_class=school_class
+                people=selected, actor=Actor.of(request), school_class=school_class
             )
             issued = [r for r in results if r.issued]
             if output == "pdf" and issued:

@@ -19,10 +19,10 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import prefetch_related_objects
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction
 from zhurnal.audit.services import record
 from zhurnal.school.models import Enrollment, Guardian, SchoolClass, Staff, Student
@@ -240,8 +240,7 @@ def check_may_issue(
 def issue_credentials(
     *,
     people: Sequence[Person],
-    actor,
-    request: HttpRequest | None,
+    actor: Actor,
     school_class: SchoolClass | None = None,
 ) -> list[IssuedCredential]:
     """Give each person a login (created if missing) and a new one-time password.
@@ -253,7 +252,7 @@ def issue_credentials(
     logins the actor may not reset (``reset_blocker``). Staff get no role here: the
     administrator sets staff roles on the staff roles page.
     """
-    check_may_issue(actor=actor, people=people, school_class=school_class)
+    check_may_issue(actor=actor.user, people=people, school_class=school_class)
     prefetch_related_objects(list(people), "school", "user__memberships")
     today = timezone.localdate()
     results: list[IssuedCredential] = []
@@ -266,7 +265,7 @@ def issue_credentials(
                 "age": person.school.student_min_age
             }
             continue
-        if blocker := reset_blocker(actor, person):
+        if blocker := reset_blocker(actor.user, person):
             result.skipped_reason = blocker
             continue
         result.password = generate_password()
@@ -298,6 +297,5 @@ def issue_credentials(
                 school=person.school,
                 student=person if isinstance(person, Student) else None,
                 after={"username": user.username, "kind": kind, "reissued": had_login},
-                request=request,
             )
     return results

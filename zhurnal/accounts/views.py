@@ -13,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction
 from zhurnal.audit.services import record
 
@@ -59,7 +60,7 @@ def logout_everywhere(request: HttpRequest) -> HttpResponse:
     user.session_stamp = new_session_stamp()
     user.save(update_fields=["session_stamp"])
     user.api_tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
-    record(action=AuditAction.SESSIONS_REVOKED, actor=user, obj=user, request=request)
+    record(action=AuditAction.SESSIONS_REVOKED, actor=Actor.of(request), obj=user)
     update_session_auth_hash(request, user)
     messages.success(request, _("All your other sessions and API tokens have been ended."))
     return redirect("home")

@@ -23,6 +23,7 @@ from ninja.security import HttpBearer
 
 from zhurnal.accounts.backends import is_underage_student_only
 from zhurnal.accounts.models import ApiToken, hash_token
+from zhurnal.audit.actor import Actor, client_address
 from zhurnal.audit.models import AuditAction
 from zhurnal.audit.services import record
 
@@ -151,7 +152,9 @@ def issue_token(request: HttpRequest, data: TokenIn):
     with transaction.atomic():
         api_token, raw = ApiToken.issue(user, data.name)
         update_last_login(None, user)
-        record(action=AuditAction.CREATED, actor=user, obj=api_token, request=request)
+        record(
+            action=AuditAction.CREATED, actor=Actor(user, client_address(request)), obj=api_token
+        )
     return TokenOut(
         token=raw,
         id=api_token.pk,
@@ -216,8 +219,7 @@ def _revoke(request: HttpRequest, api_token: ApiToken) -> None:
         api_token.revoke()
         record(
             action=AuditAction.UPDATED,
-            actor=api_token.user,
+            actor=Actor(api_token.user, client_address(request)),
             obj=api_token,
             after={"revoked_at": api_token.revoked_at.isoformat()},
-            request=request,
         )

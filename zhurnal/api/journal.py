@@ -22,6 +22,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
+from zhurnal.audit.actor import Actor
 from zhurnal.journal import services
 from zhurnal.journal.defaults import ensure_work_types
 from zhurnal.journal.models import GradeColumn, Homework, WorkType
@@ -285,8 +286,7 @@ def add_column(request: HttpRequest, school_id: int, lesson_id: int, data: Colum
             work_type=work_type,
             weight=data.weight,
             title=data.title,
-            actor=request.user,
-            request=request,
+            actor=Actor.of(request),
         )
     except ValidationError as error:
         raise _refused(error) from error
@@ -302,8 +302,7 @@ def _put_mark(request: HttpRequest, column: GradeColumn, student: Student, data:
             version=data.version,
             comment=data.comment,
             reason=data.reason,
-            actor=request.user,
-            request=request,
+            actor=Actor.of(request),
         )
     except services.StaleEntry as stale:
         current = stale.current
@@ -392,8 +391,7 @@ def put_attendance(
             student=student,
             code=data.code,
             version=data.version,
-            actor=request.user,
-            request=request,
+            actor=Actor.of(request),
         )
     except services.StaleEntry as stale:
         current = stale.current
@@ -488,8 +486,7 @@ def batch(request: HttpRequest, school_id: int, course_id: int, data: BatchIn):
                     version=item.version,
                     comment=item.comment,
                     reason=item.reason,
-                    actor=request.user,
-                    request=request,
+                    actor=Actor.of(request),
                 ),
                 column.lesson if column else None,
                 student,
@@ -507,8 +504,7 @@ def batch(request: HttpRequest, school_id: int, course_id: int, data: BatchIn):
                     student=student,
                     code=item.code,
                     version=item.version,
-                    actor=request.user,
-                    request=request,
+                    actor=Actor.of(request),
                 ),
                 lesson,
                 student,
@@ -538,8 +534,7 @@ def put_homework(request: HttpRequest, school_id: int, lesson_id: int, data: Hom
             links=data.links,
             minutes=data.minutes,
             version=data.version,
-            actor=request.user,
-            request=request,
+            actor=Actor.of(request),
         )
     except services.StaleEntry as stale:
         current = stale.current
@@ -577,8 +572,7 @@ def put_period_mark(
             value=data.value,
             version=data.version,
             reason=data.reason,
-            actor=request.user,
-            request=request,
+            actor=Actor.of(request),
         )
     except services.StaleEntry as stale:
         current = stale.current

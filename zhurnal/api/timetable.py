@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router
 
+from zhurnal.audit.actor import Actor
 from zhurnal.planning import queries as planning_queries
 from zhurnal.planning.models import CoursePlan, PlanItem
 from zhurnal.planning.queries import Fulfilment
@@ -439,8 +440,7 @@ def record_topic(request: HttpRequest, school_id: int, lesson_id: int, data: Top
             lesson=lesson,
             topic=data.topic,
             plan_item=plan_item,
-            actor=request.user,
-            request=request,
+            actor=Actor.of(request),
         )
     except ValidationError as exc:
         raise _refused(exc) from exc
@@ -466,8 +466,7 @@ def substitute(request: HttpRequest, school_id: int, lesson_id: int, data: Subst
             lesson=lesson,
             teacher=teacher,
             reason=data.reason,
-            actor=request.user,
-            request=request,
+            actor=Actor.of(request),
         )
     except ValidationError as exc:
         raise _refused(exc) from exc
@@ -484,9 +483,7 @@ def substitute(request: HttpRequest, school_id: int, lesson_id: int, data: Subst
 def cancel(request: HttpRequest, school_id: int, lesson_id: int, data: CancellationIn):
     lesson = _lesson(request, school_id, lesson_id, "timetable.manage")
     try:
-        services.cancel_lesson(
-            lesson=lesson, reason=data.reason, actor=request.user, request=request
-        )
+        services.cancel_lesson(lesson=lesson, reason=data.reason, actor=Actor.of(request))
     except ValidationError as exc:
         raise _refused(exc) from exc
     return _reloaded(lesson)

@@ -23,6 +23,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
 from zhurnal.accounts.access import current_school, require
+from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction
 from zhurnal.audit.services import record
 from zhurnal.school.queries import current_year, school_today
@@ -131,11 +132,10 @@ def edit_view(spec: CrudSpec, *, create: bool):
                 obj = form.save()
                 record(
                     action=AuditAction.CREATED if create else AuditAction.UPDATED,
-                    actor=request.user,
+                    actor=Actor.of(request),
                     obj=obj,
                     before=before,
                     after=_snapshot(obj, spec.fields),
-                    request=request,
                 )
             messages.success(request, _("Saved: %(obj)s") % {"obj": obj})
             return redirect(spec.url_name("list"))
@@ -161,10 +161,9 @@ def delete_view(spec: CrudSpec):
                     before = _snapshot(obj, spec.fields)
                     record(
                         action=AuditAction.DELETED,
-                        actor=request.user,
+                        actor=Actor.of(request),
                         obj=obj,
                         before=before,
-                        request=request,
                     )
                     obj.delete()
             except ProtectedError:

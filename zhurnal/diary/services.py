@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction
 from zhurnal.audit.services import record
 from zhurnal.journal.models import PeriodKind, PeriodMark
@@ -59,7 +60,7 @@ def may_acknowledge(term: Term, today: date, *, marks_entered: bool) -> bool:
 
 @transaction.atomic
 def acknowledge_term(
-    *, student: Student, term: Term, actor, today: date, request=None
+    *, student: Student, term: Term, actor: Actor, today: date
 ) -> TermAcknowledgement:
     """A guardian's «Ознакомлен» for the term marks of a student; a second click changes
     nothing (and tells nobody again). The class teacher of the student's class is told, in a
@@ -67,7 +68,7 @@ def acknowledge_term(
     if term.school_id != student.school_id:
         raise ValidationError(_("The record belongs to another school."))
     existing = TermAcknowledgement.objects.filter(
-        school_id=student.school_id, student=student, term=term, user=actor
+        school_id=student.school_id, student=student, term=term, user=actor.user
     ).first()
     if existing is not None:
         return existing
@@ -82,12 +83,12 @@ def acknowledge_term(
                 school_id=student.school_id,
                 student=student,
                 term=term,
-                user=actor,
+                user=actor.user,
                 acknowledged_at=timezone.now(),
             )
     except IntegrityError:  # a double click in two tabs
         return TermAcknowledgement.objects.get(
-            school_id=student.school_id, student=student, term=term, user=actor
+            school_id=student.school_id, student=student, term=term, user=actor.user
         )
     record(
         action=AuditAction.CREATED,
@@ -96,7 +97,6 @@ def acknowledge_term(
         school=student.school,
         student=student,
         after={"term": term.pk, "acknowledged": True},
-        request=request,
     )
     # The class teacher is told, in a digest (issue 5; notifications/events.py).
     emit("term_acknowledged", acknowledgement.pk)
@@ -104,7 +104,7 @@ def acknowledge_term(
 
 
 def record_report_issue(
-    *, school_class: SchoolClass, start: date, end: date, kind: IssueKind, actor
+    *, school_class: SchoolClass, start: date, end: date, kind: IssueKind, actor: Actor
 ) -> ProgressReportIssue:
     """Record that the families of a class were informed by the progress report of
     ``start``–``end`` (seed 002, regulation 2.2.2): sent by e-mail (the count is filled in by
@@ -117,13 +117,13 @@ def record_report_issue(
         start=start,
         end=end,
         kind=kind,
-        issued_by=actor,
+        issued_by=actor.user,
         at=timezone.now(),
     )
 
 
 def record_informing(
-    *, school_class: SchoolClass, start: date, end: date, kind: IssueKind, actor, today: date
+    *, school_class: SchoolClass, start: date, end: date, kind: IssueKind, actor: Actor, today: date
 ) -> ProgressReportIssue | None:
     """The rule of what counts as the fortnightly informing (seed 002, regulation 2.2.2), then
     ``record_report_issue``: a report of the last two weeks only (``informing.
@@ -137,7 +137,7 @@ def record_informing(
     if not is_current_period(end, today):
         return None
     if kind == IssueKind.PRINTED:
-        ctx = context(actor, school_class.school_id)
+        ctx = context(actor.user, school_class.school_id)
         if ctx is None or school_class.pk not in ctx.led_class_ids:
             return None
     return record_report_issue(

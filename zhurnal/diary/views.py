@@ -27,6 +27,7 @@ from zhurnal.accounts.access import current_school, get_in_school, school_permis
 from zhurnal.accounts.context import context
 from zhurnal.accounts.memberships import memberships_of
 from zhurnal.accounts.models import Role
+from zhurnal.audit.actor import Actor
 from zhurnal.core.files import stored_file_response
 from zhurnal.planning.queries import pick_term
 from zhurnal.school.models import SchoolClass, Student
@@ -120,7 +121,7 @@ def marks(request: HttpRequest, student_id: int) -> HttpResponse:
             raise PermissionDenied
         try:
             services.acknowledge_term(
-                student=student, term=term, actor=request.user, today=today, request=request
+                student=student, term=term, actor=Actor.of(request), today=today
             )
             messages.success(request, _("Thank you: the term marks are acknowledged."))
         except ValidationError as error:
@@ -283,7 +284,7 @@ def progress_report(request: HttpRequest, class_id: int) -> HttpResponse:
                 start=start,
                 end=end,
                 kind=IssueKind.SENT,
-                actor=request.user,
+                actor=Actor.of(request),
                 today=school_today(school_class.school),
             )
             args = (
@@ -340,7 +341,7 @@ def progress_report_pdf(request: HttpRequest, class_id: int) -> HttpResponse:
         start=start,
         end=end,
         kind=IssueKind.PRINTED,
-        actor=request.user,
+        actor=Actor.of(request),
         today=school_today(school_class.school),
     )
     response = HttpResponse(pdf, content_type="application/pdf")

@@ -29,6 +29,7 @@ from django.db import DatabaseError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction
 from zhurnal.audit.services import record
 from zhurnal.school import services as school_services  # noqa: F401  (tests patch it here)
@@ -137,12 +138,12 @@ def allowed_kinds(actor, school: School | None) -> list[ImportKind]:
 
 
 def create_batch(
-    *, school: School, kind: str, actor, file_name: str, data: bytes, plan=None
+    *, school: School, kind: str, actor: Actor, file_name: str, data: bytes, plan=None
 ) -> ImportBatch:
     """Parse an uploaded file and keep its cells for the preview; FileError if unreadable."""
     if kind == ImportKind.PLAN and plan is None:
         raise PermissionDenied
-    check_permission(actor, school, kind, plan)
+    check_permission(actor.user, school, kind, plan)
     table = parsing.read_table(data, kind)
     # Each upload also sweeps drafts abandoned for a week: no scheduler is needed for that.
     purge_stale_batches()
@@ -150,7 +151,7 @@ def create_batch(
         school=school,
         kind=kind,
         plan=plan if kind == ImportKind.PLAN else None,
-        uploaded_by=actor,
+        uploaded_by=actor.user,
         file_name=file_name[:255],
         rows=table.rows,
         columns=table.columns,
@@ -179,11 +180,9 @@ class _Rollback(Exception):
         self.result = result
 
 
-def commit_batch(
-    *, batch: ImportBatch, actor, request=None, today: date | None = None
-) -> CommitResult:
+def commit_batch(*, batch: ImportBatch, actor: Actor, today: date | None = None) -> CommitResult:
     """Write every row of a draft batch in one transaction, or nothing at all."""
-    check_batch_permission(actor, batch)
+    check_batch_permission(actor.user, batch)
     try:
         with transaction.atomic():
             locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
@@ -197,7 +196,7 @@ def commit_batch(
             if plan.has_errors:
                 raise _Rollback(CommitResult(CommitOutcome.INVALID, plan=plan))
             today = today or school_today(locked.school)
-            _apply(plan, batch=locked, actor=actor, request=request, today=today)
+            _apply(plan, batch=locked, actor=actor, today=today)
             counts = {
                 "new": plan.counts[RowStatus.NEW],
                 "updated": plan.counts[RowStatus.CHANGED],
@@ -213,7 +212,6 @@ def commit_batch(
                 obj=locked,
                 school=locked.school,
                 after={"kind": locked.kind, "file": locked.file_name, **counts},
-                request=request,
             )
     except _Rollback as rollback:
         result = rollback.result
@@ -226,7 +224,7 @@ def commit_batch(
     return CommitResult(CommitOutcome.COMMITTED, counts=counts)
 
 
-def _apply(plan: Plan, *, batch: ImportBatch, actor, request, today: date) -> None:
+def _apply(plan: Plan, *, batch: ImportBatch, actor: Actor, today: date) -> None:
     module = KIND_MODULES[plan.kind]
     state: dict = {}
     line = 0
@@ -237,13 +235,11 @@ def _apply(plan: Plan, *, batch: ImportBatch, actor, request, today: date) -> No
             if row.status == RowStatus.UNCHANGED:
                 continue
             line = row.line
-            module.apply_row(
-                row, batch=batch, actor=actor, request=request, today=today, state=state
-            )
+            module.apply_row(row, batch=batch, actor=actor, today=today, state=state)
         line = 0
         finish = getattr(module, "finish", None)
         if finish is not None:
-            finish(plan, batch=batch, actor=actor, request=request, today=today, state=state)
+            finish(plan, batch=batch, actor=actor, today=today, state=state)
     except (ValidationError, DatabaseError) as error:
         reason = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
         if line:

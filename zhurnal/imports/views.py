@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zhurnal.accounts.access import current_school
+from zhurnal.audit.actor import Actor
 from zhurnal.planning.models import ThematicPlan
 
 from . import services
@@ -132,7 +133,7 @@ def upload(request: HttpRequest) -> HttpResponse:
             batch = services.create_batch(
                 school=request.school,
                 kind=form.cleaned_data["kind"],
-                actor=request.user,
+                actor=Actor.of(request),
                 file_name=upload_file.name,
                 data=upload_file.read(),
                 plan=target_plan,
@@ -197,7 +198,7 @@ def batch(request: HttpRequest, batch_id: int) -> HttpResponse:
 @login_required
 def commit(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = _batch(request, batch_id)
-    result = services.commit_batch(batch=batch, actor=request.user, request=request)
+    result = services.commit_batch(batch=batch, actor=Actor.of(request))
     if result.outcome == services.CommitOutcome.COMMITTED:
         messages.success(
             request,

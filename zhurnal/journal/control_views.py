@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from zhurnal.accounts.access import current_school, school_permission
+from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction, AuditEvent
 from zhurnal.audit.services import record
 from zhurnal.school.models import Enrollment, SchoolClass, Staff
@@ -132,8 +133,7 @@ def absences(request: HttpRequest, class_id: int) -> HttpResponse:
                 end=data["end"],
                 reason=data["reason"],
                 document=data["document"],
-                actor=request.user,
-                request=request,
+                actor=Actor.of(request),
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -188,8 +188,7 @@ def unlocks(request: HttpRequest) -> HttpResponse:
                 end=data["end"],
                 days=data["days"],
                 reason=data["reason"],
-                actor=request.user,
-                request=request,
+                actor=Actor.of(request),
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -570,12 +569,11 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                 policy = policy_form.save()
                 record(
                     action=AuditAction.CREATED if created else AuditAction.UPDATED,
-                    actor=request.user,
+                    actor=Actor.of(request),
                     obj=policy,
                     school=school,
                     before=before,
                     after=_state(policy, POLICY_FIELDS),
-                    request=request,
                 )
             messages.success(request, _("The journal policy is saved."))
             return redirect("journal_control:settings")
@@ -585,12 +583,11 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                 work_type = work_type_form.save()
                 record(
                     action=AuditAction.UPDATED if editing else AuditAction.CREATED,
-                    actor=request.user,
+                    actor=Actor.of(request),
                     obj=work_type,
                     school=school,
                     before=before,
                     after=_state(work_type, WORK_TYPE_FIELDS),
-                    request=request,
                 )
             messages.success(
                 request, _("The work type %(code)s is saved.") % {"code": work_type.code}
@@ -601,11 +598,10 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                 rule = rule_form.save()
                 record(
                     action=AuditAction.CREATED,
-                    actor=request.user,
+                    actor=Actor.of(request),
                     obj=rule,
                     school=school,
                     after={"rule": str(rule)},
-                    request=request,
                 )
             messages.success(request, _("The grading scale rule is added."))
             return redirect("journal_control:settings")
@@ -620,11 +616,10 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             with transaction.atomic():
                 record(
                     action=AuditAction.DELETED,
-                    actor=request.user,
+                    actor=Actor.of(request),
                     obj=rule,
                     school=school,
                     before={"rule": str(rule)},
-                    request=request,
                 )
                 rule.delete()
             messages.success(request, _("The grading scale rule is deleted."))

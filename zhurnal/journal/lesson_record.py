@@ -17,6 +17,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from zhurnal.audit.actor import Actor
 from zhurnal.planning import services as planning_services
 from zhurnal.planning.forms import LessonRecordForm
 from zhurnal.planning.models import PlanItem
@@ -68,14 +69,13 @@ def save_homework(request: HttpRequest, lesson: Lesson) -> Outcome:
                 links=data["links"],
                 minutes=data["minutes"],
                 version=data["version"],
-                actor=request.user,
-                request=request,
+                actor=Actor.of(request),
             )
             if data["files"]:
                 if homework is None:
                     raise ValidationError(_("Write the homework before attaching files."))
                 services.attach_files(
-                    homework=homework, files=data["files"], actor=request.user, request=request
+                    homework=homework, files=data["files"], actor=Actor.of(request)
                 )
     except services.StaleEntry:
         return Outcome(
@@ -114,8 +114,7 @@ def save_note(request: HttpRequest, lesson: Lesson, students: list[Student]) -> 
             student=form.cleaned_data["student"],
             kind=form.cleaned_data["kind"],
             text=form.cleaned_data["text"],
-            actor=request.user,
-            request=request,
+            actor=Actor.of(request),
         )
     except ValidationError as error:
         return Outcome(False, refusal(error))
@@ -151,8 +150,7 @@ def save_topic(request: HttpRequest, lesson: Lesson, form: LessonRecordForm) -> 
             lesson=lesson,
             topic=form.cleaned_data["topic"] or "",
             plan_item=form.cleaned_data["plan_item"],
-            actor=request.user,
-            request=request,
+            actor=Actor.of(request),
         )
     except ValidationError as error:
         return Outcome(False, refusal(error))

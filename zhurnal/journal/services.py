@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction
 from zhurnal.audit.services import record
 from zhurnal.notifications.events import emit
@@ -201,8 +202,7 @@ def add_column(
     work_type: WorkType,
     weight: Decimal | None = None,
     title: str = "",
-    actor,
-    request=None,
+    actor: Actor,
 ) -> GradeColumn:
     """A column of marks on a lesson, tagged by its work type (seed 002, regulation 2.1.4);
     the weight defaults to the work type's."""
@@ -230,7 +230,6 @@ def add_column(
             "work_type": work_type.code,
             "weight": str(column.weight),
         },
-        request=request,
     )
     return column
 
@@ -259,7 +258,7 @@ def default_work_type(school: School) -> WorkType | None:
 
 
 @transaction.atomic
-def first_column(*, lesson: Lesson, actor, request=None) -> GradeColumn:
+def first_column(*, lesson: Lesson, actor: Actor) -> GradeColumn:
     """The lesson's first mark column, made with the default work type if it has none: a
     mark typed into a lesson without columns needs no "add a column" step. The lesson row is
     locked, so two tabs typing at once make one column, not two."""
@@ -274,7 +273,7 @@ def first_column(*, lesson: Lesson, actor, request=None) -> GradeColumn:
         work_type = default_work_type(lesson.course.school)
         if work_type is None:
             raise ValidationError(_("The school has no work types in use."))
-        column = add_column(lesson=lesson, work_type=work_type, actor=actor, request=request)
+        column = add_column(lesson=lesson, work_type=work_type, actor=actor)
     column.lesson = lesson
     return column
 
@@ -291,8 +290,7 @@ def set_mark(
     version: int,
     comment: str = "",
     reason: str = "",
-    actor,
-    request=None,
+    actor: Actor,
     moment: Moment | None = None,
 ) -> Mark | None:
     """Enter, change or (with an empty ``value``) delete a student's mark in a column."""
@@ -318,9 +316,7 @@ def set_mark(
         _check_version(mark, version)
         # A lock stops deletions too: a locked date's marks stay as they are.
         _check_not_locked(policy, course, lesson.date, deadline, moment)
-        return _delete_mark(
-            mark, policy=policy, reason=reason, actor=actor, request=request, moment=moment
-        )
+        return _delete_mark(mark, policy=policy, reason=reason, actor=actor, moment=moment)
     _check_lesson_open(lesson, moment)
     _check_student(lesson, student)
     parsed = scales.parse(scale_of(course), value, specials=scales.LESSON_SPECIALS)
@@ -334,7 +330,7 @@ def set_mark(
             school=school,
             column=column,
             student=student,
-            entered_by=actor if getattr(actor, "is_authenticated", False) else None,
+            entered_by=actor.user,
             entered_at=moment.now,
             late=deadlines.is_late(deadline, moment.now),
             version=0,
@@ -360,14 +356,13 @@ def set_mark(
         before=before,
         after=_mark_state(mark, lesson),
         reason=reason,
-        request=request,
     )
     emit("mark_saved", mark.pk)
     return mark
 
 
 def _delete_mark(
-    mark: Mark, *, policy: JournalPolicy, reason: str, actor, request, moment: Moment
+    mark: Mark, *, policy: JournalPolicy, reason: str, actor: Actor, moment: Moment
 ) -> None:
     course = mark.column.lesson.course
     if _needs_reason(policy, mark, moment, course.school.timezone):
@@ -381,7 +376,6 @@ def _delete_mark(
         before=_mark_state(mark, mark.column.lesson),
         after=None,
         reason=reason.strip()[:500],
-        request=request,
     )
     mark.delete()
     return None
@@ -421,8 +415,7 @@ def set_attendance(
     student: Student,
     code: str,
     version: int,
-    actor,
-    request=None,
+    actor: Actor,
     moment: Moment | None = None,
 ) -> Attendance | None:
     """The teacher's attendance entry (Н, Б, У, ОП); an empty ``code`` means present."""
@@ -454,7 +447,6 @@ def set_attendance(
             course=course,
             before=before,
             after=None,
-            request=request,
         )
         entry.delete()
         return None
@@ -463,7 +455,7 @@ def set_attendance(
             school=school,
             lesson=lesson,
             student=student,
-            entered_by=actor if getattr(actor, "is_authenticated", False) else None,
+            entered_by=actor.user,
             entered_at=moment.now,
             late=deadlines.is_late(deadline, moment.now),
             version=0,
@@ -480,7 +472,6 @@ def set_attendance(
         course=course,
         before=before,
         after=_attendance_state(entry, lesson),
-        request=request,
     )
     emit("attendance_saved", entry.pk)
     return entry
@@ -510,8 +501,7 @@ def set_period_mark(
     value: str,
     version: int,
     reason: str = "",
-    actor,
-    request=None,
+    actor: Actor,
     moment: Moment | None = None,
 ) -> PeriodMark | None:
     """A term (with ``term``), year, exam or final mark; entered by the teacher's action only
@@ -547,7 +537,6 @@ def set_period_mark(
             before=_period_state(entry),
             after=None,
             reason=reason.strip()[:500],
-            request=request,
         )
         entry.delete()
         return None
@@ -571,7 +560,7 @@ def set_period_mark(
             student=student,
             kind=kind,
             term=term,
-            entered_by=actor if getattr(actor, "is_authenticated", False) else None,
+            entered_by=actor.user,
             entered_at=moment.now,
             late=deadlines.is_late(deadline, moment.now),
             version=0,
@@ -590,7 +579,6 @@ def set_period_mark(
         before=before,
         after=_period_state(entry),
         reason=reason.strip()[:500],
-        request=request,
     )
     emit("period_mark_saved", entry.pk)
     return entry
@@ -607,8 +595,7 @@ def record_absence(
     end: date,
     reason: str,
     document: str = "",
-    actor,
-    request=None,
+    actor: Actor,
 ) -> Absence:
     """The class teacher's absence register: the student is absent from ``start`` to ``end``
     for a documented reason (Б or У); every lesson it covers shows the reason, a teacher's «Н»
@@ -624,7 +611,7 @@ def record_absence(
         end=end,
         reason=reason,
         document=document.strip()[:200],
-        entered_by=actor if getattr(actor, "is_authenticated", False) else None,
+        entered_by=actor.user,
         entered_at=timezone.now(),
     )
     record(
@@ -633,14 +620,13 @@ def record_absence(
         obj=absence,
         student=student,
         after={"start": start.isoformat(), "end": end.isoformat(), "reason": reason},
-        request=request,
     )
     return absence
 
 
 @transaction.atomic
 def unlock(
-    *, course: Course, start: date, end: date, days: int, reason: str, actor, request=None
+    *, course: Course, start: date, end: date, days: int, reason: str, actor: Actor
 ) -> Unlock:
     """A deputy opens the course's locked entries for lessons from ``start`` to ``end`` for
     ``days`` days (seed 002: a school may lock late entries; a deputy unlocks)."""
@@ -658,7 +644,7 @@ def unlock(
         end=end,
         until=timezone.now() + timedelta(days=days),
         reason=reason[:300],
-        granted_by=actor if getattr(actor, "is_authenticated", False) else None,
+        granted_by=actor.user,
     )
     record(
         action=AuditAction.JOURNAL_UNLOCKED,
@@ -671,7 +657,6 @@ def unlock(
             "until": entry.until.isoformat(),
         },
         reason=reason[:500],
-        request=request,
     )
     return entry
 
@@ -739,8 +724,7 @@ def set_homework(
     version: int,
     links: list[str] | None = None,
     minutes: int | None = None,
-    actor,
-    request=None,
+    actor: Actor,
     moment: Moment | None = None,
 ) -> Homework | None:
     """The homework of a lesson; may be entered ahead (seed 002). Due within the policy's
@@ -781,7 +765,6 @@ def set_homework(
             course=course,
             before=before,
             after=None,
-            request=request,
         )
         homework.delete()
         return None
@@ -789,7 +772,7 @@ def set_homework(
         homework = Homework(
             school=school,
             lesson=lesson,
-            entered_by=actor if getattr(actor, "is_authenticated", False) else None,
+            entered_by=actor.user,
             entered_at=moment.now,
             late=deadlines.is_late(deadline, moment.now),
             version=0,
@@ -805,13 +788,12 @@ def set_homework(
         course=course,
         before=before,
         after=_homework_state(homework, lesson),
-        request=request,
     )
     return homework
 
 
 @transaction.atomic
-def attach_files(*, homework: Homework, files, actor, request=None) -> list[HomeworkAttachment]:
+def attach_files(*, homework: Homework, files, actor: Actor) -> list[HomeworkAttachment]:
     """Files attached to a lesson's homework (checked for kind and size by the form); the
     attachment is recorded in the audit trail with the lesson's course."""
     attachments = [
@@ -836,14 +818,13 @@ def attach_files(*, homework: Homework, files, actor, request=None) -> list[Home
                 "size": attachment.size,
                 "lesson_date": homework.lesson.date.isoformat(),
             },
-            request=request,
         )
     return attachments
 
 
 @transaction.atomic
 def add_note(
-    *, lesson: Lesson, student: Student, kind: str, text: str, actor, request=None
+    *, lesson: Lesson, student: Student, kind: str, text: str, actor: Actor
 ) -> StudentNote:
     """A remark, a praise or a message to the parents about a student at a lesson; shown in
     the diary."""
@@ -861,7 +842,7 @@ def add_note(
         student=student,
         kind=kind,
         text=text,
-        entered_by=actor if getattr(actor, "is_authenticated", False) else None,
+        entered_by=actor.user,
         entered_at=timezone.now(),
     )
     record(
@@ -871,7 +852,6 @@ def add_note(
         student=student,
         course=lesson.course,
         after={"kind": kind, "text": text, "lesson_date": lesson.date.isoformat()},
-        request=request,
     )
     emit("note_added", note.pk)
     return note

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zhurnal.accounts.access import current_school
+from zhurnal.audit.actor import Actor
 from zhurnal.core.files import stored_file_response
 from zhurnal.planning.queries import course_terms, grade_level_of, pick_term
 from zhurnal.school.models import Course, Student, Term
@@ -325,8 +326,7 @@ def add_column(request: HttpRequest, lesson_id: int) -> HttpResponse:
             work_type=form.cleaned_data["work_type"],
             weight=form.cleaned_data["weight"],
             title=form.cleaned_data["title"],
-            actor=request.user,
-            request=request,
+            actor=Actor.of(request),
         )
     except ValidationError as error:
         messages.error(request, lesson_record.refusal(error))
@@ -530,8 +530,7 @@ def _save_mark(request, data, value, version, reason) -> JsonResponse:
             value=value,
             version=version,
             reason=reason,
-            actor=request.user,
-            request=request,
+            actor=Actor.of(request),
         )
 
     if column_id is not None:
@@ -558,7 +557,7 @@ def _save_mark(request, data, value, version, reason) -> JsonResponse:
     if not value.strip() and not GradeColumn.objects.filter(lesson=lesson).exists():
         return JsonResponse({"ok": True, "value": "", "version": 0, "late": False})
     with transaction.atomic():
-        column = services.first_column(lesson=lesson, actor=request.user, request=request)
+        column = services.first_column(lesson=lesson, actor=Actor.of(request))
         mark = save(column)
     return _mark_answer(request, data, lesson, column, student, mark)
 
@@ -601,8 +600,7 @@ def _save_attendance(request, data, value, version, reason) -> JsonResponse:
         student=student,
         code=value,
         version=version,
-        actor=request.user,
-        request=request,
+        actor=Actor.of(request),
     )
     code = entry.code if entry else ""
     documented = (
@@ -648,8 +646,7 @@ def _save_period(request, data, value, version, reason) -> JsonResponse:
         value=value,
         version=version,
         reason=reason,
-        actor=request.user,
-        request=request,
+        actor=Actor.of(request),
     )
     answer = {
         "ok": True,

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from zhurnal.accounts.context import context
 from zhurnal.accounts.models import Role
+from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction
 from zhurnal.audit.services import record
 from zhurnal.school.models import AcademicYear, Course, GradeLevel, School, Subject
@@ -51,7 +52,7 @@ def _item_state(item: PlanItem) -> dict:
     }
 
 
-def _audit(plan: ThematicPlan, action, *, actor, request, before=None, after=None, reason=""):
+def _audit(plan: ThematicPlan, action, *, actor: Actor, before=None, after=None, reason=""):
     record(
         action=action,
         actor=actor,
@@ -61,16 +62,15 @@ def _audit(plan: ThematicPlan, action, *, actor, request, before=None, after=Non
         before=before,
         after=after,
         reason=reason,
-        request=request,
     )
 
 
-def may_create_plan_for(actor, school: School, subject_id: int, grade_level_id: int) -> bool:
+def may_create_plan_for(user, school: School, subject_id: int, grade_level_id: int) -> bool:
     """Administration creates any plan; a teacher only for a subject and grade level they
     teach (issue 3: "one base of plans per subject and grade level")."""
-    if not actor.has_perm("planning.create_plan", school):
+    if not user.has_perm("planning.create_plan", school):
         return False
-    ctx = context(actor, school.pk)
+    ctx = context(user, school.pk)
     if ctx.roles & {Role.ADMIN, Role.DEPUTY}:
         return True
     return (subject_id, grade_level_id) in ctx.taught_subject_levels
@@ -82,8 +82,8 @@ def _check_same_school(school_id: int, *objects) -> None:
             raise ValidationError(_("The record belongs to another school."))
 
 
-def _check_may_own(actor, course: Course) -> None:
-    if not actor.has_perm("planning.choose_plan", course):
+def _check_may_own(actor: Actor, course: Course) -> None:
+    if not actor.user.has_perm("planning.choose_plan", course):
         raise PermissionDenied
 
 
@@ -96,8 +96,7 @@ def create_plan(
     grade_level: GradeLevel,
     title: str,
     owner_course: Course | None = None,
-    actor,
-    request=None,
+    actor: Actor,
 ) -> ThematicPlan:
     """A new empty plan: a base plan of the parallel, or a course's own copy."""
     _check_same_school(school.pk, year, subject, grade_level, owner_course)
@@ -105,7 +104,7 @@ def create_plan(
         _check_may_own(actor, owner_course)
         if owner_course.subject_id != subject.pk or owner_course.year_id != year.pk:
             raise ValidationError(_("A course's own plan is of the course's subject and year."))
-    elif not may_create_plan_for(actor, school, subject.pk, grade_level.pk):
+    elif not may_create_plan_for(actor.user, school, subject.pk, grade_level.pk):
         raise PermissionDenied
     title = title.strip()
     if not title:
@@ -123,7 +122,7 @@ def create_plan(
         title=title[:200],
         owner_course=owner_course,
     )
-    _audit(plan, AuditAction.CREATED, actor=actor, request=request, after=_plan_state(plan))
+    _audit(plan, AuditAction.CREATED, actor=actor, after=_plan_state(plan))
     return plan
 
 
@@ -142,7 +141,7 @@ def _base_title_taken(school, year, subject, grade_level, title, exclude=None) -
 
 
 @transaction.atomic
-def rename_plan(*, plan: ThematicPlan, title: str, actor, request=None) -> ThematicPlan:
+def rename_plan(*, plan: ThematicPlan, title: str, actor: Actor) -> ThematicPlan:
     title = title.strip()
     if not title:
         raise ValidationError(_("Give the plan a title."))
@@ -160,7 +159,6 @@ def rename_plan(*, plan: ThematicPlan, title: str, actor, request=None) -> Thema
         plan,
         AuditAction.UPDATED,
         actor=actor,
-        request=request,
         before=before,
         after=_plan_state(plan),
     )
@@ -168,7 +166,7 @@ def rename_plan(*, plan: ThematicPlan, title: str, actor, request=None) -> Thema
 
 
 @transaction.atomic
-def delete_plan(*, plan: ThematicPlan, actor, request=None) -> None:
+def delete_plan(*, plan: ThematicPlan, actor: Actor) -> None:
     """Delete a plan nobody follows and no lesson is linked to (the links are the record)."""
     followers = CoursePlan.objects.filter(plan=plan).count()
     if followers:
@@ -182,7 +180,7 @@ def delete_plan(*, plan: ThematicPlan, actor, request=None) -> None:
             _("%(n)s lesson(s) are linked to items of this plan; it cannot be deleted.")
             % {"n": linked}
         )
-    _audit(plan, AuditAction.DELETED, actor=actor, request=request, before=_plan_state(plan))
+    _audit(plan, AuditAction.DELETED, actor=actor, before=_plan_state(plan))
     plan.delete()
 
 
@@ -216,8 +214,7 @@ def add_item(
     kind: str = LessonKind.LESSON,
     planned_date: date | None = None,
     position: int | None = None,
-    actor,
-    request=None,
+    actor: Actor,
 ) -> PlanItem:
     """Add an item at the end, or at ``position`` (the items from there move one down)."""
     ThematicPlan.objects.select_for_update().filter(pk=plan.pk).first()
@@ -238,9 +235,7 @@ def add_item(
         item.position = max(position, 1)
         _shift(plan, item.position, 1)
     item.save()
-    _audit(
-        plan, AuditAction.UPDATED, actor=actor, request=request, after={"added": _item_state(item)}
-    )
+    _audit(plan, AuditAction.UPDATED, actor=actor, after={"added": _item_state(item)})
     return item
 
 
@@ -253,8 +248,7 @@ def update_item(
     section: str = "",
     kind: str = LessonKind.LESSON,
     planned_date: date | None = None,
-    actor,
-    request=None,
+    actor: Actor,
 ) -> PlanItem:
     before = _item_state(PlanItem.objects.get(pk=item.pk))
     item.topic, item.hours, item.section, item.kind = topic, hours, section, kind
@@ -265,7 +259,6 @@ def update_item(
         item.plan,
         AuditAction.UPDATED,
         actor=actor,
-        request=request,
         before={"item": before},
         after={"item": _item_state(item)},
     )
@@ -273,7 +266,7 @@ def update_item(
 
 
 @transaction.atomic
-def delete_item(*, item: PlanItem, actor, request=None) -> None:
+def delete_item(*, item: PlanItem, actor: Actor) -> None:
     """Delete an item no lesson is linked to; the items after it move up."""
     linked = Lesson.objects.filter(plan_item=item).count()
     if linked:
@@ -289,7 +282,6 @@ def delete_item(*, item: PlanItem, actor, request=None) -> None:
         plan,
         AuditAction.UPDATED,
         actor=actor,
-        request=request,
         before={"deleted": _item_state(item)},
     )
     item.delete()
@@ -297,7 +289,7 @@ def delete_item(*, item: PlanItem, actor, request=None) -> None:
 
 
 @transaction.atomic
-def move_item(*, item: PlanItem, position: int, actor, request=None) -> PlanItem:
+def move_item(*, item: PlanItem, position: int, actor: Actor) -> PlanItem:
     """Move an item to ``position`` (1..n); the items between shift by one."""
     ids = list(
         PlanItem.objects.filter(plan_id=item.plan_id)
@@ -320,7 +312,6 @@ def move_item(*, item: PlanItem, position: int, actor, request=None) -> PlanItem
         item.plan,
         AuditAction.UPDATED,
         actor=actor,
-        request=request,
         before={"moved": item.topic, "position": old},
         after={"position": position},
     )
@@ -334,8 +325,7 @@ def copy_plan(
     year: AcademicYear,
     title: str,
     owner_course: Course | None = None,
-    actor,
-    request=None,
+    actor: Actor,
 ) -> ThematicPlan:
     """Copy a plan with its items: from last year into this one, from another course's plan,
     or as a course's own copy (which the course then follows). Planned dates are kept within
@@ -355,7 +345,6 @@ def copy_plan(
         title=title,
         owner_course=owner_course,
         actor=actor,
-        request=request,
     )
     same_year = source.year_id == year.pk
     PlanItem.objects.bulk_create(
@@ -375,16 +364,15 @@ def copy_plan(
         plan,
         AuditAction.UPDATED,
         actor=actor,
-        request=request,
         after={"copied_from": source.pk, "source": str(source)},
     )
     if owner_course is not None:
-        choose_plan(course=owner_course, plan=plan, actor=actor, request=request)
+        choose_plan(course=owner_course, plan=plan, actor=actor)
     return plan
 
 
 @transaction.atomic
-def choose_plan(*, course: Course, plan: ThematicPlan | None, actor, request=None) -> None:
+def choose_plan(*, course: Course, plan: ThematicPlan | None, actor: Actor) -> None:
     """The plan a course follows: a base plan of its subject and year, or its own copy."""
     current = CoursePlan.objects.filter(course=course).first()
     before = {"plan": current.plan_id if current else None}
@@ -409,28 +397,23 @@ def choose_plan(*, course: Course, plan: ThematicPlan | None, actor, request=Non
         course=course,
         before=before,
         after={"plan": plan.pk if plan else None, "title": str(plan) if plan else None},
-        request=request,
     )
 
 
 # --- the lesson's record against the plan ---------------------------------------------------
 
 
-def keep_lesson(
-    *, lesson: Lesson, topic: str, plan_item: PlanItem | None, actor, request=None
-) -> Lesson:
+def keep_lesson(*, lesson: Lesson, topic: str, plan_item: PlanItem | None, actor: Actor) -> Lesson:
     """The lesson's topic and plan item, through ``timetable.services.record_topic``, with
     the item checked to belong to the plan the course follows."""
     if plan_item is not None:
         plan = course_plan(lesson.course)
         if plan is None or plan_item.plan_id != plan.pk:
             raise ValidationError(_("The item is not in the plan the course follows."))
-    return record_topic(
-        lesson=lesson, topic=topic, plan_item=plan_item, actor=actor, request=request
-    )
+    return record_topic(lesson=lesson, topic=topic, plan_item=plan_item, actor=actor)
 
 
-def fill_topics(*, course: Course, start: date, count: int, actor, request=None) -> list[Lesson]:
+def fill_topics(*, course: Course, start: date, count: int, actor: Actor) -> list[Lesson]:
     """Fill the next ``count`` lessons without a record from ``start`` on with the plan's
     next items, in order (topics may be entered ahead, seed 002). Only lessons ``actor`` may
     keep are filled, and not those of dates the school has locked; each is written through
@@ -453,14 +436,14 @@ def fill_topics(*, course: Course, start: date, count: int, actor, request=None)
                 break
             if lesson.date < start or not needs_record(lesson):
                 continue
-            if not actor.has_perm("timetable.keep_lesson", lesson):
+            if not actor.user.has_perm("timetable.keep_lesson", lesson):
                 continue
             item = sequence.suggestion(lesson)
             if item is None:
                 break
             previous = lesson.plan_item_id
             try:
-                record_topic(lesson=lesson, topic="", plan_item=item, actor=actor, request=request)
+                record_topic(lesson=lesson, topic="", plan_item=item, actor=actor)
             except ValidationError as error:
                 # A date the school has locked (journal.services.check_topic_entry) is left
                 # as it is; the refusal comes before any write.

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction
 from zhurnal.audit.services import record
 
@@ -30,7 +31,7 @@ def _open_enrollment(student: Student) -> Enrollment | None:
     return Enrollment.objects.filter(student=student, end__isnull=True).first()
 
 
-def _record_movement(movement: Movement, *, actor, request) -> None:
+def _record_movement(movement: Movement, *, actor: Actor) -> None:
     record(
         action=AuditAction.MOVEMENT,
         actor=actor,
@@ -43,13 +44,12 @@ def _record_movement(movement: Movement, *, actor, request) -> None:
             "to_class": str(movement.to_class) if movement.to_class else None,
             "order": f"{movement.order_number} от {movement.order_date:%d.%m.%Y}",
         },
-        request=request,
     )
 
 
 @transaction.atomic
 def admit_student(
-    *, student: Student, school_class: SchoolClass, day: date, order: Order, actor, request=None
+    *, student: Student, school_class: SchoolClass, day: date, order: Order, actor: Actor
 ) -> Movement:
     """Admission (зачисление) of a student, who must not be enrolled anywhere at the moment."""
     if school_class.school_id != student.school_id:
@@ -68,13 +68,13 @@ def admit_student(
         order_number=order.number,
         order_date=order.date,
     )
-    _record_movement(movement, actor=actor, request=request)
+    _record_movement(movement, actor=actor)
     return movement
 
 
 @transaction.atomic
 def transfer_student(
-    *, student: Student, school_class: SchoolClass, day: date, order: Order, actor, request=None
+    *, student: Student, school_class: SchoolClass, day: date, order: Order, actor: Actor
 ) -> Movement:
     """Transfer to another class from ``day``: the old enrollment ends the day before."""
     current = _open_enrollment(student)
@@ -101,13 +101,13 @@ def transfer_student(
         order_number=order.number,
         order_date=order.date,
     )
-    _record_movement(movement, actor=actor, request=request)
+    _record_movement(movement, actor=actor)
     return movement
 
 
 @transaction.atomic
 def depart_student(
-    *, student: Student, day: date, order: Order, note: str = "", actor, request=None
+    *, student: Student, day: date, order: Order, note: str = "", actor: Actor
 ) -> Movement:
     """Departure (выбытие): the enrollment ends on ``day``; the card stays in the register."""
     current = _open_enrollment(student)
@@ -127,5 +127,5 @@ def depart_student(
         order_date=order.date,
         note=note,
     )
-    _record_movement(movement, actor=actor, request=request)
+    _record_movement(movement, actor=actor)
     return movement

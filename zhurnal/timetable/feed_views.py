@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 
 from zhurnal.accounts.access import get_in_school, require, school_permission
 from zhurnal.accounts.context import context
+from zhurnal.audit.actor import Actor
 from zhurnal.school.models import SchoolClass, Staff
 from zhurnal.school.queries import school_today
 
@@ -40,13 +41,13 @@ def _apply(request: HttpRequest, school, **target) -> None:
     ``target`` is ``staff=``, ``school_class=`` or ``student=``."""
     action = request.POST.get("action")
     if action == "create":
-        ical.create_feed(school=school, actor=request.user, request=request, **target)
+        ical.create_feed(school=school, actor=Actor.of(request), **target)
         messages.success(
             request, _("A new calendar address is ready. Any earlier address no longer works.")
         )
     elif action == "revoke":
         for feed in ical.active_feeds(school, **target):
-            ical.revoke_feed(feed=feed, actor=request.user, request=request)
+            ical.revoke_feed(feed=feed, actor=Actor.of(request))
         messages.success(request, _("The calendar address no longer works."))
 
 

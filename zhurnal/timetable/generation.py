@@ -23,6 +23,7 @@ from datetime import date
 
 from django.db import transaction
 
+from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction
 from zhurnal.audit.services import record
 from zhurnal.school.models import Course, School
@@ -90,7 +91,7 @@ def _wanted_slots(
 
 @transaction.atomic
 def generate_lessons(
-    *, school: School, year, start: date, end: date, courses=None, actor=None, request=None
+    *, school: School, year, start: date, end: date, courses=None, actor: Actor | None = None
 ) -> GenerationReport:
     """Create, update and delete the generated lessons of ``courses`` (all courses of the year
     if None) between ``start`` and ``end`` inclusive, as described in the module docstring."""
@@ -181,7 +182,6 @@ def generate_lessons(
             actor=actor,
             school=school,
             after={"from": start.isoformat(), "to": end.isoformat(), **report.as_dict()},
-            request=request,
         )
     return report
 

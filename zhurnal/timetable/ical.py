@@ -37,6 +37,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction
 from zhurnal.audit.services import record
 from zhurnal.school.models import School, SchoolClass, Staff, Student
@@ -71,11 +72,10 @@ def active_feeds(school: School, **target) -> QuerySet[CalendarFeed]:
 def create_feed(
     *,
     school: School,
-    actor,
+    actor: Actor,
     staff: Staff | None = None,
     school_class: SchoolClass | None = None,
     student: Student | None = None,
-    request=None,
 ) -> CalendarFeed:
     """A new secret address for a teacher (``staff``), a class or a student; the previous one
     stops working. The permission check is the caller's (the feed pages)."""
@@ -90,12 +90,12 @@ def create_feed(
     kind, name, obj = given[0]
     target = {name: obj}
     for old in active_feeds(school, **target):
-        _revoke(old, actor=actor, request=request)
+        _revoke(old, actor=actor)
     feed = CalendarFeed.objects.create(
         school=school,
         kind=kind,
         token=secrets.token_urlsafe(32),
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=actor.user,
         **target,
     )
     record(
@@ -103,12 +103,11 @@ def create_feed(
         actor=actor,
         obj=feed,
         after=_feed_state(feed),
-        request=request,
     )
     return feed
 
 
-def _revoke(feed: CalendarFeed, *, actor, request) -> None:
+def _revoke(feed: CalendarFeed, *, actor: Actor) -> None:
     before = _feed_state(feed)
     feed.revoked_at = timezone.now()
     feed.save(update_fields=["revoked_at"])
@@ -118,15 +117,14 @@ def _revoke(feed: CalendarFeed, *, actor, request) -> None:
         obj=feed,
         before=before,
         after=_feed_state(feed),
-        request=request,
     )
 
 
 @transaction.atomic
-def revoke_feed(*, feed: CalendarFeed, actor, request=None) -> CalendarFeed:
+def revoke_feed(*, feed: CalendarFeed, actor: Actor) -> CalendarFeed:
     """The address stops working at once (404); a new one can be created."""
     if feed.revoked_at is None:
-        _revoke(feed, actor=actor, request=request)
+        _revoke(feed, actor=actor)
     return feed
 
 

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction
 from zhurnal.audit.services import record
 from zhurnal.school.models import Course, Staff
@@ -58,7 +59,7 @@ def _same_school(school_id: int, *objects) -> None:
 
 
 @transaction.atomic
-def save_entry(*, entry: TimetableEntry, actor, request=None) -> TimetableEntry:
+def save_entry(*, entry: TimetableEntry, actor: Actor) -> TimetableEntry:
     """Create or change a timetable entry; a conflict is refused with every clash named."""
     _same_school(entry.school_id, entry.course, entry.teacher)
     if entry.course.year_id != entry.year_id:
@@ -80,13 +81,12 @@ def save_entry(*, entry: TimetableEntry, actor, request=None) -> TimetableEntry:
         course=entry.course,
         before=before,
         after=_entry_state(entry),
-        request=request,
     )
     return entry
 
 
 @transaction.atomic
-def end_entry(*, entry: TimetableEntry, last_day: date, actor, request=None) -> None:
+def end_entry(*, entry: TimetableEntry, last_day: date, actor: Actor) -> None:
     """Stop an entry after ``last_day`` (or delete it if it never held): the lessons already
     generated stay until the deputy regenerates."""
     before = _entry_state(entry)
@@ -97,7 +97,6 @@ def end_entry(*, entry: TimetableEntry, last_day: date, actor, request=None) -> 
             obj=entry,
             course=entry.course,
             before=before,
-            request=request,
         )
         Lesson.objects.filter(timetable_entry=entry).update(timetable_entry=None)
         entry.delete()
@@ -111,7 +110,6 @@ def end_entry(*, entry: TimetableEntry, last_day: date, actor, request=None) -> 
         course=entry.course,
         before=before,
         after=_entry_state(entry),
-        request=request,
     )
 
 
@@ -124,7 +122,7 @@ def _teacher_busy(teacher_id: int, day: date, number: int, exclude: int | None) 
     return busy.select_related("course__subject").first()
 
 
-def _audit_lesson(lesson: Lesson, before: dict | None, *, action, actor, request, reason=""):
+def _audit_lesson(lesson: Lesson, before: dict | None, *, action, actor: Actor, reason=""):
     record(
         action=action,
         actor=actor,
@@ -133,12 +131,11 @@ def _audit_lesson(lesson: Lesson, before: dict | None, *, action, actor, request
         before=before,
         after=_lesson_state(lesson),
         reason=reason,
-        request=request,
     )
 
 
 @transaction.atomic
-def substitute(*, lesson: Lesson, teacher: Staff, reason: str, actor, request=None) -> Lesson:
+def substitute(*, lesson: Lesson, teacher: Staff, reason: str, actor: Actor) -> Lesson:
     """Замена: ``teacher`` takes this one lesson instead of the course's teacher. The
     substitute may then keep this lesson's record and nothing else (DESIGN §4)."""
     _same_school(lesson.school_id, teacher)
@@ -163,14 +160,12 @@ def substitute(*, lesson: Lesson, teacher: Staff, reason: str, actor, request=No
         lesson.teacher_id, lesson.substitute_for_id = teacher.pk, original
         lesson.substitution_reason = reason.strip()
     lesson.save(update_fields=["teacher", "substitute_for", "substitution_reason", "updated_at"])
-    _audit_lesson(
-        lesson, before, action=AuditAction.SUBSTITUTION, actor=actor, request=request, reason=reason
-    )
+    _audit_lesson(lesson, before, action=AuditAction.SUBSTITUTION, actor=actor, reason=reason)
     return lesson
 
 
 @transaction.atomic
-def cancel_lesson(*, lesson: Lesson, reason: str, actor, request=None) -> Lesson:
+def cancel_lesson(*, lesson: Lesson, reason: str, actor: Actor) -> Lesson:
     """Cancel one lesson (a trip, a quarantine day): it stays, marked, with the reason."""
     if not reason.strip():
         raise ValidationError(_("Give the reason of the cancellation."))
@@ -183,14 +178,13 @@ def cancel_lesson(*, lesson: Lesson, reason: str, actor, request=None) -> Lesson
         before,
         action=AuditAction.LESSON_CHANGED,
         actor=actor,
-        request=request,
         reason=reason,
     )
     return lesson
 
 
 @transaction.atomic
-def restore_lesson(*, lesson: Lesson, actor, request=None) -> Lesson:
+def restore_lesson(*, lesson: Lesson, actor: Actor) -> Lesson:
     """Undo a cancellation, if the slot is still free."""
     if not lesson.is_cancelled:
         return lesson
@@ -204,7 +198,7 @@ def restore_lesson(*, lesson: Lesson, actor, request=None) -> Lesson:
     lesson.status = LessonStatus.PLANNED
     lesson.cancel_reason = ""
     lesson.save(update_fields=["status", "cancel_reason", "updated_at"])
-    _audit_lesson(lesson, before, action=AuditAction.LESSON_CHANGED, actor=actor, request=request)
+    _audit_lesson(lesson, before, action=AuditAction.LESSON_CHANGED, actor=actor)
     return lesson
 
 
@@ -239,8 +233,7 @@ def move_lesson(
     number: int,
     room: str | None = None,
     reason: str = "",
-    actor,
-    request=None,
+    actor: Actor,
 ) -> Lesson:
     """Move one lesson to another day or lesson number; it keeps its slot in the timetable, so
     regeneration neither brings it back nor deletes it."""
@@ -262,7 +255,6 @@ def move_lesson(
         before,
         action=AuditAction.LESSON_CHANGED,
         actor=actor,
-        request=request,
         reason=reason,
     )
     return lesson
@@ -281,8 +273,7 @@ def add_extra_lesson(
     number: int,
     teacher: Staff | None = None,
     room: str = "",
-    actor,
-    request=None,
+    actor: Actor,
 ) -> Lesson:
     """An extra lesson outside the timetable (a make-up lesson, a consultation)."""
     teacher = teacher or course.teachers.order_by("pk").first()
@@ -303,12 +294,12 @@ def add_extra_lesson(
         ends_at=ends_at,
         origin=LessonOrigin.EXTRA,
     )
-    _audit_lesson(lesson, None, action=AuditAction.CREATED, actor=actor, request=request)
+    _audit_lesson(lesson, None, action=AuditAction.CREATED, actor=actor)
     return lesson
 
 
 @transaction.atomic
-def record_topic(*, lesson: Lesson, topic: str, plan_item=None, actor, request=None) -> Lesson:
+def record_topic(*, lesson: Lesson, topic: str, plan_item=None, actor: Actor) -> Lesson:
     """The lesson's topic (and the plan item it covers). Topics may be entered ahead of the
     lesson (seed 002); the server stamps when the record was made. The topic's deadline is
     the journal's (seed 002, regulation 2: by 24:00 of the lesson day): a first entry after
@@ -346,5 +337,5 @@ def record_topic(*, lesson: Lesson, topic: str, plan_item=None, actor, request=N
             "updated_at",
         ]
     )
-    _audit_lesson(lesson, before, action=AuditAction.LESSON_CHANGED, actor=actor, request=request)
+    _audit_lesson(lesson, before, action=AuditAction.LESSON_CHANGED, actor=actor)
     return lesson

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from zhurnal.accounts.access import current_school, get_in_school, require, school_permission
+from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction
 from zhurnal.audit.services import record
 from zhurnal.school.models import Course, Group, SchoolClass, Staff
@@ -179,11 +180,10 @@ def _save_schedule(request: HttpRequest, form: BellScheduleForm) -> BellSchedule
     )
     record(
         action=AuditAction.UPDATED if before else AuditAction.CREATED,
-        actor=request.user,
+        actor=Actor.of(request),
         obj=schedule,
         before=before,
         after=_bell_state(schedule, form.times),
-        request=request,
     )
     return schedule
 
@@ -324,7 +324,7 @@ def _save_entry_form(request: HttpRequest, form: EntryForm, entry: TimetableEntr
         setattr(entry, field, data[field])
     entry.room = data["room"].strip()
     try:
-        services.save_entry(entry=entry, actor=request.user, request=request)
+        services.save_entry(entry=entry, actor=Actor.of(request))
     except ValidationError as error:
         for text in error.messages:
             form.add_error(None, text)
@@ -399,7 +399,7 @@ def entry_edit(request: HttpRequest, entry_id: int) -> HttpResponse:
     elif action == "end" and end_form.is_valid():
         last_day = end_form.cleaned_data["last_day"]
         deleted = last_day < entry.valid_from
-        services.end_entry(entry=entry, last_day=last_day, actor=request.user, request=request)
+        services.end_entry(entry=entry, last_day=last_day, actor=Actor.of(request))
         messages.success(
             request,
             _("The entry is deleted.")
@@ -444,8 +444,7 @@ def generate(request: HttpRequest) -> HttpResponse:
             start=term.start,
             end=term.end,
             courses=courses,
-            actor=request.user,
-            request=request,
+            actor=Actor.of(request),
         )
         needs_decision = Lesson.objects.filter(
             pk__in=[lesson.pk for lesson in report.needs_decision]
@@ -491,8 +490,7 @@ def _apply_day_action(request: HttpRequest, action: str) -> str:
             number=number,
             teacher=teacher,
             room=post.get("room", "").strip()[:20],
-            actor=request.user,
-            request=request,
+            actor=Actor.of(request),
         )
         return _("The extra lesson is added.")
     lesson = get_in_school(
@@ -504,17 +502,15 @@ def _apply_day_action(request: HttpRequest, action: str) -> str:
     reason = post.get("reason", "").strip()[:200]
     if action == "substitute":
         teacher = get_in_school(request, Staff, "timetable.manage", pk=_id(post.get("teacher")))
-        services.substitute(
-            lesson=lesson, teacher=teacher, reason=reason, actor=request.user, request=request
-        )
+        services.substitute(lesson=lesson, teacher=teacher, reason=reason, actor=Actor.of(request))
         if lesson.substitute_for_id is None:
             return _("The substitution is withdrawn.")
         return _("%(teacher)s substitutes on this lesson.") % {"teacher": teacher.short_name}
     if action == "cancel":
-        services.cancel_lesson(lesson=lesson, reason=reason, actor=request.user, request=request)
+        services.cancel_lesson(lesson=lesson, reason=reason, actor=Actor.of(request))
         return _("The lesson is cancelled.")
     if action == "restore":
-        services.restore_lesson(lesson=lesson, actor=request.user, request=request)
+        services.restore_lesson(lesson=lesson, actor=Actor.of(request))
         return _("The lesson is restored.")
     # move
     day = _date(request, post.get("date"), None)
@@ -526,8 +522,7 @@ def _apply_day_action(request: HttpRequest, action: str) -> str:
         day=day,
         number=number,
         reason=reason,
-        actor=request.user,
-        request=request,
+        actor=Actor.of(request),
     )
     return _("The lesson is moved to %(day)s, lesson %(number)s.") % {
         "day": day.strftime("%d.%m.%Y"),

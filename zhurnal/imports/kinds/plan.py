@@ -20,6 +20,7 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 
+from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction
 from zhurnal.audit.services import record
 from zhurnal.planning.models import LessonKind, PlanItem
@@ -125,7 +126,7 @@ def _plan_row(plan: RowPlan, items: dict[int, PlanItem], year) -> None:
         plan.changes.append(Change(header_of(KIND, attr), fmt(old), fmt(new)))
 
 
-def apply_row(row: RowPlan, *, batch, actor, request, today, state: dict) -> None:
+def apply_row(row: RowPlan, *, batch, actor: Actor, today, state: dict) -> None:
     if row.target is None:
         item = PlanItem(school=batch.school, plan=batch.plan, **row.updates)
     else:
@@ -136,7 +137,7 @@ def apply_row(row: RowPlan, *, batch, actor, request, today, state: dict) -> Non
     item.save()
 
 
-def finish(plan: Plan, *, batch, actor, request, today, state: dict) -> None:
+def finish(plan: Plan, *, batch, actor: Actor, today, state: dict) -> None:
     """Remove the items not in the file (none has a lesson linked) and audit the plan."""
     if plan.removed_records:
         PlanItem.objects.filter(pk__in=[i.pk for i in plan.removed_records]).delete()
@@ -157,5 +158,4 @@ def finish(plan: Plan, *, batch, actor, request, today, state: dict) -> None:
             "kept": plan.kept,
         },
         reason=batch.file_name[:500],
-        request=request,
     )

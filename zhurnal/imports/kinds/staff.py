@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
+from zhurnal.audit.actor import Actor
 from zhurnal.school.models import School, Staff, StaffPosition
 
 from ..models import ImportKind
@@ -68,7 +69,7 @@ def _plan_staff(school: School, parsed: list[ParsedRow], today: date) -> Plan:
     return Plan(kind=kind, rows=rows)
 
 
-def apply_row(row: RowPlan, *, batch, actor, request, today, state: dict) -> None:
+def apply_row(row: RowPlan, *, batch, actor: Actor, today, state: dict) -> None:
     values = row.row.values
     school = batch.school
     if row.target is None:
@@ -96,4 +97,4 @@ def apply_row(row: RowPlan, *, batch, actor, request, today, state: dict) -> Non
         StaffPosition(school=school, staff=member, title=title, start=today)
         for title in row.positions_added
     )
-    audit_person(row, member, batch=batch, actor=actor, request=request)
+    audit_person(row, member, batch=batch, actor=actor)

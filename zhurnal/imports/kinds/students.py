@@ -16,6 +16,7 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 
+from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction
 from zhurnal.audit.services import record
 from zhurnal.school import services as school_services
@@ -243,7 +244,7 @@ def _find_sibling_guardians(school: School, rows: list[RowPlan]) -> None:
                 break
 
 
-def audit_person(row: RowPlan, obj, *, batch, actor, request, student=None) -> None:
+def audit_person(row: RowPlan, obj, *, batch, actor: Actor, student=None) -> None:
     if row.status == RowStatus.NEW:
         before = None
         after = {header_of(batch.kind, k): v for k, v in row.row.cells.items() if v}
@@ -259,11 +260,10 @@ def audit_person(row: RowPlan, obj, *, batch, actor, request, student=None) -> N
         before=before,
         after=after,
         reason=batch.file_name[:500],
-        request=request,
     )
 
 
-def apply_row(row: RowPlan, *, batch, actor, request, today, state: dict) -> None:
+def apply_row(row: RowPlan, *, batch, actor: Actor, today, state: dict) -> None:
     values = row.row.values
     school = batch.school
     if row.target is None:
@@ -297,11 +297,10 @@ def apply_row(row: RowPlan, *, batch, actor, request, today, state: dict) -> Non
             day=row.day,
             order=school_services.Order(values["order_number"], values["order_date"]),
             actor=actor,
-            request=request,
         )
     for gplan in row.guardians:
         _apply_guardian(gplan, student, school, state.setdefault("guardians", {}))
-    audit_person(row, student, batch=batch, actor=actor, request=request, student=student)
+    audit_person(row, student, batch=batch, actor=actor, student=student)
 
 
 def _apply_guardian(gplan: GuardianPlan, student: Student, school: School, created) -> None:

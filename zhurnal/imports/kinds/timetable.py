@@ -24,6 +24,7 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 
+from zhurnal.audit.actor import Actor
 from zhurnal.school.models import Course, Group, SchoolClass, Staff, Subject
 from zhurnal.school.queries import current_year
 from zhurnal.timetable import services as timetable_services
@@ -502,11 +503,11 @@ def commit_order(rows: list[RowPlan]) -> list[RowPlan]:
     return sorted(rows, key=lambda r: r.status != RowStatus.CHANGED)
 
 
-def apply_row(row: RowPlan, *, batch, actor, request, today, state: dict) -> None:
+def apply_row(row: RowPlan, *, batch, actor: Actor, today, state: dict) -> None:
     if row.target is None:
         entry = TimetableEntry(**row.updates)
     else:
         entry = row.target
         for attr, value in row.updates.items():
             setattr(entry, attr, value)
-    timetable_services.save_entry(entry=entry, actor=actor, request=request)
+    timetable_services.save_entry(entry=entry, actor=actor)

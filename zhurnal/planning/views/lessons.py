@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from zhurnal.accounts.access import current_school, get_in_school, school_permission
 from zhurnal.assessments.queries import breaches_for_course
+from zhurnal.audit.actor import Actor
 from zhurnal.school.models import SchoolClass
 from zhurnal.school.queries import current_year, school_today
 from zhurnal.timetable.models import Lesson
@@ -79,7 +80,7 @@ def lesson_page(request: HttpRequest, lesson_id: int) -> HttpResponse:
         try:
             if request.POST.get("action") == "clear":
                 services.keep_lesson(
-                    lesson=lesson, topic="", plan_item=None, actor=request.user, request=request
+                    lesson=lesson, topic="", plan_item=None, actor=Actor.of(request)
                 )
                 messages.success(request, _("The record of the lesson is cleared."))
                 return redirect("lessons:lesson", lesson_id=lesson.pk)
@@ -88,8 +89,7 @@ def lesson_page(request: HttpRequest, lesson_id: int) -> HttpResponse:
                     lesson=lesson,
                     topic=form.cleaned_data["topic"] or "",
                     plan_item=form.cleaned_data["plan_item"],
-                    actor=request.user,
-                    request=request,
+                    actor=Actor.of(request),
                 )
                 messages.success(request, _("The topic of the lesson is saved."))
                 return redirect("lessons:lesson", lesson_id=lesson.pk)
@@ -146,8 +146,7 @@ def course_lessons(request: HttpRequest, course_id: int) -> HttpResponse:
                     course=course,
                     start=fill_form.cleaned_data["start"],
                     count=fill_form.cleaned_data["count"],
-                    actor=request.user,
-                    request=request,
+                    actor=Actor.of(request),
                 )
             except ValidationError as error:
                 fill_form.add_error(None, error)

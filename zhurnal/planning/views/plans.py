@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from zhurnal.accounts.access import current_school, get_in_school, school_permission
+from zhurnal.audit.actor import Actor
 from zhurnal.school.models import GradeLevel, Subject
 from zhurnal.school.queries import current_year, school_today
 
@@ -94,8 +95,7 @@ def plan_create(request: HttpRequest) -> HttpResponse:
                     subject=data["subject"],
                     grade_level=data["grade_level"],
                     title=data["title"],
-                    actor=request.user,
-                    request=request,
+                    actor=Actor.of(request),
                 )
             except ValidationError as error:
                 form.add_error(None, error)
@@ -134,15 +134,14 @@ def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
     if request.method == "POST":
         try:
             if request.POST.get("action") == "delete":
-                services.delete_plan(plan=plan, actor=request.user, request=request)
+                services.delete_plan(plan=plan, actor=Actor.of(request))
                 messages.success(request, _("The plan is deleted."))
                 return redirect("planning:list")
             if form.is_valid():
                 services.rename_plan(
                     plan=plan,
                     title=form.cleaned_data["title"],
-                    actor=request.user,
-                    request=request,
+                    actor=Actor.of(request),
                 )
                 messages.success(request, _("The plan is saved."))
                 return redirect("planning:detail", plan_id=plan.pk)
@@ -195,8 +194,7 @@ def plan_items(request: HttpRequest, plan_id: int) -> HttpResponse:
                     plan=plan,
                     position=form.cleaned_data.get("position"),
                     **_item_data(form.cleaned_data),
-                    actor=request.user,
-                    request=request,
+                    actor=Actor.of(request),
                 )
                 messages.success(request, _("The item is added."))
                 return redirect("planning:items", plan_id=plan.pk)
@@ -204,14 +202,11 @@ def plan_items(request: HttpRequest, plan_id: int) -> HttpResponse:
                 services.update_item(
                     item=editing,
                     **_item_data(form.cleaned_data),
-                    actor=request.user,
-                    request=request,
+                    actor=Actor.of(request),
                 )
                 position = form.cleaned_data.get("position")
                 if position and position != editing.position:
-                    services.move_item(
-                        item=editing, position=position, actor=request.user, request=request
-                    )
+                    services.move_item(item=editing, position=position, actor=Actor.of(request))
                 messages.success(request, _("The item is saved."))
                 return redirect("planning:items", plan_id=plan.pk)
             if action in {"up", "down"} and editing:
@@ -219,12 +214,11 @@ def plan_items(request: HttpRequest, plan_id: int) -> HttpResponse:
                 services.move_item(
                     item=editing,
                     position=editing.position + delta,
-                    actor=request.user,
-                    request=request,
+                    actor=Actor.of(request),
                 )
                 return redirect("planning:items", plan_id=plan.pk)
             if action == "delete" and editing:
-                services.delete_item(item=editing, actor=request.user, request=request)
+                services.delete_item(item=editing, actor=Actor.of(request))
                 messages.success(request, _("The item is deleted."))
                 return redirect("planning:items", plan_id=plan.pk)
             if action not in {"add", "save"}:
@@ -295,8 +289,7 @@ def plan_copy(request: HttpRequest, plan_id: int) -> HttpResponse:
                     year=course.year if course else data["year"],
                     title=data["title"],
                     owner_course=course,
-                    actor=request.user,
-                    request=request,
+                    actor=Actor.of(request),
                 )
             except ValidationError as error:
                 form.add_error(None, error)
@@ -328,8 +321,7 @@ def course_plan_choice(request: HttpRequest, course_id: int) -> HttpResponse:
             services.choose_plan(
                 course=course,
                 plan=form.cleaned_data["plan"],
-                actor=request.user,
-                request=request,
+                actor=Actor.of(request),
             )
         except ValidationError as error:
             form.add_error(None, error)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from zhurnal.accounts.access import get_in_school
+from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction
 from zhurnal.audit.services import record
 from zhurnal.diary.informing import informing_status
@@ -118,11 +119,10 @@ def group_members(request: HttpRequest, group_id: int) -> HttpResponse:
             )
             record(
                 action=AuditAction.UPDATED,
-                actor=request.user,
+                actor=Actor.of(request),
                 obj=group,
                 before={"members": sorted(current_ids)},
                 after={"members": sorted(chosen), "from": since.isoformat()},
-                request=request,
             )
         messages.success(request, _("Group members saved."))
         return redirect("school:group_members", group_id=group.pk)

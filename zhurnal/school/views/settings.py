@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from zhurnal.accounts.access import school_permission
+from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction
 from zhurnal.audit.services import record
 from zhurnal.school.models import School
@@ -41,12 +42,11 @@ def school_settings(request: HttpRequest) -> HttpResponse:
             form.save()
             record(
                 action=AuditAction.UPDATED,
-                actor=request.user,
+                actor=Actor.of(request),
                 obj=school,
                 school=school,
                 before=before,
                 after=forms.model_to_dict(school),
-                request=request,
             )
         messages.success(request, _("School settings saved."))
         return redirect("school:settings")

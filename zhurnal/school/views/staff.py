@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from zhurnal.accounts.access import current_school, get_in_school, require, school_permission
 from zhurnal.accounts.models import STAFF_ROLES, Membership, Role
+from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction
 from zhurnal.audit.services import record
 from zhurnal.school.forms import ConsentForm, StaffForm, StaffPositionForm
@@ -50,7 +51,7 @@ def _staff(request: HttpRequest, staff_id: int, perm: str) -> Staff:
 def staff_card(request: HttpRequest, staff_id: int) -> HttpResponse:
     """A staff member's card; viewing it is recorded like a student's (152-FZ)."""
     staff = _staff(request, staff_id, "school.view_staff_card")
-    record(action=AuditAction.PERSONAL_CARD_VIEWED, actor=request.user, obj=staff, request=request)
+    record(action=AuditAction.PERSONAL_CARD_VIEWED, actor=Actor.of(request), obj=staff)
     roles = (
         Membership.objects.filter(user=staff.user, school=staff.school).values_list(
             "role", flat=True
@@ -84,10 +85,9 @@ def staff_edit(request: HttpRequest, staff_id: int | None = None) -> HttpRespons
             saved = form.save()
             record(
                 action=AuditAction.UPDATED if staff else AuditAction.CREATED,
-                actor=request.user,
+                actor=Actor.of(request),
                 obj=saved,
                 after={k: str(v) for k, v in form.cleaned_data.items()},
-                request=request,
             )
         messages.success(request, _("Saved: %(obj)s") % {"obj": saved})
         return redirect("school:staff_card", staff_id=saved.pk)
@@ -105,10 +105,9 @@ def staff_position_add(request: HttpRequest, staff_id: int) -> HttpResponse:
             position = form.save()
             record(
                 action=AuditAction.CREATED,
-                actor=request.user,
+                actor=Actor.of(request),
                 obj=position,
                 after={"staff": staff.pk, "title": position.title},
-                request=request,
             )
         messages.success(request, _("Saved: %(obj)s") % {"obj": form.instance})
         return redirect("school:staff_card", staff_id=staff.pk)
@@ -124,10 +123,9 @@ def staff_consent(request: HttpRequest, staff_id: int) -> HttpResponse:
             consent = form.save()
             record(
                 action=AuditAction.CREATED,
-                actor=request.user,
+                actor=Actor.of(request),
                 obj=consent,
                 after={"given_on": str(consent.given_on)},
-                request=request,
             )
         messages.success(request, _("The consent is recorded."))
         return redirect("school:staff_card", staff_id=staff.pk)
@@ -179,11 +177,10 @@ def staff_roles(request: HttpRequest, staff_id: int) -> HttpResponse:
             )
             record(
                 action=AuditAction.UPDATED,
-                actor=request.user,
+                actor=Actor.of(request),
                 obj=staff,
                 before={"roles": sorted(current)},
                 after={"roles": sorted(chosen)},
-                request=request,
             )
         messages.success(request, _("Roles saved."))
         return redirect("school:staff_card", staff_id=staff.pk)

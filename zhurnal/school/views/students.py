@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhurnal.accounts.access import current_school, get_in_school, require, school_permission
+from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction
 from zhurnal.audit.services import record
 from zhurnal.school import services
@@ -97,8 +98,7 @@ def admit(request: HttpRequest) -> HttpResponse:
                     school_class=data["school_class"],
                     day=data["day"],
                     order=services.Order(data["order_number"], data["order_date"]),
-                    actor=request.user,
-                    request=request,
+                    actor=Actor.of(request),
                 )
         except ValidationError as error:
             order_form.add_error(None, error)
@@ -114,10 +114,9 @@ def card(request: HttpRequest, student_id: int) -> HttpResponse:
     student = _student(request, student_id, "school.view_student_card")
     record(
         action=AuditAction.PERSONAL_CARD_VIEWED,
-        actor=request.user,
+        actor=Actor.of(request),
         obj=student,
         student=student,
-        request=request,
     )
     links = StudentGuardian.objects.filter(student=student).select_related("guardian")
     consents = Consent.objects.filter(guardian__in=[link.guardian for link in links])
@@ -160,12 +159,11 @@ def edit(request: HttpRequest, student_id: int) -> HttpResponse:
             form.save()
             record(
                 action=AuditAction.UPDATED,
-                actor=request.user,
+                actor=Actor.of(request),
                 obj=student,
                 student=student,
                 before=before,
                 after=_card_data(student),
-                request=request,
             )
         messages.success(request, _("Saved: %(obj)s") % {"obj": student})
         return redirect("school:student_card", student_id=student.pk)
@@ -218,10 +216,9 @@ def export(request: HttpRequest, student_id: int) -> HttpResponse:
     }
     record(
         action=AuditAction.PERSONAL_DATA_EXPORTED,
-        actor=request.user,
+        actor=Actor.of(request),
         obj=student,
         student=student,
-        request=request,
     )
     response = HttpResponse(
         json.dumps(payload, ensure_ascii=False, indent=2), content_type="application/json"
@@ -252,8 +249,7 @@ def _movement(request: HttpRequest, student_id: int, *, kind: str) -> HttpRespon
                     school_class=data["school_class"],
                     day=data["day"],
                     order=order,
-                    actor=request.user,
-                    request=request,
+                    actor=Actor.of(request),
                 )
             else:
                 services.depart_student(
@@ -261,8 +257,7 @@ def _movement(request: HttpRequest, student_id: int, *, kind: str) -> HttpRespon
                     day=data["day"],
                     order=order,
                     note=data.get("note", ""),
-                    actor=request.user,
-                    request=request,
+                    actor=Actor.of(request),
                 )
         except ValidationError as error:
             form.add_error(None, error)
@@ -301,11 +296,10 @@ def guardian_add(request: HttpRequest, student_id: int) -> HttpResponse:
             )
             record(
                 action=AuditAction.CREATED,
-                actor=request.user,
+                actor=Actor.of(request),
                 obj=guardian,
                 student=student,
                 after={"relation": form.cleaned_data["relation"]},
-                request=request,
             )
         messages.success(request, _("Saved: %(obj)s") % {"obj": guardian})
         return redirect("school:student_card", student_id=student.pk)
@@ -331,11 +325,10 @@ def guardian_edit(request: HttpRequest, student_id: int, guardian_id: int) -> Ht
             link.save(update_fields=["relation"])
             record(
                 action=AuditAction.UPDATED,
-                actor=request.user,
+                actor=Actor.of(request),
                 obj=link.guardian,
                 student=student,
                 after={"relation": link.relation},
-                request=request,
             )
         messages.success(request, _("Saved: %(obj)s") % {"obj": link.guardian})
         return redirect("school:student_card", student_id=student.pk)
@@ -359,11 +352,10 @@ def guardian_consent(request: HttpRequest, student_id: int, guardian_id: int) ->
             consent = form.save()
             record(
                 action=AuditAction.CREATED,
-                actor=request.user,
+                actor=Actor.of(request),
                 obj=consent,
                 student=student,
                 after={"given_on": str(consent.given_on), "document": consent.document},
-                request=request,
             )
         messages.success(request, _("The consent is recorded."))
         return redirect("school:student_card", student_id=student.pk)
