@@ -51,7 +51,7 @@ MATRIX: dict[str, tuple[tuple[str, ...], set[str]]] = {
     "school:staff_edit": (("staff_id",), {"admin", "hr"}),
     "school:staff_position_add": (("staff_id",), {"admin", "hr"}),
     "school:staff_consent": (("staff_id",), {"admin", "hr"}),
-    "school:staff_roles": (("staff_id",), {"admin"}),
+    "accounts:staff_roles": (("staff_id",), {"admin"}),
     "accounts:credentials_class": (("class_id",), {"admin", "class_teacher"}),
     "audit:trail": ((), {"admin", "director", "outsider"}),
     # The deputy imports the timetable; a plan's import (?kind=plan&plan=) is in

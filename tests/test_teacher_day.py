@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from zhurnal.audit.actor import Actor
-from zhurnal.core.home import teacher_week
+from zhurnal.home.sections import teacher_week
 from zhurnal.school import models as m
 from zhurnal.timetable import services
 from zhurnal.timetable.models import Lesson

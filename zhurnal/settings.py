@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "zhurnal.ops",
     "zhurnal.messaging",
     "zhurnal.api",
+    # The pages that compose several apps (the role home page).
+    "zhurnal.home",
     # The rule table, registered at start-up (above the apps whose objects its rules look at).
     "zhurnal.permissions",
 ]

@@ -6,7 +6,7 @@ from django.views.i18n import JavaScriptCatalog
 from zhurnal.core import views as core_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", include("zhurnal.home.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     # The texts of our scripts (djangojs catalogue); the same for everyone, cached a day.

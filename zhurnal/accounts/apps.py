@@ -8,6 +8,10 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
+        from zhurnal.school import sections
+
         from .middleware import mark_session_fresh
+        from .roles import roles_section
 
         user_logged_in.connect(mark_session_fresh, dispatch_uid="zhurnal_session_fresh")
+        sections.register(sections.STAFF_CARD, roles_section)

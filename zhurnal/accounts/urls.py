@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import credential_views, views
+from . import credential_views, role_views, views
 
 app_name = "accounts"
 
@@ -20,4 +20,5 @@ urlpatterns = [
         credential_views.issue_for_person,
         name="credentials_person",
     ),
+    path("staff/<int:staff_id>/roles/", role_views.staff_roles, name="staff_roles"),
 ]

@@ -53,6 +53,8 @@ def object_for(user, school, queryset: type[M] | QuerySet[M], perm: str | None, 
     if isinstance(queryset, type):
         queryset = queryset.objects.all()
     obj = get_object_or_404(queryset.filter(school=school), **lookup)
+    # The school's row is the one already loaded (with its policy): no query for it later.
+    obj.school = school
     if perm is not None:
         require(user, perm, obj)
     return obj

@@ -6,3 +6,10 @@ class DiaryConfig(AppConfig):
     name = "zhurnal.diary"
     label = "diary"
     verbose_name = _("Electronic diary")
+
+    def ready(self) -> None:
+        from zhurnal.school import sections
+
+        from .class_page import progress_section
+
+        sections.register(sections.CLASS_PAGE, progress_section)

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 
-from .models import Enrollment, SchoolClass, Student
+from .models import AcademicYear, Enrollment, GroupMembership, SchoolClass, Student
 
 
 def enrolled_on(day: date) -> Q:
@@ -50,8 +50,6 @@ def school_today(school) -> date:
 def current_year(school, day: date):
     """The academic year containing ``day``; between two years (summer) the coming one, which
     is being prepared then; None if neither exists."""
-    from .models import AcademicYear
-
     years = AcademicYear.objects.filter(school=school)
     return (
         years.filter(start__lte=day, end__gte=day).first()
@@ -62,3 +60,24 @@ def current_year(school, day: date):
 def clamp_to_year(day: date, year) -> date:
     """The day itself if it lies in the year, else the year's nearest end."""
     return min(max(day, year.start), year.end)
+
+
+def group_member_ids(group, day: date) -> set[int]:
+    """The students in a group on ``day``."""
+    return set(
+        GroupMembership.objects.filter(enrolled_on(day), group=group).values_list(
+            "student_id", flat=True
+        )
+    )
+
+
+def group_candidates(group, day: date) -> QuerySet[Student]:
+    """Who may join a group: a subgroup's class list on ``day``; for a cross-class group every
+    student enrolled in a class of its year."""
+    if group.school_class_id:
+        return class_roster(group.school_class, day)
+    return (
+        Student.objects.filter(school=group.school, enrollments__school_class__year=group.year)
+        .distinct()
+        .order_by("last_name", "first_name")
+    )

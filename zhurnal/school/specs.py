@@ -1,13 +1,12 @@
-"""The school's reference data pages, declared as CrudSpecs (see zhurnal.core.crud)."""
+"""The school's reference data pages, declared as CrudSpecs (see school/views/reference.py)."""
 
 from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from zhurnal.core.crud import Column, CrudSpec
-
 from . import models as m
+from .views.reference import Column, CrudSpec
 
 
 def _teachers(course: m.Course) -> str:

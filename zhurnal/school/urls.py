@@ -1,9 +1,8 @@
 from django.urls import path
 
-from zhurnal.core.crud import urls_for
-
 from .specs import STRUCTURE_SPECS
 from .views import classes, settings, staff, students
+from .views.reference import urls_for
 
 app_name = "school"
 
@@ -37,5 +36,4 @@ urlpatterns = [
     path("staff/<int:staff_id>/edit/", staff.staff_edit, name="staff_edit"),
     path("staff/<int:staff_id>/positions/", staff.staff_position_add, name="staff_position_add"),
     path("staff/<int:staff_id>/consent/", staff.staff_consent, name="staff_consent"),
-    path("staff/<int:staff_id>/roles/", staff.staff_roles, name="staff_roles"),
 ]

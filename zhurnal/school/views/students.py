@@ -13,41 +13,34 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhurnal.accounts.access import current_school, get_in_school, require, school_permission
 from zhurnal.audit.actor import Actor
-from zhurnal.audit.models import AuditAction
-from zhurnal.audit.services import record
-from zhurnal.school import services
-from zhurnal.school.forms import ConsentForm, GuardianForm, OrderForm, StudentForm
-from zhurnal.school.models import (
-    Consent,
-    Enrollment,
-    Guardian,
-    Movement,
-    SchoolClass,
-    Student,
-    StudentGuardian,
-)
-from zhurnal.school.queries import with_current_class
+from zhurnal.core.access import current_school, require, school_permission
+
+from .. import events, services
+from ..access import guardian_link_for, student_for
+from ..forms import STUDENT_FIELDS, ConsentForm, GuardianForm, OrderForm, StudentForm
+from ..models import Consent, Enrollment, Movement, SchoolClass, Student, StudentGuardian
+from ..queries import school_today, with_current_class
+
+GUARDIAN_FIELDS = GuardianForm.Meta.fields
+CONSENT_FIELDS = ConsentForm.Meta.fields
 
 
 def _student(request: HttpRequest, student_id: int, perm: str) -> Student:
-    qs = with_current_class(Student.objects.select_related("school"), timezone.localdate())
-    return get_in_school(request, qs, perm, pk=student_id)
+    return student_for(request.user, current_school(request), student_id, perm)
 
 
 @school_permission("school.view_register")
 def register(request: HttpRequest) -> HttpResponse:
     """All students of the school, filtered by class, name or file number; departed on demand."""
     school = request.school
-    today = timezone.localdate()
+    today = school_today(school)
     students = with_current_class(Student.objects.filter(school=school), today)
     query = request.GET.get("q", "").strip()
     if query:
@@ -91,15 +84,14 @@ def admit(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid() and order_form.is_valid():
         data = order_form.cleaned_data
         try:
-            with transaction.atomic():
-                student = form.save()
-                services.admit_student(
-                    student=student,
-                    school_class=data["school_class"],
-                    day=data["day"],
-                    order=services.Order(data["order_number"], data["order_date"]),
-                    actor=Actor.of(request),
-                )
+            student = services.admit_new_student(
+                school=school,
+                card={name: form.cleaned_data[name] for name in STUDENT_FIELDS},
+                school_class=data["school_class"],
+                day=data["day"],
+                order=services.Order(data["order_number"], data["order_date"]),
+                actor=Actor.of(request),
+            )
         except ValidationError as error:
             order_form.add_error(None, error)
         else:
@@ -112,12 +104,7 @@ def admit(request: HttpRequest) -> HttpResponse:
 def card(request: HttpRequest, student_id: int) -> HttpResponse:
     """The personal card. Every view is recorded in the audit trail (who, when, whose)."""
     student = _student(request, student_id, "school.view_student_card")
-    record(
-        action=AuditAction.PERSONAL_CARD_VIEWED,
-        actor=Actor.of(request),
-        obj=student,
-        student=student,
-    )
+    events.personal_card_viewed(student, actor=Actor.of(request))
     links = StudentGuardian.objects.filter(student=student).select_related("guardian")
     consents = Consent.objects.filter(guardian__in=[link.guardian for link in links])
     consents_by_guardian: dict[int, list[Consent]] = {}
@@ -152,36 +139,16 @@ def card(request: HttpRequest, student_id: int) -> HttpResponse:
 @login_required
 def edit(request: HttpRequest, student_id: int) -> HttpResponse:
     student = _student(request, student_id, "school.edit_student")
-    before = _card_data(student)
     form = StudentForm(request.POST or None, instance=student, school=student.school)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            form.save()
-            record(
-                action=AuditAction.UPDATED,
-                actor=Actor.of(request),
-                obj=student,
-                student=student,
-                before=before,
-                after=_card_data(student),
-            )
+        services.update_student(
+            student=student,
+            card={name: form.cleaned_data[name] for name in STUDENT_FIELDS},
+            actor=Actor.of(request),
+        )
         messages.success(request, _("Saved: %(obj)s") % {"obj": student})
         return redirect("school:student_card", student_id=student.pk)
     return render(request, "school/students/edit.html", {"form": form, "student": student})
-
-
-def _card_data(student: Student) -> dict:
-    return {
-        "last_name": student.last_name,
-        "first_name": student.first_name,
-        "middle_name": student.middle_name,
-        "personal_file_number": student.personal_file_number,
-        "birth_date": student.birth_date.isoformat() if student.birth_date else None,
-        "gender": student.gender,
-        "phone": student.phone,
-        "email": student.email,
-        "address": student.address,
-    }
 
 
 @login_required
@@ -190,7 +157,7 @@ def export(request: HttpRequest, student_id: int) -> HttpResponse:
     student = _student(request, student_id, "school.view_student_card")
     links = StudentGuardian.objects.filter(student=student).select_related("guardian")
     payload = {
-        "student": _card_data(student),
+        "student": services.card_data(student),
         "enrollments": [
             {
                 "class": e.school_class.name,
@@ -214,12 +181,7 @@ def export(request: HttpRequest, student_id: int) -> HttpResponse:
         ],
         "exported_at": timezone.now().isoformat(),
     }
-    record(
-        action=AuditAction.PERSONAL_DATA_EXPORTED,
-        actor=Actor.of(request),
-        obj=student,
-        student=student,
-    )
+    events.personal_data_exported(student, actor=Actor.of(request))
     response = HttpResponse(
         json.dumps(payload, ensure_ascii=False, indent=2), content_type="application/json"
     )
@@ -231,7 +193,7 @@ def export(request: HttpRequest, student_id: int) -> HttpResponse:
 
 def _movement(request: HttpRequest, student_id: int, *, kind: str) -> HttpResponse:
     school = current_school(request)
-    require(request, "school.manage_enrollment", school)
+    require(request.user, "school.manage_enrollment", school)
     student = _student(request, student_id, "school.view_student_card")
     form = OrderForm(
         request.POST or None,
@@ -286,21 +248,12 @@ def guardian_add(request: HttpRequest, student_id: int) -> HttpResponse:
     student = _student(request, student_id, "school.edit_student")
     form = GuardianForm(request.POST or None, school=student.school)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            guardian = form.save()
-            StudentGuardian.objects.create(
-                school=student.school,
-                student=student,
-                guardian=guardian,
-                relation=form.cleaned_data["relation"],
-            )
-            record(
-                action=AuditAction.CREATED,
-                actor=Actor.of(request),
-                obj=guardian,
-                student=student,
-                after={"relation": form.cleaned_data["relation"]},
-            )
+        guardian = services.add_guardian(
+            student=student,
+            data={name: form.cleaned_data[name] for name in GUARDIAN_FIELDS},
+            relation=form.cleaned_data["relation"],
+            actor=Actor.of(request),
+        )
         messages.success(request, _("Saved: %(obj)s") % {"obj": guardian})
         return redirect("school:student_card", student_id=student.pk)
     return render(request, "school/students/guardian.html", {"form": form, "student": student})
@@ -309,9 +262,7 @@ def guardian_add(request: HttpRequest, student_id: int) -> HttpResponse:
 @login_required
 def guardian_edit(request: HttpRequest, student_id: int, guardian_id: int) -> HttpResponse:
     student = _student(request, student_id, "school.edit_student")
-    link = get_object_or_404(
-        StudentGuardian.objects.select_related("guardian"), student=student, guardian=guardian_id
-    )
+    link = guardian_link_for(student, guardian_id)
     form = GuardianForm(
         request.POST or None,
         instance=link.guardian,
@@ -319,17 +270,12 @@ def guardian_edit(request: HttpRequest, student_id: int, guardian_id: int) -> Ht
         initial={"relation": link.relation},
     )
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            form.save()
-            link.relation = form.cleaned_data["relation"]
-            link.save(update_fields=["relation"])
-            record(
-                action=AuditAction.UPDATED,
-                actor=Actor.of(request),
-                obj=link.guardian,
-                student=student,
-                after={"relation": link.relation},
-            )
+        services.update_guardian(
+            link=link,
+            data={name: form.cleaned_data[name] for name in GUARDIAN_FIELDS},
+            relation=form.cleaned_data["relation"],
+            actor=Actor.of(request),
+        )
         messages.success(request, _("Saved: %(obj)s") % {"obj": link.guardian})
         return redirect("school:student_card", student_id=student.pk)
     return render(
@@ -343,20 +289,17 @@ def guardian_edit(request: HttpRequest, student_id: int, guardian_id: int) -> Ht
 def guardian_consent(request: HttpRequest, student_id: int, guardian_id: int) -> HttpResponse:
     """Record a guardian's consent to personal data processing (152-FZ)."""
     student = _student(request, student_id, "school.edit_student")
-    guardian = get_object_or_404(Guardian, pk=guardian_id, child_links__student=student)
+    guardian = guardian_link_for(student, guardian_id).guardian
     form = ConsentForm(
         request.POST or None, school=student.school, instance=Consent(guardian=guardian)
     )
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            consent = form.save()
-            record(
-                action=AuditAction.CREATED,
-                actor=Actor.of(request),
-                obj=consent,
-                student=student,
-                after={"given_on": str(consent.given_on), "document": consent.document},
-            )
+        services.record_consent(
+            guardian=guardian,
+            student=student,
+            data={name: form.cleaned_data[name] for name in CONSENT_FIELDS},
+            actor=Actor.of(request),
+        )
         messages.success(request, _("The consent is recorded."))
         return redirect("school:student_card", student_id=student.pk)
     return render(

@@ -88,7 +88,7 @@ def home_sections(request: HttpRequest) -> list[Section]:
         sections.append(
             Section(
                 "administration",
-                "core/home/administration.html",
+                "home/administration.html",
                 {
                     "classes": _classes_with_counts(school, day),
                     "staff_count": Staff.objects.filter(school=school, is_active=True).count(),
@@ -102,7 +102,7 @@ def home_sections(request: HttpRequest) -> list[Section]:
         sections.append(
             Section(
                 "teacher",
-                "core/home/teacher.html",
+                "home/teacher.html",
                 {
                     "courses": Course.objects.filter(
                         school=school, teachers=ctx.staff_id, year__end__gte=day
@@ -126,7 +126,7 @@ def home_sections(request: HttpRequest) -> list[Section]:
         sections.append(
             Section(
                 "secretary",
-                "core/home/secretary.html",
+                "home/secretary.html",
                 {
                     "enrolled": Enrollment.objects.filter(enrolled_on(day), school=school).count(),
                 },
@@ -136,7 +136,7 @@ def home_sections(request: HttpRequest) -> list[Section]:
         sections.append(
             Section(
                 "hr",
-                "core/home/hr.html",
+                "home/hr.html",
                 {"staff_count": Staff.objects.filter(school=school, is_active=True).count()},
             )
         )
@@ -151,7 +151,7 @@ def home_sections(request: HttpRequest) -> list[Section]:
         sections.append(
             Section(
                 "family",
-                "core/home/family.html",
+                "home/family.html",
                 {
                     "children": [(s, classes.get(s.current_class_id)) for s in students],
                     "is_parent": Role.PARENT in roles,

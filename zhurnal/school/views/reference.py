@@ -1,9 +1,10 @@
 """Generic list / create / edit / delete pages for the school's reference data.
 
 Each kind of record (academic years, terms, classes, subjects…) is declared once as a
-``CrudSpec``: its model, form fields, list columns, the rule that lets a user see it and the
-rule that lets a user change it. The views below do the rest, always scoped to the current
-school and through the named rules of ``zhurnal.permissions``.
+``CrudSpec`` (``school/specs.py``): its model, form fields, list columns, the rule that lets a
+user see it and the rule that lets a user change it. The views below do the rest, always scoped
+to the current school, through the named rules (``core.access``), writing through
+``school.services.save_record`` / ``delete_record``.
 """
 
 from __future__ import annotations
@@ -15,20 +16,19 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import models, transaction
+from django.db import models
 from django.db.models import ProtectedError, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
-from zhurnal.accounts.access import current_school, require
 from zhurnal.audit.actor import Actor
-from zhurnal.audit.models import AuditAction
-from zhurnal.audit.services import record
-from zhurnal.school.queries import current_year, school_today
+from zhurnal.core.access import current_school, object_for, require
+from zhurnal.core.forms import SchoolScopedForm
 
-from .forms import SchoolScopedForm
+from .. import services
+from ..queries import current_year, school_today
 
 
 @dataclass(frozen=True)
@@ -79,16 +79,11 @@ class CrudSpec:
         return f"school:{self.slug}_{action}"
 
 
-def _snapshot(obj: models.Model, fields: tuple[str, ...]) -> dict:
-    data = forms.model_to_dict(obj, fields=fields)
-    return {k: (v if isinstance(v, int | str | bool | None) else str(v)) for k, v in data.items()}
-
-
 def list_view(spec: CrudSpec):
     @login_required
     def view(request: HttpRequest) -> HttpResponse:
         school = current_school(request)
-        require(request, spec.view_perm, school)
+        require(request.user, spec.view_perm, school)
         page = Paginator(spec.queryset(school), 50).get_page(request.GET.get("page"))
         rows = [
             (obj, [c.value(obj) for c in spec.columns], _detail_link(request, spec, obj))
@@ -119,24 +114,19 @@ def edit_view(spec: CrudSpec, *, create: bool):
     @login_required
     def view(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         school = current_school(request)
-        require(request, spec.manage_perm, school)
-        instance = None if create else get_object_or_404(spec.queryset(school), pk=pk)
-        before = None if create else _snapshot(instance, spec.fields)
+        require(request.user, spec.manage_perm, school)
+        instance = None if create else _record(request, spec, school, pk)
         form_class = spec.form_class()
         initial = {}
         if create and "year" in spec.fields:
             initial["year"] = current_year(school, school_today(school))
         form = form_class(request.POST or None, instance=instance, school=school, initial=initial)
         if request.method == "POST" and form.is_valid():
-            with transaction.atomic():
-                obj = form.save()
-                record(
-                    action=AuditAction.CREATED if create else AuditAction.UPDATED,
-                    actor=Actor.of(request),
-                    obj=obj,
-                    before=before,
-                    after=_snapshot(obj, spec.fields),
-                )
+            obj = services.save_record(
+                obj=form.instance,
+                data={name: form.cleaned_data[name] for name in spec.fields},
+                actor=Actor.of(request),
+            )
             messages.success(request, _("Saved: %(obj)s") % {"obj": obj})
             return redirect(spec.url_name("list"))
         return render(
@@ -149,23 +139,21 @@ def edit_view(spec: CrudSpec, *, create: bool):
     return view
 
 
+def _record(request: HttpRequest, spec: CrudSpec, school, pk: int) -> models.Model:
+    """The record being changed: of the school (else 404); ``manage_perm`` was checked on the
+    school, the rule of every reference record."""
+    return object_for(request.user, school, spec.queryset(school), None, pk=pk)
+
+
 def delete_view(spec: CrudSpec):
     @login_required
     def view(request: HttpRequest, pk: int) -> HttpResponse:
         school = current_school(request)
-        require(request, spec.manage_perm, school)
-        obj = get_object_or_404(spec.queryset(school), pk=pk)
+        require(request.user, spec.manage_perm, school)
+        obj = _record(request, spec, school, pk)
         if request.method == "POST":
             try:
-                with transaction.atomic():
-                    before = _snapshot(obj, spec.fields)
-                    record(
-                        action=AuditAction.DELETED,
-                        actor=Actor.of(request),
-                        obj=obj,
-                        before=before,
-                    )
-                    obj.delete()
+                services.delete_record(obj=obj, fields=spec.fields, actor=Actor.of(request))
             except ProtectedError:
                 messages.error(
                     request,
