@@ -11,5 +11,7 @@ class DiaryConfig(AppConfig):
         from zhurnal.school import sections
 
         from .class_page import progress_section
+        from .notices import register_handlers
 
         sections.register(sections.CLASS_PAGE, progress_section)
+        register_handlers()

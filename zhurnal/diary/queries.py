@@ -22,7 +22,6 @@ from decimal import Decimal
 from django.db.models import CharField, DecimalField, IntegerField, Q, Value
 from django.db.models.functions import Cast
 from django.http import Http404
-from django.urls import reverse
 
 from zhurnal.journal.averages import forecast, thresholds_from_policy, weighted_average
 from zhurnal.journal.models import (
@@ -58,14 +57,6 @@ def homework_limit(grade: int | None) -> int | None:
 
 def monday_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
-
-
-def week_today(student_id: int) -> str:
-    """The address of a diary's current week opened at today's day (issue 5, "today opens on
-    the right day"): on a 360-px phone the days are stacked and today may be below the screen;
-    the ``#today`` fragment scrolls there without a script (week.html marks the day
-    ``id="today"``). Links to the current week in code end so, and so do the templates'."""
-    return reverse("diary:week", kwargs={"student_id": student_id}) + "#today"
 
 
 # --- who the student is, when ----------------------------------------------------------------

@@ -17,7 +17,7 @@ from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction
 from zhurnal.audit.services import record
 from zhurnal.journal.models import PeriodKind, PeriodMark
-from zhurnal.notifications.events import emit
+from zhurnal.notifications.dispatch import emit
 from zhurnal.school.models import Enrollment, SchoolClass, Student, StudentGuardian, Term
 from zhurnal.school.queries import class_roster
 
@@ -98,7 +98,7 @@ def acknowledge_term(
         student=student,
         after={"term": term.pk, "acknowledged": True},
     )
-    # The class teacher is told, in a digest (issue 5; notifications/events.py).
+    # The class teacher is told, in a digest (issue 5; diary/notices.py).
     emit("term_acknowledged", acknowledgement.pk)
     return acknowledgement
 

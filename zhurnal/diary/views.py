@@ -29,6 +29,7 @@ from zhurnal.accounts.memberships import memberships_of
 from zhurnal.accounts.models import Role
 from zhurnal.audit.actor import Actor
 from zhurnal.core.files import stored_file_response
+from zhurnal.notifications.services import diary_today_url
 from zhurnal.planning.queries import pick_term
 from zhurnal.school.models import SchoolClass, Student
 from zhurnal.school.queries import school_today, with_current_class
@@ -182,7 +183,7 @@ def index(request: HttpRequest) -> HttpResponse:
     school = request.school
     ctx = context(request.user, school.pk)
     if not ctx.child_ids and ctx.own_student_ids:
-        return redirect(queries.week_today(min(ctx.own_student_ids)))
+        return redirect(diary_today_url(min(ctx.own_student_ids)))
     today = school_today(school)
     children = list(
         with_current_class(Student.objects.filter(pk__in=ctx.child_ids), today).order_by(

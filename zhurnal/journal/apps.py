@@ -6,3 +6,8 @@ class JournalConfig(AppConfig):
     name = "zhurnal.journal"
     label = "journal"
     verbose_name = _("Class journal")
+
+    def ready(self) -> None:
+        from .notices import register_handlers
+
+        register_handlers()

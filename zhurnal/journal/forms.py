@@ -6,6 +6,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from zhurnal.core.forms import MultipleFileField
+
 from .models import Homework, NoteKind, WorkType
 
 # Attachments of a homework (seed 002: "homework with attachments"); larger files belong on
@@ -50,23 +52,6 @@ class ColumnForm(forms.Form):
         self.fields["work_type"].queryset = WorkType.objects.filter(
             school=school, is_active=True
         ).order_by("position", "pk")
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one field (the pattern of Django's file-upload documentation)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        if isinstance(data, (list, tuple)):
-            return [super(MultipleFileField, self).clean(item, initial) for item in data]
-        return [super().clean(data, initial)] if data else []
 
 
 class HomeworkForm(forms.Form):

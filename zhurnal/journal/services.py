@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction
 from zhurnal.audit.services import record
-from zhurnal.notifications.events import emit
+from zhurnal.notifications.dispatch import emit
 from zhurnal.school.models import Course, School, Student, Term
 from zhurnal.school.queries import school_today
 from zhurnal.timetable.calendar import class_of_course

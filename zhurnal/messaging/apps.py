@@ -6,3 +6,8 @@ class MessagingConfig(AppConfig):
     name = "zhurnal.messaging"
     label = "messaging"
     verbose_name = _("Messages and announcements")
+
+    def ready(self) -> None:
+        from .notices import register_handlers
+
+        register_handlers()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from zhurnal.journal.forms import MultipleFileField
+from zhurnal.core.forms import MultipleFileField
 
 from .models import Audience, Scope
 from .services import ATTACHMENT_EXTENSIONS, MAX_FILE_MB, MAX_FILES, MAX_SUBJECT

@@ -15,7 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhurnal.notifications.events import emit
+from zhurnal.notifications.dispatch import emit
 from zhurnal.school.models import GradeLevel, School, SchoolClass
 
 from . import queries, rules

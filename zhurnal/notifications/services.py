@@ -13,8 +13,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
+from zhurnal.accounts.memberships import memberships_of
+from zhurnal.accounts.models import STAFF_ROLES, Role
 from zhurnal.school.models import School, Student, StudentGuardian
 
 from .models import DeliveryStatus, DigestItem, EmailDelivery, Kind, Notification, Preference
@@ -44,6 +47,14 @@ def choices_of(user_ids, kind: str) -> dict[int, Choice]:
         ).values_list("user_id", "in_app", "email")
     }
     return {user_id: chosen.get(user_id, Choice()) for user_id in user_ids}
+
+
+def diary_today_url(student_id: int) -> str:
+    """The address of a diary's current week opened at today's day (issue 5, "today opens on
+    the right day"): on a 360-px phone the days are stacked and today may be below the screen;
+    the ``#today`` fragment scrolls there without a script (week.html marks the day
+    ``id="today"``). Links to the current week in code end so, and so do the templates'."""
+    return reverse("diary:week", kwargs={"student_id": student_id}) + "#today"
 
 
 def recipients_of(student: Student) -> list:
@@ -212,9 +223,6 @@ STAFF_KINDS = frozenset({Kind.ACKNOWLEDGEMENTS})
 def kinds_for(user) -> list[str]:
     """The kinds a user can be told of, by their roles in all their schools, in the order of
     ``Kind`` (the choices page lists only these). No query beyond the request's memberships."""
-    from zhurnal.accounts.memberships import memberships_of
-    from zhurnal.accounts.models import STAFF_ROLES, Role
-
     roles = frozenset().union(*(entry.roles for entry in memberships_of(user).values()))
     wanted = set()
     if roles & {Role.PARENT, Role.STUDENT}:

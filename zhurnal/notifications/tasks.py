@@ -15,6 +15,7 @@ from django_tasks import task
 
 from zhurnal.school.models import School
 
+from .dispatch import handler_of
 from .models import DeliveryStatus, DigestItem, EmailDelivery, Kind
 
 log = logging.getLogger(__name__)
@@ -22,15 +23,13 @@ log = logging.getLogger(__name__)
 
 @task()
 def dispatch(event: str, pk: int) -> str:
-    """Run an event's handler (events.py) on the object, if it still exists (a mark deleted
-    meanwhile is not announced)."""
-    from .events import handlers
-
-    queryset, handler = handlers()[event]
-    obj = queryset.filter(pk=pk).first()
+    """Run an event's handler (``dispatch.register``) on the object, if it still exists (a
+    mark deleted meanwhile is not announced)."""
+    handler = handler_of(event)
+    obj = handler.objects().filter(pk=pk).first()
     if obj is None:
         return "gone"
-    handler(obj)
+    handler.handle(obj)
     return "done"
 
 
