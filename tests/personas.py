@@ -10,10 +10,17 @@ from dataclasses import dataclass
 from datetime import date, time
 
 from zhurnal.accounts.models import Role
-from zhurnal.planning.models import CoursePlan, LessonKind, PlanItem, ThematicPlan
+from zhurnal.planning.models import CoursePlan, PlanItem, ThematicPlan
 from zhurnal.school import models as m
 from zhurnal.timetable.generation import generate_lessons
-from zhurnal.timetable.models import BellPeriod, BellSchedule, Lesson, TimetableEntry, Weekday
+from zhurnal.timetable.models import (
+    BellPeriod,
+    BellSchedule,
+    Lesson,
+    LessonKind,
+    TimetableEntry,
+    Weekday,
+)
 
 from .factories import (
     GradeLevelFactory,

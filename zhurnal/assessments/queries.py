@@ -15,9 +15,9 @@ from datetime import date
 from django.db.models import Count, Max, Min, Q, QuerySet, prefetch_related_objects
 
 from zhurnal.accounts.context import context
-from zhurnal.planning.models import LessonKind, PlanItem
+from zhurnal.planning.models import PlanItem
 from zhurnal.school.models import AcademicYear, Course, Enrollment, School, SchoolClass, Term
-from zhurnal.timetable.models import Lesson, LessonStatus
+from zhurnal.timetable.models import Lesson, LessonKind, LessonStatus
 
 from .rules import Assessment, Breach, check_all
 

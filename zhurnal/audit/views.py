@@ -6,7 +6,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from zhurnal.accounts.access import school_permission
+from zhurnal.core.access import school_permission
 
 from .models import AuditAction, AuditEvent
 

@@ -6,8 +6,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from zhurnal.school.models import AcademicYear, GradeLevel, Subject
+from zhurnal.timetable.models import LessonKind
 
-from .models import LessonKind, PlanItem, ThematicPlan
+from .models import PlanItem, ThematicPlan
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

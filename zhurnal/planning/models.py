@@ -13,16 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from zhurnal.school.models import AcademicYear, Course, GradeLevel, School, Subject
-
-
-class LessonKind(models.TextChoices):
-    """What a lesson is (the plan item's kind; the assessment schedule takes the tests)."""
-
-    LESSON = "lesson", _("lesson")
-    LAB = "lab", _("laboratory work")
-    PRACTICAL = "practical", _("practical work")
-    TEST = "test", _("test (assessment)")
-    EXCURSION = "excursion", _("excursion")
+from zhurnal.timetable.models import LessonKind
 
 
 class ThematicPlan(models.Model):

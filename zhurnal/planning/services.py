@@ -20,10 +20,10 @@ from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction
 from zhurnal.audit.services import record
 from zhurnal.school.models import AcademicYear, Course, GradeLevel, School, Subject
-from zhurnal.timetable.models import Lesson
+from zhurnal.timetable.models import Lesson, LessonKind
 from zhurnal.timetable.services import record_topic
 
-from .models import CoursePlan, LessonKind, PlanItem, ThematicPlan
+from .models import CoursePlan, PlanItem, ThematicPlan
 from .queries import PlanSequence, course_plan, grade_level_of, needs_record
 
 # Positions are moved out of the way through this offset, so that renumbering never meets the

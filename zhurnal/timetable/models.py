@@ -19,10 +19,19 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from zhurnal.planning.models import LessonKind
 from zhurnal.school.models import AcademicYear, Course, School, SchoolClass, Staff, Student
 
 LESSON_NUMBERS = [MinValueValidator(0), MaxValueValidator(12)]
+
+
+class LessonKind(models.TextChoices):
+    """What a lesson is (the plan item's kind; the assessment schedule takes the tests)."""
+
+    LESSON = "lesson", _("lesson")
+    LAB = "lab", _("laboratory work")
+    PRACTICAL = "practical", _("practical work")
+    TEST = "test", _("test (assessment)")
+    EXCURSION = "excursion", _("excursion")
 
 
 class Weekday(models.IntegerChoices):

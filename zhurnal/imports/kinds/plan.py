@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction
 from zhurnal.audit.services import record
-from zhurnal.planning.models import LessonKind, PlanItem
-from zhurnal.timetable.models import Lesson
+from zhurnal.planning.models import PlanItem
+from zhurnal.timetable.models import Lesson, LessonKind
 
 from ..models import ImportKind
 from ..parsing import ParsedRow, header_of

@@ -42,9 +42,8 @@ from zhurnal.journal.models import (
     WorkType,
 )
 from zhurnal.journal.scales import FAILED, PASSED, ScaleKind, Special
-from zhurnal.planning.models import LessonKind
 from zhurnal.school import models as m
-from zhurnal.timetable.models import LessonStatus
+from zhurnal.timetable.models import LessonKind, LessonStatus
 
 from .curriculum import ELECTIVES, TALKS
 from .lessons import at

@@ -18,8 +18,7 @@ from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from zhurnal.planning.models import LessonKind
-from zhurnal.timetable.models import Lesson, LessonOrigin, LessonStatus
+from zhurnal.timetable.models import Lesson, LessonKind, LessonOrigin, LessonStatus
 
 from . import timetable as tt
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from zhurnal.planning.models import LessonKind
 from zhurnal.planning.queries import school_weeks
+from zhurnal.timetable.models import LessonKind
 
 from .syllabi import SYLLABI
 
