@@ -258,3 +258,9 @@ def _build_timetable(school, year, course, class_course) -> dict:
         "lesson": Lesson.objects.get(course=course, date=date(2026, 11, 18)),
         "plan": plan,
     }
+
+
+def keeper(user):
+    """The rule by which ``journal.services.fill_topics`` fills only the lessons ``user`` keeps
+    (the pages pass the same)."""
+    return lambda lesson: user.has_perm("timetable.keep_lesson", lesson)

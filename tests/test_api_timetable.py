@@ -15,6 +15,7 @@ from django.test import Client
 from zhurnal.accounts.models import ApiToken
 from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction, AuditEvent
+from zhurnal.journal import services as journal_services
 from zhurnal.planning.models import PlanItem
 from zhurnal.school import models as m
 from zhurnal.timetable import services
@@ -181,9 +182,11 @@ def test_course_lessons_default_to_the_year(api, world):
 
 def test_course_plan_shows_covered_items(api, world):
     items = list(PlanItem.objects.filter(plan=world.plan).order_by("position"))
-    services.record_topic(lesson=world.lesson, topic="", plan_item=items[0], actor=Actor.system())
+    journal_services.record_topic(
+        lesson=world.lesson, topic="", plan_item=items[0], actor=Actor.system()
+    )
     future = Lesson.objects.filter(course=world.course, date__gt=date(2026, 11, 20)).first()
-    services.record_topic(lesson=future, topic="", plan_item=items[1], actor=Actor.system())
+    journal_services.record_topic(lesson=future, topic="", plan_item=items[1], actor=Actor.system())
     body = get(api, world, "deputy", f"/courses/{world.course.pk}/plan").json()
     assert body["plan"]["id"] == world.plan.pk
     assert body["plan"]["owner_course_id"] is None
@@ -206,7 +209,9 @@ def test_course_fulfilment_counts_held_cancelled_and_lists_items_not_covered(api
             "date", "number"
         )
     )
-    services.record_topic(lesson=past[0], topic="", plan_item=items[0], actor=Actor.system())
+    journal_services.record_topic(
+        lesson=past[0], topic="", plan_item=items[0], actor=Actor.system()
+    )
     services.cancel_lesson(lesson=past[-1], reason="Карантин", actor=Actor.system())
     body = get(api, world, "teacher", f"/courses/{world.course.pk}/fulfilment").json()
     assert body["day"] == "2026-11-20"
@@ -304,7 +309,7 @@ def test_reads_take_a_fixed_number_of_queries(api, world, path):
         PlanItem.objects.filter(plan=world.plan).order_by("position"),
         strict=False,
     ):
-        services.record_topic(lesson=lesson, topic="", plan_item=item, actor=Actor.system())
+        journal_services.record_topic(lesson=lesson, topic="", plan_item=item, actor=Actor.system())
     other = m.Course.objects.create(
         school=world.school,
         year=world.year,
@@ -339,7 +344,7 @@ def test_the_teacher_records_a_topic_with_a_plan_item(api, world):
     world.lesson.refresh_from_db()
     assert world.lesson.topic == "Тема 1"
     assert world.lesson.topic_entered_at is not None
-    event = AuditEvent.objects.filter(action=AuditAction.LESSON_CHANGED).latest("pk")
+    event = AuditEvent.objects.filter(action=AuditAction.TOPIC_SET).latest("pk")
     assert event.actor == world.users["teacher"]
     assert event.after["topic"] == "Тема 1"
 

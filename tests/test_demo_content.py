@@ -30,7 +30,7 @@ from zhurnal.ops.demo.syllabi import SYLLABI
 from zhurnal.planning.models import CoursePlan, ThematicPlan
 from zhurnal.planning.queries import school_weeks
 from zhurnal.school import models as m
-from zhurnal.school.queries import class_roster
+from zhurnal.school.rosters import class_roster
 from zhurnal.timetable.conflicts import find_conflicts
 from zhurnal.timetable.models import Lesson, LessonStatus, TimetableEntry
 

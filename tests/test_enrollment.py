@@ -9,7 +9,7 @@ from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction, AuditEvent
 from zhurnal.school import services
 from zhurnal.school.models import Enrollment, Movement, MovementKind
-from zhurnal.school.queries import class_roster
+from zhurnal.school.rosters import class_roster
 
 from .factories import SchoolClassFactory, StudentFactory, UserFactory
 

@@ -13,14 +13,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from zhurnal.audit.actor import Actor
-from zhurnal.planning import services
+from zhurnal.journal import services as journal_services
 from zhurnal.planning.models import CoursePlan, PlanItem, ThematicPlan
 from zhurnal.planning.queries import course_fulfilment, fulfilment_overview
 from zhurnal.school import models as m
 from zhurnal.timetable.models import Lesson
 from zhurnal.timetable.services import add_extra_lesson, cancel_lesson
 
-from .personas import build_world
+from .personas import build_world, keeper
 
 # Messages are read by their English msgids here; Russian is checked in test_translations.py.
 pytestmark = pytest.mark.usefixtures("english")
@@ -37,8 +37,12 @@ def world(db):
 def _prepare(world):
     """Five lessons filled from the plan (items 1, 2, 3, 3, 4), the 18.11 lesson cancelled."""
     teacher = world.users["teacher"]
-    services.fill_topics(
-        course=world.course, start=date(2026, 11, 1), count=5, actor=Actor(teacher)
+    journal_services.fill_topics(
+        course=world.course,
+        start=date(2026, 11, 1),
+        count=5,
+        may_keep=keeper(teacher),
+        actor=Actor(teacher),
     )
     cancel_lesson(lesson=world.lesson, reason="карантин", actor=Actor(world.users["deputy"]))
 
@@ -68,8 +72,12 @@ def test_an_extra_lesson_makes_up_the_lag(world):
 
 def test_topics_entered_ahead_do_not_count_as_covered(world):
     teacher = world.users["teacher"]
-    services.fill_topics(
-        course=world.course, start=date(2026, 11, 23), count=3, actor=Actor(teacher)
+    journal_services.fill_topics(
+        course=world.course,
+        start=date(2026, 11, 23),
+        count=3,
+        may_keep=keeper(teacher),
+        actor=Actor(teacher),
     )
     data = course_fulfilment(world.course, day=DAY)
     assert data.covered == 0

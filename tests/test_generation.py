@@ -12,6 +12,7 @@ import time_machine
 
 from zhurnal.audit.actor import Actor
 from zhurnal.journal import services as journal
+from zhurnal.journal import services as journal_services
 from zhurnal.journal.defaults import ensure_work_types
 from zhurnal.school import models as m
 from zhurnal.timetable import services
@@ -91,7 +92,7 @@ def test_an_odd_week_entry_gives_lessons_every_other_week(world):
 def test_a_documented_lesson_is_kept_and_reported_when_its_slot_goes(world, record):
     lesson = world.lesson  # Wednesday 18.11, from world.entry
     if record == "topic":
-        services.record_topic(lesson=lesson, topic="Сложение дробей", actor=Actor.system())
+        journal_services.record_topic(lesson=lesson, topic="Сложение дробей", actor=Actor.system())
     elif record == "mark":
         column = journal.add_column(
             lesson=lesson, work_type=ensure_work_types(world.school)[0], actor=Actor.system()

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditEvent
+from zhurnal.journal import services as journal_services
 from zhurnal.school import models as m
 from zhurnal.timetable import ical, services
 from zhurnal.timetable.models import CalendarFeed, Lesson
@@ -45,7 +46,9 @@ def by_uid(events) -> dict[str, icalendar.Event]:
 
 
 def test_teacher_feed_has_own_lessons_with_times_room_and_topic(client, world):
-    services.record_topic(lesson=world.lesson, topic="Сложение дробей", actor=Actor.system())
+    journal_services.record_topic(
+        lesson=world.lesson, topic="Сложение дробей", actor=Actor.system()
+    )
     feed = ical.create_feed(school=world.school, staff=world.teacher_staff, actor=Actor.system())
     response = fetch(client, feed)
     calendar = icalendar.Calendar.from_ical(response.content)

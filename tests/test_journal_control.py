@@ -302,19 +302,14 @@ def test_the_changes_page_lists_a_mark_change_with_old_new_and_reason(client, wo
 
 def test_the_changes_page_lists_the_lessons_topic_and_homework(client, world):
     """A deputy sees every change of a lesson's record, not only marks and attendance."""
-    from zhurnal.timetable import services as timetable_services
 
     teacher = world.users["teacher"]
     with at(2026, 11, 18, 15, 0):
         lesson = fresh_lesson(world)
-        timetable_services.record_topic(
-            lesson=lesson, topic="Сложение дробей", actor=Actor(teacher)
-        )
+        services.record_topic(lesson=lesson, topic="Сложение дробей", actor=Actor(teacher))
         services.set_homework(lesson=lesson, text="Учебник, № 215", version=0, actor=Actor(teacher))
     with at(2026, 11, 19, 9, 0):
-        timetable_services.record_topic(
-            lesson=lesson, topic="Вычитание дробей", actor=Actor(teacher)
-        )
+        services.record_topic(lesson=lesson, topic="Вычитание дробей", actor=Actor(teacher))
     with at(2026, 11, 25, 10, 0):
         login(client, world, "deputy")
         page = client.get(changes_url(course=world.course.pk)).content.decode()
@@ -462,9 +457,8 @@ def test_debts_list_work_owed_and_late_entries(client, world, column):
 def test_late_entries_count_every_kind_with_a_deadline(world, column, django_assert_num_queries):
     """Seed 002, regulation 2: marks, attendance, topics, homework and period marks each have
     a deadline; every late one is counted for the teacher who made it."""
-    from zhurnal.journal.control_views import late_entries
+    from zhurnal.journal.control_queries import late_entries
     from zhurnal.journal.models import PeriodKind
-    from zhurnal.timetable import services as timetable_services
 
     teacher = world.users["teacher"]
     with at(2026, 11, 30, 10, 0):  # every deadline of the lesson of 18.11 has passed
@@ -475,7 +469,7 @@ def test_late_entries_count_every_kind_with_a_deadline(world, column, django_ass
         services.set_attendance(
             lesson=lesson, student=world.older_student, code="Н", version=0, actor=Actor(teacher)
         )
-        timetable_services.record_topic(lesson=lesson, topic="Дроби", actor=Actor(teacher))
+        services.record_topic(lesson=lesson, topic="Дроби", actor=Actor(teacher))
         services.set_homework(lesson=lesson, text="№ 12", version=0, actor=Actor(teacher))
     with at(2026, 12, 29, 10, 0):  # after the term's last day
         services.set_period_mark(
@@ -525,8 +519,7 @@ def _cross_class_lesson(world):
 def test_late_entries_of_a_cross_class_group_count_for_the_students_class(world):
     """The class filter follows the student for their entries (as the debts list does); a
     lesson's own entries follow its course's class, which a cross-class group has none of."""
-    from zhurnal.journal.control_views import late_entries
-    from zhurnal.timetable import services as timetable_services
+    from zhurnal.journal.control_queries import late_entries
 
     lesson = _cross_class_lesson(world)
     teacher = world.users["teacher"]
@@ -534,7 +527,7 @@ def test_late_entries_of_a_cross_class_group_count_for_the_students_class(world)
         services.set_attendance(
             lesson=lesson, student=world.student, code="Н", version=0, actor=Actor(teacher)
         )
-        timetable_services.record_topic(lesson=lesson, topic="Дебют", actor=Actor(teacher))
+        services.record_topic(lesson=lesson, topic="Дебют", actor=Actor(teacher))
     start, end = date(2026, 11, 1), date(2026, 11, 30)
     assert [row["counts"] for row in late_entries(world.school, start, end)] == [[0, 1, 1, 0, 0]]
     assert [row["counts"] for row in late_entries(world.school, start, end, world.class_5a)] == [

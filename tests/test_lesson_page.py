@@ -16,13 +16,13 @@ from django.urls import reverse
 
 from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction, AuditEvent
-from zhurnal.planning import services
+from zhurnal.journal import services as journal_services
 from zhurnal.planning.models import CoursePlan, LessonKind, PlanItem, ThematicPlan
 from zhurnal.planning.queries import PlanSequence
 from zhurnal.timetable.models import Lesson
 from zhurnal.timetable.services import cancel_lesson, substitute
 
-from .personas import build_world
+from .personas import build_world, keeper
 
 # Messages are read by their English msgids here; Russian is checked in test_translations.py.
 pytestmark = pytest.mark.usefixtures("english")
@@ -85,11 +85,11 @@ def test_a_two_hour_item_covers_two_lessons_in_order(client, world):
 def test_the_suggestion_continues_after_a_skipped_item(world):
     lessons = _lessons(world)
     teacher = world.users["teacher"]
-    services.keep_lesson(
+    journal_services.record_topic(
         lesson=lessons[0], topic="", plan_item=_item(world, 1), actor=Actor(teacher)
     )
     # The teacher skips item 2 and goes on with item 4.
-    services.keep_lesson(
+    journal_services.record_topic(
         lesson=lessons[1], topic="", plan_item=_item(world, 4), actor=Actor(teacher)
     )
     sequence = PlanSequence.load(world.course, world.plan)
@@ -102,7 +102,7 @@ def test_an_extra_lesson_before_topics_entered_ahead_gets_the_next_uncovered_ite
     lessons = _lessons(world)
     teacher = world.users["teacher"]
     for lesson, position in zip(lessons[:3], (1, 2, 3), strict=True):
-        services.keep_lesson(
+        journal_services.record_topic(
             lesson=lesson, topic="", plan_item=_item(world, position), actor=Actor(teacher)
         )
     extra = Lesson.objects.create(
@@ -121,7 +121,7 @@ def test_an_extra_lesson_before_topics_entered_ahead_gets_the_next_uncovered_ite
 def test_cancelled_lessons_cover_nothing_and_get_no_suggestion(world):
     lessons = _lessons(world)
     teacher = world.users["teacher"]
-    services.keep_lesson(
+    journal_services.record_topic(
         lesson=lessons[0], topic="", plan_item=_item(world, 1), actor=Actor(teacher)
     )
     cancel_lesson(lesson=lessons[0], reason="карантин", actor=Actor(teacher))
@@ -147,7 +147,7 @@ def test_topics_may_be_entered_ahead_and_are_audited(client, world):
     assert response.status_code == 302
     future.refresh_from_db()
     assert future.topic == "Тема 7"
-    event = AuditEvent.objects.filter(action=AuditAction.LESSON_CHANGED).latest("id")
+    event = AuditEvent.objects.filter(action=AuditAction.TOPIC_SET).latest("id")
     assert event.after["plan_item"] == _item(world, 7).pk
     assert event.actor == world.users["teacher"]
 
@@ -190,7 +190,7 @@ def test_an_item_of_another_plan_is_an_invalid_choice(client, world):
     assert response.status_code == 200
     assert "plan_item" in response.context["form"].errors
     with pytest.raises(ValidationError):
-        services.keep_lesson(
+        journal_services.record_topic(
             lesson=world.lesson, topic="", plan_item=foreign, actor=Actor(world.users["teacher"])
         )
     world.lesson.refresh_from_db()
@@ -360,12 +360,16 @@ def test_filling_the_next_topics_in_advance(client, world):
 def test_filling_skips_lessons_with_a_topic_and_cancelled_ones(world):
     lessons = _lessons(world)
     teacher = world.users["teacher"]
-    services.keep_lesson(
+    journal_services.record_topic(
         lesson=lessons[1], topic="Входная диагностика", plan_item=None, actor=Actor(teacher)
     )
     cancel_lesson(lesson=lessons[2], reason="карантин", actor=Actor(teacher))
-    filled = services.fill_topics(
-        course=world.course, start=date(2026, 11, 1), count=3, actor=Actor(teacher)
+    filled = journal_services.fill_topics(
+        course=world.course,
+        start=date(2026, 11, 1),
+        count=3,
+        may_keep=keeper(teacher),
+        actor=Actor(teacher),
     )
     assert [x.pk for x in filled] == [lessons[0].pk, lessons[3].pk, lessons[4].pk]
     assert [x.plan_item.position for x in filled] == [1, 2, 3]
@@ -379,10 +383,11 @@ def test_filling_leaves_the_dates_the_school_has_locked(world):
 
     JournalPolicy.objects.create(school=world.school, lock_after_days=3)
     with time_machine.travel(NOW):
-        filled = services.fill_topics(
+        filled = journal_services.fill_topics(
             course=world.course,
             start=date(2026, 11, 1),
             count=3,
+            may_keep=keeper(world.users["teacher"]),
             actor=Actor(world.users["teacher"]),
         )
     assert len(filled) == 3
@@ -400,8 +405,12 @@ def test_filling_does_not_touch_a_lesson_taken_by_a_substitute(world):
         reason="",
         actor=Actor(world.users["deputy"]),
     )
-    filled = services.fill_topics(
-        course=world.course, start=date(2026, 11, 1), count=2, actor=Actor(world.users["teacher"])
+    filled = journal_services.fill_topics(
+        course=world.course,
+        start=date(2026, 11, 1),
+        count=2,
+        may_keep=keeper(world.users["teacher"]),
+        actor=Actor(world.users["teacher"]),
     )
     assert [x.pk for x in filled] == [lessons[1].pk, lessons[2].pk]
     assert Lesson.objects.get(pk=lessons[0].pk).plan_item is None
@@ -416,10 +425,11 @@ def test_fill_input_errors_are_clear(client, world):
     assert set(errors) == {"start", "count"}
     CoursePlan.objects.filter(course=world.course).delete()
     with pytest.raises(ValidationError, match="no thematic plan"):
-        services.fill_topics(
+        journal_services.fill_topics(
             course=world.course,
             start=date(2026, 11, 1),
             count=1,
+            may_keep=keeper(world.users["teacher"]),
             actor=Actor(world.users["teacher"]),
         )
 
@@ -456,8 +466,12 @@ def test_lesson_pages_cost_the_same_queries_with_many_lessons_recorded(client, w
     lesson_url = _url(world.lesson)
     course_url = reverse("lessons:course", kwargs={"course_id": world.course.pk})
     before = (_count(client, lesson_url), _count(client, course_url))
-    services.fill_topics(
-        course=world.course, start=date(2026, 11, 1), count=20, actor=Actor(world.users["teacher"])
+    journal_services.fill_topics(
+        course=world.course,
+        start=date(2026, 11, 1),
+        count=20,
+        may_keep=keeper(world.users["teacher"]),
+        actor=Actor(world.users["teacher"]),
     )
     after = (_count(client, lesson_url), _count(client, course_url))
     assert after == before

@@ -16,12 +16,12 @@ from django.urls import reverse
 
 from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditEvent
+from zhurnal.journal.services import record_topic
 from zhurnal.planning import services
 from zhurnal.planning.models import CoursePlan, PlanItem, ThematicPlan
 from zhurnal.planning.queries import HoursSource, course_hours_check, plan_row
 from zhurnal.school import models as m
 from zhurnal.timetable.models import LessonKind
-from zhurnal.timetable.services import record_topic
 
 from .factories import GradeLevelFactory, SubjectFactory, YearFactory
 from .personas import build_world

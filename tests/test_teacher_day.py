@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from zhurnal.audit.actor import Actor
 from zhurnal.home.sections import teacher_week
+from zhurnal.journal import services as journal_services
 from zhurnal.school import models as m
 from zhurnal.timetable import services
 from zhurnal.timetable.models import Lesson
@@ -62,7 +63,9 @@ def test_today_and_the_week_of_the_teacher(client, world):
 
 
 def test_the_state_of_a_lesson_shows_its_topic(client, world):
-    services.record_topic(lesson=world.lesson, topic="Сложение дробей", actor=Actor.system())
+    journal_services.record_topic(
+        lesson=world.lesson, topic="Сложение дробей", actor=Actor.system()
+    )
     week = section(home(client, world, "teacher"), "h-teacher-week")
     assert "✓" in week
     assert "Сложение дробей" in week
@@ -160,7 +163,7 @@ def test_the_teachers_day_takes_a_fixed_number_of_queries(
         services.substitute(
             lesson=lesson, teacher=world.teacher_staff, reason="", actor=Actor.system()
         )
-    services.record_topic(lesson=world.lesson, topic="Дроби", actor=Actor.system())
+    journal_services.record_topic(lesson=world.lesson, topic="Дроби", actor=Actor.system())
     services.cancel_lesson(
         lesson=Lesson.objects.get(course=world.course, date=date(2026, 11, 16)),
         reason="x",

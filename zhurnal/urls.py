@@ -20,7 +20,7 @@ urlpatterns = [
     path("import/", include("zhurnal.imports.urls")),
     path("timetable/", include("zhurnal.timetable.urls")),
     path("plans/", include("zhurnal.planning.urls")),
-    path("lessons/", include("zhurnal.planning.lesson_urls")),
+    path("lessons/", include("zhurnal.journal.lesson_urls")),
     path("calendar/", include("zhurnal.timetable.feed_urls")),
     path("assessments/", include("zhurnal.assessments.urls")),
     path("journal/", include("zhurnal.journal.urls")),

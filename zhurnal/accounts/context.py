@@ -14,8 +14,8 @@ from datetime import date
 from django.db.models import IntegerField, Value
 from django.utils import timezone
 
+from zhurnal.school.calendar import school_today
 from zhurnal.school.models import Course, Guardian, School, SchoolClass, Student
-from zhurnal.school.queries import school_today
 
 from .memberships import forget_memberships, memberships_of
 from .models import STAFF_ROLES, Role

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from zhurnal.audit.actor import Actor
 from zhurnal.school.models import Enrollment, Guardian, SchoolClass, Staff, Student, StudentGuardian
-from zhurnal.school.queries import class_roster, enrolled_on
+from zhurnal.school.rosters import class_roster, enrolled_on
 
 from .access import current_school, get_in_school
 from .credentials import (

@@ -26,7 +26,7 @@ from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction
 from zhurnal.audit.services import record
 from zhurnal.school.models import Enrollment, Guardian, SchoolClass, Staff, Student
-from zhurnal.school.queries import enrolled_on
+from zhurnal.school.rosters import enrolled_on
 
 from .models import STAFF_ROLES, ApiToken, Membership, Role, User, new_session_stamp
 

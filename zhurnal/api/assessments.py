@@ -16,9 +16,8 @@ from ninja import Field, Router, Schema
 
 from zhurnal.accounts.context import context
 from zhurnal.assessments.queries import family_class_ids, school_schedule, year_terms
-from zhurnal.planning.queries import pick_term
+from zhurnal.school.calendar import current_year, pick_term, school_today
 from zhurnal.school.models import SchoolClass, Term
-from zhurnal.school.queries import current_year, school_today
 
 from .auth import token_auth
 from .errors import COMMON_ERRORS

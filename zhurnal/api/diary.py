@@ -22,9 +22,8 @@ from ninja import Field, Router
 from zhurnal.accounts.context import context
 from zhurnal.core.files import stored_file_response
 from zhurnal.diary import queries, services
-from zhurnal.planning.queries import pick_term
+from zhurnal.school.calendar import class_terms, pick_term, school_today
 from zhurnal.school.models import Student, Term
-from zhurnal.school.queries import school_today
 
 from .auth import token_auth
 from .errors import COMMON_ERRORS, ApiError
@@ -174,7 +173,7 @@ def _student(request: HttpRequest, school_id: int, student_id: int) -> Student:
 
 
 def _term(student: Student, term_id: int | None, today: date) -> Term:
-    terms = services.class_terms(services.student_class(student, today))
+    terms = class_terms(services.student_class(student, today))
     if term_id is not None and not any(t.pk == term_id for t in terms):
         get_object_or_404(Term, school_id=student.school_id, pk=term_id)
         raise ApiError(422, "invalid", "The term is not one of the student's terms.")

@@ -28,9 +28,8 @@ from zhurnal.journal.defaults import ensure_work_types
 from zhurnal.journal.models import GradeColumn, Homework, WorkType
 from zhurnal.journal.policy import with_scale_rule
 from zhurnal.journal.queries import journal_grid
-from zhurnal.planning.queries import course_terms, pick_term
+from zhurnal.school.calendar import course_terms, pick_term, school_today
 from zhurnal.school.models import Course, School, Student, Term
-from zhurnal.school.queries import school_today
 from zhurnal.timetable.models import Lesson
 
 from .auth import token_auth

@@ -9,7 +9,7 @@ from datetime import date
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from zhurnal.accounts.models import STAFF_ROLES, Membership, Role
-from zhurnal.school import queries as school_queries
+from zhurnal.school.calendar import school_today
 from zhurnal.school.models import (
     AcademicYear,
     Course,
@@ -25,17 +25,8 @@ from zhurnal.school.models import (
     Student,
     Subject,
 )
-from zhurnal.school.queries import school_today
 
 ROLE_ORDER = {role: i for i, role in enumerate(Role.values)}
-
-
-def current_year(school: School, today: date) -> AcademicYear | None:
-    """The current or coming year (school.queries.current_year), else the last one."""
-    return (
-        school_queries.current_year(school, today)
-        or AcademicYear.objects.filter(school=school).order_by("-start").first()
-    )
 
 
 def sorted_roles(roles) -> list[str]:

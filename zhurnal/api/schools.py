@@ -15,8 +15,9 @@ from ninja import Router
 
 from zhurnal.accounts.context import context
 from zhurnal.accounts.memberships import memberships_of
+from zhurnal.school.calendar import clamp_to_year, latest_year, school_today
 from zhurnal.school.models import AcademicYear, School, SchoolClass, Staff, Student
-from zhurnal.school.queries import clamp_to_year, class_roster, school_today
+from zhurnal.school.rosters import class_roster
 
 from . import queries
 from .auth import token_auth
@@ -70,7 +71,7 @@ def school_for(request: HttpRequest, school_id: int, perm: str) -> School:
 
 def _year_of(school: School, year_id: int | None, today: date) -> AcademicYear | None:
     if year_id is None:
-        return queries.current_year(school, today)
+        return latest_year(school, today)
     return get_object_or_404(AcademicYear, school=school, pk=year_id)
 
 

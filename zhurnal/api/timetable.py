@@ -18,11 +18,12 @@ from django.utils.translation import gettext as _
 from ninja import Router
 
 from zhurnal.audit.actor import Actor
+from zhurnal.journal import services as journal_services
 from zhurnal.planning import queries as planning_queries
 from zhurnal.planning.models import CoursePlan, PlanItem
 from zhurnal.planning.queries import Fulfilment
+from zhurnal.school.calendar import current_year, school_today
 from zhurnal.school.models import Course, Group, School, SchoolClass, Staff
-from zhurnal.school.queries import current_year, school_today
 from zhurnal.timetable import services
 from zhurnal.timetable.models import Lesson, LessonStatus
 
@@ -436,7 +437,7 @@ def record_topic(request: HttpRequest, school_id: int, lesson_id: int, data: Top
     if data.plan_item_id is not None:
         plan_item = get_object_or_404(PlanItem, school_id=lesson.school_id, pk=data.plan_item_id)
     try:
-        services.record_topic(
+        journal_services.record_topic(
             lesson=lesson,
             topic=data.topic,
             plan_item=plan_item,

@@ -16,6 +16,7 @@ from django.db.models import Count, Max, Min, Q, QuerySet, prefetch_related_obje
 
 from zhurnal.accounts.context import context
 from zhurnal.planning.models import PlanItem
+from zhurnal.school.calendar import terms_of_level
 from zhurnal.school.models import AcademicYear, Course, Enrollment, School, SchoolClass, Term
 from zhurnal.timetable.models import Lesson, LessonKind, LessonStatus
 
@@ -227,8 +228,7 @@ def year_terms(year: AcademicYear | None, school_class: SchoolClass | None = Non
         return []
     terms = list(Term.objects.filter(year=year).order_by("start", "kind"))
     if school_class is not None:
-        kind_terms = [t for t in terms if t.kind == school_class.grade_level.term_kind]
-        return kind_terms or terms
+        return terms_of_level(terms, school_class.grade_level)
     return sorted(terms, key=lambda t: (t.kind != "quarter", t.start))
 
 

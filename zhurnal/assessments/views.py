@@ -17,9 +17,8 @@ from openpyxl.styles import Font
 
 from zhurnal.accounts.access import get_in_school, school_permission
 from zhurnal.accounts.context import context
-from zhurnal.planning.queries import pick_term
+from zhurnal.school.calendar import current_year, pick_term, school_today
 from zhurnal.school.models import SchoolClass
-from zhurnal.school.queries import current_year, school_today
 
 from .queries import Schedule, classes_of, family_class_ids, school_schedule, year_terms
 

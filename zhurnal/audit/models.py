@@ -6,22 +6,42 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AuditAction(models.TextChoices):
+    """What happened, one name per kind of event (the apps' ``events`` modules write them)."""
+
+    # People and access (152-FZ: personal data views and exports are logged).
     PERSONAL_CARD_VIEWED = "pd.view", _("personal card viewed")
     PERSONAL_DATA_EXPORTED = "pd.export", _("personal data exported")
     CREDENTIALS_ISSUED = "credentials.issue", _("credentials issued")
     SESSIONS_REVOKED = "sessions.revoke", _("logged out everywhere")
+    # Plain records: reference data, cards, settings, plans, timetable entries, feeds.
     CREATED = "create", _("created")
     UPDATED = "update", _("updated")
     DELETED = "delete", _("deleted")
     IMPORTED = "import", _("imported")
     MOVEMENT = "movement", _("contingent movement")
-    LESSON_CHANGED = "lesson.change", _("lesson changed")
-    SUBSTITUTION = "lesson.substitute", _("substitution")
+    # The timetable's lessons.
     LESSONS_GENERATED = "lessons.generate", _("lessons generated")
+    LESSON_ADDED = "lesson.add", _("extra lesson added")
+    LESSON_MOVED = "lesson.move", _("lesson moved")
+    LESSON_CANCELLED = "lesson.cancel", _("lesson cancelled")
+    LESSON_RESTORED = "lesson.restore", _("cancellation withdrawn")
+    SUBSTITUTION = "lesson.substitute", _("substitution")
+    # Before the events were named one by one (migration audit 0004 renamed what it could
+    # tell apart): a change of a lesson or of its homework.
+    LESSON_CHANGED = "lesson.change", _("lesson changed")
+    # The journal.
+    TOPIC_SET = "lesson.topic", _("topic recorded")
+    COLUMN_ADDED = "column.add", _("mark column added")
     MARK_SET = "mark.set", _("mark entered or changed")
     MARK_DELETED = "mark.delete", _("mark deleted")
     ATTENDANCE_SET = "attendance.set", _("attendance entered or changed")
+    ATTENDANCE_DELETED = "attendance.delete", _("attendance entry removed")
     PERIOD_MARK_SET = "period.set", _("period mark entered or changed")
+    PERIOD_MARK_DELETED = "period.delete", _("period mark deleted")
+    HOMEWORK_SET = "homework.set", _("homework set or changed")
+    HOMEWORK_DELETED = "homework.delete", _("homework removed")
+    ATTACHMENT_ADDED = "attachment.add", _("homework file attached")
+    NOTE_ADDED = "note.add", _("note to a student")
     ABSENCE_RECORDED = "absence.set", _("absence register changed")
     JOURNAL_UNLOCKED = "journal.unlock", _("journal unlocked")
 

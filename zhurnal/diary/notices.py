@@ -9,8 +9,9 @@ from django.utils.translation import gettext as _
 from zhurnal.notifications.dispatch import register
 from zhurnal.notifications.models import Kind
 from zhurnal.notifications.services import add_to_digest
+from zhurnal.school.calendar import school_today
 from zhurnal.school.models import Enrollment, Guardian
-from zhurnal.school.queries import enrolled_on, school_today
+from zhurnal.school.rosters import enrolled_on
 
 from .models import TermAcknowledgement
 

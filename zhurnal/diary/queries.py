@@ -19,13 +19,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import CharField, DecimalField, IntegerField, Q, Value
+from django.db.models import CharField, DecimalField, Q, Value
 from django.db.models.functions import Cast
 from django.http import Http404
 
 from zhurnal.journal.averages import forecast, thresholds_from_policy, weighted_average
 from zhurnal.journal.models import (
-    Absence,
     Attendance,
     AttendanceCode,
     Homework,
@@ -37,9 +36,10 @@ from zhurnal.journal.models import (
     StudentNote,
 )
 from zhurnal.journal.policy import policy_of, scale_of, with_scale_rule
-from zhurnal.journal.queries import NAME_FIELDS, shown_attendance
+from zhurnal.journal.queries import NAME_FIELDS, absence_reason, absence_rows, shown_attendance
 from zhurnal.journal.scales import ScaleKind
-from zhurnal.school.models import Course, Enrollment, GroupMembership, Student, Term
+from zhurnal.school.models import Course, Student, Term
+from zhurnal.school.rosters import RosterSpans, roster_spans
 from zhurnal.timetable.models import Lesson, LessonStatus
 
 # СанПиН 1.2.3685-21, table 6.6: the daily homework time by grade, in minutes.
@@ -62,94 +62,15 @@ def monday_of(day: date) -> date:
 # --- who the student is, when ----------------------------------------------------------------
 
 
-@dataclass
-class Span:
-    ref_id: int
-    start: date
-    end: date | None
-    grade: int | None = None
-
-    def covers(self, day: date) -> bool:
-        return self.start <= day and (self.end is None or day <= self.end)
-
-
-@dataclass
-class StudentSpans:
-    """The student's classes and groups (dated) and absence-register entries overlapping a
-    period, from ONE query (a UNION ALL of the three tables)."""
-
-    classes: list[Span] = field(default_factory=list)
-    groups: list[Span] = field(default_factory=list)
-    absences: list[tuple[date, date, str]] = field(default_factory=list)
-
-    def course_on(self, course: Course, day: date) -> bool:
-        """The student is on the course's list on ``day``."""
-        if course.group_id:
-            return any(s.ref_id == course.group_id and s.covers(day) for s in self.groups)
-        return any(s.ref_id == course.school_class_id and s.covers(day) for s in self.classes)
-
-    def course_in(self, course: Course, start: date, end: date) -> bool:
-        spans = self.groups if course.group_id else self.classes
-        ref = course.group_id or course.school_class_id
-        return any(
-            s.ref_id == ref and s.start <= end and (s.end is None or s.end >= start) for s in spans
-        )
-
-    def absence_reason(self, day: date) -> str | None:
-        return next((reason for start, end, reason in self.absences if start <= day <= end), None)
-
-    def grade_on(self, day: date) -> int | None:
-        for span in self.classes:
-            if span.covers(day):
-                return span.grade
-        return self.classes[-1].grade if self.classes else None
-
-    def lessons_filter(self) -> Q:
-        class_ids = {s.ref_id for s in self.classes}
-        group_ids = {s.ref_id for s in self.groups}
-        return Q(course__school_class_id__in=class_ids) | Q(course__group_id__in=group_ids)
-
-
-def student_spans(student: Student, start: date, end: date) -> StudentSpans:
-    overlapping = Q(start__lte=end) & (Q(end__isnull=True) | Q(end__gte=start))
-    no_text = Value("", output_field=CharField())
-    no_grade = Value(None, output_field=IntegerField())
-    classes = (
-        Enrollment.objects.filter(overlapping, student=student)
-        .values_list(
-            Value("c"),
-            "school_class_id",
-            "start",
-            "end",
-            no_text,
-            "school_class__grade_level__number",
-        )
-        .order_by()
-    )
-    groups = (
-        GroupMembership.objects.filter(overlapping, student=student)
-        .values_list(Value("g"), "group_id", "start", "end", no_text, no_grade)
-        .order_by()
-    )
-    absences = (
-        Absence.objects.filter(student=student, start__lte=end, end__gte=start)
-        .values_list(Value("r"), "pk", "start", "end", "reason", no_grade)
-        .order_by()
-    )
-    spans = StudentSpans()
-    rows = sorted(classes.union(groups, absences, all=True), key=lambda r: (r[0], r[2], r[1]))
-    for kind, ref_id, first, last, text, grade in rows:
-        if kind == "c":
-            spans.classes.append(Span(ref_id, first, last, grade))
-        elif kind == "g":
-            spans.groups.append(Span(ref_id, first, last))
-        else:
-            spans.absences.append((first, last, text))
-    return spans
+def student_spans(student: Student, start: date, end: date) -> RosterSpans:
+    """The student's classes, groups and absence-register entries overlapping a period, in
+    ONE query (``school.rosters.roster_spans`` with the journal's absence rows)."""
+    ids = [student.pk]
+    return roster_spans(ids, start, end, extra=absence_rows(ids, start, end))[student.pk]
 
 
 def _student_lessons(
-    student: Student, spans: StudentSpans, start: date, end: date, *related, only=()
+    student: Student, spans: RosterSpans, start: date, end: date, *related, only=()
 ):
     """The student's lessons from ``start`` to ``end`` (cancelled ones included), one query;
     ``only`` narrows the columns loaded (with ``related`` rows)."""
@@ -163,7 +84,7 @@ def _student_lessons(
     )
     if only:
         lessons = lessons.only(*only)
-    return [lesson for lesson in lessons if spans.course_on(lesson.course, lesson.date)]
+    return [lesson for lesson in lessons if spans.on_course(lesson.course, lesson.date)]
 
 
 # What the week shows of a lesson: its teachers by name only (no personal card, DESIGN §3),
@@ -204,7 +125,7 @@ def homework_attachment_for(student: Student, attachment_id) -> HomeworkAttachme
         raise Http404
     lesson = item.homework.lesson
     spans = student_spans(student, lesson.date, lesson.date)
-    if not spans.course_on(lesson.course, lesson.date):
+    if not spans.on_course(lesson.course, lesson.date):
         raise Http404
     return item
 
@@ -406,7 +327,7 @@ def week(student: Student, monday: date, *, today: date | None = None) -> DiaryW
     for item in items.values():
         if not item.cancelled:
             item.attendance = shown_attendance(
-                item.attendance, spans.absence_reason(item.lesson.date)
+                item.attendance, absence_reason(spans, item.lesson.date)
             )
     by_day: dict[date, list[DiaryLesson]] = defaultdict(list)
     for item in items.values():
@@ -453,7 +374,7 @@ class SubjectMarks:
         return [self.period_marks[k] for k in PeriodKind.values if k in self.period_marks]
 
 
-def _student_courses(student: Student, spans: StudentSpans, term: Term):
+def _student_courses(student: Student, spans: RosterSpans, term: Term):
     """The courses of the student's class and groups in the term's year, with the scale rule
     (one query), ordered by subject."""
     if not spans.classes and not spans.groups:
@@ -465,7 +386,7 @@ def _student_courses(student: Student, spans: StudentSpans, term: Term):
         )
     ).select_related("subject")
     return sorted(
-        (c for c in courses if spans.course_in(c, term.start, term.end)),
+        (c for c in courses if spans.in_course(c, term.start, term.end)),
         key=lambda c: (c.subject.name, c.pk),
     )
 
@@ -570,7 +491,7 @@ def attendance_summary(
     rows: dict[str, AttendanceRow] = {}
     total = AttendanceRow(subject="")
     for lesson in lessons:
-        code = shown_attendance(entered.get(lesson.pk, ""), spans.absence_reason(lesson.date))
+        code = shown_attendance(entered.get(lesson.pk, ""), absence_reason(spans, lesson.date))
         if not code:
             continue
         row = rows.setdefault(lesson.course.subject.name, AttendanceRow(lesson.course.subject.name))

@@ -17,13 +17,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import CharField, Q, Value
+from django.db.models import Q
 from django.template.loader import render_to_string
 
-from zhurnal.journal.models import Absence, Attendance, AttendanceCode, Mark
-from zhurnal.journal.queries import shown_attendance
-from zhurnal.school.models import Enrollment, GroupMembership, SchoolClass, Student
-from zhurnal.school.queries import class_roster
+from zhurnal.journal.models import Attendance, AttendanceCode, Mark
+from zhurnal.journal.queries import absence_reason, absence_rows, shown_attendance
+from zhurnal.school.models import SchoolClass, Student
+from zhurnal.school.rosters import class_roster, roster_spans
 from zhurnal.timetable.models import Lesson, LessonStatus
 
 PERIOD_DAYS = 14
@@ -90,62 +90,6 @@ class StudentProgress:
         return sum(s.late for s in self.subjects)
 
 
-@dataclass
-class _Span:
-    ref_id: int
-    start: date
-    end: date | None
-
-    def covers(self, day: date) -> bool:
-        return self.start <= day and (self.end is None or day <= self.end)
-
-
-@dataclass
-class _Spans:
-    classes: list[_Span] = field(default_factory=list)
-    groups: list[_Span] = field(default_factory=list)
-    absences: list[tuple[date, date, str]] = field(default_factory=list)
-
-    def on_list(self, class_id: int | None, group_id: int | None, day: date) -> bool:
-        if group_id:
-            return any(s.ref_id == group_id and s.covers(day) for s in self.groups)
-        return any(s.ref_id == class_id and s.covers(day) for s in self.classes)
-
-    def absence_reason(self, day: date) -> str | None:
-        return next((reason for first, last, reason in self.absences if first <= day <= last), None)
-
-
-def _spans(student_ids: list[int], start: date, end: date) -> dict[int, _Spans]:
-    """Every student's classes, groups and absence-register entries overlapping the period,
-    ONE query (a UNION ALL of the three tables)."""
-    overlapping = Q(start__lte=end) & (Q(end__isnull=True) | Q(end__gte=start))
-    no_text = Value("", output_field=CharField())
-    classes = (
-        Enrollment.objects.filter(overlapping, student_id__in=student_ids)
-        .values_list(Value("c"), "student_id", "school_class_id", "start", "end", no_text)
-        .order_by()
-    )
-    groups = (
-        GroupMembership.objects.filter(overlapping, student_id__in=student_ids)
-        .values_list(Value("g"), "student_id", "group_id", "start", "end", no_text)
-        .order_by()
-    )
-    register = (
-        Absence.objects.filter(student_id__in=student_ids, start__lte=end, end__gte=start)
-        .values_list(Value("r"), "student_id", "pk", "start", "end", "reason")
-        .order_by()
-    )
-    spans: dict[int, _Spans] = defaultdict(_Spans)
-    for kind, student_id, ref_id, first, last, reason in classes.union(groups, register, all=True):
-        if kind == "c":
-            spans[student_id].classes.append(_Span(ref_id, first, last))
-        elif kind == "g":
-            spans[student_id].groups.append(_Span(ref_id, first, last))
-        else:
-            spans[student_id].absences.append((first, last, reason))
-    return spans
-
-
 def progress_data(school_class: SchoolClass, start: date, end: date) -> list[StudentProgress]:
     """Per student of the class on ``end`` (in list order): per subject (alphabetical) the marks
     of the period (date, value, work type code) and the lessons missed by reason. Five queries."""
@@ -153,7 +97,7 @@ def progress_data(school_class: SchoolClass, start: date, end: date) -> list[Stu
     if not students:
         return []
     ids = [s.pk for s in students]
-    spans = _spans(ids, start, end)
+    spans = roster_spans(ids, start, end, extra=absence_rows(ids, start, end))
     class_ids = {span.ref_id for s in spans.values() for span in s.classes}
     group_ids = {span.ref_id for s in spans.values() for span in s.groups}
     lessons = list(
@@ -201,14 +145,12 @@ def progress_data(school_class: SchoolClass, start: date, end: date) -> list[Stu
     for student_id, subject, day, value, work_type in marks:
         row(student_id, subject).marks.append(ReportMark(day, value, work_type))
     for student_id in ids:
-        own = spans.get(student_id)
-        if own is None:
-            continue
+        own = spans[student_id]
         for lesson_id, day, class_id, group_id, subject in lessons:
             if not own.on_list(class_id, group_id, day):
                 continue
             code = shown_attendance(
-                entered.get((student_id, lesson_id), ""), own.absence_reason(day)
+                entered.get((student_id, lesson_id), ""), absence_reason(own, day)
             )
             if not code:
                 continue

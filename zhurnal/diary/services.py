@@ -19,19 +19,9 @@ from zhurnal.audit.services import record
 from zhurnal.journal.models import PeriodKind, PeriodMark
 from zhurnal.notifications.dispatch import emit
 from zhurnal.school.models import Enrollment, SchoolClass, Student, StudentGuardian, Term
-from zhurnal.school.queries import class_roster
+from zhurnal.school.rosters import class_roster
 
 from .models import IssueKind, ProgressReportIssue, TermAcknowledgement
-
-
-def class_terms(school_class: SchoolClass | None) -> list[Term]:
-    """The terms of a class's year that its grade level follows (quarters, halves…), in order;
-    every term of the year if none matches. One query."""
-    if school_class is None:
-        return []
-    terms = list(Term.objects.filter(year_id=school_class.year_id).order_by("start"))
-    kind_terms = [t for t in terms if t.kind == school_class.grade_level.term_kind]
-    return kind_terms or terms
 
 
 def student_class(student: Student, day: date) -> SchoolClass | None:

@@ -30,9 +30,9 @@ from zhurnal.accounts.models import Role
 from zhurnal.audit.actor import Actor
 from zhurnal.core.files import stored_file_response
 from zhurnal.notifications.services import diary_today_url
-from zhurnal.planning.queries import pick_term
+from zhurnal.school.calendar import class_terms, pick_term, school_today
 from zhurnal.school.models import SchoolClass, Student
-from zhurnal.school.queries import school_today, with_current_class
+from zhurnal.school.rosters import with_current_class
 
 from . import informing, queries, report, services
 from .models import IssueKind, TermAcknowledgement
@@ -107,7 +107,7 @@ def week(request: HttpRequest, student_id: int) -> HttpResponse:
 
 def _terms(request: HttpRequest, student: Student, today: date):
     school_class = services.student_class(student, today)
-    terms = services.class_terms(school_class)
+    terms = class_terms(school_class)
     return terms, pick_term(terms, _int(request.GET.get("term")), today)
 
 
@@ -227,7 +227,7 @@ def acknowledgements(request: HttpRequest, class_id: int) -> HttpResponse:
         pk=class_id,
     )
     today = school_today(request.school)
-    terms = services.class_terms(school_class)
+    terms = class_terms(school_class)
     term = pick_term(terms, _int(request.GET.get("term")), today)
     rows = services.class_acknowledgements(school_class, term, today) if term else []
     return render(

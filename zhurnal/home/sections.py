@@ -14,8 +14,9 @@ from django.utils import timezone
 from zhurnal.accounts.context import context
 from zhurnal.accounts.models import Role
 from zhurnal.diary.informing import with_report_due
+from zhurnal.school.calendar import school_today
 from zhurnal.school.models import Course, Enrollment, SchoolClass, Staff, Student
-from zhurnal.school.queries import enrolled_on, school_today, with_current_class
+from zhurnal.school.rosters import enrolled_on, with_current_class
 from zhurnal.timetable.models import Lesson
 
 

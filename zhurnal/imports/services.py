@@ -33,8 +33,8 @@ from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction
 from zhurnal.audit.services import record
 from zhurnal.school import services as school_services  # noqa: F401  (tests patch it here)
+from zhurnal.school.calendar import school_today
 from zhurnal.school.models import School
-from zhurnal.school.queries import school_today
 
 from . import parsing
 from .kinds import plan as plan_kind

@@ -151,14 +151,14 @@ class PolicyForm(forms.ModelForm):
             )
         return data
 
-    def save(self, commit: bool = True) -> JournalPolicy:
-        policy = super().save(commit=False)
-        policy.forecast_thresholds = {
+    def policy_data(self) -> dict:
+        """The policy's fields as ``journal.services.save_policy`` takes them, the forecast
+        thresholds as one mapping (mark → lowest average)."""
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        data["forecast_thresholds"] = {
             m: str(self.cleaned_data[f"threshold_{m}"]) for m in ("5", "4", "3")
         }
-        if commit:
-            policy.save()
-        return policy
+        return data
 
 
 class WorkTypeForm(forms.ModelForm):
@@ -178,13 +178,6 @@ class WorkTypeForm(forms.ModelForm):
         if taken.exists():
             raise forms.ValidationError(_("The school already has a work type with this code."))
         return code
-
-    def save(self, commit: bool = True) -> WorkType:
-        work_type = super().save(commit=False)
-        work_type.school = self.school
-        if commit:
-            work_type.save()
-        return work_type
 
 
 class ScaleRuleForm(forms.ModelForm):
@@ -213,9 +206,5 @@ class ScaleRuleForm(forms.ModelForm):
             )
         return data
 
-    def save(self, commit: bool = True) -> ScaleRule:
-        rule = super().save(commit=False)
-        rule.school = self.school
-        if commit:
-            rule.save()
-        return rule
+
+SCALE_RULE_FIELDS = ScaleRuleForm.Meta.fields

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import control_views as views
+from .views import control as views
 
 app_name = "journal_control"
 urlpatterns = [

@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from zhurnal.core.forms import MultipleFileField
+from zhurnal.planning.models import PlanItem
 
 from .models import Homework, NoteKind, WorkType
 
@@ -126,3 +127,45 @@ class NoteForm(forms.Form):
 
     def clean_student(self):
         return self.students[self.cleaned_data["student"]]
+
+
+# --- the lesson's topic (the plan item it covers), and filling topics from the plan -----------
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ItemChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: PlanItem) -> str:
+        hours = _("%(n)s h") % {"n": obj.hours}
+        return f"{obj.position}. {obj.topic} ({hours})"
+
+
+class LessonRecordForm(forms.Form):
+    plan_item = ItemChoiceField(
+        label=_("plan item"),
+        queryset=PlanItem.objects.none(),
+        required=False,
+        empty_label=_("— not from the plan —"),
+    )
+    topic = forms.CharField(
+        label=_("topic"),
+        max_length=500,
+        required=False,
+        help_text=_("Leave empty to take the topic of the plan item."),
+    )
+
+    def __init__(self, *args, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["plan_item"].queryset = items
+
+    def clean(self):
+        data = super().clean()
+        empty = not data.get("plan_item") and not (data.get("topic") or "").strip()
+        if empty and not self.errors:
+            raise forms.ValidationError(_("Choose a plan item or type the topic of the lesson."))
+        return data
+
+
+class FillForm(forms.Form):
+    start = forms.DateField(label=_("from"), widget=DATE)
+    count = forms.IntegerField(label=_("lessons"), min_value=1, max_value=100, initial=5)

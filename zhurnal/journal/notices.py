@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from zhurnal.notifications.dispatch import register
 from zhurnal.notifications.models import Kind
 from zhurnal.notifications.services import add_to_digest, diary_today_url, notify, recipients_of
-from zhurnal.school.queries import school_today
+from zhurnal.school.calendar import school_today
 
 from .models import Attendance, Mark, PeriodMark, StudentNote
 

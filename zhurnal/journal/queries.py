@@ -1,6 +1,6 @@
-"""Read models of the journal (issue 4): who is on a course's list, and the journal grid of a
-course for a term in a fixed number of SQL queries, whatever the number of students, lessons
-and marks (DESIGN §5, "queries" layer)."""
+"""Read models of the journal (issue 4): the journal grid of a course for a term, and one
+lesson's sheet, in a fixed number of SQL queries whatever the number of students, lessons and
+marks (DESIGN §5, "queries" layer). Who is on a course's list is ``school.rosters``."""
 
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ from types import MappingProxyType
 
 from django.db.models import CharField, DecimalField, IntegerField, Q, QuerySet, Value
 
-from zhurnal.school.models import Course, Enrollment, GroupMembership, Student, Term
-from zhurnal.school.queries import enrolled_on
+from zhurnal.school.models import Course, Student, Term
+from zhurnal.school.rosters import NO_GRADE, RosterSpans, course_roster, enrolled_on
 from zhurnal.timetable.models import Lesson, LessonStatus
 
 from .averages import forecast, thresholds_from_policy, weighted_average, year_forecast
+from .defaults import ensure_work_types
 from .models import (
     Absence,
     Attendance,
@@ -28,6 +29,9 @@ from .models import (
     Mark,
     PeriodKind,
     PeriodMark,
+    ScaleRule,
+    StudentNote,
+    WorkType,
 )
 from .policy import policy_of, scale_of
 from .scales import ScaleKind
@@ -36,17 +40,29 @@ from .scales import ScaleKind
 NAME_FIELDS = ("id", "school_id", "last_name", "first_name", "middle_name")
 
 
-def memberships(course: Course) -> QuerySet:
-    """The rows that put students on the course's list: enrollments in its class, or
-    memberships of its group (each with ``start`` and ``end``)."""
-    if course.group_id:
-        return GroupMembership.objects.filter(group_id=course.group_id)
-    return Enrollment.objects.filter(school_class_id=course.school_class_id)
+ABSENCE_ROWS = "r"
 
 
-def on_roster(course: Course, student_id: int, day: date) -> bool:
-    """The student is on the course's list on ``day`` (one query)."""
-    return memberships(course).filter(enrolled_on(day), student_id=student_id).exists()
+def absence_rows(student_ids, start: date, end: date) -> QuerySet:
+    """The absence register's entries of the students overlapping the period, shaped for the
+    same query as their lists (``school.rosters.roster_spans(..., extra=...)``)."""
+    return (
+        Absence.objects.filter(student_id__in=list(student_ids), start__lte=end, end__gte=start)
+        .values_list(Value(ABSENCE_ROWS), "student_id", "pk", "start", "end", "reason", NO_GRADE)
+        .order_by()
+    )
+
+
+def absence_reason(spans: RosterSpans, day: date) -> str | None:
+    """The reason (Б or У) the absence register gives for the student's absence on ``day``."""
+    return next(
+        (
+            reason
+            for kind, _pk, first, last, reason in spans.extra
+            if kind == ABSENCE_ROWS and first <= day <= last
+        ),
+        None,
+    )
 
 
 def shown_attendance(teacher_code: str, absence_reason: str | None) -> str:
@@ -219,7 +235,7 @@ def journal_grid(
     students: dict[int, Student] = {}
     in_term = Q(start__lte=term.end) & (Q(end__isnull=True) | Q(end__gte=term.start))
     for row in (
-        memberships(course)
+        course_roster(course)
         .filter(in_term)
         .select_related("student")
         # The list needs the names only (not the personal card: DESIGN §3, 152-FZ).
@@ -415,7 +431,7 @@ def lesson_sheet(lesson: Lesson) -> tuple[list[GradeColumn], list[SheetRow]]:
     )
     students = {
         row.student_id: row.student
-        for row in memberships(lesson.course)
+        for row in course_roster(lesson.course)
         .filter(enrolled_on(lesson.date))
         .select_related("student")
     }
@@ -441,3 +457,85 @@ def lesson_sheet(lesson: Lesson) -> tuple[list[GradeColumn], list[SheetRow]]:
             )
         )
     return columns, rows
+
+
+# --- small reads of the journal's pages ------------------------------------------------------
+
+
+def journal_courses(school, year) -> QuerySet[Course]:
+    """The courses of a year with what the list of journals shows (subject, class or group,
+    teachers): two queries."""
+    return (
+        Course.objects.filter(school=school, year=year)
+        .select_related("subject", "school_class__grade_level", "group__school_class__grade_level")
+        .prefetch_related("teachers")
+        .order_by("subject__name", "pk")
+    )
+
+
+def lesson_homework(lesson: Lesson) -> Homework | None:
+    """The lesson's homework with its files (two queries)."""
+    return Homework.objects.filter(lesson=lesson).prefetch_related("attachments").first()
+
+
+def lesson_notes(lesson: Lesson) -> QuerySet[StudentNote]:
+    """The notes to students at the lesson, in list order."""
+    return (
+        StudentNote.objects.filter(lesson=lesson)
+        .select_related("student")
+        .order_by("student__last_name", "pk")
+    )
+
+
+def course_lessons_of(course: Course) -> list[Lesson]:
+    """Every lesson of a course with its teachers and plan item (the lessons page)."""
+    return list(
+        Lesson.objects.filter(course=course).select_related(
+            "teacher", "substitute_for", "plan_item"
+        )
+    )
+
+
+def homework_of(lesson: Lesson) -> Homework | None:
+    """The lesson's homework (its version for the form), without its files."""
+    return Homework.objects.filter(lesson=lesson).first()
+
+
+def lesson_students(lesson: Lesson) -> list[Student]:
+    """The students on the lesson's list that day, in list order, by name only (one query)."""
+    rows = (
+        course_roster(lesson.course)
+        .filter(enrolled_on(lesson.date))
+        .select_related("student")
+        .only("student_id", *(f"student__{name}" for name in NAME_FIELDS))
+    )
+    students = {row.student_id: row.student for row in rows}
+    return sorted(students.values(), key=lambda s: (s.last_name, s.first_name, s.pk))
+
+
+def lesson_has_columns(lesson: Lesson) -> bool:
+    return GradeColumn.objects.filter(lesson=lesson).exists()
+
+
+def documented_absence(student, day: date) -> str | None:
+    """The reason the class teacher's absence register gives for the student on ``day``."""
+    return (
+        Absence.objects.filter(student=student, start__lte=day, end__gte=day)
+        .values_list("reason", flat=True)
+        .first()
+    )
+
+
+def school_work_types(school) -> QuerySet[WorkType]:
+    """The school's work types in their order, the defaults made on first use."""
+    ensure_work_types(school)
+    return WorkType.objects.filter(school=school).order_by("position", "code")
+
+
+def scale_rules(school) -> QuerySet[ScaleRule]:
+    """The school's grading scale rules, by grade level and subject."""
+    return (
+        ScaleRule.objects.filter(school=school)
+        .select_related("grade_level", "subject")
+        .order_by("grade_level__number", "subject__name")
+    )

@@ -23,6 +23,7 @@ from django.http import Http404
 
 from zhurnal.accounts.context import context
 from zhurnal.accounts.models import STAFF_ROLES, Membership, Role
+from zhurnal.school.calendar import school_today
 from zhurnal.school.models import (
     Course,
     Enrollment,
@@ -31,7 +32,7 @@ from zhurnal.school.models import (
     Student,
     StudentGuardian,
 )
-from zhurnal.school.queries import enrolled_on, school_today
+from zhurnal.school.rosters import enrolled_on
 
 from . import rules
 from .models import (

@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 
 from zhurnal.accounts.access import current_school, require, school_permission
 from zhurnal.core.files import stored_file_response
+from zhurnal.school.calendar import current_year, school_today
 from zhurnal.school.models import GradeLevel, SchoolClass
-from zhurnal.school.queries import current_year, school_today
 
 from . import queries, services
 from .forms import AnnouncementForm, NewThreadForm, ReplyForm

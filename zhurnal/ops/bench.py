@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from zhurnal.accounts.models import ApiToken, Membership, Role, User
 from zhurnal.school.models import School, SchoolClass, Staff, Student
-from zhurnal.school.queries import class_roster
+from zhurnal.school.rosters import class_roster
 
 WARMUP = 3
 DEFAULT_RUNS = 50
@@ -249,10 +249,9 @@ def _journal_fixture(staff: Staff, day: date) -> dict:
     answer 404 and the run says so)."""
     from zhurnal.journal.defaults import ensure_work_types
     from zhurnal.journal.models import GradeColumn, Mark
-    from zhurnal.journal.queries import memberships
-    from zhurnal.planning.queries import course_terms, pick_term
+    from zhurnal.school.calendar import course_terms, pick_term
     from zhurnal.school.models import Course
-    from zhurnal.school.queries import enrolled_on
+    from zhurnal.school.rosters import course_roster, enrolled_on
     from zhurnal.timetable.models import Lesson, LessonStatus
 
     best = None
@@ -265,7 +264,7 @@ def _journal_fixture(staff: Staff, day: date) -> dict:
             .exclude(status=LessonStatus.CANCELLED)
             .count()
         )
-        students = memberships(course).filter(enrolled_on(day)).count()
+        students = course_roster(course).filter(enrolled_on(day)).count()
         if best is None or lessons * students > best[0]:
             best = (lessons * students, course, term, lessons, students)
     if best is None:
@@ -286,7 +285,7 @@ def _journal_fixture(staff: Staff, day: date) -> dict:
             school=course.school, lesson=held, work_type=work_type, weight=work_type.weight
         )
     student_id = (
-        memberships(course)
+        course_roster(course)
         .filter(enrolled_on(held.date))
         .values_list("student_id", flat=True)
         .first()

@@ -16,7 +16,7 @@ from zhurnal.messaging import queries as messaging_queries
 from zhurnal.messaging import rules as messaging_rules
 from zhurnal.planning.models import ThematicPlan
 from zhurnal.school.models import Course, Enrollment, SchoolClass, Student
-from zhurnal.school.queries import current_class_id
+from zhurnal.school.rosters import current_class_id
 
 
 def _has_role(*roles: str):

@@ -102,6 +102,9 @@ RULES = {
     "journal.keep_period_marks": teaches_the_course,
     # obj = SchoolClass: the absence register of a class (seed 002: the class teacher keeps it).
     "journal.keep_absences": leads_the_class,
+    # obj = SchoolClass: read the class's absence register — who keeps it, and the
+    # administration checking it.
+    "journal.view_absences": leads_the_class | is_administration,
     # obj = School: open a locked course for a date range (seed 002: the deputy unlocks), and
     # see the audit of marks and attendance per course, student or teacher.
     "journal.unlock": is_deputy,

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from zhurnal.school.models import AcademicYear, GradeLevel, Subject
 from zhurnal.timetable.models import LessonKind
 
-from .models import PlanItem, ThematicPlan
+from .models import ThematicPlan
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -97,40 +97,3 @@ class ChoosePlanForm(forms.Form):
     def __init__(self, *args, plans, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["plan"].queryset = plans
-
-
-class ItemChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: PlanItem) -> str:
-        hours = _("%(n)s h") % {"n": obj.hours}
-        return f"{obj.position}. {obj.topic} ({hours})"
-
-
-class LessonRecordForm(forms.Form):
-    plan_item = ItemChoiceField(
-        label=_("plan item"),
-        queryset=PlanItem.objects.none(),
-        required=False,
-        empty_label=_("— not from the plan —"),
-    )
-    topic = forms.CharField(
-        label=_("topic"),
-        max_length=500,
-        required=False,
-        help_text=_("Leave empty to take the topic of the plan item."),
-    )
-
-    def __init__(self, *args, items, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["plan_item"].queryset = items
-
-    def clean(self):
-        data = super().clean()
-        empty = not data.get("plan_item") and not (data.get("topic") or "").strip()
-        if empty and not self.errors:
-            raise forms.ValidationError(_("Choose a plan item or type the topic of the lesson."))
-        return data
-
-
-class FillForm(forms.Form):
-    start = forms.DateField(label=_("from"), widget=DATE)
-    count = forms.IntegerField(label=_("lessons"), min_value=1, max_value=100, initial=5)

@@ -33,8 +33,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
-from zhurnal.school.models import AcademicYear, Course, CurriculumLine, School, Term
-from zhurnal.school.queries import school_today
+from zhurnal.school.calendar import school_today
+from zhurnal.school.courses import class_of_course
+from zhurnal.school.models import AcademicYear, Course, CurriculumLine, School
 from zhurnal.timetable.models import Lesson, LessonOrigin, LessonStatus
 
 from .models import CoursePlan, PlanItem, ThematicPlan
@@ -92,21 +93,13 @@ def _curriculum_map(school_id: int, year_ids: Iterable[int]) -> dict[tuple, Deci
     }
 
 
-def _course_class(course: Course | None):
-    if course is None:
-        return None
-    if course.school_class_id:
-        return course.school_class
-    return course.group.school_class if course.group_id else None
-
-
 def _hours_check(
     plan: ThematicPlan, planned: int, curriculum: dict, courses: list[Course]
 ) -> HoursCheck:
     weeks = school_weeks(plan.grade_level.number)
     key = (plan.year_id, plan.subject_id, plan.grade_level_id)
     owner = plan.owner_course if plan.owner_course_id else None
-    school_class = _course_class(owner)
+    school_class = class_of_course(owner) if owner else None
     if school_class is not None and (*key, school_class.pk) in curriculum:
         return HoursCheck(
             planned, curriculum[(*key, school_class.pk)], weeks, HoursSource.CLASS_CURRICULUM
@@ -177,7 +170,7 @@ def course_hours_check(course: Course, plan: ThematicPlan | None) -> HoursCheck 
     curriculum = _curriculum_map(course.school_id, [plan.year_id])
     weeks = school_weeks(plan.grade_level.number)
     key = (plan.year_id, plan.subject_id, plan.grade_level_id)
-    school_class = _course_class(course)
+    school_class = class_of_course(course)
     if school_class is not None and (*key, school_class.pk) in curriculum:
         per_week, source = curriculum[(*key, school_class.pk)], HoursSource.CLASS_CURRICULUM
     elif (*key, None) in curriculum:
@@ -199,40 +192,8 @@ def course_plan(course: Course) -> ThematicPlan | None:
     return choice.plan if choice else None
 
 
-def course_queryset(school: School) -> QuerySet[Course]:
+def plan_course_queryset(school: School) -> QuerySet[Course]:
     return Course.objects.filter(school=school).select_related("year", *_plan_course_related())
-
-
-def grade_level_of(course: Course):
-    school_class = _course_class(course)
-    return school_class.grade_level if school_class is not None else None
-
-
-def course_terms(course: Course) -> list[Term]:
-    """The terms of the course's year that its grade level follows (quarters, halves or
-    trimesters), in order; every term of the year for a cross-class group. One query."""
-    level = grade_level_of(course)
-    terms = list(
-        Term.objects.filter(year_id=course.year_id).select_related("year").order_by("start")
-    )
-    kind_terms = [t for t in terms if level is not None and t.kind == level.term_kind]
-    return kind_terms or terms
-
-
-def pick_term(terms: list[Term], term_id: int | None, today: date) -> Term | None:
-    """The asked term if it is one of ``terms``, else the one containing today, else the next
-    one, else the last."""
-    if term_id is not None:
-        for term in terms:
-            if term.pk == term_id:
-                return term
-    for term in terms:
-        if term.start <= today <= term.end:
-            return term
-    upcoming = [t for t in terms if t.start > today]
-    if upcoming:
-        return upcoming[0]
-    return terms[-1] if terms else None
 
 
 class PlanSequence:
@@ -308,6 +269,36 @@ class PlanSequence:
             lesson.plan_item_id = plan_item_id
         self.coverage = defaultdict(int, coverage)
         return preview
+
+
+@dataclass(frozen=True)
+class LessonPlanChoice:
+    """What a lesson's topic form offers: the plan its course follows, its items in order, and
+    the item suggested for the lesson (the next one not covered by the lessons before it)."""
+
+    plan: ThematicPlan | None
+    items: QuerySet[PlanItem]
+    sequence: PlanSequence
+    lessons: list[Lesson]
+    suggestion: PlanItem | None
+
+
+LESSON_FIELDS = ("id", "date", "number", "status", "plan_item_id", "topic")
+
+
+def lesson_plan_choice(lesson: Lesson, *, all_lessons: bool = False) -> LessonPlanChoice:
+    """The plan choice of ``lesson``; its course's lessons are read when the course follows a
+    plan (for the suggestion), or always with ``all_lessons`` (the lesson record page's
+    previous and next). Up to four queries."""
+    plan = course_plan(lesson.course)
+    items = (
+        PlanItem.objects.filter(plan=plan).order_by("position") if plan else PlanItem.objects.none()
+    )
+    lessons = []
+    if plan is not None or all_lessons:
+        lessons = list(Lesson.objects.filter(course=lesson.course).only(*LESSON_FIELDS))
+    sequence = PlanSequence.load(lesson.course, plan, lessons=lessons)
+    return LessonPlanChoice(plan, items, sequence, lessons, sequence.suggestion(lesson))
 
 
 def _lesson_order(lesson: Lesson) -> tuple:
@@ -467,7 +458,9 @@ def fulfilment_overview(
     its fulfilment, the most behind first. Seven SQL queries, whatever the school's size."""
     if day is None:
         day = school_today(school)
-    courses = course_queryset(school).filter(year=year).prefetch_related("teachers").order_by("pk")
+    courses = (
+        plan_course_queryset(school).filter(year=year).prefetch_related("teachers").order_by("pk")
+    )
     if school_class is not None:
         courses = courses.filter(Q(school_class=school_class) | Q(group__school_class=school_class))
     courses = list(courses)

@@ -19,12 +19,11 @@ from zhurnal.accounts.models import Role
 from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction
 from zhurnal.audit.services import record
+from zhurnal.school.courses import grade_level_of
 from zhurnal.school.models import AcademicYear, Course, GradeLevel, School, Subject
 from zhurnal.timetable.models import Lesson, LessonKind
-from zhurnal.timetable.services import record_topic
 
 from .models import CoursePlan, PlanItem, ThematicPlan
-from .queries import PlanSequence, course_plan, grade_level_of, needs_record
 
 # Positions are moved out of the way through this offset, so that renumbering never meets the
 # (plan, position) unique constraint half-way.
@@ -398,58 +397,3 @@ def choose_plan(*, course: Course, plan: ThematicPlan | None, actor: Actor) -> N
         before=before,
         after={"plan": plan.pk if plan else None, "title": str(plan) if plan else None},
     )
-
-
-# --- the lesson's record against the plan ---------------------------------------------------
-
-
-def keep_lesson(*, lesson: Lesson, topic: str, plan_item: PlanItem | None, actor: Actor) -> Lesson:
-    """The lesson's topic and plan item, through ``timetable.services.record_topic``, with
-    the item checked to belong to the plan the course follows."""
-    if plan_item is not None:
-        plan = course_plan(lesson.course)
-        if plan is None or plan_item.plan_id != plan.pk:
-            raise ValidationError(_("The item is not in the plan the course follows."))
-    return record_topic(lesson=lesson, topic=topic, plan_item=plan_item, actor=actor)
-
-
-def fill_topics(*, course: Course, start: date, count: int, actor: Actor) -> list[Lesson]:
-    """Fill the next ``count`` lessons without a record from ``start`` on with the plan's
-    next items, in order (topics may be entered ahead, seed 002). Only lessons ``actor`` may
-    keep are filled, and not those of dates the school has locked; each is written through
-    ``record_topic`` (audited)."""
-    if count < 1:
-        raise ValidationError(_("Fill at least one lesson."))
-    plan = course_plan(course)
-    if plan is None:
-        raise ValidationError(_("The course follows no thematic plan yet."))
-    lessons = list(
-        Lesson.objects.filter(course=course).select_related(
-            "course__school__journal_policy", "school"
-        )
-    )
-    sequence = PlanSequence.load(course, plan, lessons=lessons)
-    filled: list[Lesson] = []
-    with transaction.atomic():
-        for lesson in sorted(lessons, key=lambda x: (x.date, x.number, x.pk)):
-            if len(filled) >= count:
-                break
-            if lesson.date < start or not needs_record(lesson):
-                continue
-            if not actor.user.has_perm("timetable.keep_lesson", lesson):
-                continue
-            item = sequence.suggestion(lesson)
-            if item is None:
-                break
-            previous = lesson.plan_item_id
-            try:
-                record_topic(lesson=lesson, topic="", plan_item=item, actor=actor)
-            except ValidationError as error:
-                # A date the school has locked (journal.services.check_topic_entry) is left
-                # as it is; the refusal comes before any write.
-                if error.code == "locked":
-                    continue
-                raise
-            sequence.assign(lesson, item, previous=previous)
-            filled.append(lesson)
-    return filled

@@ -9,8 +9,10 @@ from django.shortcuts import get_object_or_404
 
 from zhurnal.core.access import object_for, require
 
+from .calendar import school_today
 from .models import Course, Group, SchoolClass, Staff, Student, StudentGuardian
-from .queries import school_today, with_current_class
+from .queries import year_classes
+from .rosters import with_current_class
 
 
 def class_for(user, school, class_id: int, perm: str) -> SchoolClass:
@@ -57,3 +59,9 @@ def guardian_link_for(student: Student, guardian_id: int) -> StudentGuardian:
         student=student,
         guardian=guardian_id,
     )
+
+
+def class_of_year_for(school, year, class_id: int) -> SchoolClass:
+    """A class of the year chosen in a page's filter (the page's own rule has been checked
+    on the school): of another school or year, a 404."""
+    return get_object_or_404(year_classes(school, year), pk=class_id)

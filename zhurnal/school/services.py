@@ -37,7 +37,7 @@ from .models import (
     Student,
     StudentGuardian,
 )
-from .queries import enrolled_on
+from .rosters import enrolled_on
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
-from zhurnal.school.models import Holiday, School, SchoolClass
+from zhurnal.school.models import Holiday, School
 
 from .models import BellPeriod, BellSchedule
 
@@ -84,11 +84,3 @@ class BellTimes:
         schedule = self.schedule_of_class.get(class_id) if class_id else None
         table = self.by_schedule.get(schedule, self.default) if schedule else self.default
         return table.get(number, (None, None))
-
-
-def class_of_course(course) -> SchoolClass | None:
-    """The class a course is taught to: its class, or the class of its subgroup (None for a
-    cross-class group). Needs ``school_class`` and ``group__school_class`` selected."""
-    if course.school_class_id:
-        return course.school_class
-    return course.group.school_class if course.group_id else None

@@ -16,8 +16,8 @@ from django.views.decorators.http import require_GET
 from zhurnal.accounts.access import get_in_school, require, school_permission
 from zhurnal.accounts.context import context
 from zhurnal.audit.actor import Actor
+from zhurnal.school.calendar import school_today
 from zhurnal.school.models import SchoolClass, Staff
-from zhurnal.school.queries import school_today
 
 from . import ical
 from .models import CalendarFeed

@@ -24,11 +24,11 @@ from datetime import date
 from django.db import transaction
 
 from zhurnal.audit.actor import Actor
-from zhurnal.audit.models import AuditAction
-from zhurnal.audit.services import record
+from zhurnal.school.courses import class_of_course
 from zhurnal.school.models import Course, School
 
-from .calendar import BellTimes, HolidayCalendar, class_of_course
+from . import events
+from .calendar import BellTimes, HolidayCalendar
 from .models import JOURNAL_RECORD, Lesson, LessonOrigin, LessonStatus, TimetableEntry, WeekParity
 
 
@@ -177,10 +177,9 @@ def generate_lessons(
     Lesson.objects.bulk_create(new, batch_size=1000)
     report.created = len(new)
     if actor is not None:
-        record(
-            action=AuditAction.LESSONS_GENERATED,
+        events.lessons_generated(
+            school,
             actor=actor,
-            school=school,
             after={"from": start.isoformat(), "to": end.isoformat(), **report.as_dict()},
         )
     return report

@@ -38,11 +38,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhurnal.audit.actor import Actor
-from zhurnal.audit.models import AuditAction
-from zhurnal.audit.services import record
+from zhurnal.school.calendar import school_today
 from zhurnal.school.models import School, SchoolClass, Staff, Student
-from zhurnal.school.queries import school_today
 
+from . import events
 from .models import CalendarFeed, FeedKind, Lesson, LessonStatus
 
 WINDOW_BEFORE = timedelta(weeks=2)
@@ -98,12 +97,7 @@ def create_feed(
         created_by=actor.user,
         **target,
     )
-    record(
-        action=AuditAction.CREATED,
-        actor=actor,
-        obj=feed,
-        after=_feed_state(feed),
-    )
+    events.record_saved(feed, actor=actor, before=None, after=_feed_state(feed))
     return feed
 
 
@@ -111,13 +105,7 @@ def _revoke(feed: CalendarFeed, *, actor: Actor) -> None:
     before = _feed_state(feed)
     feed.revoked_at = timezone.now()
     feed.save(update_fields=["revoked_at"])
-    record(
-        action=AuditAction.UPDATED,
-        actor=actor,
-        obj=feed,
-        before=before,
-        after=_feed_state(feed),
-    )
+    events.record_saved(feed, actor=actor, before=before, after=_feed_state(feed))
 
 
 @transaction.atomic
@@ -198,7 +186,7 @@ def _student_lessons(feed: CalendarFeed, start: date, end: date) -> list[Lesson]
         )
         .order_by("date", "number", "pk")
     )
-    return [lesson for lesson in lessons if spans.course_on(lesson.course, lesson.date)]
+    return [lesson for lesson in lessons if spans.on_course(lesson.course, lesson.date)]
 
 
 def feed_title(feed: CalendarFeed) -> str:

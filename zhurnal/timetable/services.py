@@ -1,10 +1,11 @@
-"""Use cases of the timetable and of single lessons: one function each, checking the rule,
-writing and auditing in one transaction (DESIGN §5 layers). Views and the API call these.
+"""Use cases of the timetable and of single lessons: one function each, checking the facts,
+writing and auditing (``events``) in one transaction (DESIGN §5 layers). Views and the API call
+these.
 
-Single-day changes (issue 3): cancel, move, add an extra lesson, substitute a teacher, and the
-lesson's own record (topic, plan item). The permission checks (``timetable.manage``,
-``timetable.keep_lesson``) are the callers' job through ``zhurnal.accounts.access``; these
-functions check the facts: the school, free teachers and slots, no silent loss of a record.
+Single-day changes (issue 3): cancel, move, add an extra lesson, substitute a teacher. A
+lesson's own record — its topic and plan item — is the journal's (``journal.services``). Who
+may act (``timetable.manage``) the callers have checked (``core.access``); these functions
+check the facts: the school, free teachers and slots, no silent loss of a record.
 """
 
 from __future__ import annotations
@@ -13,43 +14,16 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhurnal.audit.actor import Actor
-from zhurnal.audit.models import AuditAction
-from zhurnal.audit.services import record
+from zhurnal.school.courses import class_id_of_course
 from zhurnal.school.models import Course, Staff
 
-from .calendar import BellTimes, class_of_course
+from . import events
+from .calendar import BellTimes
 from .conflicts import find_conflicts
-from .models import Lesson, LessonOrigin, LessonStatus, TimetableEntry
-
-
-def _entry_state(entry: TimetableEntry) -> dict:
-    return {
-        "course": str(entry.course),
-        "weekday": entry.weekday,
-        "number": entry.number,
-        "teacher": entry.teacher.short_name if entry.teacher_id else None,
-        "room": entry.room,
-        "parity": entry.parity,
-        "valid_from": entry.valid_from.isoformat() if entry.valid_from else None,
-        "valid_to": entry.valid_to.isoformat() if entry.valid_to else None,
-    }
-
-
-def _lesson_state(lesson: Lesson) -> dict:
-    return {
-        "date": lesson.date.isoformat(),
-        "number": lesson.number,
-        "status": lesson.status,
-        "teacher": lesson.teacher_id,
-        "substitute_for": lesson.substitute_for_id,
-        "room": lesson.room,
-        "topic": lesson.topic,
-        "plan_item": lesson.plan_item_id,
-    }
+from .models import BellPeriod, BellSchedule, Lesson, LessonOrigin, LessonStatus, TimetableEntry
 
 
 def _same_school(school_id: int, *objects) -> None:
@@ -69,18 +43,13 @@ def save_entry(*, entry: TimetableEntry, actor: Actor) -> TimetableEntry:
         raise ValidationError(problems)
     before = None
     if entry.pk:
-        before = _entry_state(
+        before = events.entry_state(
             TimetableEntry.objects.select_related("course", "teacher").get(pk=entry.pk)
         )
     entry.full_clean()
     entry.save()
-    record(
-        action=AuditAction.UPDATED if before else AuditAction.CREATED,
-        actor=actor,
-        obj=entry,
-        course=entry.course,
-        before=before,
-        after=_entry_state(entry),
+    events.record_saved(
+        entry, actor=actor, before=before, after=events.entry_state(entry), course=entry.course
     )
     return entry
 
@@ -89,27 +58,16 @@ def save_entry(*, entry: TimetableEntry, actor: Actor) -> TimetableEntry:
 def end_entry(*, entry: TimetableEntry, last_day: date, actor: Actor) -> None:
     """Stop an entry after ``last_day`` (or delete it if it never held): the lessons already
     generated stay until the deputy regenerates."""
-    before = _entry_state(entry)
+    before = events.entry_state(entry)
     if last_day < entry.valid_from:
-        record(
-            action=AuditAction.DELETED,
-            actor=actor,
-            obj=entry,
-            course=entry.course,
-            before=before,
-        )
+        events.record_deleted(entry, actor=actor, before=before, course=entry.course)
         Lesson.objects.filter(timetable_entry=entry).update(timetable_entry=None)
         entry.delete()
         return
     entry.valid_to = last_day
     entry.save(update_fields=["valid_to"])
-    record(
-        action=AuditAction.UPDATED,
-        actor=actor,
-        obj=entry,
-        course=entry.course,
-        before=before,
-        after=_entry_state(entry),
+    events.record_saved(
+        entry, actor=actor, before=before, after=events.entry_state(entry), course=entry.course
     )
 
 
@@ -122,18 +80,6 @@ def _teacher_busy(teacher_id: int, day: date, number: int, exclude: int | None) 
     return busy.select_related("course__subject").first()
 
 
-def _audit_lesson(lesson: Lesson, before: dict | None, *, action, actor: Actor, reason=""):
-    record(
-        action=action,
-        actor=actor,
-        obj=lesson,
-        course=lesson.course,
-        before=before,
-        after=_lesson_state(lesson),
-        reason=reason,
-    )
-
-
 @transaction.atomic
 def substitute(*, lesson: Lesson, teacher: Staff, reason: str, actor: Actor) -> Lesson:
     """Замена: ``teacher`` takes this one lesson instead of the course's teacher. The
@@ -142,7 +88,7 @@ def substitute(*, lesson: Lesson, teacher: Staff, reason: str, actor: Actor) -> 
     if lesson.is_cancelled:
         raise ValidationError(_("The lesson is cancelled."))
     original = lesson.substitute_for_id or lesson.teacher_id
-    before = _lesson_state(lesson)
+    before = events.lesson_state(lesson)
     if teacher.pk == original:
         # Back to the course's own teacher: the substitution is withdrawn.
         lesson.teacher_id, lesson.substitute_for_id, lesson.substitution_reason = original, None, ""
@@ -160,7 +106,7 @@ def substitute(*, lesson: Lesson, teacher: Staff, reason: str, actor: Actor) -> 
         lesson.teacher_id, lesson.substitute_for_id = teacher.pk, original
         lesson.substitution_reason = reason.strip()
     lesson.save(update_fields=["teacher", "substitute_for", "substitution_reason", "updated_at"])
-    _audit_lesson(lesson, before, action=AuditAction.SUBSTITUTION, actor=actor, reason=reason)
+    events.substitution(lesson, before, actor=actor, reason=reason)
     return lesson
 
 
@@ -169,17 +115,11 @@ def cancel_lesson(*, lesson: Lesson, reason: str, actor: Actor) -> Lesson:
     """Cancel one lesson (a trip, a quarantine day): it stays, marked, with the reason."""
     if not reason.strip():
         raise ValidationError(_("Give the reason of the cancellation."))
-    before = _lesson_state(lesson)
+    before = events.lesson_state(lesson)
     lesson.status = LessonStatus.CANCELLED
     lesson.cancel_reason = reason.strip()
     lesson.save(update_fields=["status", "cancel_reason", "updated_at"])
-    _audit_lesson(
-        lesson,
-        before,
-        action=AuditAction.LESSON_CHANGED,
-        actor=actor,
-        reason=reason,
-    )
+    events.lesson_cancelled(lesson, before, actor=actor, reason=reason)
     return lesson
 
 
@@ -194,11 +134,11 @@ def restore_lesson(*, lesson: Lesson, actor: Actor) -> Lesson:
         .exists()
     ):
         raise ValidationError(_("Another lesson of the course already takes this time."))
-    before = _lesson_state(lesson)
+    before = events.lesson_state(lesson)
     lesson.status = LessonStatus.PLANNED
     lesson.cancel_reason = ""
     lesson.save(update_fields=["status", "cancel_reason", "updated_at"])
-    _audit_lesson(lesson, before, action=AuditAction.LESSON_CHANGED, actor=actor)
+    events.lesson_restored(lesson, before, actor=actor)
     return lesson
 
 
@@ -242,27 +182,16 @@ def move_lesson(
     course = lesson.course
     _check_school_day(course, day)
     _check_slot_free(course, lesson.teacher_id, day, number, lesson.pk)
-    before = _lesson_state(lesson)
+    before = events.lesson_state(lesson)
     lesson.date, lesson.number = day, number
     lesson.starts_at, lesson.ends_at = BellTimes.load(course.school).times(
-        _class_id(course), number
+        class_id_of_course(course), number
     )
     if room is not None:
         lesson.room = room
     lesson.save()
-    _audit_lesson(
-        lesson,
-        before,
-        action=AuditAction.LESSON_CHANGED,
-        actor=actor,
-        reason=reason,
-    )
+    events.lesson_moved(lesson, before, actor=actor, reason=reason)
     return lesson
-
-
-def _class_id(course: Course) -> int | None:
-    school_class = class_of_course(course)
-    return school_class.pk if school_class else None
 
 
 @transaction.atomic
@@ -282,7 +211,7 @@ def add_extra_lesson(
     _same_school(course.school_id, teacher)
     _check_school_day(course, day)
     _check_slot_free(course, teacher.pk, day, number, None)
-    starts_at, ends_at = BellTimes.load(course.school).times(_class_id(course), number)
+    starts_at, ends_at = BellTimes.load(course.school).times(class_id_of_course(course), number)
     lesson = Lesson.objects.create(
         school_id=course.school_id,
         course=course,
@@ -294,48 +223,50 @@ def add_extra_lesson(
         ends_at=ends_at,
         origin=LessonOrigin.EXTRA,
     )
-    _audit_lesson(lesson, None, action=AuditAction.CREATED, actor=actor)
+    events.lesson_added(lesson, actor=actor)
     return lesson
+
+
+# --- bell schedules --------------------------------------------------------------------------
+
+
+def _bell_state(schedule: BellSchedule, times: dict) -> dict:
+    return {
+        "name": schedule.name,
+        "is_default": schedule.is_default,
+        "classes": sorted(c.name for c in schedule.classes.select_related("grade_level")),
+        "periods": {str(n): f"{s:%H:%M}–{e:%H:%M}" for n, (s, e) in sorted(times.items())},
+    }
 
 
 @transaction.atomic
-def record_topic(*, lesson: Lesson, topic: str, plan_item=None, actor: Actor) -> Lesson:
-    """The lesson's topic (and the plan item it covers). Topics may be entered ahead of the
-    lesson (seed 002); the server stamps when the record was made. The topic's deadline is
-    the journal's (seed 002, regulation 2: by 24:00 of the lesson day): a first entry after
-    it is flagged late, and a school that locks entries refuses any change of a locked date
-    (``journal.services.check_topic_entry``)."""
-    # The deadlines and locks are the journal's rules (journal/deadlines.py); the journal
-    # app depends on this one, hence the import here.
-    from zhurnal.journal.services import check_topic_entry
-
-    if lesson.is_cancelled:
-        raise ValidationError(_("The lesson is cancelled."))
-    if plan_item is not None:
-        _same_school(lesson.school_id, plan_item)
-    topic = topic.strip()
-    if not topic and plan_item is not None:
-        topic = plan_item.topic
-    late = check_topic_entry(lesson)
-    before = _lesson_state(lesson)
-    had_topic = bool(lesson.topic)
-    lesson.topic = topic[:500]
-    lesson.plan_item = plan_item
-    if plan_item is not None:
-        lesson.kind = plan_item.kind
-    lesson.topic_entered_at = timezone.now() if topic else None
-    # Late or not is decided by the first entry: correcting a topic given in time later on
-    # does not make it late.
-    lesson.topic_late = bool(topic) and (lesson.topic_late if had_topic else late)
-    lesson.save(
-        update_fields=[
-            "topic",
-            "plan_item",
-            "kind",
-            "topic_entered_at",
-            "topic_late",
-            "updated_at",
-        ]
+def save_bell_schedule(
+    *,
+    schedule: BellSchedule,
+    name: str,
+    is_default: bool,
+    classes,
+    times: dict,
+    actor: Actor,
+) -> BellSchedule:
+    """A bell schedule (new: ``schedule`` unsaved, its school set) with its lesson times
+    (number → (start, end)) and the classes that follow it; one default per school — a new
+    default takes over. Lessons get the new times when they are regenerated."""
+    before = None
+    if schedule.pk:
+        saved = BellSchedule.objects.get(pk=schedule.pk)
+        before = _bell_state(saved, {p.number: (p.start, p.end) for p in saved.periods.all()})
+    if is_default:
+        BellSchedule.objects.filter(school_id=schedule.school_id, is_default=True).exclude(
+            pk=schedule.pk
+        ).update(is_default=False)
+    schedule.name, schedule.is_default = name, is_default
+    schedule.save()
+    schedule.classes.set(classes)
+    BellPeriod.objects.filter(schedule=schedule).delete()
+    BellPeriod.objects.bulk_create(
+        BellPeriod(school_id=schedule.school_id, schedule=schedule, number=n, start=s, end=e)
+        for n, (s, e) in sorted(times.items())
     )
-    _audit_lesson(lesson, before, action=AuditAction.LESSON_CHANGED, actor=actor)
-    return lesson
+    events.record_saved(schedule, actor=actor, before=before, after=_bell_state(schedule, times))
+    return schedule

@@ -15,7 +15,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,16 +23,14 @@ from django.utils.translation import gettext as _
 
 from zhurnal.accounts.access import current_school, get_in_school, require, school_permission
 from zhurnal.audit.actor import Actor
-from zhurnal.audit.models import AuditAction
-from zhurnal.audit.services import record
+from zhurnal.school.calendar import current_year, school_today
 from zhurnal.school.models import Course, Group, SchoolClass, Staff
-from zhurnal.school.queries import current_year, school_today
 
 from . import services
 from .calendar import BellTimes
 from .forms import BellScheduleForm, EndEntryForm, EntryForm, GenerateForm, active_staff
 from .generation import generate_lessons
-from .models import BellPeriod, BellSchedule, Lesson, LessonStatus, TimetableEntry, Weekday
+from .models import BellSchedule, Lesson, LessonStatus, TimetableEntry, Weekday
 
 COURSE_RELATED = ("subject", "school_class__grade_level", "group__school_class__grade_level")
 DAY_ACTIONS = ("substitute", "cancel", "restore", "move", "extra")
@@ -149,52 +146,20 @@ def bells(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _bell_state(schedule: BellSchedule, times: dict) -> dict:
-    return {
-        "name": schedule.name,
-        "is_default": schedule.is_default,
-        "classes": sorted(c.name for c in schedule.classes.select_related("grade_level")),
-        "periods": {str(n): f"{s:%H:%M}–{e:%H:%M}" for n, (s, e) in sorted(times.items())},
-    }
-
-
-@transaction.atomic
-def _save_schedule(request: HttpRequest, form: BellScheduleForm) -> BellSchedule:
-    school = request.school
-    schedule = form.instance
-    before = None
-    if schedule.pk:
-        old = {p.number: (p.start, p.end) for p in schedule.periods.all()}
-        before = _bell_state(BellSchedule.objects.get(pk=schedule.pk), old)
-    if form.cleaned_data["is_default"]:
-        # One default per school: the new default takes over.
-        BellSchedule.objects.filter(school=school, is_default=True).exclude(pk=schedule.pk).update(
-            is_default=False
-        )
-    schedule.school = school
-    schedule = form.save()
-    BellPeriod.objects.filter(schedule=schedule).delete()
-    BellPeriod.objects.bulk_create(
-        BellPeriod(school=school, schedule=schedule, number=n, start=s, end=e)
-        for n, (s, e) in sorted(form.times.items())
-    )
-    record(
-        action=AuditAction.UPDATED if before else AuditAction.CREATED,
-        actor=Actor.of(request),
-        obj=schedule,
-        before=before,
-        after=_bell_state(schedule, form.times),
-    )
-    return schedule
-
-
 def _bells_form(request: HttpRequest, schedule: BellSchedule) -> HttpResponse:
     school = request.school
     form = BellScheduleForm(
         request.POST or None, instance=schedule, school=school, year=_year(school)
     )
     if request.method == "POST" and form.is_valid():
-        _save_schedule(request, form)
+        services.save_bell_schedule(
+            schedule=form.instance,
+            name=form.cleaned_data["name"],
+            is_default=form.cleaned_data["is_default"],
+            classes=form.cleaned_data["classes"],
+            times=form.times,
+            actor=Actor.of(request),
+        )
         messages.success(
             request,
             _("The bell schedule is saved. Lessons get the new times when they are regenerated."),

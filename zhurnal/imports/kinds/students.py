@@ -20,6 +20,7 @@ from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction
 from zhurnal.audit.services import record
 from zhurnal.school import services as school_services
+from zhurnal.school.calendar import current_year
 from zhurnal.school.models import (
     Enrollment,
     Guardian,
@@ -29,7 +30,6 @@ from zhurnal.school.models import (
     Student,
     StudentGuardian,
 )
-from zhurnal.school.queries import current_year
 
 from .. import parsing
 from ..models import ImportKind

@@ -25,8 +25,8 @@ from datetime import date
 from django.utils.translation import gettext as _
 
 from zhurnal.audit.actor import Actor
+from zhurnal.school.calendar import current_year
 from zhurnal.school.models import Course, Group, SchoolClass, Staff, Subject
-from zhurnal.school.queries import current_year
 from zhurnal.timetable import services as timetable_services
 from zhurnal.timetable.conflicts import _parities_meet, _ranges_overlap, audiences_meet
 from zhurnal.timetable.models import TimetableEntry, Weekday, WeekParity

@@ -1,1 +1,1 @@
-"""Pages of thematic plans (КТП), lessons and programme fulfilment (issue 3)."""
+"""Pages of thematic plans (КТП, issue 3)."""

@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 
 from zhurnal.accounts.access import current_school, get_in_school, school_permission
 from zhurnal.audit.actor import Actor
+from zhurnal.school.calendar import current_year, school_today
+from zhurnal.school.courses import grade_level_of
 from zhurnal.school.models import GradeLevel, Subject
-from zhurnal.school.queries import current_year, school_today
 
 from .. import services
 from ..forms import ChoosePlanForm, CopyForm, ItemForm, PlanForm, RenameForm
@@ -21,8 +22,7 @@ from ..models import PlanItem, ThematicPlan
 from ..queries import (
     course_hours_check,
     course_plan,
-    course_queryset,
-    grade_level_of,
+    plan_course_queryset,
     plan_rows,
     plans_queryset,
 )
@@ -251,7 +251,7 @@ def _courses_for_copy(request: HttpRequest, plan: ThematicPlan):
     """Courses of the plan's subject whose plan the user may choose (for an own copy)."""
     school = request.school
     year = current_year(school, school_today(school))
-    courses = course_queryset(school).filter(subject_id=plan.subject_id)
+    courses = plan_course_queryset(school).filter(subject_id=plan.subject_id)
     if year is not None:
         courses = courses.filter(year=year)
     allowed = [c.pk for c in courses if request.user.has_perm("planning.choose_plan", c)]
@@ -304,7 +304,7 @@ def course_plan_choice(request: HttpRequest, course_id: int) -> HttpResponse:
     """Which plan a course follows: a base plan of its parallel or its own copy; make an own
     copy of the current plan or of any plan of the subject (another course's, last year's)."""
     course = get_in_school(
-        request, course_queryset(current_school(request)), "planning.choose_plan", pk=course_id
+        request, plan_course_queryset(current_school(request)), "planning.choose_plan", pk=course_id
     )
     level = grade_level_of(course)
     plans = (

@@ -15,14 +15,10 @@ from zhurnal.core.access import current_school
 
 from .. import services
 from ..access import class_for, group_for
+from ..calendar import clamp_to_year, school_today
 from ..models import Course
-from ..queries import (
-    clamp_to_year,
-    class_roster,
-    group_candidates,
-    group_member_ids,
-    school_today,
-)
+from ..queries import group_candidates, group_member_ids
+from ..rosters import class_roster
 from ..sections import CLASS_PAGE, sections_for
 
 

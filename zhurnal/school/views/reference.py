@@ -28,7 +28,7 @@ from zhurnal.core.access import current_school, object_for, require
 from zhurnal.core.forms import SchoolScopedForm
 
 from .. import services
-from ..queries import current_year, school_today
+from ..calendar import current_year, school_today
 
 
 @dataclass(frozen=True)

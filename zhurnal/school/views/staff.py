@@ -14,9 +14,9 @@ from zhurnal.core.access import current_school, require, school_permission
 
 from .. import events, services
 from ..access import staff_for
+from ..calendar import school_today
 from ..forms import ConsentForm, StaffForm, StaffPositionForm
 from ..models import Consent, Staff, StaffPosition
-from ..queries import school_today
 from ..sections import STAFF_CARD, sections_for
 
 CONSENT_FIELDS = ConsentForm.Meta.fields

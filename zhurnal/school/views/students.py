@@ -24,9 +24,10 @@ from zhurnal.core.access import current_school, require, school_permission
 
 from .. import events, services
 from ..access import guardian_link_for, student_for
+from ..calendar import school_today
 from ..forms import STUDENT_FIELDS, ConsentForm, GuardianForm, OrderForm, StudentForm
 from ..models import Consent, Enrollment, Movement, SchoolClass, Student, StudentGuardian
-from ..queries import school_today, with_current_class
+from ..rosters import with_current_class
 
 GUARDIAN_FIELDS = GuardianForm.Meta.fields
 CONSENT_FIELDS = ConsentForm.Meta.fields

@@ -1,11 +1,11 @@
 """The record of one lesson besides its marks — topic, homework, notes to students — as
-submitted forms: shared by the lesson's page and the journal grid's side pane
-(``views.lesson_pane``; issue 4: "a side pane per lesson for topic, homework … and notes to
-students").
+submitted forms: shared by the lesson's page, the lesson record page and the journal grid's side
+pane (``lesson.lesson_pane``; issue 4: "a side pane per lesson for topic, homework … and notes
+to students").
 
-The rules are the services' (``journal.services.set_homework``, ``attach_files``,
-``add_note``; the topic through ``planning.services.keep_lesson``, whose deadline and lock are
-the journal's); the callers check ``journal.keep_lesson`` first.
+The rules are the services' (``journal.services.set_homework``, ``add_note``,
+``record_topic``); the callers have loaded the lesson through ``journal.access`` for
+``journal.keep_lesson``.
 """
 
 from __future__ import annotations
@@ -13,23 +13,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from zhurnal.audit.actor import Actor
-from zhurnal.planning import services as planning_services
-from zhurnal.planning.forms import LessonRecordForm
 from zhurnal.planning.models import PlanItem
-from zhurnal.planning.queries import PlanSequence, course_plan
+from zhurnal.planning.queries import lesson_plan_choice
 from zhurnal.school.models import Student
-from zhurnal.school.queries import enrolled_on
 from zhurnal.timetable.models import Lesson
 
-from . import services
-from .forms import HomeworkForm, NoteForm
-from .models import Homework
-from .queries import NAME_FIELDS, memberships
+from .. import services
+from ..forms import HomeworkForm, LessonRecordForm, NoteForm
+from ..queries import homework_of
 
 
 @dataclass(frozen=True)
@@ -56,27 +51,20 @@ def form_errors(form) -> str:
 def save_homework(request: HttpRequest, lesson: Lesson) -> Outcome:
     """The homework form of the request (text, links, minutes, new files), saved through the
     services. A version mismatch (changed in another tab) keeps what was saved."""
-    current = Homework.objects.filter(lesson=lesson).first()
-    form = HomeworkForm(request.POST, request.FILES, homework=current)
+    form = HomeworkForm(request.POST, request.FILES, homework=homework_of(lesson))
     if not form.is_valid():
         return Outcome(False, form_errors(form))
     data = form.cleaned_data
     try:
-        with transaction.atomic():
-            homework = services.set_homework(
-                lesson=lesson,
-                text=data["text"],
-                links=data["links"],
-                minutes=data["minutes"],
-                version=data["version"],
-                actor=Actor.of(request),
-            )
-            if data["files"]:
-                if homework is None:
-                    raise ValidationError(_("Write the homework before attaching files."))
-                services.attach_files(
-                    homework=homework, files=data["files"], actor=Actor.of(request)
-                )
+        services.set_homework(
+            lesson=lesson,
+            text=data["text"],
+            links=data["links"],
+            minutes=data["minutes"],
+            files=data["files"],
+            version=data["version"],
+            actor=Actor.of(request),
+        )
     except services.StaleEntry:
         return Outcome(
             False,
@@ -89,18 +77,6 @@ def save_homework(request: HttpRequest, lesson: Lesson) -> Outcome:
     except ValidationError as error:
         return Outcome(False, refusal(error))
     return Outcome(True, _("The homework is saved."))
-
-
-def lesson_students(lesson: Lesson) -> list[Student]:
-    """The students on the lesson's list that day, in list order, by name only (one query)."""
-    rows = (
-        memberships(lesson.course)
-        .filter(enrolled_on(lesson.date))
-        .select_related("student")
-        .only("student_id", *(f"student__{name}" for name in NAME_FIELDS))
-    )
-    students = {row.student_id: row.student for row in rows}
-    return sorted(students.values(), key=lambda s: (s.last_name, s.first_name, s.pk))
 
 
 def save_note(request: HttpRequest, lesson: Lesson, students: list[Student]) -> Outcome:
@@ -123,30 +99,20 @@ def save_note(request: HttpRequest, lesson: Lesson, students: list[Student]) -> 
 
 def topic_form(lesson: Lesson, data=None) -> tuple[LessonRecordForm, PlanItem | None]:
     """The topic form (a plan item, or a typed topic) with the plan's next item suggested."""
-    plan = course_plan(lesson.course)
-    items = (
-        PlanItem.objects.filter(plan=plan).order_by("position") if plan else PlanItem.objects.none()
-    )
-    suggestion = None
-    if plan is not None:
-        lessons = list(
-            Lesson.objects.filter(course=lesson.course).only(
-                "id", "date", "number", "status", "plan_item_id", "topic"
-            )
-        )
-        suggestion = PlanSequence.load(lesson.course, plan, lessons=lessons).suggestion(lesson)
+    choice = lesson_plan_choice(lesson)
+    suggestion = choice.suggestion
     initial = {
         "plan_item": lesson.plan_item_id or (suggestion.pk if suggestion else None),
         "topic": lesson.topic,
     }
-    return LessonRecordForm(data, items=items, initial=initial), suggestion
+    return LessonRecordForm(data, items=choice.items, initial=initial), suggestion
 
 
 def save_topic(request: HttpRequest, lesson: Lesson, form: LessonRecordForm) -> Outcome:
     if not form.is_valid():
         return Outcome(False, form_errors(form))
     try:
-        planning_services.keep_lesson(
+        services.record_topic(
             lesson=lesson,
             topic=form.cleaned_data["topic"] or "",
             plan_item=form.cleaned_data["plan_item"],

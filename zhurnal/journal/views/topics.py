@@ -1,4 +1,11 @@
-"""The lesson record page, the lessons of a course for a term, and programme fulfilment."""
+"""A lesson's record against the thematic plan (issue 3): its topic and the plan item it
+covers, with the next item suggested; a course's lessons of a term with the state of each
+record, and "fill the next topics" from the plan ahead.
+
+Rules: who keeps the lesson (``timetable.keep_lesson``: its teacher; for a substitution the
+substitute only) records it; who reads the course (``timetable.view_course``) reads it. The
+writes are ``journal.services.record_topic`` and ``fill_topics``.
+"""
 
 from __future__ import annotations
 
@@ -8,40 +15,29 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from zhurnal.accounts.access import current_school, get_in_school, school_permission
 from zhurnal.assessments.queries import breaches_for_course
 from zhurnal.audit.actor import Actor
-from zhurnal.school.models import SchoolClass
-from zhurnal.school.queries import current_year, school_today
+from zhurnal.core.access import current_school
+from zhurnal.planning.queries import (
+    PlanSequence,
+    course_plan,
+    lesson_plan_choice,
+    needs_record,
+    plan_course_queryset,
+)
+from zhurnal.school.access import course_for
+from zhurnal.school.calendar import course_terms, pick_term, school_today
+from zhurnal.timetable.access import lesson_for
 from zhurnal.timetable.models import Lesson
 
 from .. import services
 from ..forms import FillForm, LessonRecordForm
-from ..models import PlanItem
-from ..queries import (
-    PlanSequence,
-    course_fulfilment,
-    course_hours_check,
-    course_plan,
-    course_queryset,
-    course_terms,
-    fulfilment_overview,
-    needs_record,
-    pick_term,
-)
+from ..queries import course_lessons_of
 
-_LESSON_RELATED = (
-    "teacher",
-    "substitute_for",
-    "plan_item",
-    "course__subject",
-    "course__year",
-    "course__school_class__grade_level",
-    "course__group__school_class__grade_level",
-)
+KEEP = "timetable.keep_lesson"
 
 
 @login_required
@@ -50,27 +46,15 @@ def lesson_page(request: HttpRequest, lesson_id: int) -> HttpResponse:
     ``timetable.keep_lesson`` (its teacher; for a substitution the substitute only), read by
     ``timetable.view_course``."""
     school = current_school(request)
-    lesson = get_object_or_404(
-        Lesson.objects.filter(school=school).select_related(*_LESSON_RELATED), pk=lesson_id
-    )
+    lesson = lesson_for(request.user, school, lesson_id, "timetable.view_course")
     course = lesson.course
-    can_keep = request.user.has_perm("timetable.keep_lesson", lesson)
+    can_keep = request.user.has_perm(KEEP, lesson)
     can_view_course = request.user.has_perm("timetable.view_course", course)
-    if not (can_keep or can_view_course):
-        raise PermissionDenied
     if request.method == "POST" and not can_keep:
         raise PermissionDenied
-    plan = course_plan(course)
-    items = (
-        PlanItem.objects.filter(plan=plan).order_by("position") if plan else PlanItem.objects.none()
-    )
-    lessons = list(
-        Lesson.objects.filter(course=course).only(
-            "id", "date", "number", "status", "plan_item_id", "topic"
-        )
-    )
-    sequence = PlanSequence.load(course, plan, lessons=lessons)
-    suggestion = sequence.suggestion(lesson)
+    choice = lesson_plan_choice(lesson, all_lessons=True)
+    plan, items, sequence, lessons = choice.plan, choice.items, choice.sequence, choice.lessons
+    suggestion = choice.suggestion
     initial = {
         "plan_item": lesson.plan_item_id or (suggestion.pk if suggestion else None),
         "topic": lesson.topic,
@@ -79,13 +63,13 @@ def lesson_page(request: HttpRequest, lesson_id: int) -> HttpResponse:
     if request.method == "POST":
         try:
             if request.POST.get("action") == "clear":
-                services.keep_lesson(
+                services.record_topic(
                     lesson=lesson, topic="", plan_item=None, actor=Actor.of(request)
                 )
                 messages.success(request, _("The record of the lesson is cleared."))
                 return redirect("lessons:lesson", lesson_id=lesson.pk)
             if form.is_valid():
-                services.keep_lesson(
+                services.record_topic(
                     lesson=lesson,
                     topic=form.cleaned_data["topic"] or "",
                     plan_item=form.cleaned_data["plan_item"],
@@ -99,7 +83,7 @@ def lesson_page(request: HttpRequest, lesson_id: int) -> HttpResponse:
     index = next(i for i, x in enumerate(ordered) if x.pk == lesson.pk)
     return render(
         request,
-        "planning/lesson.html",
+        "journal/lesson_record.html",
         {
             "lesson": lesson,
             "course": course,
@@ -121,21 +105,25 @@ def course_lessons(request: HttpRequest, course_id: int) -> HttpResponse:
     """A course's lessons of a term with the state of each record, and "fill the next topics"
     from the plan in advance."""
     school = current_school(request)
-    course = get_in_school(request, course_queryset(school), "timetable.view_course", pk=course_id)
+    course = course_for(
+        request.user,
+        school,
+        course_id,
+        "timetable.view_course",
+        queryset=plan_course_queryset(school),
+    )
     today = school_today(school)
     terms = course_terms(course)
     raw_term = request.GET.get("term", "")
     term = pick_term(terms, int(raw_term) if raw_term.isdigit() else None, today)
     plan = course_plan(course)
-    lessons = list(
-        Lesson.objects.filter(course=course).select_related(
-            "teacher", "substitute_for", "plan_item"
-        )
-    )
+    lessons = course_lessons_of(course)
     sequence = PlanSequence.load(course, plan, lessons=lessons)
-    keepable = [
-        lesson for lesson in lessons if request.user.has_perm("timetable.keep_lesson", lesson)
-    ]
+
+    def may_keep(lesson: Lesson) -> bool:
+        return request.user.has_perm(KEEP, lesson)
+
+    keepable = [lesson for lesson in lessons if may_keep(lesson)]
     fill_form = FillForm(request.POST or None, initial={"start": today, "count": 5})
     if request.method == "POST":
         if not keepable:
@@ -146,6 +134,7 @@ def course_lessons(request: HttpRequest, course_id: int) -> HttpResponse:
                     course=course,
                     start=fill_form.cleaned_data["start"],
                     count=fill_form.cleaned_data["count"],
+                    may_keep=may_keep,
                     actor=Actor.of(request),
                 )
             except ValidationError as error:
@@ -185,7 +174,7 @@ def course_lessons(request: HttpRequest, course_id: int) -> HttpResponse:
     shown.sort(key=lambda x: (x.date, x.number, x.pk))
     return render(
         request,
-        "planning/course_lessons.html",
+        "journal/course_lessons.html",
         {
             "course": course,
             "terms": terms,
@@ -198,54 +187,5 @@ def course_lessons(request: HttpRequest, course_id: int) -> HttpResponse:
             "breaches": breaches_for_course(course, term),
             "today": today,
             "week_ago": today - timedelta(days=7),
-        },
-    )
-
-
-@login_required
-def course_fulfilment_page(request: HttpRequest, course_id: int) -> HttpResponse:
-    """Programme fulfilment of a course to date: planned, held, cancelled, the lag, and the
-    plan items not covered."""
-    school = current_school(request)
-    course = get_in_school(request, course_queryset(school), "timetable.view_course", pk=course_id)
-    plan = course_plan(course)
-    return render(
-        request,
-        "planning/fulfilment.html",
-        {
-            "course": course,
-            "plan": plan,
-            "data": course_fulfilment(course, day=school_today(school)),
-            "check": course_hours_check(course, plan),
-        },
-    )
-
-
-@school_permission("planning.view_fulfilment")
-def fulfilment_overview_page(request: HttpRequest) -> HttpResponse:
-    """Every course of the school (or of a class) with its lag: the deputy's control page."""
-    school = request.school
-    today = school_today(school)
-    year = current_year(school, today)
-    classes = (
-        SchoolClass.objects.filter(school=school, year=year).select_related("grade_level")
-        if year
-        else SchoolClass.objects.none()
-    )
-    raw_class = request.GET.get("class", "")
-    school_class = None
-    if raw_class.isdigit():
-        school_class = get_object_or_404(classes, pk=int(raw_class))
-    rows = fulfilment_overview(school, year, day=today, school_class=school_class) if year else []
-    return render(
-        request,
-        "planning/overview.html",
-        {
-            "rows": rows,
-            "classes": classes,
-            "school_class": school_class,
-            "year": year,
-            "today": today,
-            "behind": sum(1 for r in rows if r.fulfilment.lag > 0),
         },
     )

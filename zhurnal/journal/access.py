@@ -1,0 +1,124 @@
+"""Access entry points of the class journal (``core.access``), shared by the pages and the API.
+
+The rules (DESIGN §4): ``journal.view`` opens a course's journal — its teachers, the class
+teacher of its class, the administration, never a parent or a student; ``journal.keep_lesson``
+writes a lesson's attendance, marks, columns, homework and notes — a substitute that lesson
+only; ``journal.keep_period_marks`` the course's period marks.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+
+from zhurnal.core.access import object_for, require
+from zhurnal.school.courses import COURSE_PLACE
+from zhurnal.school.models import Course, Student, Term
+from zhurnal.timetable.models import Lesson
+
+from .models import GradeColumn, HomeworkAttachment, ScaleRule, WorkType
+from .policy import with_default_work_type, with_scale_rule
+from .queries import NAME_FIELDS
+
+# What comes with a journal's course: its subject, class or group (the course's place and its
+# name), its scale rule and default work type (``journal.policy``). Its school is the request's,
+# loaded with its journal policy (``accounts.memberships``): no join and no query for it.
+COURSE_RELATED = ("subject", *COURSE_PLACE)
+LESSON_RELATED = (
+    *(f"course__{name}" for name in COURSE_RELATED),
+    "teacher",
+    "substitute_for",
+)
+
+KEEP = "journal.keep_lesson"
+READ = "journal.view"
+
+
+def journal_course_for(user, school, course_id: int, perm: str) -> Course:
+    """A course's journal if ``perm`` (``journal.view``, ``journal.keep_period_marks``) allows."""
+    courses = with_default_work_type(
+        with_scale_rule(Course.objects.select_related(*COURSE_RELATED))
+    )
+    return object_for(user, school, courses, perm, pk=course_id)
+
+
+def may_read_lesson(user, lesson: Lesson) -> bool:
+    """Who keeps the lesson, and whoever reads its course's journal."""
+    return user.has_perm(KEEP, lesson) or user.has_perm(READ, lesson.course)
+
+
+def journal_lesson_for(user, school, lesson_id: int, perm: str) -> Lesson:
+    """A lesson of the journal, with its course as the journal reads it. ``perm``:
+    ``journal.keep_lesson`` to write its record, ``journal.view`` to read it (``may_read_lesson``:
+    a substitute reads the one lesson they keep)."""
+    lesson = object_for(
+        user, school, Lesson.objects.select_related(*LESSON_RELATED), None, pk=lesson_id
+    )
+    lesson.course.school = school
+    if perm == READ:
+        if not may_read_lesson(user, lesson):
+            raise PermissionDenied
+    else:
+        require(user, perm, lesson)
+    return lesson
+
+
+def column_for(user, school, column_id: int) -> GradeColumn:
+    """A column of marks, to write its marks (``journal.keep_lesson`` on its lesson), with its
+    work type, lesson and the lesson's course with the scale rule — two small queries: one
+    joining all of it costs PostgreSQL ~20 ms just to plan (docs/performance.md)."""
+    column = object_for(
+        user, school, GradeColumn.objects.select_related("work_type", "lesson"), None, pk=column_id
+    )
+    lesson = column.lesson
+    lesson.course = with_scale_rule(Course.objects.select_related(*COURSE_PLACE)).get(
+        pk=lesson.course_id
+    )
+    lesson.course.school = school
+    require(user, KEEP, lesson)
+    return column
+
+
+def homework_attachment_for(user, school, attachment_id: int) -> HomeworkAttachment:
+    """A homework file, by the rule of the lesson it belongs to (``may_read_lesson``)."""
+    item = object_for(
+        user,
+        school,
+        HomeworkAttachment.objects.select_related(
+            *(f"homework__lesson__{name}" for name in LESSON_RELATED)
+        ),
+        None,
+        pk=attachment_id,
+    )
+    lesson = item.homework.lesson
+    lesson.course.school = school
+    if not may_read_lesson(user, lesson):
+        raise PermissionDenied
+    return item
+
+
+def cell_student(school, student_id: int | None) -> Student:
+    """The student of a journal cell, by name only (not the personal card: DESIGN §3). The
+    rule is the lesson's or the course's; the services check the student is on its list."""
+    return get_object_or_404(Student.objects.only(*NAME_FIELDS), school=school, pk=student_id)
+
+
+def course_term(school, course: Course, term_id: int | None) -> Term | None:
+    """A term of the course's year, by its id alone (no ORDER BY: the model's order joins the
+    academic year); None for no id or a term of another year."""
+    if term_id is None:
+        return None
+    return Term.objects.filter(school=school, year_id=course.year_id, pk=term_id).order_by().first()
+
+
+def work_type_for(school, work_type_id: int) -> WorkType:
+    """A work type of the school, to edit on the settings page (whose rule,
+    ``journal.manage_settings``, is on the school)."""
+    return get_object_or_404(WorkType, school=school, pk=work_type_id)
+
+
+def scale_rule_for(school, rule_id: int) -> ScaleRule:
+    """A grading scale rule of the school, to delete on the settings page."""
+    return get_object_or_404(
+        ScaleRule.objects.select_related("grade_level", "subject"), school=school, pk=rule_id
+    )

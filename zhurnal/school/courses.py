@@ -1,0 +1,42 @@
+"""Where a course sits in the school's structure: the class it is taught to — its own, or the
+class of its subgroup (none for a cross-class group) — and that class's grade level (DESIGN §5:
+one selector per shared fact). The callers select ``school_class`` and ``group__school_class``
+(with ``grade_level``) with the course: these read no rows of their own."""
+
+from __future__ import annotations
+
+from .models import Course, GradeLevel, SchoolClass
+
+# What to select with a course for these (and for its name: the subject).
+COURSE_PLACE = (
+    "school_class__grade_level",
+    "group__school_class__grade_level",
+)
+
+
+def class_of_course(course: Course) -> SchoolClass | None:
+    """The class a course is taught to: its class, or the class of its subgroup (None for a
+    cross-class group)."""
+    if course.school_class_id:
+        return course.school_class
+    return course.group.school_class if course.group_id else None
+
+
+def class_id_of_course(course: Course) -> int | None:
+    """The id of ``class_of_course`` (the group's class is still read for a group course)."""
+    if course.school_class_id:
+        return course.school_class_id
+    return course.group.school_class_id if course.group_id else None
+
+
+def grade_level_of(course: Course) -> GradeLevel | None:
+    """The grade level of the course's class (None for a cross-class group)."""
+    school_class = class_of_course(course)
+    return school_class.grade_level if school_class is not None else None
+
+
+def grade_of(course: Course) -> int | None:
+    """The grade (1–11) of the course's class; None for a cross-class group (the record-keeping
+    deadlines of grades 2–9 apply to it)."""
+    level = grade_level_of(course)
+    return level.number if level is not None else None

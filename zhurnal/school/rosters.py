@@ -1,0 +1,187 @@
+"""Who is on which list when (DESIGN §2 "Membership over time"): a class's list is its dated
+enrollments, a subgroup's or group's list its dated memberships, and a course's list the list of
+its class or group — on each day, as it was that day. One selector per question, shared by the
+journal, the diary, the reports and the API (DESIGN §5).
+
+* ``enrolled_on(day)``: the condition of a dated row covering a day;
+* ``course_roster(course)``: the dated rows that put students on a course's list;
+* ``on_roster(course, student, day)``: one student on one day (one query);
+* ``class_roster(class, day)``: a class's students on a day, in list order (one query);
+* ``roster_spans(students, start, end)``: each student's classes and groups over a period,
+  dated, in ONE query — what a student's pages and the class reports ask of every lesson.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import (
+    CharField,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+
+from .models import Course, Enrollment, GroupMembership, SchoolClass, Student
+
+
+def enrolled_on(day: date) -> Q:
+    """Dated rows (enrollments, group memberships) that cover a day."""
+    return Q(start__lte=day) & (Q(end__isnull=True) | Q(end__gte=day))
+
+
+def overlapping(start: date, end: date) -> Q:
+    """Dated rows that overlap the period from ``start`` to ``end``."""
+    return Q(start__lte=end) & (Q(end__isnull=True) | Q(end__gte=start))
+
+
+def course_roster(course: Course) -> QuerySet:
+    """The rows that put students on the course's list: enrollments in its class, or
+    memberships of its group (each with ``start`` and ``end``)."""
+    if course.group_id:
+        return GroupMembership.objects.filter(group_id=course.group_id)
+    return Enrollment.objects.filter(school_class_id=course.school_class_id)
+
+
+def on_roster(course: Course, student_id: int, day: date) -> bool:
+    """The student is on the course's list on ``day`` (one query)."""
+    return course_roster(course).filter(enrolled_on(day), student_id=student_id).exists()
+
+
+def current_class_id(student: Student, day: date) -> int | None:
+    """The class a student is enrolled in on ``day`` (one query)."""
+    return (
+        Enrollment.objects.filter(enrolled_on(day), student=student)
+        .values_list("school_class_id", flat=True)
+        .first()
+    )
+
+
+def with_current_class(students: QuerySet[Student], day: date) -> QuerySet[Student]:
+    """Annotate ``current_class_id`` (the class a student is in on ``day``) in the same query."""
+    enrollment = Enrollment.objects.filter(enrolled_on(day), student=OuterRef("pk"))
+    return students.annotate(current_class_id=Subquery(enrollment.values("school_class_id")[:1]))
+
+
+def class_roster(school_class: SchoolClass, day: date) -> QuerySet[Student]:
+    """Students enrolled in the class on a day, in list order (alphabetical), one query."""
+    in_class = Enrollment.objects.filter(
+        enrolled_on(day), student=OuterRef("pk"), school_class=school_class
+    )
+    return (
+        Student.objects.filter(Exists(in_class))
+        .annotate(current_class_id=Value(school_class.pk))
+        .order_by("last_name", "first_name", "middle_name")
+    )
+
+
+# --- a student's lists over a period ---------------------------------------------------------
+
+CLASS, GROUP = "c", "g"
+
+
+@dataclass(frozen=True)
+class Span:
+    """A dated stay on a list: of a class (with its grade) or of a group."""
+
+    ref_id: int
+    start: date
+    end: date | None
+    grade: int | None = None
+
+    def covers(self, day: date) -> bool:
+        return self.start <= day and (self.end is None or day <= self.end)
+
+    def overlaps(self, start: date, end: date) -> bool:
+        return self.start <= end and (self.end is None or self.end >= start)
+
+
+@dataclass
+class RosterSpans:
+    """A student's classes and groups over a period, and the rows of any other dated kind the
+    caller asked for in the same query (``extra``: e.g. the journal's absence register), as
+    ``(kind, ref_id, start, end, text)``."""
+
+    classes: list[Span] = field(default_factory=list)
+    groups: list[Span] = field(default_factory=list)
+    extra: list[tuple] = field(default_factory=list)
+
+    def on_list(self, class_id: int | None, group_id: int | None, day: date) -> bool:
+        """The student is on the list of a group (``group_id``), else of a class, on ``day``."""
+        if group_id:
+            return any(s.ref_id == group_id and s.covers(day) for s in self.groups)
+        return any(s.ref_id == class_id and s.covers(day) for s in self.classes)
+
+    def on_course(self, course: Course, day: date) -> bool:
+        """The student is on the course's list on ``day``."""
+        return self.on_list(course.school_class_id, course.group_id, day)
+
+    def in_course(self, course: Course, start: date, end: date) -> bool:
+        """The student is on the course's list at some time from ``start`` to ``end``."""
+        spans = self.groups if course.group_id else self.classes
+        ref = course.group_id or course.school_class_id
+        return any(s.ref_id == ref and s.overlaps(start, end) for s in spans)
+
+    def grade_on(self, day: date) -> int | None:
+        """The grade of the student's class on ``day``, else of their last class."""
+        for span in self.classes:
+            if span.covers(day):
+                return span.grade
+        return self.classes[-1].grade if self.classes else None
+
+    def lessons_filter(self) -> Q:
+        """Lessons of the courses of the student's classes and groups (to be narrowed to the
+        days they were on each list with ``on_course``)."""
+        class_ids = {s.ref_id for s in self.classes}
+        group_ids = {s.ref_id for s in self.groups}
+        return Q(course__school_class_id__in=class_ids) | Q(course__group_id__in=group_ids)
+
+
+NO_TEXT = Value("", output_field=CharField())
+NO_GRADE = Value(None, output_field=IntegerField())
+
+
+def roster_spans(
+    student_ids: Iterable[int], start: date, end: date, *, extra: QuerySet | None = None
+) -> dict[int, RosterSpans]:
+    """Each student's classes and groups overlapping the period, dated, in ONE query (a UNION
+    ALL of enrollments and memberships). ``extra``: more rows for the same query, as
+    ``values_list(kind, student_id, ref_id, start, end, text, NO_GRADE)`` with a kind of their
+    own; they come back in ``RosterSpans.extra``. Every student asked for has an entry."""
+    ids = list(student_ids)
+    classes = (
+        Enrollment.objects.filter(overlapping(start, end), student_id__in=ids)
+        .values_list(
+            Value(CLASS),
+            "student_id",
+            "school_class_id",
+            "start",
+            "end",
+            NO_TEXT,
+            "school_class__grade_level__number",
+        )
+        .order_by()
+    )
+    groups = (
+        GroupMembership.objects.filter(overlapping(start, end), student_id__in=ids)
+        .values_list(Value(GROUP), "student_id", "group_id", "start", "end", NO_TEXT, NO_GRADE)
+        .order_by()
+    )
+    parts = [groups] if extra is None else [groups, extra]
+    spans = {student_id: RosterSpans() for student_id in ids}
+    rows = sorted(classes.union(*parts, all=True), key=lambda r: (r[0], r[3], r[2]))
+    for kind, student_id, ref_id, first, last, text, grade in rows:
+        own = spans[student_id]
+        if kind == CLASS:
+            own.classes.append(Span(ref_id, first, last, grade))
+        elif kind == GROUP:
+            own.groups.append(Span(ref_id, first, last))
+        else:
+            own.extra.append((kind, ref_id, first, last, text))
+    return spans
