@@ -16,6 +16,10 @@ from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
+from zhurnal.school.models import Staff
+
+from .context import context
+
 M = TypeVar("M", bound=Model)
 
 
@@ -58,3 +62,10 @@ def school_permission(perm: str) -> Callable:
 
 
 __all__ = ["Http404", "current_school", "get_in_school", "require", "school_permission"]
+
+
+def own_staff(user, school):
+    """The user's own staff record in the school (none for a parent or a student)."""
+    ctx = context(user, school.pk)
+    staff_id = ctx.staff_id if ctx else None
+    return Staff.objects.filter(school=school, pk=staff_id).first() if staff_id else None

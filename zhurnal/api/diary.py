@@ -14,14 +14,13 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router
 
-from zhurnal.accounts.context import context
 from zhurnal.core.files import stored_file_response
 from zhurnal.diary import queries, services
+from zhurnal.diary.access import diary_student_for
 from zhurnal.school.calendar import class_terms, pick_term, school_today
 from zhurnal.school.models import Student, Term
 
@@ -160,16 +159,7 @@ class HomeworkDayOut(Out):
 
 def _student(request: HttpRequest, school_id: int, student_id: int) -> Student:
     school = school_for(request, school_id, "school.enter")
-    student = Student.objects.filter(school=school, pk=student_id).first()
-    if student is None:
-        raise Http404
-    student.school = school
-    if not request.user.has_perm(PERM, student):
-        ctx = context(request.user, school.pk)
-        if ctx is None or not ctx.is_staff_member:
-            raise Http404
-        raise PermissionDenied
-    return student
+    return diary_student_for(request.user, school, student_id, PERM)
 
 
 def _term(student: Student, term_id: int | None, today: date) -> Term:

@@ -1,7 +1,5 @@
 from django.urls import path
 
-from zhurnal.timetable import feed_views
-
 from . import views
 
 app_name = "diary"
@@ -12,7 +10,7 @@ urlpatterns = [
     path("students/<int:student_id>/marks/", views.marks, name="marks"),
     path("students/<int:student_id>/attendance/", views.attendance, name="attendance"),
     path("students/<int:student_id>/homework/", views.homework, name="homework"),
-    path("students/<int:student_id>/calendar/", feed_views.student_feed, name="calendar"),
+    path("students/<int:student_id>/calendar/", views.calendar, name="calendar"),
     path(
         "students/<int:student_id>/attachments/<int:attachment_id>/",
         views.attachment,

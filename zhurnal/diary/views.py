@@ -18,7 +18,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -33,8 +33,11 @@ from zhurnal.notifications.services import diary_today_url
 from zhurnal.school.calendar import class_terms, pick_term, school_today
 from zhurnal.school.models import SchoolClass, Student
 from zhurnal.school.rosters import with_current_class
+from zhurnal.timetable import ical
+from zhurnal.timetable.feed_pages import apply_feed_action, feed_address
 
 from . import informing, queries, report, services
+from .access import diary_student_for
 from .models import IssueKind, TermAcknowledgement
 from .rendering import lessons_html
 
@@ -44,19 +47,8 @@ def _int(raw: str | None) -> int | None:
 
 
 def diary_student(request: HttpRequest, student_id: int) -> Student:
-    """The student of the current school whose diary the user may read. Families asking for
-    another family's child get a 404, staff without the right a 403."""
-    school = current_school(request)
-    student = Student.objects.filter(school=school, pk=student_id).first()
-    if student is None:
-        raise Http404
-    student.school = school  # the request's school: no query for the age rule
-    if not request.user.has_perm("diary.view", student):
-        ctx = context(request.user, school.pk)
-        if ctx is None or not ctx.is_staff_member:
-            raise Http404
-        raise PermissionDenied
-    return student
+    """The student of the current school whose diary the user may read (``diary.access``)."""
+    return diary_student_for(request.user, current_school(request), student_id)
 
 
 def _children(request: HttpRequest, student: Student) -> list[Student]:
@@ -350,3 +342,29 @@ def progress_report_pdf(request: HttpRequest, class_id: int) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@login_required
+def calendar(request: HttpRequest, student_id: int) -> HttpResponse:
+    """A student's calendar feed (.ics) of lessons and homework: made, renewed or stopped by
+    the student's guardians and the student from the school's age (``diary.manage_feed``). Staff
+    who read the diary get a 403: the address is the family's."""
+    school = current_school(request)
+    student = diary_student_for(request.user, school, student_id, "diary.manage_feed")
+    if request.method == "POST":
+        apply_feed_action(request, school, student=student)
+        return redirect("diary:calendar", student_id=student.pk)
+    feed = ical.active_feeds(school, student=student).first()
+    start, end = ical.window(school)
+    return render(
+        request,
+        "diary/calendar.html",
+        {
+            "student": student,
+            "tab": "calendar",
+            "children": _children(request, student),
+            "address": feed_address(request, feed),
+            "window_start": start,
+            "window_end": end,
+        },
+    )

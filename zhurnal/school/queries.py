@@ -38,3 +38,10 @@ def year_classes(school, year) -> QuerySet[SchoolClass]:
     if year is None:
         return SchoolClass.objects.none()
     return SchoolClass.objects.filter(school=school, year=year).select_related("grade_level")
+
+
+def current_classes(school, day: date) -> QuerySet[SchoolClass]:
+    """The classes of the year that ``day`` falls in, with their grade level."""
+    return SchoolClass.objects.filter(
+        school=school, year__start__lte=day, year__end__gte=day
+    ).select_related("grade_level")

@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 from zhurnal.audit.actor import Actor
 from zhurnal.school.calendar import school_today
 from zhurnal.school.models import School, SchoolClass, Staff, Student
+from zhurnal.school.rosters import roster_spans
 
 from . import events
 from .models import CalendarFeed, FeedKind, Lesson, LessonStatus
@@ -166,11 +167,10 @@ def feed_lessons(feed: CalendarFeed, start: date, end: date) -> QuerySet[Lesson]
 
 
 def _student_lessons(feed: CalendarFeed, start: date, end: date) -> list[Lesson]:
-    """A student's lessons, with the homework set at each (``lesson.homework``)."""
-    from zhurnal.diary.queries import student_spans  # the diary's rule of a student's lessons
-
+    """A student's lessons — of their classes and groups on each day (``school.rosters``) —
+    with the homework set at each (``lesson.homework``)."""
     student = feed.student
-    spans = student_spans(student, start, end)
+    spans = roster_spans([student.pk], start, end)[student.pk]
     if not spans.classes and not spans.groups:
         return []
     lessons = (
