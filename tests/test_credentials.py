@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from pypdf import PdfReader
 
+from zhurnal.accounts.access import check_may_issue, reset_blocker
 from zhurnal.accounts.credentials import (
     PASSWORD_ALPHABET,
     base_username,
@@ -199,15 +200,16 @@ def test_a_person_outside_the_class_cannot_be_slipped_into_the_form(client, worl
     assert world.older_student.user.check_password("correct-horse-42")
 
 
-def test_the_service_refuses_people_the_actor_may_not_reach(world):
+def test_the_rule_refuses_people_the_actor_may_not_reach(world):
+    """The check every page and call makes before the service (which trusts its caller)."""
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        issue_credentials(people=[world.older_student], actor=Actor(world.users["class_teacher"]))
+        check_may_issue(actor=world.users["class_teacher"], people=[world.older_student])
     with pytest.raises(PermissionDenied):
-        issue_credentials(
+        check_may_issue(
+            actor=world.users["class_teacher"],
             people=[world.teacher_staff],
-            actor=Actor(world.users["class_teacher"]),
             school_class=world.class_5a,
         )
 
@@ -303,8 +305,17 @@ def test_an_underage_student_gets_no_login_even_if_forged_into_the_form(client, 
     assert set(_results(response)) == {world.teen.full_name}
 
 
+def _issue_by_service(world, persona, *people):
+    """Issue as the pages do: the rule first, then the service with the reset rule."""
+    user = world.users[persona]
+    check_may_issue(actor=user, people=list(people))
+    return issue_credentials(
+        people=list(people), actor=Actor(user), blocker=lambda p: reset_blocker(user, p)
+    )
+
+
 def test_an_underage_student_is_skipped_by_the_service(world):
-    results = issue_credentials(people=[world.student], actor=Actor(world.users["admin"]))
+    results = _issue_by_service(world, "admin", world.student)
     assert results[0].skipped_reason == "no login: under the age of 14"
     assert not results[0].password
     world.student.refresh_from_db()
@@ -357,7 +368,7 @@ def test_the_class_teacher_cannot_reset_a_login_that_also_belongs_to_staff(clien
 
 def test_a_login_used_in_another_school_is_not_reset(world):
     grant(world.users["parent"], world.other_school, Role.PARENT)
-    results = issue_credentials(people=[world.guardian], actor=Actor(world.users["admin"]))
+    results = _issue_by_service(world, "admin", world.guardian)
     assert "another school" in results[0].skipped_reason
     assert world.users["parent"].check_password("correct-horse-42")
 

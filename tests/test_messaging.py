@@ -18,7 +18,8 @@ from django.urls import reverse
 
 from zhurnal.accounts.context import forget_contexts
 from zhurnal.accounts.models import ApiToken, Role
-from zhurnal.messaging import queries, rules, services
+from zhurnal.core.access import require
+from zhurnal.messaging import access, queries, rules, services
 from zhurnal.messaging.models import (
     Announcement,
     AnnouncementAttachment,
@@ -55,10 +56,14 @@ def _parent_of(world, student, username):
 
 
 def _start(world, author, *recipients, **extra):
+    """A new conversation as the pages and the API start it: the recipients through the access
+    rule (``access.recipients_for``), then the service."""
+    user = world.users[author] if isinstance(author, str) else author
+    ids = [world.users[r].pk if isinstance(r, str) else r.pk for r in recipients]
     return services.start_thread(
-        author=world.users[author] if isinstance(author, str) else author,
+        author=user,
         school=world.school,
-        recipients=[world.users[r].pk if isinstance(r, str) else r.pk for r in recipients],
+        recipients=access.recipients_for(user, world.school, ids),
         subject=extra.pop("subject", "Вопрос"),
         body=extra.pop("body", "Добрый день!"),
         **extra,
@@ -189,9 +194,10 @@ def test_staff_may_not_mix_families_in_one_conversation(world):
 
 def test_a_parent_may_reply_to_whoever_wrote_to_them(world):
     thread = _start(world, "secretary", "parent")  # the parent could not start this one
-    services.reply(thread=thread, author=world.users["parent"], body="Спасибо")
+    own = access.thread_for(world.users["parent"], world.school, thread.pk)
+    services.reply(thread=own, author=world.users["parent"], body="Спасибо")
     with pytest.raises(Http404):
-        services.reply(thread=thread, author=world.users["teacher"], body="Я тоже")
+        access.thread_for(world.users["teacher"], world.school, thread.pk)
 
 
 def test_the_permission_names_the_same_rule(world):
@@ -339,8 +345,13 @@ def test_the_hook_is_called_after_commit(world, monkeypatch, django_capture_on_c
 
 
 def _announce(world, author, scope, audience, **target):
+    """An announcement as the page publishes it: the rule on the school and on the audience
+    (``access.check_audience``), then the service."""
+    user = world.users[author]
+    require(user, "messaging.announce", world.school)
+    access.check_audience(user, world.school, scope, target.get("school_class"))
     return services.announce(
-        author=world.users[author],
+        author=user,
         school=world.school,
         title=f"{scope} {audience}",
         body="Текст",

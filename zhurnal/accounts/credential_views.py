@@ -10,26 +10,26 @@ from dataclasses import dataclass, field
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from zhurnal.audit.actor import Actor
+from zhurnal.core.access import current_school
+from zhurnal.school.access import class_for
+from zhurnal.school.calendar import school_today
 from zhurnal.school.models import Enrollment, Guardian, SchoolClass, Staff, Student, StudentGuardian
 from zhurnal.school.rosters import class_roster, enrolled_on
 
-from .access import current_school, get_in_school
+from .access import check_may_issue, person_for_credentials, reset_blocker
 from .credentials import (
     below_login_age,
-    check_may_issue,
     class_day,
     issue_credentials,
     kind_of,
-    reset_blocker,
     role_label,
     transliterate,
 )
@@ -70,7 +70,7 @@ def _candidate(actor, person, today, note: str = "") -> Candidate:
 
 def _class_candidates(request: HttpRequest, school_class: SchoolClass):
     """The class's students (with age) and their guardians (with their children), four queries."""
-    today = timezone.localdate()
+    today = school_today(school_class.school)
     students = list(
         class_roster(school_class, class_day(school_class))
         .select_related("user", "school")
@@ -175,8 +175,11 @@ def _issue_page(
         elif output not in OUTPUTS:
             context["error"] = _("Choose how to get the passwords: on screen or as PDF slips.")
         else:
+            check_may_issue(actor=request.user, people=selected, school_class=school_class)
             results = issue_credentials(
-                people=selected, actor=Actor.of(request), school_class=school_class
+                people=selected,
+                actor=Actor.of(request),
+                blocker=lambda person: reset_blocker(request.user, person),
             )
             issued = [r for r in results if r.issued]
             if output == "pdf" and issued:
@@ -204,11 +207,8 @@ def _issue_page(
 def issue_for_class(request: HttpRequest, class_id: int) -> HttpResponse:
     """The class teacher or the administrator issues logins to the class's students (from the
     school's login age, seed 002 3.3.2) and parents (DESIGN §4)."""
-    school_class = get_in_school(
-        request,
-        SchoolClass.objects.select_related("school", "year", "grade_level"),
-        "accounts.issue_credentials",
-        pk=class_id,
+    school_class = class_for(
+        request.user, current_school(request), class_id, "accounts.issue_credentials"
     )
     student_rows, guardian_rows = _class_candidates(request, school_class)
     return _issue_page(
@@ -234,13 +234,8 @@ def issue_for_person(request: HttpRequest, kind: str, person_id: int) -> HttpRes
     if model is None:
         raise Http404
     school = current_school(request)
-    person = get_object_or_404(
-        model.objects.select_related("user", "school").prefetch_related("user__memberships"),
-        school=school,
-        pk=person_id,
-    )
-    check_may_issue(actor=request.user, people=[person])
-    today = timezone.localdate()
+    person = person_for_credentials(request.user, school, model, person_id)
+    today = school_today(school)
     note = ""
     if isinstance(person, Student):
         class_names = Enrollment.objects.filter(enrolled_on(today), student=person).select_related(

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.auth.hashers import make_password
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
@@ -25,10 +24,11 @@ from django.utils.translation import gettext as _
 from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction
 from zhurnal.audit.services import record
+from zhurnal.school.calendar import clamp_to_year, school_today
 from zhurnal.school.models import Enrollment, Guardian, SchoolClass, Staff, Student
 from zhurnal.school.rosters import enrolled_on
 
-from .models import STAFF_ROLES, ApiToken, Membership, Role, User, new_session_stamp
+from .models import ApiToken, Membership, Role, User, new_session_stamp
 
 Person = Staff | Student | Guardian
 
@@ -150,8 +150,7 @@ def below_login_age(student: Student, day: date) -> bool:
 
 def class_day(school_class: SchoolClass) -> date:
     """The day whose list a class page shows: today, kept within the class's year."""
-    today = timezone.localdate()
-    return min(max(today, school_class.year.start), school_class.year.end)
+    return clamp_to_year(school_today(school_class.school), school_class.year)
 
 
 def classes_of(people: Iterable[Person], day: date) -> dict[tuple[str, int], set[int]]:
@@ -173,75 +172,11 @@ def classes_of(people: Iterable[Person], day: date) -> dict[tuple[str, int], set
     return found
 
 
-def may_issue(user, person: Person, class_ids: set[int]) -> bool:
-    """Who may issue (DESIGN §4): staff logins — the administrator ("accounts.manage_users");
-    a student's or guardian's — "accounts.issue_credentials" on the student's class (any child's
-    class for a guardian): the administrator or that class's teacher. A person in no class is
-    left to the administrator."""
-    if isinstance(person, Staff):
-        return user.has_perm("accounts.manage_users", person.school)
-    if not class_ids:
-        return user.has_perm("accounts.issue_credentials", person.school)
-    return any(
-        user.has_perm(
-            "accounts.issue_credentials", SchoolClass(pk=class_id, school_id=person.school_id)
-        )
-        for class_id in class_ids
-    )
-
-
-def reset_blocker(actor, person: Person) -> str:
-    """Why the actor may not reset this existing login, or "".
-
-    A login may also serve other roles: a parent who is a teacher, a person in two schools.
-    Resetting it would hand its other access to the actor, so only the administrator resets a
-    login with staff roles, and nobody here resets one used in another school.
-    """
-    user = person.user
-    if user is None:
-        return ""
-    if user.is_superuser or user.is_staff:
-        return _("This login belongs to a system administrator.")
-    memberships = list(user.memberships.all())
-    if any(m.school_id != person.school_id for m in memberships):
-        return _(
-            "This login is also used in another school; its password is reset by the "
-            "administrator there or by the person themself."
-        )
-    has_staff_role = any(m.role in STAFF_ROLES for m in memberships)
-    if has_staff_role and not actor.has_perm("accounts.manage_users", person.school):
-        return _("This login also belongs to a member of staff; ask the administrator.")
-    return ""
-
-
-def check_may_issue(
-    *, actor, people: Sequence[Person], school_class: SchoolClass | None = None
-) -> None:
-    """PermissionDenied unless the actor may issue credentials to every one of ``people``.
-
-    With ``school_class`` (the class page), the actor needs the rule on the class, and each
-    student must be in it and each guardian a guardian of one of its students on the class's day;
-    otherwise every person is checked on their own current classes (``may_issue``).
-    """
-    day = class_day(school_class) if school_class else timezone.localdate()
-    found = classes_of(people, day)
-    if school_class is not None and not actor.has_perm("accounts.issue_credentials", school_class):
-        raise PermissionDenied
-    for person in people:
-        class_ids = found.get((kind_of(person), person.pk), set())
-        if school_class is None:
-            allowed = may_issue(actor, person, class_ids)
-        else:
-            allowed = not isinstance(person, Staff) and school_class.pk in class_ids
-        if not allowed:
-            raise PermissionDenied
-
-
 def issue_credentials(
     *,
     people: Sequence[Person],
     actor: Actor,
-    school_class: SchoolClass | None = None,
+    blocker: Callable[[Person], str],
 ) -> list[IssuedCredential]:
     """Give each person a login (created if missing) and a new one-time password.
 
@@ -249,24 +184,24 @@ def issue_credentials(
     tokens are revoked, the password must be changed at the next login, the role (student or
     parent) is granted in the school, and the issue is audited — without the password. All in one
     transaction. Students below the school's login age are skipped with the reason, as are
-    logins the actor may not reset (``reset_blocker``). Staff get no role here: the
-    administrator sets staff roles on the staff roles page.
+    logins the actor may not reset (``blocker``: the caller's rule, ``access.reset_blocker``,
+    gives the reason). The caller has checked the actor may issue to every one of ``people``
+    (``access.check_may_issue``). Staff get no role here: the administrator sets staff roles on
+    the staff roles page.
     """
-    check_may_issue(actor=actor.user, people=people, school_class=school_class)
     prefetch_related_objects(list(people), "school", "user__memberships")
-    today = timezone.localdate()
     results: list[IssuedCredential] = []
     to_issue: list[tuple[IssuedCredential, str]] = []
     for person in people:
         result = IssuedCredential(person=person, role=role_label(person))
         results.append(result)
-        if isinstance(person, Student) and below_login_age(person, today):
+        if isinstance(person, Student) and below_login_age(person, school_today(person.school)):
             result.skipped_reason = _("no login: under the age of %(age)s") % {
                 "age": person.school.student_min_age
             }
             continue
-        if blocker := reset_blocker(actor.user, person):
-            result.skipped_reason = blocker
+        if reason := blocker(person):
+            result.skipped_reason = reason
             continue
         result.password = generate_password()
         # Argon2 is slow by design (~0.15 s): hash before the transaction so that a class of

@@ -9,19 +9,18 @@ their own only. Eight SQL queries at most for the schedule, whatever the school'
 
 from datetime import date
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 
+from zhurnal.accounts.access import school_for
 from zhurnal.accounts.context import context
 from zhurnal.assessments.queries import family_class_ids, school_schedule, year_terms
+from zhurnal.core.access import in_school, object_for
 from zhurnal.school.calendar import current_year, pick_term, school_today
 from zhurnal.school.models import SchoolClass, Term
 
 from .auth import token_auth
 from .errors import COMMON_ERRORS
-from .schools import school_for
 
 router = Router(auth=token_auth, tags=["assessments"])
 PERM = "timetable.view_assessments"
@@ -85,18 +84,18 @@ class AssessmentScheduleOut(Schema):
 def assessment_schedule(
     request: HttpRequest, school_id: int, term_id: int | None = None, class_id: int | None = None
 ):
-    school = school_for(request, school_id, PERM)
+    school = school_for(request.user, school_id, PERM)
     today = school_today(school)
     if term_id is not None:
-        term = get_object_or_404(Term.objects.select_related("year"), school=school, pk=term_id)
+        term = in_school(school, Term.objects.select_related("year"), pk=term_id)
         year = term.year
     else:
         year = current_year(school, today)
         term = pick_term(year_terms(year), None, today)
     if class_id is not None:
-        school_class = get_object_or_404(SchoolClass, school=school, pk=class_id)
-        if not request.user.has_perm("assessments.view_class", school_class):
-            raise PermissionDenied
+        school_class = object_for(
+            request.user, school, SchoolClass, "assessments.view_class", pk=class_id
+        )
         ids = frozenset({school_class.pk})
     else:
         visible = family_class_ids(request.user, school, year)

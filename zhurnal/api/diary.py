@@ -15,9 +15,10 @@ from datetime import date
 from decimal import Decimal
 
 from django.http import FileResponse, Http404, HttpRequest
-from django.shortcuts import get_object_or_404
 from ninja import Field, Router
 
+from zhurnal.accounts.access import school_for
+from zhurnal.core.access import in_school
 from zhurnal.core.files import stored_file_response
 from zhurnal.diary import queries, services
 from zhurnal.diary.access import diary_student_for
@@ -27,7 +28,6 @@ from zhurnal.school.models import Student, Term
 from .auth import token_auth
 from .errors import COMMON_ERRORS, ApiError
 from .schemas import Out
-from .schools import school_for
 from .timetable import TeacherRef, teacher_ref
 
 router = Router(auth=token_auth, tags=["diary"])
@@ -158,14 +158,14 @@ class HomeworkDayOut(Out):
 
 
 def _student(request: HttpRequest, school_id: int, student_id: int) -> Student:
-    school = school_for(request, school_id, "school.enter")
+    school = school_for(request.user, school_id, "school.enter")
     return diary_student_for(request.user, school, student_id, PERM)
 
 
 def _term(student: Student, term_id: int | None, today: date) -> Term:
     terms = class_terms(services.student_class(student, today))
     if term_id is not None and not any(t.pk == term_id for t in terms):
-        get_object_or_404(Term, school_id=student.school_id, pk=term_id)
+        in_school(student.school, Term, pk=term_id)
         raise ApiError(422, "invalid", "The term is not one of the student's terms.")
     term = pick_term(terms, term_id, today)
     if term is None:

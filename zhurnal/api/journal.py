@@ -16,20 +16,30 @@ the client sent (no lost update).
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
+from zhurnal.accounts.access import school_for
 from zhurnal.audit.actor import Actor
 from zhurnal.journal import services
+from zhurnal.journal.access import (
+    KEEP,
+    active_work_type_for,
+    batch_entries,
+    cell_student,
+    column_for,
+    course_term,
+    journal_course_for,
+    journal_lesson_for,
+    term_for,
+)
 from zhurnal.journal.defaults import ensure_work_types
 from zhurnal.journal.models import GradeColumn, Homework, WorkType
-from zhurnal.journal.policy import with_scale_rule
 from zhurnal.journal.queries import journal_grid
 from zhurnal.school.calendar import course_terms, pick_term, school_today
-from zhurnal.school.models import Course, School, Student, Term
+from zhurnal.school.models import Course, Student
 from zhurnal.timetable.models import Lesson
 
 from .auth import token_auth
@@ -56,7 +66,6 @@ from .journal_schemas import (
     StudentSummaryOut,
     WorkTypeOut,
 )
-from .schools import school_for
 from .timetable import teacher_ref
 
 router = Router(auth=token_auth, tags=["journal"])
@@ -84,37 +93,9 @@ def _stale(current_value: str | None, version: int) -> tuple[int, StaleOut]:
 
 
 def _course(request: HttpRequest, school_id: int, course_id: int, perm: str) -> Course:
-    school = school_for(request, school_id, "school.enter")
-    course = get_object_or_404(
-        with_scale_rule(
-            Course.objects.select_related(
-                "school__journal_policy",
-                "year",
-                "school_class__grade_level",
-                "group__school_class__grade_level",
-            )
-        ),
-        school=school,
-        pk=course_id,
-    )
-    if not request.user.has_perm(perm, course):
-        raise PermissionDenied
-    return course
-
-
-def _lesson(request: HttpRequest, school: School, lesson_id: int) -> Lesson:
-    lesson = get_object_or_404(
-        Lesson.objects.select_related(
-            "course__school",
-            "course__school_class__grade_level",
-            "course__group__school_class__grade_level",
-        ),
-        school=school,
-        pk=lesson_id,
-    )
-    if not request.user.has_perm("journal.keep_lesson", lesson):
-        raise PermissionDenied
-    return lesson
+    """The course of the path, in the school of the path (``journal.access``)."""
+    school = school_for(request.user, school_id, "school.enter")
+    return journal_course_for(request.user, school, course_id, perm)
 
 
 def _work_type_out(work_type: WorkType) -> WorkTypeOut:
@@ -158,7 +139,7 @@ def _homework_out(homework: Homework) -> HomeworkOut:
     openapi_extra=_perm("timetable.view"),
 )
 def work_types(request: HttpRequest, school_id: int):
-    school = school_for(request, school_id, "timetable.view")
+    school = school_for(request.user, school_id, "timetable.view")
     return [_work_type_out(t) for t in ensure_work_types(school) if t.is_active]
 
 
@@ -181,8 +162,9 @@ def course_journal(
 ):
     course = _course(request, school_id, course_id, "journal.view")
     terms = course_terms(course)
-    if term_id is not None and term_id not in {t.pk for t in terms}:
-        get_object_or_404(Term, school_id=course.school_id, year_id=course.year_id, pk=term_id)
+    known = term_id is None or term_id in {t.pk for t in terms}
+    if not known and course_term(course.school, course, term_id) is None:
+        raise Http404
     term = pick_term(terms, term_id, school_today(course.school))
     if term is None:
         raise ApiError(404, "not_found", _("The course's year has no terms."))
@@ -276,9 +258,9 @@ def course_journal(
     openapi_extra=_perm("journal.keep_lesson"),
 )
 def add_column(request: HttpRequest, school_id: int, lesson_id: int, data: ColumnIn):
-    school = school_for(request, school_id, "school.enter")
-    lesson = _lesson(request, school, lesson_id)
-    work_type = get_object_or_404(WorkType, school=school, pk=data.work_type_id, is_active=True)
+    school = school_for(request.user, school_id, "school.enter")
+    lesson = journal_lesson_for(request.user, school, lesson_id, KEEP)
+    work_type = active_work_type_for(school, data.work_type_id)
     try:
         column = services.add_column(
             lesson=lesson,
@@ -321,22 +303,6 @@ def _put_mark(request: HttpRequest, column: GradeColumn, student: Student, data:
     )
 
 
-def _column(request: HttpRequest, school: School, column_id: int) -> GradeColumn:
-    column = get_object_or_404(
-        GradeColumn.objects.select_related(
-            "work_type",
-            "lesson__course__school",
-            "lesson__course__school_class__grade_level",
-            "lesson__course__group__school_class__grade_level",
-        ),
-        school=school,
-        pk=column_id,
-    )
-    if not request.user.has_perm("journal.keep_lesson", column.lesson):
-        raise PermissionDenied
-    return column
-
-
 @router.put(
     "/schools/{school_id}/columns/{column_id}/marks/{student_id}",
     response={200: MarkOut, **WRITE_ERRORS},
@@ -350,9 +316,9 @@ def _column(request: HttpRequest, school: School, column_id: int) -> GradeColumn
     openapi_extra=_perm("journal.keep_lesson"),
 )
 def put_mark(request: HttpRequest, school_id: int, column_id: int, student_id: int, data: MarkIn):
-    school = school_for(request, school_id, "school.enter")
-    column = _column(request, school, column_id)
-    student = get_object_or_404(Student, school=school, pk=student_id)
+    school = school_for(request.user, school_id, "school.enter")
+    column = column_for(request.user, school, column_id)
+    student = cell_student(school, student_id)
     return _put_mark(request, column, student, data)
 
 
@@ -381,9 +347,9 @@ def _attendance_out(lesson: Lesson, student: Student, entry) -> AttendanceOut:
 def put_attendance(
     request: HttpRequest, school_id: int, lesson_id: int, student_id: int, data: AttendanceIn
 ):
-    school = school_for(request, school_id, "school.enter")
-    lesson = _lesson(request, school, lesson_id)
-    student = get_object_or_404(Student, school=school, pk=student_id)
+    school = school_for(request.user, school_id, "school.enter")
+    lesson = journal_lesson_for(request.user, school, lesson_id, KEEP)
+    student = cell_student(school, student_id)
     try:
         entry = services.set_attendance(
             lesson=lesson,
@@ -415,30 +381,13 @@ def put_attendance(
 )
 def batch(request: HttpRequest, school_id: int, course_id: int, data: BatchIn):
     course = _course(request, school_id, course_id, "journal.view")
-    school = course.school
-    columns = {
-        c.pk: c
-        for c in GradeColumn.objects.select_related("work_type", "lesson").filter(
-            lesson__course=course, pk__in={item.column_id for item in data.marks}
-        )
-    }
-    lessons = {
-        lesson.pk: lesson
-        for lesson in Lesson.objects.filter(
-            course=course, pk__in={item.lesson_id for item in data.attendance}
-        )
-    }
-    students = {
-        s.pk: s
-        for s in Student.objects.filter(
-            school=school,
-            pk__in={i.student_id for i in data.marks} | {i.student_id for i in data.attendance},
-        )
-    }
-    for column in columns.values():
-        column.lesson.course = course
-    for lesson in lessons.values():
-        lesson.course = course
+    columns, lessons, students = batch_entries(
+        course.school,
+        course,
+        column_ids=[item.column_id for item in data.marks],
+        lesson_ids=[item.lesson_id for item in data.attendance],
+        student_ids=[i.student_id for i in data.marks] + [i.student_id for i in data.attendance],
+    )
     denied = BatchItemOut(
         ok=False, code="permission_denied", message=_("You have no access to this.")
     )
@@ -524,8 +473,8 @@ def batch(request: HttpRequest, school_id: int, course_id: int, data: BatchIn):
     openapi_extra=_perm("journal.keep_lesson"),
 )
 def put_homework(request: HttpRequest, school_id: int, lesson_id: int, data: HomeworkIn):
-    school = school_for(request, school_id, "school.enter")
-    lesson = _lesson(request, school, lesson_id)
+    school = school_for(request.user, school_id, "school.enter")
+    lesson = journal_lesson_for(request.user, school, lesson_id, KEEP)
     try:
         homework = services.set_homework(
             lesson=lesson,
@@ -558,10 +507,8 @@ def put_period_mark(
     request: HttpRequest, school_id: int, course_id: int, student_id: int, data: PeriodMarkIn
 ):
     course = _course(request, school_id, course_id, "journal.keep_period_marks")
-    student = get_object_or_404(Student, school_id=course.school_id, pk=student_id)
-    term = None
-    if data.term_id is not None:
-        term = get_object_or_404(Term, school_id=course.school_id, pk=data.term_id)
+    student = cell_student(course.school, student_id)
+    term = term_for(course.school, data.term_id) if data.term_id is not None else None
     try:
         entry = services.set_period_mark(
             course=course,

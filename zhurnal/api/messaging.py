@@ -19,12 +19,12 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest
 from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 
+from zhurnal.accounts.access import school_for
 from zhurnal.core.files import stored_file_response
-from zhurnal.messaging import queries, services
+from zhurnal.messaging import access, queries, services
 
 from .auth import token_auth
 from .errors import COMMON_ERRORS, ApiError
-from .schools import school_for
 
 router = Router(auth=token_auth, tags=["messaging"])
 PERM = {"x-permission": "messaging.use"}
@@ -134,7 +134,7 @@ def _thread_out(thread) -> ThreadOut:
     openapi_extra=PERM,
 )
 def threads(request: HttpRequest, school_id: int, offset: int = 0, limit: int = 50):
-    school = school_for(request, school_id, "messaging.use")
+    school = school_for(request.user, school_id, "messaging.use")
     limit = max(1, min(limit, 100))
     rows = queries.inbox(request.user, school)[max(0, offset) : max(0, offset) + limit]
     return [
@@ -158,8 +158,8 @@ def threads(request: HttpRequest, school_id: int, offset: int = 0, limit: int = 
     openapi_extra=PERM,
 )
 def thread(request: HttpRequest, school_id: int, thread_id: int):
-    school = school_for(request, school_id, "messaging.use")
-    conversation = queries.thread_for(request.user, school, thread_id)
+    school = school_for(request.user, school_id, "messaging.use")
+    conversation = access.thread_for(request.user, school, thread_id)
     services.mark_read(thread=conversation, user=request.user)
     return _thread_out(conversation)
 
@@ -201,19 +201,19 @@ def start_with_files(
 
 
 def _start(request: HttpRequest, school_id: int, recipients, subject: str, body: str, files):
-    school = school_for(request, school_id, "messaging.use")
+    school = school_for(request.user, school_id, "messaging.use")
     try:
         created = services.start_thread(
             author=request.user,
             school=school,
-            recipients=recipients,
+            recipients=access.recipients_for(request.user, school, recipients),
             subject=subject,
             body=body,
             files=files,
         )
     except ValidationError as error:
         raise _refused(error) from error
-    return Status(201, _thread_out(queries.thread_for(request.user, school, created.pk)))
+    return Status(201, _thread_out(access.thread_for(request.user, school, created.pk)))
 
 
 @router.post(
@@ -223,8 +223,8 @@ def _start(request: HttpRequest, school_id: int, recipients, subject: str, body:
     openapi_extra=PERM,
 )
 def post_reply(request: HttpRequest, school_id: int, thread_id: int, payload: ReplyIn):
-    school = school_for(request, school_id, "messaging.use")
-    conversation = queries.thread_for(request.user, school, thread_id)
+    school = school_for(request.user, school_id, "messaging.use")
+    conversation = access.thread_for(request.user, school, thread_id)
     try:
         message = services.reply(thread=conversation, author=request.user, body=payload.body)
     except ValidationError as error:
@@ -250,8 +250,8 @@ def post_reply_with_files(
     body: Form[str],
     files: File[list[UploadedFile]],
 ):
-    school = school_for(request, school_id, "messaging.use")
-    conversation = queries.thread_for(request.user, school, thread_id)
+    school = school_for(request.user, school_id, "messaging.use")
+    conversation = access.thread_for(request.user, school, thread_id)
     try:
         message = services.reply(thread=conversation, author=request.user, body=body, files=files)
     except ValidationError as error:
@@ -269,8 +269,8 @@ def post_reply_with_files(
 def message_attachment(
     request: HttpRequest, school_id: int, message_attachment_id: int
 ) -> FileResponse:
-    school = school_for(request, school_id, "messaging.use")
-    item = queries.attachment_for(request.user, school, message_attachment_id)
+    school = school_for(request.user, school_id, "messaging.use")
+    item = access.attachment_for(request.user, school, message_attachment_id)
     return stored_file_response(item.file, item.name)
 
 
@@ -281,7 +281,7 @@ def message_attachment(
     openapi_extra=PERM,
 )
 def contacts(request: HttpRequest, school_id: int):
-    school = school_for(request, school_id, "messaging.use")
+    school = school_for(request.user, school_id, "messaging.use")
     return [
         ContactGroupOut(
             title=group.title,

@@ -18,13 +18,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
+from zhurnal.accounts.access import school_for
 from zhurnal.accounts.memberships import memberships_of
 from zhurnal.notifications import services
 from zhurnal.notifications.models import Kind, Notification
 
 from .auth import token_auth
 from .errors import COMMON_ERRORS, ApiError
-from .schools import school_for
 
 router = Router(auth=token_auth, tags=["notifications"])
 PERM = {"x-permission": "notifications.use"}
@@ -101,7 +101,7 @@ def notifications(
     limit: int = 50,
     unread_only: bool = False,
 ):
-    school = school_for(request, school_id, "notifications.use")
+    school = school_for(request.user, school_id, "notifications.use")
     offset, limit = max(0, offset), max(1, min(limit, MAX_LIMIT))
     own = _own(request, school)
     listed = own.filter(read_at__isnull=True) if unread_only else own
@@ -134,7 +134,7 @@ def notifications(
     openapi_extra=PERM,
 )
 def mark_read(request: HttpRequest, school_id: int, payload: ReadIn):
-    school = school_for(request, school_id, "notifications.use")
+    school = school_for(request.user, school_id, "notifications.use")
     if payload.ids is None:
         marked = services.mark_all_read(request.user, school)
     else:

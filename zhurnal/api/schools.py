@@ -8,13 +8,12 @@ published as ``x-permission`` in the OpenAPI document.
 
 from datetime import date
 
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
-from django.shortcuts import get_object_or_404
+from django.http import HttpRequest
 from ninja import Router
 
-from zhurnal.accounts.context import context
-from zhurnal.accounts.memberships import memberships_of
+from zhurnal.accounts.access import school_for
+from zhurnal.core.access import in_school
+from zhurnal.school.access import class_for
 from zhurnal.school.calendar import clamp_to_year, latest_year, school_today
 from zhurnal.school.models import AcademicYear, School, SchoolClass, Staff, Student
 from zhurnal.school.rosters import class_roster
@@ -55,24 +54,10 @@ def _perm(name: str) -> dict:
     return {"x-permission": name}
 
 
-def school_for(request: HttpRequest, school_id: int, perm: str) -> School:
-    """The school of the path if the user holds a role there (else 404) and ``perm`` allows
-    (else 403)."""
-    user = request.user
-    ctx = context(user, school_id)
-    if ctx is None or not ctx.roles:
-        raise Http404
-    # The user's schools are loaded with the context (accounts.memberships): no query here.
-    school = memberships_of(user)[school_id].school
-    if not user.has_perm(perm, school):
-        raise PermissionDenied
-    return school
-
-
 def _year_of(school: School, year_id: int | None, today: date) -> AcademicYear | None:
     if year_id is None:
         return latest_year(school, today)
-    return get_object_or_404(AcademicYear, school=school, pk=year_id)
+    return in_school(school, AcademicYear, pk=year_id)
 
 
 def _name(person) -> PersonName:
@@ -163,7 +148,7 @@ def schools(request: HttpRequest):
     openapi_extra=_perm("school.view_structure"),
 )
 def structure(request: HttpRequest, school_id: int, year_id: int | None = None):
-    school = school_for(request, school_id, "school.view_structure")
+    school = school_for(request.user, school_id, "school.view_structure")
     year = _year_of(school, year_id, school_today(school))
     data = queries.structure(school, year)
     return StructureOut(
@@ -241,7 +226,7 @@ def structure(request: HttpRequest, school_id: int, year_id: int | None = None):
     openapi_extra=_perm("school.view_structure"),
 )
 def classes(request: HttpRequest, school_id: int, year_id: int | None = None):
-    school = school_for(request, school_id, "school.view_structure")
+    school = school_for(request.user, school_id, "school.view_structure")
     today = school_today(school)
     year = _year_of(school, year_id, today)
     if year is None:
@@ -277,14 +262,8 @@ def classes(request: HttpRequest, school_id: int, year_id: int | None = None):
     openapi_extra=_perm("school.view_class"),
 )
 def class_detail(request: HttpRequest, school_id: int, class_id: int, on: date | None = None):
-    school = school_for(request, school_id, "school.enter")
-    school_class = get_object_or_404(
-        SchoolClass.objects.select_related("grade_level", "year", "class_teacher"),
-        school=school,
-        pk=class_id,
-    )
-    if not request.user.has_perm("school.view_class", school_class):
-        raise PermissionDenied
+    school = school_for(request.user, school_id, "school.enter")
+    school_class = class_for(request.user, school, class_id, "school.view_class")
     day = on or clamp_to_year(school_today(school), school_class.year)
     students = []
     for student in class_roster(school_class, day):
@@ -327,7 +306,7 @@ def _may_see_card(request: HttpRequest, student: Student) -> bool:
     openapi_extra=_perm("school.view_staff"),
 )
 def staff(request: HttpRequest, school_id: int):
-    school = school_for(request, school_id, "school.view_staff")
+    school = school_for(request.user, school_id, "school.view_staff")
     personal = request.user.has_perm("school.view_staff_card", school)
     return [_staff_out(s, personal) for s in queries.staff_list(school)]
 

@@ -10,27 +10,29 @@ substitutes and cancels (deputy, administrator). Every list is a fixed number of
 
 from datetime import date, timedelta
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router
 
+from zhurnal.accounts.access import school_for
 from zhurnal.audit.actor import Actor
+from zhurnal.core.access import in_school
 from zhurnal.journal import services as journal_services
 from zhurnal.planning import queries as planning_queries
 from zhurnal.planning.models import CoursePlan, PlanItem
 from zhurnal.planning.queries import Fulfilment
+from zhurnal.school.access import class_of_year_for, course_for
 from zhurnal.school.calendar import current_year, school_today
 from zhurnal.school.models import Course, Group, School, SchoolClass, Staff
 from zhurnal.timetable import services
+from zhurnal.timetable.access import lesson_for
 from zhurnal.timetable.models import Lesson, LessonStatus
 
 from .auth import token_auth
 from .errors import COMMON_ERRORS, ApiError, ErrorOut
 from .schemas import Ref
-from .schools import school_for
 from .timetable_schemas import (
     CancellationIn,
     CoursePlanOut,
@@ -83,14 +85,18 @@ def _range(school: School, start: date | None, end: date | None) -> tuple[date, 
     return start, end
 
 
+# What comes with a lesson the API answers.
+LESSON_FIELDS = (
+    "course__subject",
+    "course__school_class__grade_level",
+    "course__group__school_class__grade_level",
+    "teacher",
+    "substitute_for",
+)
+
+
 def _lessons(school: School | int) -> QuerySet[Lesson]:
-    return Lesson.objects.filter(school=school).select_related(
-        "course__subject",
-        "course__school_class__grade_level",
-        "course__group__school_class__grade_level",
-        "teacher",
-        "substitute_for",
-    )
+    return Lesson.objects.filter(school=school).select_related(*LESSON_FIELDS)
 
 
 def teacher_ref(staff: Staff | None) -> TeacherRef | None:
@@ -157,8 +163,8 @@ def class_timetable(
     start: date | None = None,
     end: date | None = None,
 ):
-    school = school_for(request, school_id, "timetable.view")
-    school_class = get_object_or_404(SchoolClass, school=school, pk=class_id)
+    school = school_for(request.user, school_id, "timetable.view")
+    school_class = in_school(school, SchoolClass, pk=class_id)
     start, end = _range(school, start, end)
     lessons = _lessons(school).filter(
         Q(course__school_class=school_class) | Q(course__group__school_class=school_class)
@@ -180,8 +186,8 @@ def group_timetable(
     start: date | None = None,
     end: date | None = None,
 ):
-    school = school_for(request, school_id, "timetable.view")
-    group = get_object_or_404(Group, school=school, pk=group_id)
+    school = school_for(request.user, school_id, "timetable.view")
+    group = in_school(school, Group, pk=group_id)
     start, end = _range(school, start, end)
     return _timetable(school, _lessons(school).filter(course__group=group), start, end)
 
@@ -201,8 +207,8 @@ def teacher_timetable(
     start: date | None = None,
     end: date | None = None,
 ):
-    school = school_for(request, school_id, "timetable.view")
-    staff = get_object_or_404(Staff, school=school, pk=staff_id)
+    school = school_for(request.user, school_id, "timetable.view")
+    staff = in_school(school, Staff, pk=staff_id)
     start, end = _range(school, start, end)
     return _timetable(school, _lessons(school).filter(teacher=staff), start, end)
 
@@ -221,7 +227,7 @@ def room_timetable(
     start: date | None = None,
     end: date | None = None,
 ):
-    school = school_for(request, school_id, "timetable.view")
+    school = school_for(request.user, school_id, "timetable.view")
     start, end = _range(school, start, end)
     return _timetable(school, _lessons(school).filter(room=room), start, end)
 
@@ -230,13 +236,9 @@ def room_timetable(
 
 
 def _course(request: HttpRequest, school_id: int, course_id: int) -> Course:
-    school = school_for(request, school_id, "school.enter")
-    course = get_object_or_404(
-        Course.objects.select_related("year", "school_class", "group"), school=school, pk=course_id
-    )
-    if not request.user.has_perm("timetable.view_course", course):
-        raise PermissionDenied
-    return course
+    school = school_for(request.user, school_id, "school.enter")
+    courses = Course.objects.select_related("year", "school_class", "group")
+    return course_for(request.user, school, course_id, "timetable.view_course", queryset=courses)
 
 
 @router.get(
@@ -385,14 +387,14 @@ def course_fulfilment(
 def school_fulfilment(
     request: HttpRequest, school_id: int, class_id: int | None = None, day: date | None = None
 ):
-    school = school_for(request, school_id, "planning.view_fulfilment")
+    school = school_for(request.user, school_id, "planning.view_fulfilment")
     day = day or school_today(school)
     year = current_year(school, day)
     if year is None:
         return []
     school_class = None
     if class_id is not None:
-        school_class = get_object_or_404(SchoolClass, school=school, year=year, pk=class_id)
+        school_class = class_of_year_for(school, year, class_id)
     rows = planning_queries.fulfilment_overview(school, year, day=day, school_class=school_class)
     return [
         FulfilmentRowOut(course=_course_out(row.course), fulfilment=_fulfilment_out(row.fulfilment))
@@ -404,11 +406,8 @@ def school_fulfilment(
 
 
 def _lesson(request: HttpRequest, school_id: int, lesson_id: int, perm: str) -> Lesson:
-    school = school_for(request, school_id, "school.enter")
-    lesson = get_object_or_404(_lessons(school), pk=lesson_id)
-    if not request.user.has_perm(perm, lesson if perm == "timetable.keep_lesson" else school):
-        raise PermissionDenied
-    return lesson
+    school = school_for(request.user, school_id, "school.enter")
+    return lesson_for(request.user, school, lesson_id, perm, related=LESSON_FIELDS)
 
 
 def _refused(exc: ValidationError) -> ApiError:
@@ -435,7 +434,7 @@ def record_topic(request: HttpRequest, school_id: int, lesson_id: int, data: Top
     lesson = _lesson(request, school_id, lesson_id, "timetable.keep_lesson")
     plan_item = None
     if data.plan_item_id is not None:
-        plan_item = get_object_or_404(PlanItem, school_id=lesson.school_id, pk=data.plan_item_id)
+        plan_item = in_school(lesson.school, PlanItem, pk=data.plan_item_id)
     try:
         journal_services.record_topic(
             lesson=lesson,
@@ -461,7 +460,7 @@ def record_topic(request: HttpRequest, school_id: int, lesson_id: int, data: Top
 )
 def substitute(request: HttpRequest, school_id: int, lesson_id: int, data: SubstitutionIn):
     lesson = _lesson(request, school_id, lesson_id, "timetable.manage")
-    teacher = get_object_or_404(Staff, school_id=lesson.school_id, pk=data.teacher_id)
+    teacher = in_school(lesson.school, Staff, pk=data.teacher_id)
     try:
         services.substitute(
             lesson=lesson,

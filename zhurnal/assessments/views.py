@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from zhurnal.accounts.access import get_in_school, school_permission
 from zhurnal.accounts.context import context
+from zhurnal.core.access import current_school, object_for, school_permission
 from zhurnal.school.calendar import current_year, pick_term, school_today
 from zhurnal.school.models import SchoolClass
 
@@ -77,8 +77,9 @@ def index(request: HttpRequest) -> HttpResponse:
 @school_permission("timetable.view_assessments")
 def class_page(request: HttpRequest, class_id: int) -> HttpResponse:
     """One class's assessments in a term (of the terms its grade level follows)."""
-    school_class = get_in_school(
-        request,
+    school_class = object_for(
+        request.user,
+        current_school(request),
         SchoolClass.objects.select_related("grade_level", "year"),
         "assessments.view_class",
         pk=class_id,

@@ -60,6 +60,13 @@ def object_for(user, school, queryset: type[M] | QuerySet[M], perm: str | None, 
     return obj
 
 
+def in_school(school, queryset: type[M] | QuerySet[M], **lookup) -> M:
+    """An object of ``school`` that a page or call names under a rule already checked on the
+    school — a class whose timetable the staff read, a term or a class of a filter, a teacher
+    chosen for a substitution: 404 for an id of another school or of none."""
+    return object_for(None, school, queryset, None, **lookup)
+
+
 def school_permission(perm: str) -> Callable:
     """Decorator of a school-wide page: it needs ``perm`` on the current school."""
 

@@ -23,11 +23,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from zhurnal.accounts.access import current_school, get_in_school, school_permission
 from zhurnal.accounts.context import context
 from zhurnal.accounts.memberships import memberships_of
 from zhurnal.accounts.models import Role
 from zhurnal.audit.actor import Actor
+from zhurnal.core.access import current_school, object_for, school_permission
 from zhurnal.core.files import stored_file_response
 from zhurnal.notifications.services import diary_today_url
 from zhurnal.school.calendar import class_terms, pick_term, school_today
@@ -212,8 +212,9 @@ def index(request: HttpRequest) -> HttpResponse:
 @login_required
 def acknowledgements(request: HttpRequest, class_id: int) -> HttpResponse:
     """Who of a class has and has not acknowledged the term marks (the class teacher)."""
-    school_class = get_in_school(
-        request,
+    school_class = object_for(
+        request.user,
+        current_school(request),
         SchoolClass.objects.select_related("grade_level", "year"),
         "diary.view_acknowledgements",
         pk=class_id,
@@ -245,8 +246,9 @@ def attachment(request: HttpRequest, student_id: int, attachment_id: int) -> Fil
 
 
 def _report_class(request: HttpRequest, class_id: int) -> SchoolClass:
-    return get_in_school(
-        request,
+    return object_for(
+        request.user,
+        current_school(request),
         SchoolClass.objects.select_related("grade_level", "year", "school"),
         "diary.progress_report",
         pk=class_id,

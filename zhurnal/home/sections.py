@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q
 from django.http import HttpRequest
-from django.utils import timezone
 
 from zhurnal.accounts.context import context
 from zhurnal.accounts.models import Role
@@ -82,7 +81,7 @@ def home_sections(request: HttpRequest) -> list[Section]:
     if school is None:
         return []
     ctx = context(request.user, school.pk)
-    day = timezone.localdate()
+    day = school_today(school)
     sections: list[Section] = []
     roles = ctx.roles
     if Role.ADMIN in roles or Role.DIRECTOR in roles or Role.DEPUTY in roles:

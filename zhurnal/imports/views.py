@@ -1,8 +1,9 @@
 """Import pages: choose and upload a file, preview every row, commit all or nothing.
 
-Thin: parsing and checks live in ``parsing`` and ``services`` (DESIGN §5 layers). A batch is
-reachable only by the user who uploaded it, in its school (another school's or another user's
-batch is a 404), and only while they may import that kind (403).
+Thin: parsing and checks live in ``parsing`` and ``services`` (DESIGN §5 layers), who may
+import what in ``access``. A batch is reachable only by the user who uploaded it, in its school
+(another school's or another user's batch is a 404), and only while they may import that kind
+(403).
 
 A thematic plan is imported into one plan, from its page:
 ``{% url 'imports:upload' %}?kind=plan&plan=<id>`` — the plan must be of the current school
@@ -15,16 +16,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from zhurnal.accounts.access import current_school
 from zhurnal.audit.actor import Actor
+from zhurnal.core.access import current_school
 from zhurnal.planning.models import ThematicPlan
 
 from . import services
+from .access import allowed_kinds, batch_for, may_import, require_import, target_plan_for
 from .forms import UploadForm
 from .models import BatchStatus, ImportBatch, ImportKind
 from .parsing import COLUMNS, FileError
@@ -61,7 +63,7 @@ def _list_url(user, batch: ImportBatch) -> str | None:
 
 
 def _kinds(request: HttpRequest) -> list[ImportKind]:
-    kinds = services.allowed_kinds(request.user, current_school(request))
+    kinds = allowed_kinds(request.user, current_school(request))
     if not kinds:
         raise PermissionDenied
     return kinds
@@ -73,24 +75,11 @@ def _target_plan(request: HttpRequest) -> ThematicPlan:
     plan_id = request.GET.get("plan", "")
     if not plan_id.isdigit():
         raise Http404
-    plan = get_object_or_404(
-        ThematicPlan.objects.select_related("subject", "grade_level", "year"),
-        pk=int(plan_id),
-        school=school,
-    )
-    services.check_permission(request.user, school, ImportKind.PLAN, plan)
-    return plan
+    return target_plan_for(request.user, school, int(plan_id))
 
 
 def _batch(request: HttpRequest, batch_id: int) -> ImportBatch:
-    batch = get_object_or_404(
-        ImportBatch.objects.select_related("school", "plan"),
-        pk=batch_id,
-        school=current_school(request),
-        uploaded_by=request.user,
-    )
-    services.check_batch_permission(request.user, batch)
-    return batch
+    return batch_for(request.user, current_school(request), batch_id)
 
 
 @login_required
@@ -99,7 +88,7 @@ def index(request: HttpRequest) -> HttpResponse:
     kinds = _kinds(request)
     school = current_school(request)
     plan_columns = None
-    if request.user.has_perm(services.PLAN_TEMPLATE_PERMISSION, school):
+    if may_import(request.user, school, ImportKind.PLAN):
         plan_columns = COLUMNS[ImportKind.PLAN]
     try:
         plans_url = reverse("planning:list")
@@ -160,7 +149,7 @@ def template(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
     """The template to fill in: Russian headers and one example row (XLSX or CSV)."""
     if kind not in ImportKind.values or fmt not in ("xlsx", "csv"):
         raise Http404
-    services.check_permission(request.user, current_school(request), kind)  # plan: its template
+    require_import(request.user, current_school(request), kind)  # plan: its template
     if fmt == "xlsx":
         content = services.template_xlsx(kind)
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

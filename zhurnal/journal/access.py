@@ -23,9 +23,9 @@ from .queries import NAME_FIELDS
 # What comes with a journal's course: its subject, class or group (the course's place and its
 # name), its scale rule and default work type (``journal.policy``). Its school is the request's,
 # loaded with its journal policy (``accounts.memberships``): no join and no query for it.
-COURSE_RELATED = ("subject", *COURSE_PLACE)
+COURSE_RELATED = ("subject", "year", *COURSE_PLACE)
 LESSON_RELATED = (
-    *(f"course__{name}" for name in COURSE_RELATED),
+    *(f"course__{name}" for name in ("subject", *COURSE_PLACE)),
     "teacher",
     "substitute_for",
 )
@@ -122,3 +122,34 @@ def scale_rule_for(school, rule_id: int) -> ScaleRule:
     return get_object_or_404(
         ScaleRule.objects.select_related("grade_level", "subject"), school=school, pk=rule_id
     )
+
+
+def active_work_type_for(school, work_type_id: int) -> WorkType:
+    """A work type in use, for a new column of marks (the lesson's rule has been checked)."""
+    return get_object_or_404(WorkType, school=school, pk=work_type_id, is_active=True)
+
+
+def term_for(school, term_id: int) -> Term:
+    """A term of the school, named by a period mark (the course's rule has been checked)."""
+    return get_object_or_404(Term, school=school, pk=term_id)
+
+
+def batch_entries(school, course: Course, *, column_ids, lesson_ids, student_ids):
+    """What a batch of marks and attendance names, of the course only: its columns (with their
+    lessons), its lessons and the school's students, three queries. The rule of each entry —
+    ``journal.keep_lesson`` on its lesson — is checked item by item by the caller."""
+    columns = {
+        c.pk: c
+        for c in GradeColumn.objects.select_related("work_type", "lesson").filter(
+            lesson__course=course, pk__in=set(column_ids)
+        )
+    }
+    lessons = {
+        lesson.pk: lesson for lesson in Lesson.objects.filter(course=course, pk__in=set(lesson_ids))
+    }
+    students = {s.pk: s for s in Student.objects.filter(school=school, pk__in=set(student_ids))}
+    for column in columns.values():
+        column.lesson.course = course
+    for lesson in lessons.values():
+        lesson.course = course
+    return columns, lessons, students

@@ -19,7 +19,6 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
-from django.http import Http404
 
 from zhurnal.accounts.context import context
 from zhurnal.accounts.models import STAFF_ROLES, Membership, Role
@@ -37,12 +36,9 @@ from zhurnal.school.rosters import enrolled_on
 from . import rules
 from .models import (
     Announcement,
-    AnnouncementAttachment,
     Audience,
     Message,
-    MessageAttachment,
     Scope,
-    Thread,
     ThreadParticipant,
 )
 
@@ -416,44 +412,7 @@ def unread_total(user, school) -> int:
     )
 
 
-def thread_for(user, school, thread_id: int) -> Thread:
-    """A conversation of the school the user takes part in; any other id is not found (a
-    conversation of others is not even confirmed to exist)."""
-    thread = (
-        Thread.objects.filter(school=school, pk=thread_id, participants__user=user)
-        .prefetch_related(
-            Prefetch(
-                "participants",
-                queryset=ThreadParticipant.objects.select_related("user").order_by("pk"),
-            ),
-            Prefetch(
-                "messages",
-                queryset=Message.objects.select_related("author").prefetch_related("attachments"),
-            ),
-        )
-        .first()
-    )
-    if thread is None:
-        raise Http404
-    return thread
-
-
 # --- announcements --------------------------------------------------------------------------
-
-
-def attachment_for(user, school, attachment_id) -> MessageAttachment:
-    """An attachment of a message in a conversation of the school the user takes part in;
-    any other id is not found, like the conversation itself (the page and the API)."""
-    item = (
-        MessageAttachment.objects.filter(
-            school=school, pk=attachment_id, message__thread__participants__user=user
-        )
-        .only("id", "file", "name", "size")
-        .first()
-    )
-    if item is None:
-        raise Http404
-    return item
 
 
 def announcements_for(user, school) -> QuerySet[Announcement]:
@@ -487,20 +446,3 @@ def announcements_for(user, school) -> QuerySet[Announcement]:
             )
         )
     return base.filter(wanted)
-
-
-def announcement_attachment_for(user, school, attachment_id) -> AnnouncementAttachment:
-    """A file of an announcement the user may read (``announcements_for``); any other id is
-    not found."""
-    item = (
-        AnnouncementAttachment.objects.filter(
-            school=school,
-            pk=attachment_id,
-            announcement__in=announcements_for(user, school).values("pk"),
-        )
-        .only("id", "file", "name", "size")
-        .first()
-    )
-    if item is None:
-        raise Http404
-    return item

@@ -1,6 +1,7 @@
-"""Writes of messaging, one function per use case: rule check (``rules`` via
-``queries.reach_of``), validation (attachments: size, type, number), transaction, and the hooks
-notifications will plug into (``on_message_posted``, ``on_announcement``), called after commit.
+"""Writes of messaging, one function per use case: validation (texts; attachments: size, type,
+number), transaction, and the hooks notifications plug into (``on_message_posted``,
+``on_announcement``), called after commit. Who may write to whom and publish what the callers
+have checked (``access``).
 
 Messages are append-only: nothing here edits or deletes one.
 """
@@ -9,9 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -140,11 +140,6 @@ def _post(thread: Thread, author, body: str, files: Sequence, now) -> Message:
 # --- use cases -------------------------------------------------------------------------------
 
 
-class RecipientNotFound(Http404):
-    """A recipient the author may not write to: not found, whatever the reason (another
-    family, another school, a made-up id), so that ids cannot be probed."""
-
-
 def start_thread(
     *,
     author,
@@ -154,15 +149,12 @@ def start_thread(
     body: str,
     files: Sequence = (),
 ) -> Thread:
-    """Start a conversation with users of the school the author may write to (DESIGN §4)."""
-    if not author.has_perm("messaging.use", school):
-        raise PermissionDenied
-    recipient_ids = {int(r) for r in recipients} - {author.pk}
+    """Start a conversation with users of the school (``recipients``: the author may write to
+    each of them, ``access.recipients_for``)."""
+    recipient_ids = set(recipients) - {author.pk}
     if not recipient_ids:
         raise ValidationError(_("Choose at least one recipient."), code="no_recipients")
     reach = queries.reach_of(author, school)
-    if rules.refused_recipients(reach, recipient_ids):
-        raise RecipientNotFound
     subject, body = _check_text(subject, body)
     check_files(files)
     if reach.is_staff and len(recipient_ids) > 1:
@@ -192,17 +184,14 @@ def start_thread(
 
 
 def reply(*, thread: Thread, author, body: str, files: Sequence = ()) -> Message:
-    """Answer in a conversation the author takes part in."""
-    participant = ThreadParticipant.objects.filter(thread=thread, user=author).first()
-    if participant is None:
-        raise Http404
+    """Answer in a conversation the author takes part in (``access.thread_for``)."""
     _subject, body = _check_text(None, body)
     check_files(files)
     now = timezone.now()
     with transaction.atomic():
         message = _post(thread, author, body, files, now)
         Thread.objects.filter(pk=thread.pk).update(last_message_at=now)
-        ThreadParticipant.objects.filter(pk=participant.pk).update(last_read_at=now)
+        ThreadParticipant.objects.filter(thread=thread, user=author).update(last_read_at=now)
     thread.last_message_at = now
     return message
 
@@ -224,11 +213,9 @@ def announce(
     grade_level: GradeLevel | None = None,
     files: Sequence = (),
 ) -> Announcement:
-    """Publish an announcement, with files if any (the limits of message attachments): the
-    administration to the school, a parallel or a class; a teacher to the classes they lead
-    or teach."""
-    if not author.has_perm("messaging.announce", school):
-        raise PermissionDenied
+    """Publish an announcement, with files if any (the limits of message attachments), to the
+    school, a parallel or a class — an audience the author may reach (``access.
+    check_audience``)."""
     if scope not in Scope.values:
         raise ValidationError(_("Choose whom the announcement is for."), code="scope")
     if audience not in Audience.values:
@@ -243,9 +230,6 @@ def announce(
         school_class = None
     else:
         school_class = grade_level = None
-    reach = queries.reach_of(author, school)
-    if not rules.may_announce(reach, scope, school_class.pk if school_class else None):
-        raise PermissionDenied
     title, body = _check_text(title, body)
     check_files(files)
     with transaction.atomic():

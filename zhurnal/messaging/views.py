@@ -14,12 +14,12 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from zhurnal.accounts.access import current_school, require, school_permission
+from zhurnal.core.access import current_school, require, school_permission
 from zhurnal.core.files import stored_file_response
 from zhurnal.school.calendar import current_year, school_today
 from zhurnal.school.models import GradeLevel, SchoolClass
 
-from . import queries, services
+from . import access, queries, services
 from .forms import AnnouncementForm, NewThreadForm, ReplyForm
 
 PAGE_SIZE = 25
@@ -72,7 +72,7 @@ def new(request: HttpRequest) -> HttpResponse:
                 thread = services.start_thread(
                     author=request.user,
                     school=school,
-                    recipients=data["recipients"],
+                    recipients=access.recipients_for(request.user, school, data["recipients"]),
                     subject=data["subject"],
                     body=data["body"],
                     files=data["files"],
@@ -98,8 +98,8 @@ def new(request: HttpRequest) -> HttpResponse:
 @login_required
 def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
     school = current_school(request)
-    require(request, "messaging.use", school)
-    conversation = queries.thread_for(request.user, school, thread_id)
+    require(request.user, "messaging.use", school)
+    conversation = access.thread_for(request.user, school, thread_id)
     if request.method == "POST":
         form = ReplyForm(request.POST, request.FILES)
         if form.is_valid():
@@ -134,14 +134,14 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
 def attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
     """An attachment, for the participants of its conversation only (files are never served
     from a public address)."""
-    item = queries.attachment_for(request.user, current_school(request), attachment_id)
+    item = access.attachment_for(request.user, current_school(request), attachment_id)
     return stored_file_response(item.file, item.name)
 
 
 @login_required
 def announcement_attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
     """A file of an announcement, for whoever may read the announcement."""
-    item = queries.announcement_attachment_for(request.user, current_school(request), attachment_id)
+    item = access.announcement_attachment_for(request.user, current_school(request), attachment_id)
     return stored_file_response(item.file, item.name)
 
 
@@ -180,6 +180,7 @@ def announce(request: HttpRequest) -> HttpResponse:
         form = AnnouncementForm(request.POST, request.FILES, **form_kwargs)
         if form.is_valid():
             data = form.cleaned_data
+            access.check_audience(request.user, school, data["scope"], data.get("school_class"))
             try:
                 services.announce(
                     author=request.user,

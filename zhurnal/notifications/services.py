@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from zhurnal.accounts.memberships import memberships_of
 from zhurnal.accounts.models import STAFF_ROLES, Role
+from zhurnal.school.calendar import school_today
 from zhurnal.school.models import School, Student, StudentGuardian
 
 from .models import DeliveryStatus, DigestItem, EmailDelivery, Kind, Notification, Preference
@@ -70,7 +71,7 @@ def recipients_of(student: Student) -> list:
     if (
         student.user_id
         and student.user.is_active
-        and student.age_on(timezone.localdate()) >= school.student_min_age
+        and student.age_on(school_today(school)) >= school.student_min_age
     ):
         users.append(student.user)
     return users

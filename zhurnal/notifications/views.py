@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from zhurnal.accounts.access import current_school, school_permission
+from zhurnal.core.access import current_school, in_school, require, school_permission
 
 from . import services
 from .models import DeliveryStatus, EmailDelivery, Kind, Notification
@@ -93,9 +92,8 @@ def deliveries(request: HttpRequest) -> HttpResponse:
 @require_POST
 def resend(request: HttpRequest, delivery_id: int) -> HttpResponse:
     school = current_school(request)
-    if not request.user.has_perm("notifications.view_deliveries", school):
-        raise PermissionDenied
-    delivery = get_object_or_404(EmailDelivery, school=school, pk=delivery_id)
+    require(request.user, "notifications.view_deliveries", school)
+    delivery = in_school(school, EmailDelivery, pk=delivery_id)
     if services.resend(delivery):
         messages.success(request, _("The e-mail is queued again."))
     return redirect("notifications:deliveries")

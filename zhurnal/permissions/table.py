@@ -138,7 +138,7 @@ RULES = {
     # obj = messaging.rules.Recipient (a user within the school): staff write to anyone in the
     # school; parents to the teachers, class teachers and administration of their children;
     # students to their teachers and class teacher (DESIGN §4). A conversation is read and
-    # answered by its participants only (messaging.queries.thread_for: 404 for others).
+    # answered by its participants only (messaging.access.thread_for: 404 for others).
     "messaging.write_to": may_write_to,
     # obj = School: publish announcements — the administration to the school, a parallel or a
     # class; teachers to the classes they lead or teach (messaging.rules.may_announce).

@@ -1,6 +1,7 @@
-"""Use cases of thematic plans (КТП) and of a lesson's record against the plan: one function
-each, checking the facts (and, where the permission table cannot say it alone, the rule),
-writing and auditing in one transaction (DESIGN §5 layers). Views and the API call these.
+"""Use cases of thematic plans (КТП): one function each, checking the facts, writing and
+auditing in one transaction (DESIGN §5 layers). Views, the API and the plan import call these,
+having checked who may act (``planning.access``). A lesson's record against the plan (its topic
+and plan item) is the journal's (``journal.services.record_topic``).
 
 Item numbers stay 1..n without gaps: adding, deleting and moving an item renumber the rest.
 """
@@ -9,13 +10,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
-from zhurnal.accounts.context import context
-from zhurnal.accounts.models import Role
 from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction
 from zhurnal.audit.services import record
@@ -64,26 +63,10 @@ def _audit(plan: ThematicPlan, action, *, actor: Actor, before=None, after=None,
     )
 
 
-def may_create_plan_for(user, school: School, subject_id: int, grade_level_id: int) -> bool:
-    """Administration creates any plan; a teacher only for a subject and grade level they
-    teach (issue 3: "one base of plans per subject and grade level")."""
-    if not user.has_perm("planning.create_plan", school):
-        return False
-    ctx = context(user, school.pk)
-    if ctx.roles & {Role.ADMIN, Role.DEPUTY}:
-        return True
-    return (subject_id, grade_level_id) in ctx.taught_subject_levels
-
-
 def _check_same_school(school_id: int, *objects) -> None:
     for obj in objects:
         if obj is not None and obj.school_id != school_id:
             raise ValidationError(_("The record belongs to another school."))
-
-
-def _check_may_own(actor: Actor, course: Course) -> None:
-    if not actor.user.has_perm("planning.choose_plan", course):
-        raise PermissionDenied
 
 
 @transaction.atomic
@@ -99,12 +82,10 @@ def create_plan(
 ) -> ThematicPlan:
     """A new empty plan: a base plan of the parallel, or a course's own copy."""
     _check_same_school(school.pk, year, subject, grade_level, owner_course)
-    if owner_course is not None:
-        _check_may_own(actor, owner_course)
-        if owner_course.subject_id != subject.pk or owner_course.year_id != year.pk:
-            raise ValidationError(_("A course's own plan is of the course's subject and year."))
-    elif not may_create_plan_for(actor.user, school, subject.pk, grade_level.pk):
-        raise PermissionDenied
+    if owner_course is not None and (
+        owner_course.subject_id != subject.pk or owner_course.year_id != year.pk
+    ):
+        raise ValidationError(_("A course's own plan is of the course's subject and year."))
     title = title.strip()
     if not title:
         raise ValidationError(_("Give the plan a title."))

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from zhurnal.core.forms import SchoolScopedForm
 
+from .calendar import school_today
 from .models import Consent, Guardian, GuardianRelation, SchoolClass, Staff, StaffPosition, Student
 
 STUDENT_FIELDS = [
@@ -31,7 +31,7 @@ class StudentForm(SchoolScopedForm):
 
     def clean_birth_date(self):
         value = self.cleaned_data["birth_date"]
-        if value and value >= timezone.localdate():
+        if value and value >= school_today(self.school):
             raise forms.ValidationError(_("The birth date must be in the past."))
         return value
 

@@ -45,7 +45,9 @@ def lesson_for(user, school, lesson_id: int, perm: str, *, related=LESSON_RELATE
 
 def entry_for(user, school, entry_id: int, perm: str) -> TimetableEntry:
     """A timetable entry; ``perm`` is a school-wide rule (``timetable.manage``)."""
-    entries = TimetableEntry.objects.select_related("course", "teacher")
+    entries = TimetableEntry.objects.select_related(
+        "teacher", "course__subject", *(f"course__{name}" for name in COURSE_PLACE)
+    )
     entry = object_for(user, school, entries, None, pk=entry_id)
     require(user, perm, school)
     return entry

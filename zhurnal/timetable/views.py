@@ -21,12 +21,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from zhurnal.accounts.access import current_school, get_in_school, require, school_permission
 from zhurnal.audit.actor import Actor
+from zhurnal.core.access import current_school, object_for, require, school_permission
+from zhurnal.school.access import class_for, group_for
 from zhurnal.school.calendar import current_year, school_today
+from zhurnal.school.courses import class_of_course
 from zhurnal.school.models import Course, Group, SchoolClass, Staff
 
 from . import services
+from .access import bell_schedule_for, entry_for, lesson_for
 from .calendar import BellTimes
 from .forms import BellScheduleForm, EndEntryForm, EntryForm, GenerateForm, active_staff
 from .generation import generate_lessons
@@ -85,17 +88,10 @@ def _class_courses(school_class: SchoolClass):
 def _audience(request: HttpRequest, class_id: int | None, group_id: int | None, perm: str):
     """(class, group, courses) of ``?class_id=`` or ``?group_id=``; (None, None, None) for none."""
     if class_id is not None:
-        school_class = get_in_school(
-            request, SchoolClass.objects.select_related("grade_level", "year"), perm, pk=class_id
-        )
+        school_class = class_for(request.user, current_school(request), class_id, perm)
         return school_class, None, _class_courses(school_class)
     if group_id is not None:
-        group = get_in_school(
-            request,
-            Group.objects.select_related("school_class__grade_level", "year"),
-            perm,
-            pk=group_id,
-        )
+        group = group_for(request.user, current_school(request), group_id, perm)
         return None, group, Course.objects.filter(group=group)
     return None, None, None
 
@@ -175,7 +171,9 @@ def bells_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def bells_edit(request: HttpRequest, schedule_id: int) -> HttpResponse:
-    schedule = get_in_school(request, BellSchedule, "timetable.manage", pk=schedule_id)
+    schedule = bell_schedule_for(
+        request.user, current_school(request), schedule_id, "timetable.manage"
+    )
     return _bells_form(request, schedule)
 
 
@@ -332,14 +330,9 @@ def entry_create(request: HttpRequest) -> HttpResponse:
 def entry_edit(request: HttpRequest, entry_id: int) -> HttpResponse:
     """Change an entry, or end it from a date (a mid-term change: end, then add the new one)."""
     school = current_school(request)
-    entry = get_in_school(
-        request,
-        TimetableEntry.objects.select_related(*(f"course__{r}" for r in COURSE_RELATED)),
-        "timetable.manage",
-        pk=entry_id,
-    )
+    entry = entry_for(request.user, school, entry_id, "timetable.manage")
     course = entry.course
-    school_class = course.school_class or (course.group.school_class if course.group_id else None)
+    school_class = class_of_course(course)
     group = None if school_class else course.group
     courses = _entry_courses(school, school_class, group, entry.year)
     fields = ("course", "weekday", "number", "room", "teacher", "parity", "valid_from", "valid_to")
@@ -440,14 +433,24 @@ def _apply_day_action(request: HttpRequest, action: str) -> str:
     """Run one single-day change; returns the success message (ValidationError otherwise)."""
     post = request.POST
     if action == "extra":
-        course = get_in_school(request, Course, "timetable.manage", pk=_id(post.get("course")))
+        course = object_for(
+            request.user,
+            current_school(request),
+            Course,
+            "timetable.manage",
+            pk=_id(post.get("course")),
+        )
         day = _date(request, post.get("date"), None)
         number = _number(post.get("number"))
         if day is None or number is None:
             raise ValidationError(_("Give the date and the lesson number."))
         teacher_id = _id(post.get("teacher"))
         teacher = (
-            get_in_school(request, Staff, "timetable.manage", pk=teacher_id) if teacher_id else None
+            object_for(
+                request.user, current_school(request), Staff, "timetable.manage", pk=teacher_id
+            )
+            if teacher_id
+            else None
         )
         services.add_extra_lesson(
             course=course,
@@ -458,15 +461,22 @@ def _apply_day_action(request: HttpRequest, action: str) -> str:
             actor=Actor.of(request),
         )
         return _("The extra lesson is added.")
-    lesson = get_in_school(
-        request,
-        Lesson.objects.select_related("course__year"),
+    lesson = lesson_for(
+        request.user,
+        current_school(request),
+        _id(post.get("lesson")),
         "timetable.manage",
-        pk=_id(post.get("lesson")),
+        related=("course__year",),
     )
     reason = post.get("reason", "").strip()[:200]
     if action == "substitute":
-        teacher = get_in_school(request, Staff, "timetable.manage", pk=_id(post.get("teacher")))
+        teacher = object_for(
+            request.user,
+            current_school(request),
+            Staff,
+            "timetable.manage",
+            pk=_id(post.get("teacher")),
+        )
         services.substitute(lesson=lesson, teacher=teacher, reason=reason, actor=Actor.of(request))
         if lesson.substitute_for_id is None:
             return _("The substitution is withdrawn.")
@@ -505,14 +515,9 @@ def day(request: HttpRequest) -> HttpResponse:
     class_id = _id(params.get("class_id") or request.GET.get("class_id"))
     school_class = None
     if class_id is not None:
-        school_class = get_in_school(
-            request,
-            SchoolClass.objects.select_related("grade_level"),
-            "timetable.view",
-            pk=class_id,
-        )
+        school_class = class_for(request.user, school, class_id, "timetable.view")
     if request.method == "POST":
-        require(request, "timetable.manage", school)
+        require(request.user, "timetable.manage", school)
         action = request.POST.get("action")
         if action not in DAY_ACTIONS:
             raise PermissionDenied

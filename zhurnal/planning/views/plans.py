@@ -7,16 +7,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from zhurnal.accounts.access import current_school, get_in_school, school_permission
 from zhurnal.audit.actor import Actor
+from zhurnal.core.access import current_school, object_for, school_permission
 from zhurnal.school.calendar import current_year, school_today
 from zhurnal.school.courses import grade_level_of
 from zhurnal.school.models import GradeLevel, Subject
 
 from .. import services
+from ..access import may_create_plan_for, plan_for, plan_item_for
 from ..forms import ChoosePlanForm, CopyForm, ItemForm, PlanForm, RenameForm
 from ..models import PlanItem, ThematicPlan
 from ..queries import (
@@ -80,7 +81,7 @@ def plan_create(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if not services.may_create_plan_for(
+        if not may_create_plan_for(
             request.user, school, data["subject"].pk, data["grade_level"].pk
         ):
             form.add_error(
@@ -106,7 +107,7 @@ def plan_create(request: HttpRequest) -> HttpResponse:
 
 
 def _plan(request: HttpRequest, plan_id: int, perm: str) -> ThematicPlan:
-    return get_in_school(request, plans_queryset(current_school(request)), perm, pk=plan_id)
+    return plan_for(request.user, current_school(request), plan_id, perm)
 
 
 @login_required
@@ -170,7 +171,7 @@ def plan_items(request: HttpRequest, plan_id: int) -> HttpResponse:
     editing = None
     edit_id = _int(request.POST.get("item") or request.GET.get("item"))
     if edit_id:
-        editing = get_object_or_404(items, pk=edit_id)
+        editing = plan_item_for(plan, edit_id)
     action = request.POST.get("action", "")
     form = ItemForm(
         request.POST if action in {"add", "save"} else None,
@@ -275,7 +276,7 @@ def plan_copy(request: HttpRequest, plan_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         course = data.get("course") if data["target"] == CopyForm.TARGET_COURSE else None
-        if course is None and not services.may_create_plan_for(
+        if course is None and not may_create_plan_for(
             request.user, school, plan.subject_id, plan.grade_level_id
         ):
             form.add_error(
@@ -303,8 +304,12 @@ def plan_copy(request: HttpRequest, plan_id: int) -> HttpResponse:
 def course_plan_choice(request: HttpRequest, course_id: int) -> HttpResponse:
     """Which plan a course follows: a base plan of its parallel or its own copy; make an own
     copy of the current plan or of any plan of the subject (another course's, last year's)."""
-    course = get_in_school(
-        request, plan_course_queryset(current_school(request)), "planning.choose_plan", pk=course_id
+    course = object_for(
+        request.user,
+        current_school(request),
+        plan_course_queryset(current_school(request)),
+        "planning.choose_plan",
+        pk=course_id,
     )
     level = grade_level_of(course)
     plans = (
