@@ -18,7 +18,7 @@ export ZHURNAL_CHROMIUM ?= /usr/bin/chromium
 help:
 	@echo "make venv      create .venv from requirements.lock"
 	@echo "make run       migrate, load the demo school if the database is empty, serve on 127.0.0.1:\$${PORT:-8000}"
-	@echo "make test      ruff (lint and format), migrations check, pytest on SQLite, pytest on PostgreSQL"
+	@echo "make test      ruff (lint and format), the import contract, migrations check, pytest on SQLite, pytest on PostgreSQL"
 	@echo "make lint      ruff check and ruff format --check"
 	@echo "make messages  makemessages -l ru -l en, compilemessages"
 	@echo "make bench     page benchmark on 1 and 20 generated schools (docs/performance.md)"
@@ -46,6 +46,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache --no-logo
 	$(BIN)/zhurnal makemigrations --check --dry-run
 	@$(MAKE) --no-print-directory test-sqlite
 	@$(MAKE) --no-print-directory test-postgres
@@ -64,6 +65,7 @@ test-postgres: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache --no-logo
 
 format: $(STAMP)
 	$(BIN)/ruff format .

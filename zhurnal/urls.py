@@ -3,11 +3,9 @@ from django.urls import include, path
 from django.views.decorators.cache import cache_page
 from django.views.i18n import JavaScriptCatalog
 
-from zhurnal.core import views as core_views
-
 urlpatterns = [
     path("", include("zhurnal.home.urls")),
-    path("healthz", core_views.healthz, name="healthz"),
+    path("", include("zhurnal.core.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     # The texts of our scripts (djangojs catalogue); the same for everyone, cached a day.
     path(

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from zhurnal.core.access import in_school, require
@@ -16,7 +17,7 @@ from zhurnal.school.models import SchoolClass, Staff
 from .context import context
 from .credentials import Person, class_day, classes_of, kind_of
 from .memberships import memberships_of
-from .models import STAFF_ROLES
+from .models import STAFF_ROLES, ApiToken
 
 
 def school_for(user, school_id: int, perm: str):
@@ -29,6 +30,12 @@ def school_for(user, school_id: int, perm: str):
     school = memberships_of(user)[school_id].school
     require(user, perm, school)
     return school
+
+
+def own_token_for(user, token_id: int) -> ApiToken:
+    """One of the user's tokens in use; another user's token is a 404, like any object the
+    user cannot reach."""
+    return get_object_or_404(ApiToken, pk=token_id, user=user, revoked_at__isnull=True)
 
 
 def own_staff(user, school) -> Staff | None:

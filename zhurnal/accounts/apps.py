@@ -6,6 +6,7 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
+        # At start-up, once every app is loaded (AppConfig.ready): what this app registers.
         from django.contrib.auth.signals import user_logged_in
 
         from zhurnal.school import sections

@@ -12,6 +12,10 @@ from dataclasses import dataclass
 from django.db.models import IntegerField
 from django.db.models.expressions import RawSQL
 
+from zhurnal.school.models import Staff
+
+from .models import Membership
+
 CACHE_ATTRIBUTE = "_zhurnal_memberships"
 
 
@@ -27,10 +31,6 @@ class SchoolRoles:
 def memberships_of(user) -> dict[int, SchoolRoles]:
     """school id → ``SchoolRoles`` of the user, in the schools' name order (one query, then
     cached on the user object)."""
-    from zhurnal.school.models import Staff
-
-    from .models import Membership
-
     user = getattr(user, "_wrapped", user)
     cached = user.__dict__.get(CACHE_ATTRIBUTE)
     if cached is not None:

@@ -14,12 +14,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zhurnal.audit.actor import Actor
-from zhurnal.audit.models import AuditAction
-from zhurnal.audit.services import record
 
+from . import services
 from .forms import LoginForm
 from .middleware import SESSION_SCHOOL_KEY
-from .models import new_session_stamp
 
 
 class LoginView(auth_views.LoginView):
@@ -42,10 +40,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        user = form.user
-        if user.must_change_password:
-            user.must_change_password = False
-            user.save(update_fields=["must_change_password"])
+        services.password_changed(form.user)
         messages.success(self.request, _("Your password has been changed."))
         return response
 
@@ -54,13 +49,8 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 @require_POST
 def logout_everywhere(request: HttpRequest) -> HttpResponse:
     """End every session of the user (other devices included) and revoke their API tokens."""
-    from django.utils import timezone
-
     user = request.user
-    user.session_stamp = new_session_stamp()
-    user.save(update_fields=["session_stamp"])
-    user.api_tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
-    record(action=AuditAction.SESSIONS_REVOKED, actor=Actor.of(request), obj=user)
+    services.log_out_everywhere(user=user, actor=Actor.of(request))
     update_session_auth_hash(request, user)
     messages.success(request, _("All your other sessions and API tokens have been ended."))
     return redirect("home")

@@ -8,29 +8,25 @@ hash of a token is stored (``ApiToken.key_hash``); "logout everywhere" and new c
 revoke every token of the user.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
-from django.contrib.auth.models import update_last_login
-from django.db import transaction
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.security import HttpBearer
 
+from zhurnal.accounts import services
+from zhurnal.accounts.access import own_token_for
 from zhurnal.accounts.backends import is_underage_student_only
 from zhurnal.accounts.models import ApiToken, hash_token
 from zhurnal.audit.actor import Actor, client_address
-from zhurnal.audit.models import AuditAction
-from zhurnal.audit.services import record
 
 from .errors import ApiError, ErrorOut
 
 # last_used_at is written at most this often per token, not on every call.
-LAST_USED_PRECISION = timedelta(minutes=1)
 MAX_TOKEN_LENGTH = 200
 
 
@@ -61,11 +57,8 @@ class TokenAuth(HttpBearer):
             raise invalid_token()
         if api_token.user.must_change_password:
             raise password_change_required()
-        now = timezone.now()
-        if api_token.last_used_at is None or now - api_token.last_used_at >= LAST_USED_PRECISION:
-            # Not audited: a usage timestamp, written at most once a minute.
-            ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
-            api_token.last_used_at = now
+        # Not audited: a usage timestamp, written at most once a minute.
+        services.touch_token(api_token, timezone.now())
         request.user = api_token.user
         return api_token
 
@@ -149,12 +142,9 @@ def issue_token(request: HttpRequest, data: TokenIn):
     _reset_lockout(request, data.username)
     if user.must_change_password:
         raise password_change_required()
-    with transaction.atomic():
-        api_token, raw = ApiToken.issue(user, data.name)
-        update_last_login(None, user)
-        record(
-            action=AuditAction.CREATED, actor=Actor(user, client_address(request)), obj=api_token
-        )
+    api_token, raw = services.issue_token(
+        user=user, name=data.name, actor=Actor(user, client_address(request))
+    )
     return TokenOut(
         token=raw,
         id=api_token.pk,
@@ -207,19 +197,10 @@ def list_tokens(request: HttpRequest):
 )
 def revoke_token(request: HttpRequest, token_id: int):
     # Another user's token id is a 404, like any object the user cannot reach.
-    api_token = get_object_or_404(
-        ApiToken, pk=token_id, user=request.auth.user, revoked_at__isnull=True
-    )
+    api_token = own_token_for(request.auth.user, token_id)
     _revoke(request, api_token)
     return Status(204, None)
 
 
 def _revoke(request: HttpRequest, api_token: ApiToken) -> None:
-    with transaction.atomic():
-        api_token.revoke()
-        record(
-            action=AuditAction.UPDATED,
-            actor=Actor(api_token.user, client_address(request)),
-            obj=api_token,
-            after={"revoked_at": api_token.revoked_at.isoformat()},
-        )
+    services.revoke_token(api_token=api_token, actor=Actor(api_token.user, client_address(request)))

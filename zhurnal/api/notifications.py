@@ -14,7 +14,6 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
@@ -138,11 +137,7 @@ def mark_read(request: HttpRequest, school_id: int, payload: ReadIn):
     if payload.ids is None:
         marked = services.mark_all_read(request.user, school)
     else:
-        marked = (
-            _own(request, school)
-            .filter(pk__in=payload.ids[:1000], read_at__isnull=True)
-            .update(read_at=timezone.now())
-        )
+        marked = services.mark_read(request.user, school, payload.ids[:1000])
     return ReadOut(marked=marked, unread=services.unread_count(request.user, school))
 
 

@@ -7,19 +7,15 @@ the classes of their children or their own (``assessments.view_class``), without
 
 from __future__ import annotations
 
-from io import BytesIO
-
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from zhurnal.accounts.context import context
 from zhurnal.core.access import current_school, object_for, school_permission
 from zhurnal.school.calendar import current_year, pick_term, school_today
 from zhurnal.school.models import SchoolClass
 
+from .export import workbook
 from .queries import Schedule, classes_of, family_class_ids, school_schedule, year_terms
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -117,27 +113,3 @@ def xlsx(request: HttpRequest) -> HttpResponse:
     number = f"-{term.number}" if term else ""
     response["Content-Disposition"] = f'attachment; filename="assessments{number}{suffix}.xlsx"'
     return response
-
-
-def workbook(data: Schedule) -> bytes:
-    header = [_("Class"), _("Date"), _("Subject"), _("Topic")]
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("All classes")[:31]
-    sheets = [(sheet, data.rows)]
-    for school_class in data.classes:
-        sheets.append((book.create_sheet(school_class.name[:31]), data.rows_of(school_class)))
-    for ws, rows in sheets:
-        ws.append(header)
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            ws.append([row.class_name, row.date, row.subject_name, row.topic])
-            ws.cell(row=ws.max_row, column=2).number_format = "DD.MM.YYYY"
-        ws.column_dimensions["A"].width = 8
-        ws.column_dimensions["B"].width = 12
-        ws.column_dimensions["C"].width = 28
-        ws.column_dimensions["D"].width = 60
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()

@@ -8,6 +8,7 @@ class DiaryConfig(AppConfig):
     verbose_name = _("Electronic diary")
 
     def ready(self) -> None:
+        # At start-up, once every app is loaded (AppConfig.ready): what this app registers.
         from zhurnal.school import sections
 
         from .class_page import progress_section

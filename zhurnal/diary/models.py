@@ -100,6 +100,7 @@ class ProgressReportIssue(models.Model):
     def unfinished(self) -> bool:
         """A sending whose run never wrote its count (it crashed, or the worker stopped): it
         informs nobody (``informing.RUN_GRACE``)."""
+        # informing.py reads these models: imported here, not at the top.
         from .informing import RUN_GRACE
 
         return (

@@ -31,6 +31,7 @@ from zhurnal.journal.models import (
     HomeworkAttachment,
     JournalPolicy,
     Mark,
+    NoteKind,
     PeriodKind,
     PeriodMark,
     StudentNote,
@@ -150,8 +151,6 @@ class DiaryNote:
 
     @property
     def kind_label(self) -> str:
-        from zhurnal.journal.models import NoteKind
-
         return str(NoteKind(self.kind).label)
 
 

@@ -22,7 +22,8 @@ from django.template.loader import render_to_string
 
 from zhurnal.journal.models import Attendance, AttendanceCode, Mark
 from zhurnal.journal.queries import absence_reason, absence_rows, shown_attendance
-from zhurnal.school.models import SchoolClass, Student
+from zhurnal.notifications.models import Kind, Preference
+from zhurnal.school.models import SchoolClass, Student, StudentGuardian
 from zhurnal.school.rosters import class_roster, roster_spans
 from zhurnal.timetable.models import Lesson, LessonStatus
 
@@ -194,9 +195,6 @@ def render_pdf(
 def without_email(students: list[Student]) -> list[Student]:
     """The students none of whose guardians gets the report by e-mail (no login, no address,
     or e-mails of this kind turned off): their family needs the printed copy. One query."""
-    from zhurnal.notifications.models import Kind, Preference
-    from zhurnal.school.models import StudentGuardian
-
     if not students:
         return []
     turned_off = Preference.objects.filter(kind=Kind.REPORT, email=False).values("user_id")

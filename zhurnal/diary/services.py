@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zhurnal.accounts.context import context
 from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction
 from zhurnal.audit.services import record
@@ -21,6 +22,7 @@ from zhurnal.notifications.dispatch import emit
 from zhurnal.school.models import Enrollment, SchoolClass, Student, StudentGuardian, Term
 from zhurnal.school.rosters import class_roster
 
+from .informing import is_current_period
 from .models import IssueKind, ProgressReportIssue, TermAcknowledgement
 
 
@@ -120,10 +122,6 @@ def record_informing(
     is_current_period``; sending an older one is not recorded as it), and a printing only by
     the class's class teacher, who informs the families (the administration downloads the
     PDF to check it). None when nothing is recorded."""
-    from zhurnal.accounts.context import context
-
-    from .informing import is_current_period
-
     if not is_current_period(end, today):
         return None
     if kind == IssueKind.PRINTED:

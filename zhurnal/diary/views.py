@@ -40,6 +40,7 @@ from . import informing, queries, report, services
 from .access import diary_student_for
 from .models import IssueKind, TermAcknowledgement
 from .rendering import lessons_html
+from .tasks import send_progress_reports
 
 
 def _int(raw: str | None) -> int | None:
@@ -271,8 +272,6 @@ def progress_report(request: HttpRequest, class_id: int) -> HttpResponse:
     school_class = _report_class(request, class_id)
     start, end = _report_period(request)
     if request.method == "POST":
-        from .tasks import send_progress_reports
-
         with transaction.atomic():
             issue = services.record_informing(
                 school_class=school_class,

@@ -8,6 +8,7 @@ class JournalConfig(AppConfig):
     verbose_name = _("Class journal")
 
     def ready(self) -> None:
+        # At start-up, once every app is loaded (AppConfig.ready): what this app registers.
         from .notices import register_handlers
 
         register_handlers()

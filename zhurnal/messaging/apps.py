@@ -8,6 +8,7 @@ class MessagingConfig(AppConfig):
     verbose_name = _("Messages and announcements")
 
     def ready(self) -> None:
+        # At start-up, once every app is loaded (AppConfig.ready): what this app registers.
         from .notices import register_handlers
 
         register_handlers()

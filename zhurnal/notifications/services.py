@@ -137,6 +137,7 @@ def resend(delivery: EmailDelivery) -> bool:
 
 
 def _enqueue_deliveries(ids) -> None:
+    # The tasks call this module's functions: imported here, not at the top.
     from .tasks import deliver
 
     for delivery_id in ids:
@@ -195,6 +196,7 @@ def add_to_digest(
 
 
 def _enqueue_digests(user_ids, school_id: int, kind: str, delay: timedelta) -> None:
+    # The tasks call this module's functions: imported here, not at the top.
     from .tasks import send_digest
 
     run_after = timezone.now() + delay
@@ -204,6 +206,13 @@ def _enqueue_digests(user_ids, school_id: int, kind: str, delay: timedelta) -> N
 
 def unread_count(user, school: School) -> int:
     return Notification.objects.filter(user=user, school=school, read_at__isnull=True).count()
+
+
+def mark_read(user, school: School, ids) -> int:
+    """The user's notifications ``ids`` of the school are read now (others' are left alone)."""
+    return Notification.objects.filter(
+        user=user, school=school, pk__in=list(ids), read_at__isnull=True
+    ).update(read_at=timezone.now())
 
 
 def mark_all_read(user, school: School) -> int:

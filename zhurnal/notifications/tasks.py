@@ -39,6 +39,7 @@ def deliver(delivery_id: int) -> str:
     failure the attempt and the error are kept and the next attempt is queued after a pause
     (services.RETRY_PAUSES); after the last one the delivery is marked failed for the
     administrator to see and resend."""
+    # services.py queues these tasks: imported here, not at the top.
     from .services import RETRY_PAUSES
 
     with transaction.atomic():
@@ -102,6 +103,7 @@ def digest_link(kind: str, items) -> str:
 @task()
 def send_digest(user_id: int, school_id: int, kind: str) -> int:
     """Everything waiting in a user's digest of ``kind``: one notification, one e-mail."""
+    # services.py queues these tasks: imported here, not at the top.
     from .services import notify
 
     with transaction.atomic():

@@ -30,8 +30,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from zhurnal.accounts.models import ApiToken, Membership, Role, User
-from zhurnal.school.models import School, SchoolClass, Staff, Student
-from zhurnal.school.rosters import class_roster
+from zhurnal.journal.defaults import ensure_work_types
+from zhurnal.journal.models import GradeColumn, Mark
+from zhurnal.school.calendar import course_terms, pick_term
+from zhurnal.school.models import Course, School, SchoolClass, Staff, Student
+from zhurnal.school.rosters import class_roster, course_roster, enrolled_on
+from zhurnal.timetable.models import Lesson, LessonStatus
 
 WARMUP = 3
 DEFAULT_RUNS = 50
@@ -247,13 +251,6 @@ def _journal_fixture(staff: Staff, day: date) -> dict:
     mark column of a held lesson in it (made if the lesson has none) and a student on the
     list, for the journal scenarios. Empty when the demo has no lessons (then those scenarios
     answer 404 and the run says so)."""
-    from zhurnal.journal.defaults import ensure_work_types
-    from zhurnal.journal.models import GradeColumn, Mark
-    from zhurnal.school.calendar import course_terms, pick_term
-    from zhurnal.school.models import Course
-    from zhurnal.school.rosters import course_roster, enrolled_on
-    from zhurnal.timetable.models import Lesson, LessonStatus
-
     best = None
     for course in Course.objects.filter(teachers=staff, year__start__lte=day, year__end__gte=day):
         term = pick_term(course_terms(course), None, day)

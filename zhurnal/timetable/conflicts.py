@@ -18,11 +18,11 @@ from zhurnal.school.models import Course, Enrollment, GroupMembership
 from .models import TimetableEntry, WeekParity
 
 
-def _ranges_overlap(a_from: date, a_to: date | None, b_from: date, b_to: date | None) -> bool:
+def ranges_overlap(a_from: date, a_to: date | None, b_from: date, b_to: date | None) -> bool:
     return (a_to is None or b_from <= a_to) and (b_to is None or a_from <= b_to)
 
 
-def _parities_meet(a: str, b: str) -> bool:
+def parities_meet(a: str, b: str) -> bool:
     return a == WeekParity.EVERY or b == WeekParity.EVERY or a == b
 
 
@@ -81,9 +81,9 @@ def find_conflicts(entry: TimetableEntry) -> list[str]:
         others = others.exclude(pk=entry.pk)
     messages = []
     for other in others:
-        if not _parities_meet(entry.parity, other.parity):
+        if not parities_meet(entry.parity, other.parity):
             continue
-        if not _ranges_overlap(entry.valid_from, entry.valid_to, other.valid_from, other.valid_to):
+        if not ranges_overlap(entry.valid_from, entry.valid_to, other.valid_from, other.valid_to):
             continue
         where = {
             "course": str(other.course),

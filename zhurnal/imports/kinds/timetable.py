@@ -28,7 +28,7 @@ from zhurnal.audit.actor import Actor
 from zhurnal.school.calendar import current_year
 from zhurnal.school.models import Course, Group, SchoolClass, Staff, Subject
 from zhurnal.timetable import services as timetable_services
-from zhurnal.timetable.conflicts import _parities_meet, _ranges_overlap, audiences_meet
+from zhurnal.timetable.conflicts import audiences_meet, parities_meet, ranges_overlap
 from zhurnal.timetable.models import TimetableEntry, Weekday, WeekParity
 
 from ..models import ImportKind
@@ -412,8 +412,8 @@ def _meet(a: _Slot, b: _Slot) -> bool:
     return (
         a.weekday == b.weekday
         and a.number == b.number
-        and _parities_meet(a.parity, b.parity)
-        and _ranges_overlap(a.valid_from, a.valid_to, b.valid_from, b.valid_to)
+        and parities_meet(a.parity, b.parity)
+        and ranges_overlap(a.valid_from, a.valid_to, b.valid_from, b.valid_to)
     )
 
 

@@ -18,7 +18,7 @@ from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from zhurnal.timetable.models import Lesson, LessonKind, LessonOrigin, LessonStatus
+from zhurnal.timetable.models import Lesson, LessonKind, LessonOrigin, LessonStatus, TimetableEntry
 
 from . import timetable as tt
 
@@ -72,8 +72,6 @@ def school_days(builder) -> dict[int | None, list[date]]:
 def plan_lessons(builder) -> None:
     """Lessons for every timetable entry of the year (``builder.lessons``: id(course) → the
     course's lessons in date order)."""
-    from zhurnal.timetable.models import TimetableEntry
-
     days = school_days(builder)
     by_weekday: dict[int | None, dict[int, list[date]]] = {}
     for grade, dates in days.items():

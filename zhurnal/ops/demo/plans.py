@@ -15,7 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from zhurnal.planning.models import CoursePlan, PlanItem, ThematicPlan
 from zhurnal.planning.queries import school_weeks
+from zhurnal.school.models import Course
 from zhurnal.timetable.models import LessonKind
 
 from .syllabi import SYLLABI
@@ -111,9 +113,6 @@ def syllabus_for(subject: str, grade: int) -> str | None:
 def plan_plans(builder) -> None:
     """The base plans of the school's main subjects and the courses that follow them
     (``builder.course_items``: id(course) → the items of its plan in order)."""
-    from zhurnal.planning.models import CoursePlan, PlanItem, ThematicPlan
-    from zhurnal.school.models import Course
-
     school, year = builder.school, builder.year
     by_key: dict[tuple[str, int], tuple[ThematicPlan, list[PlanItem]]] = {}
     builder.course_items = {}

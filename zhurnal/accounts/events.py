@@ -1,0 +1,28 @@
+"""The audit events of accounts (DESIGN §3: who did what, when, from where): one function per
+kind of event, called inside the transaction of what they record."""
+
+from __future__ import annotations
+
+from zhurnal.audit.actor import Actor
+from zhurnal.audit.models import AuditAction
+from zhurnal.audit.services import record
+
+from .models import ApiToken, User
+
+
+def sessions_revoked(user: User, *, actor: Actor) -> None:
+    """The user logged out everywhere."""
+    record(action=AuditAction.SESSIONS_REVOKED, actor=actor, obj=user)
+
+
+def token_issued(api_token: ApiToken, *, actor: Actor) -> None:
+    record(action=AuditAction.CREATED, actor=actor, obj=api_token)
+
+
+def token_revoked(api_token: ApiToken, *, actor: Actor) -> None:
+    record(
+        action=AuditAction.UPDATED,
+        actor=actor,
+        obj=api_token,
+        after={"revoked_at": api_token.revoked_at.isoformat()},
+    )
