@@ -37,13 +37,13 @@ from zhurnal.school.calendar import school_today
 from zhurnal.school.models import School
 
 from . import parsing
+from .columns import COLUMNS
 from .kinds import plan as plan_kind
 from .kinds import staff as staff_kind
 from .kinds import students as students_kind
 from .kinds import timetable as timetable_kind
 from .kinds.base import Change, GuardianPlan, Plan, RowPlan, RowStatus
 from .models import BatchStatus, ImportBatch, ImportKind
-from .parsing import COLUMNS
 
 __all__ = [
     "Change",

@@ -27,9 +27,10 @@ from zhurnal.planning.models import ThematicPlan
 
 from . import services
 from .access import allowed_kinds, batch_for, may_import, require_import, target_plan_for
+from .columns import COLUMNS
 from .forms import UploadForm
 from .models import BatchStatus, ImportBatch, ImportKind
-from .parsing import COLUMNS, FileError
+from .parsing import FileError
 
 # Where a committed import is seen: (url name, permission on the school). The timetable's
 # page is looked up by the names its app may give it; none yet: the result page stays.

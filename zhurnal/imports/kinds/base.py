@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy
 
 from zhurnal.school.models import AcademicYear, Gender, GuardianRelation
 
-from ..parsing import GuardianData, ParsedRow, RowError, header_of
+from ..columns import header_of
+from ..parsing import GuardianData, ParsedRow, RowError
 
 CHUNK = 500
 

@@ -26,8 +26,9 @@ from zhurnal.audit.services import record
 from zhurnal.planning.models import PlanItem
 from zhurnal.timetable.models import Lesson, LessonKind
 
+from ..columns import header_of
 from ..models import ImportKind
-from ..parsing import ParsedRow, header_of
+from ..parsing import ParsedRow
 from .base import Change, Plan, RowPlan, fmt
 
 KIND = ImportKind.PLAN

@@ -9,8 +9,9 @@ from datetime import date
 from zhurnal.audit.actor import Actor
 from zhurnal.school.models import School, Staff, StaffPosition
 
+from ..columns import header_of
 from ..models import ImportKind
-from ..parsing import ParsedRow, header_of
+from ..parsing import ParsedRow
 from .base import Change, Plan, RowPlan, chunks, compare
 from .students import audit_person
 

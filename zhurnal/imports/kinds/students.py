@@ -32,8 +32,9 @@ from zhurnal.school.models import (
 )
 
 from .. import parsing
+from ..columns import header_of
 from ..models import ImportKind
-from ..parsing import GuardianData, ParsedRow, header_of, normalize_name
+from ..parsing import GuardianData, ParsedRow, normalize_name
 from .base import (
     RELATION_WORD,
     Change,

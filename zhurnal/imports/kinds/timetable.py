@@ -31,8 +31,9 @@ from zhurnal.timetable import services as timetable_services
 from zhurnal.timetable.conflicts import audiences_meet, parities_meet, ranges_overlap
 from zhurnal.timetable.models import TimetableEntry, Weekday, WeekParity
 
+from ..columns import header_of
 from ..models import ImportKind
-from ..parsing import ParsedRow, header_of, normalize_class_name, normalize_name
+from ..parsing import ParsedRow, normalize_class_name, normalize_name
 from .base import Change, Plan, RowPlan, RowStatus, fmt
 
 KIND = ImportKind.TIMETABLE
