@@ -6,6 +6,8 @@ import contract (import-linter, ``[tool.importlinter]`` in pyproject.toml) canno
   point (``core.access`` and each app's ``access.py``).
 * No app imports another app's views or its private names.
 * An import inside a function says why, in a comment on its line or the line above.
+* The audit trail is written by the apps' ``events`` modules only (one function per kind of
+  event, DESIGN §5).
 """
 
 from __future__ import annotations
@@ -135,6 +137,17 @@ def _in_functions(tree: ast.AST):
             for node in ast.walk(function):
                 if isinstance(node, ast.Import | ast.ImportFrom):
                     yield node
+
+
+def test_the_audit_trail_is_written_by_the_events_modules_only():
+    found = []
+    for path, tree in _modules():
+        if path.name == "events.py" or path.parent.name == "audit":
+            continue
+        for node, module, names in _imports(path, tree):
+            if module == "zhurnal.audit.services" and "record" in names:
+                found.append(f"{_where(path, node)} imports audit.services.record")
+    assert found == [], "write the event through the app's events.py:\n" + "\n".join(found)
 
 
 def _commented(lines: list[str], index: int) -> bool:

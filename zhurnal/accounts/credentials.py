@@ -22,12 +22,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhurnal.audit.actor import Actor
-from zhurnal.audit.models import AuditAction
-from zhurnal.audit.services import record
 from zhurnal.school.calendar import clamp_to_year, school_today
 from zhurnal.school.models import Enrollment, Guardian, SchoolClass, Staff, Student
 from zhurnal.school.rosters import enrolled_on
 
+from . import events
 from .models import ApiToken, Membership, Role, User, new_session_stamp
 
 Person = Staff | Student | Guardian
@@ -225,12 +224,7 @@ def issue_credentials(
                     user=user, school_id=person.school_id, role=ROLE_OF_KIND[kind]
                 )
             result.username = user.username
-            record(
-                action=AuditAction.CREDENTIALS_ISSUED,
-                actor=actor,
-                obj=person,
-                school=person.school,
-                student=person if isinstance(person, Student) else None,
-                after={"username": user.username, "kind": kind, "reissued": had_login},
+            events.credentials_issued(
+                person, actor=actor, username=user.username, kind=kind, reissued=had_login
             )
     return results

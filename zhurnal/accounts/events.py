@@ -6,8 +6,22 @@ from __future__ import annotations
 from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction
 from zhurnal.audit.services import record
+from zhurnal.school.models import Student
 
 from .models import ApiToken, User
+
+
+def credentials_issued(person, *, actor: Actor, username: str, kind: str, reissued: bool) -> None:
+    """A login and a one-time password given to a student, guardian or staff member (never
+    the password itself)."""
+    record(
+        action=AuditAction.CREDENTIALS_ISSUED,
+        actor=actor,
+        obj=person,
+        school=person.school,
+        student=person if isinstance(person, Student) else None,
+        after={"username": username, "kind": kind, "reissued": reissued},
+    )
 
 
 def sessions_revoked(user: User, *, actor: Actor) -> None:

@@ -15,13 +15,12 @@ from django.utils.translation import gettext as _
 
 from zhurnal.accounts.context import context
 from zhurnal.audit.actor import Actor
-from zhurnal.audit.models import AuditAction
-from zhurnal.audit.services import record
 from zhurnal.journal.models import PeriodKind, PeriodMark
 from zhurnal.notifications.dispatch import emit
 from zhurnal.school.models import Enrollment, SchoolClass, Student, StudentGuardian, Term
 from zhurnal.school.rosters import class_roster
 
+from . import events
 from .informing import is_current_period
 from .models import IssueKind, ProgressReportIssue, TermAcknowledgement
 
@@ -82,14 +81,7 @@ def acknowledge_term(
         return TermAcknowledgement.objects.get(
             school_id=student.school_id, student=student, term=term, user=actor.user
         )
-    record(
-        action=AuditAction.CREATED,
-        actor=actor,
-        obj=acknowledgement,
-        school=student.school,
-        student=student,
-        after={"term": term.pk, "acknowledged": True},
-    )
+    events.term_acknowledged(acknowledgement, actor=actor)
     # The class teacher is told, in a digest (issue 5; diary/notices.py).
     emit("term_acknowledged", acknowledgement.pk)
     return acknowledgement

@@ -30,13 +30,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhurnal.audit.actor import Actor
-from zhurnal.audit.models import AuditAction
-from zhurnal.audit.services import record
 from zhurnal.school import services as school_services  # noqa: F401  (tests patch it here)
 from zhurnal.school.calendar import school_today
 from zhurnal.school.models import School
 
-from . import parsing
+from . import events, parsing
 from .columns import COLUMNS
 from .kinds import plan as plan_kind
 from .kinds import staff as staff_kind
@@ -161,12 +159,8 @@ def commit_batch(*, batch: ImportBatch, actor: Actor, today: date | None = None)
                 counts["removed"] = len(plan.removed)
                 counts["kept"] = len(plan.kept)
             ImportBatch.objects.filter(pk=locked.pk).update(summary=counts, rows=[])
-            record(
-                action=AuditAction.IMPORTED,
-                actor=actor,
-                obj=locked,
-                school=locked.school,
-                after={"kind": locked.kind, "file": locked.file_name, **counts},
+            events.file_imported(
+                locked, actor=actor, after={"kind": locked.kind, "file": locked.file_name, **counts}
             )
     except _Rollback as rollback:
         result = rollback.result

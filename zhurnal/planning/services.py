@@ -16,12 +16,11 @@ from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
 from zhurnal.audit.actor import Actor
-from zhurnal.audit.models import AuditAction
-from zhurnal.audit.services import record
 from zhurnal.school.courses import grade_level_of
 from zhurnal.school.models import AcademicYear, Course, GradeLevel, School, Subject
 from zhurnal.timetable.models import Lesson, LessonKind
 
+from . import events
 from .models import CoursePlan, PlanItem, ThematicPlan
 
 # Positions are moved out of the way through this offset, so that renumbering never meets the
@@ -48,19 +47,6 @@ def _item_state(item: PlanItem) -> dict:
         "kind": item.kind,
         "planned_date": item.planned_date.isoformat() if item.planned_date else None,
     }
-
-
-def _audit(plan: ThematicPlan, action, *, actor: Actor, before=None, after=None, reason=""):
-    record(
-        action=action,
-        actor=actor,
-        obj=plan,
-        school=plan.school,
-        course=plan.owner_course if plan.owner_course_id else None,
-        before=before,
-        after=after,
-        reason=reason,
-    )
 
 
 def _check_same_school(school_id: int, *objects) -> None:
@@ -102,7 +88,7 @@ def create_plan(
         title=title[:200],
         owner_course=owner_course,
     )
-    _audit(plan, AuditAction.CREATED, actor=actor, after=_plan_state(plan))
+    events.plan_created(plan, actor=actor, after=_plan_state(plan))
     return plan
 
 
@@ -135,9 +121,8 @@ def rename_plan(*, plan: ThematicPlan, title: str, actor: Actor) -> ThematicPlan
     before = _plan_state(plan)
     plan.title = title[:200]
     plan.save(update_fields=["title", "updated_at"])
-    _audit(
+    events.plan_changed(
         plan,
-        AuditAction.UPDATED,
         actor=actor,
         before=before,
         after=_plan_state(plan),
@@ -160,7 +145,7 @@ def delete_plan(*, plan: ThematicPlan, actor: Actor) -> None:
             _("%(n)s lesson(s) are linked to items of this plan; it cannot be deleted.")
             % {"n": linked}
         )
-    _audit(plan, AuditAction.DELETED, actor=actor, before=_plan_state(plan))
+    events.plan_deleted(plan, actor=actor, before=_plan_state(plan))
     plan.delete()
 
 
@@ -215,7 +200,7 @@ def add_item(
         item.position = max(position, 1)
         _shift(plan, item.position, 1)
     item.save()
-    _audit(plan, AuditAction.UPDATED, actor=actor, after={"added": _item_state(item)})
+    events.plan_changed(plan, actor=actor, after={"added": _item_state(item)})
     return item
 
 
@@ -235,9 +220,8 @@ def update_item(
     item.planned_date = planned_date
     _validate_item(item)
     item.save()
-    _audit(
+    events.plan_changed(
         item.plan,
-        AuditAction.UPDATED,
         actor=actor,
         before={"item": before},
         after={"item": _item_state(item)},
@@ -258,9 +242,8 @@ def delete_item(*, item: PlanItem, actor: Actor) -> None:
             % {"n": linked, "position": item.position}
         )
     plan, position = item.plan, item.position
-    _audit(
+    events.plan_changed(
         plan,
-        AuditAction.UPDATED,
         actor=actor,
         before={"deleted": _item_state(item)},
     )
@@ -288,9 +271,8 @@ def move_item(*, item: PlanItem, position: int, actor: Actor) -> PlanItem:
         items[pk].position = number
     PlanItem.objects.bulk_update(items.values(), ["position"])
     item.position = position
-    _audit(
+    events.plan_changed(
         item.plan,
-        AuditAction.UPDATED,
         actor=actor,
         before={"moved": item.topic, "position": old},
         after={"position": position},
@@ -340,9 +322,8 @@ def copy_plan(
         )
         for item in PlanItem.objects.filter(plan=source).order_by("position")
     )
-    _audit(
+    events.plan_changed(
         plan,
-        AuditAction.UPDATED,
         actor=actor,
         after={"copied_from": source.pk, "source": str(source)},
     )
@@ -370,11 +351,9 @@ def choose_plan(*, course: Course, plan: ThematicPlan | None, actor: Actor) -> N
         elif current.plan_id != plan.pk:
             current.plan = plan
             current.save(update_fields=["plan"])
-    record(
-        action=AuditAction.UPDATED,
+    events.course_plan_chosen(
+        course,
         actor=actor,
-        obj=course,
-        course=course,
         before=before,
         after={"plan": plan.pk if plan else None, "title": str(plan) if plan else None},
     )

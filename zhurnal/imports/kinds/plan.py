@@ -21,11 +21,10 @@ from datetime import date
 from django.utils.translation import gettext as _
 
 from zhurnal.audit.actor import Actor
-from zhurnal.audit.models import AuditAction
-from zhurnal.audit.services import record
 from zhurnal.planning.models import PlanItem
 from zhurnal.timetable.models import Lesson, LessonKind
 
+from .. import events
 from ..columns import header_of
 from ..models import ImportKind
 from ..parsing import ParsedRow
@@ -145,11 +144,11 @@ def finish(plan: Plan, *, batch, actor: Actor, today, state: dict) -> None:
     thematic_plan = batch.plan
     thematic_plan.save(update_fields=["updated_at"])
     counts = plan.counts
-    record(
-        action=AuditAction.IMPORTED,
+    events.plan_imported(
+        thematic_plan,
         actor=actor,
-        obj=thematic_plan,
         school=batch.school,
+        file_name=batch.file_name,
         after={
             "file": batch.file_name,
             "new": counts["new"],
@@ -158,5 +157,4 @@ def finish(plan: Plan, *, batch, actor: Actor, today, state: dict) -> None:
             "removed": plan.removed,
             "kept": plan.kept,
         },
-        reason=batch.file_name[:500],
     )

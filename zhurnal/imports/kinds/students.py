@@ -17,8 +17,6 @@ from datetime import date
 from django.utils.translation import gettext as _
 
 from zhurnal.audit.actor import Actor
-from zhurnal.audit.models import AuditAction
-from zhurnal.audit.services import record
 from zhurnal.school import services as school_services
 from zhurnal.school.calendar import current_year
 from zhurnal.school.models import (
@@ -31,7 +29,7 @@ from zhurnal.school.models import (
     StudentGuardian,
 )
 
-from .. import parsing
+from .. import events, parsing
 from ..columns import header_of
 from ..models import ImportKind
 from ..parsing import GuardianData, ParsedRow, normalize_name
@@ -252,15 +250,14 @@ def audit_person(row: RowPlan, obj, *, batch, actor: Actor, student=None) -> Non
     else:
         before = {c.field: c.old for c in row.changes}
         after = {c.field: c.new for c in row.changes}
-    record(
-        action=AuditAction.IMPORTED,
+    events.record_imported(
+        obj,
         actor=actor,
-        obj=obj,
         school=batch.school,
-        student=student,
+        file_name=batch.file_name,
         before=before,
         after=after,
-        reason=batch.file_name[:500],
+        student=student,
     )
 
 
