@@ -76,6 +76,30 @@ def test_changes_to_reference_data_are_audited(client, world):
     assert event.actor == world.users["admin"]
 
 
+def test_the_schools_settings_are_saved_and_audited_as_the_schools_event(client, world):
+    _login(client, world, "admin")
+    data = {
+        "name": world.school.name,
+        "short_name": "СОШ № 1 им. Пушкина",
+        "timezone": "Asia/Yekaterinburg",
+        "week_days": 6,
+        "student_min_age": 14,
+        "address": "",
+        "phone": "",
+        "email": "",
+    }
+    assert client.post(reverse("school:settings"), data).status_code == 302
+    world.school.refresh_from_db()
+    assert (world.school.short_name, world.school.timezone) == (
+        "СОШ № 1 им. Пушкина",
+        "Asia/Yekaterinburg",
+    )
+    event = AuditEvent.objects.get(action=AuditAction.UPDATED, object_type="school.school")
+    assert event.school == world.school  # in the school's own audit trail
+    assert event.before["timezone"] == "Europe/Moscow"
+    assert event.after["timezone"] == "Asia/Yekaterinburg"
+
+
 def test_a_referenced_record_cannot_be_deleted(client, world):
     _login(client, world, "admin")
     url = reverse("school:subjects_delete", kwargs={"pk": world.course.subject.pk})

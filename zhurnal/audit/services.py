@@ -24,7 +24,9 @@ def record(
     reason: str = "",
 ) -> AuditEvent:
     if school is None and obj is not None:
-        school = getattr(obj, "school", None)
+        # The event of a school's own record (its settings) is the school's.
+        is_school = obj._meta.label_lower == "school.school"
+        school = obj if is_school else getattr(obj, "school", None)
     user = actor.user
     return AuditEvent.objects.create(
         school=school,
