@@ -29,13 +29,24 @@ def sessions_revoked(user: User, *, actor: Actor) -> None:
     record(action=AuditAction.SESSIONS_REVOKED, actor=actor, obj=user)
 
 
+def roles_set(staff, *, actor: Actor, before: list[str], after: list[str]) -> None:
+    """What a staff member may do in Zhurnal: their roles before and after."""
+    record(
+        action=AuditAction.ROLES_SET,
+        actor=actor,
+        obj=staff,
+        before={"roles": before},
+        after={"roles": after},
+    )
+
+
 def token_issued(api_token: ApiToken, *, actor: Actor) -> None:
-    record(action=AuditAction.CREATED, actor=actor, obj=api_token)
+    record(action=AuditAction.TOKEN_ISSUED, actor=actor, obj=api_token)
 
 
 def token_revoked(api_token: ApiToken, *, actor: Actor) -> None:
     record(
-        action=AuditAction.UPDATED,
+        action=AuditAction.TOKEN_REVOKED,
         actor=actor,
         obj=api_token,
         after={"revoked_at": api_token.revoked_at.isoformat()},

@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from zhurnal.audit.actor import Actor
-from zhurnal.school import events as school_events
 from zhurnal.school.models import Staff
 from zhurnal.school.sections import PageAction, PageSection
 
+from . import events
 from .credentials import ensure_user
 from .models import STAFF_ROLES, Membership, Role
 
@@ -44,9 +44,7 @@ def set_staff_roles(*, staff: Staff, roles: set[str], actor: Actor) -> None:
         Membership(user=user, school_id=staff.school_id, role=role)
         for role in sorted(roles - current)
     )
-    school_events.record_changed(
-        staff, actor=actor, before={"roles": sorted(current)}, after={"roles": sorted(roles)}
-    )
+    events.roles_set(staff, actor=actor, before=sorted(current), after=sorted(roles))
 
 
 def roles_section(user, staff: Staff, today: date) -> PageSection:

@@ -13,12 +13,18 @@ class AuditAction(models.TextChoices):
     PERSONAL_DATA_EXPORTED = "pd.export", _("personal data exported")
     CREDENTIALS_ISSUED = "credentials.issue", _("credentials issued")
     SESSIONS_REVOKED = "sessions.revoke", _("logged out everywhere")
+    ROLES_SET = "roles.set", _("roles set")
+    TOKEN_ISSUED = "token.issue", _("API token issued")
+    TOKEN_REVOKED = "token.revoke", _("API token revoked")
     # Plain records: reference data, cards, settings, plans, timetable entries, feeds.
     CREATED = "create", _("created")
     UPDATED = "update", _("updated")
     DELETED = "delete", _("deleted")
     IMPORTED = "import", _("imported")
     MOVEMENT = "movement", _("contingent movement")
+    # The plans and the diary.
+    COURSE_PLAN_CHOSEN = "plan.choose", _("course's plan chosen")
+    TERM_ACKNOWLEDGED = "term.acknowledge", _("term marks acknowledged")
     # The timetable's lessons.
     LESSONS_GENERATED = "lessons.generate", _("lessons generated")
     LESSON_ADDED = "lesson.add", _("extra lesson added")

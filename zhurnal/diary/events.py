@@ -14,7 +14,7 @@ def term_acknowledged(acknowledgement: TermAcknowledgement, *, actor: Actor) -> 
     """A guardian's «Ознакомлен» for a term's marks."""
     student = acknowledgement.student
     record(
-        action=AuditAction.CREATED,
+        action=AuditAction.TERM_ACKNOWLEDGED,
         actor=actor,
         obj=acknowledgement,
         school=student.school,

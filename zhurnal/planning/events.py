@@ -46,7 +46,7 @@ def plan_deleted(plan: ThematicPlan, *, actor: Actor, before: State) -> None:
 def course_plan_chosen(course: Course, *, actor: Actor, before: State, after: State) -> None:
     """The plan a course follows, chosen or changed."""
     record(
-        action=AuditAction.UPDATED,
+        action=AuditAction.COURSE_PLAN_CHOSEN,
         actor=actor,
         obj=course,
         course=course,
