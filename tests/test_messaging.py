@@ -416,6 +416,11 @@ def test_announce_page(client, world):
         },
     )
     assert response.status_code == 200 and response.context["form"].errors
+    # A class left unchosen is the form's error to correct, not a refusal.
+    response = client.post(
+        url, {"title": "Без класса", "body": "x", "scope": "class", "audience": "parents"}
+    )
+    assert response.status_code == 200 and response.context["form"].errors
     client.force_login(world.users["parent"])
     page = client.get(reverse("messaging:announcements"))
     assert [a.title for a in page.context["rows"]] == ["Собрание"]

@@ -48,7 +48,9 @@ def check_audience(user, school, scope: str, school_class) -> None:
     to the service's validation."""
     if scope not in Scope.values:
         return
-    class_id = school_class.pk if school_class is not None else None
+    if scope == Scope.CLASS and school_class is None:
+        return  # no class chosen: the service's validation says so ("Choose the class.")
+    class_id = school_class.pk if scope == Scope.CLASS else None
     if not rules.may_announce(reach_of(user, school), scope, class_id):
         raise PermissionDenied
 
