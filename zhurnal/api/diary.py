@@ -21,7 +21,7 @@ from zhurnal.accounts.access import school_for
 from zhurnal.core.access import in_school
 from zhurnal.core.files import stored_file_response
 from zhurnal.diary import queries, services
-from zhurnal.diary.access import diary_student_for
+from zhurnal.diary.access import diary_student_for, homework_attachment_for
 from zhurnal.school.calendar import class_terms, pick_term, school_today
 from zhurnal.school.models import Student, Term
 
@@ -359,5 +359,5 @@ def homework_attachment(
     request: HttpRequest, school_id: int, student_id: int, homework_attachment_id: int
 ) -> FileResponse:
     student = _student(request, school_id, student_id)
-    item = queries.homework_attachment_for(student, homework_attachment_id)
+    item = homework_attachment_for(student, homework_attachment_id)
     return stored_file_response(item.file, item.name)

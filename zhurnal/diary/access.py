@@ -13,7 +13,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from zhurnal.accounts.context import context
+from zhurnal.journal.models import HomeworkAttachment
 from zhurnal.school.models import Student
+
+from .queries import student_spans
 
 
 def diary_student_for(user, school, student_id: int, perm: str = "diary.view") -> Student:
@@ -31,3 +34,21 @@ def diary_student_for(user, school, student_id: int, perm: str = "diary.view") -
     if perm != "diary.view" and not user.has_perm(perm, student):
         raise PermissionDenied
     return student
+
+
+def homework_attachment_for(student: Student, attachment_id) -> HomeworkAttachment:
+    """A homework attachment of a lesson the student had (on the list of its class or group
+    that day), for whoever reached the student through ``diary_student_for``; any other id is
+    not found."""
+    item = (
+        HomeworkAttachment.objects.select_related("homework__lesson__course")
+        .filter(school_id=student.school_id, pk=attachment_id)
+        .first()
+    )
+    if item is None:
+        raise Http404
+    lesson = item.homework.lesson
+    spans = student_spans(student, lesson.date, lesson.date)
+    if not spans.on_course(lesson.course, lesson.date):
+        raise Http404
+    return item

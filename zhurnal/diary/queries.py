@@ -21,7 +21,6 @@ from decimal import Decimal
 
 from django.db.models import CharField, DecimalField, Q, Value
 from django.db.models.functions import Cast
-from django.http import Http404
 
 from zhurnal.journal.averages import forecast, thresholds_from_policy, weighted_average
 from zhurnal.journal.models import (
@@ -112,23 +111,6 @@ WEEK_LESSON_FIELDS = (
     "homework__links",
     "homework__minutes",
 )
-
-
-def homework_attachment_for(student: Student, attachment_id) -> HomeworkAttachment:
-    """A homework attachment of a lesson the student had (on the list of its class or group
-    that day), for whoever may read the student's diary; any other id is not found."""
-    item = (
-        HomeworkAttachment.objects.select_related("homework__lesson__course")
-        .filter(school_id=student.school_id, pk=attachment_id)
-        .first()
-    )
-    if item is None:
-        raise Http404
-    lesson = item.homework.lesson
-    spans = student_spans(student, lesson.date, lesson.date)
-    if not spans.on_course(lesson.course, lesson.date):
-        raise Http404
-    return item
 
 
 # --- the week --------------------------------------------------------------------------------

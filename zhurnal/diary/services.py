@@ -13,7 +13,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhurnal.accounts.context import context
 from zhurnal.audit.actor import Actor
 from zhurnal.journal.models import PeriodKind, PeriodMark
 from zhurnal.notifications.dispatch import emit
@@ -107,22 +106,58 @@ def record_report_issue(
 
 
 def record_informing(
-    *, school_class: SchoolClass, start: date, end: date, kind: IssueKind, actor: Actor, today: date
+    *,
+    school_class: SchoolClass,
+    start: date,
+    end: date,
+    kind: IssueKind,
+    informs: bool,
+    actor: Actor,
+    today: date,
 ) -> ProgressReportIssue | None:
     """The rule of what counts as the fortnightly informing (seed 002, regulation 2.2.2), then
     ``record_report_issue``: a report of the last two weeks only (``informing.
     is_current_period``; sending an older one is not recorded as it), and a printing only by
-    the class's class teacher, who informs the families (the administration downloads the
-    PDF to check it). None when nothing is recorded."""
+    whoever informs the families (``informs``: the caller's rule ``diary.inform_families``, the
+    class teacher; the administration downloads the PDF to check it). None when nothing is
+    recorded."""
     if not is_current_period(end, today):
         return None
-    if kind == IssueKind.PRINTED:
-        ctx = context(actor.user, school_class.school_id)
-        if ctx is None or school_class.pk not in ctx.led_class_ids:
-            return None
+    if kind == IssueKind.PRINTED and not informs:
+        return None
     return record_report_issue(
         school_class=school_class, start=start, end=end, kind=kind, actor=actor
     )
+
+
+@transaction.atomic
+def send_progress_report(
+    *, school_class: SchoolClass, start: date, end: date, informs: bool, actor: Actor, today: date
+) -> ProgressReportIssue | None:
+    """Send the progress report of ``start``–``end`` to the class's families by e-mail, in the
+    background once the transaction commits (``tasks.send_progress_reports``), recording the
+    sending as the fortnightly informing where it counts (``record_informing``)."""
+    issue = record_informing(
+        school_class=school_class,
+        start=start,
+        end=end,
+        kind=IssueKind.SENT,
+        informs=informs,
+        actor=actor,
+        today=today,
+    )
+    # The task records its count through this module: imported here, not at the top.
+    from .tasks import send_progress_reports
+
+    args = (
+        school_class.pk,
+        start.isoformat(),
+        end.isoformat(),
+        actor.user_id,
+        issue.pk if issue else None,
+    )
+    transaction.on_commit(lambda: send_progress_reports.enqueue(*args))
+    return issue
 
 
 def set_report_emails(issue_id: int, emails: int) -> None:

@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,9 +26,10 @@ from zhurnal.accounts.context import context
 from zhurnal.accounts.memberships import memberships_of
 from zhurnal.accounts.models import Role
 from zhurnal.audit.actor import Actor
-from zhurnal.core.access import current_school, object_for, school_permission
+from zhurnal.core.access import current_school, school_permission
 from zhurnal.core.files import stored_file_response
 from zhurnal.notifications.services import diary_today_url
+from zhurnal.school.access import class_for
 from zhurnal.school.calendar import class_terms, pick_term, school_today
 from zhurnal.school.models import SchoolClass, Student
 from zhurnal.school.rosters import with_current_class
@@ -37,10 +37,9 @@ from zhurnal.timetable import ical
 from zhurnal.timetable.feed_pages import apply_feed_action, feed_address
 
 from . import informing, queries, report, services
-from .access import diary_student_for
+from .access import diary_student_for, homework_attachment_for
 from .models import IssueKind, TermAcknowledgement
 from .rendering import lessons_html
-from .tasks import send_progress_reports
 
 
 def _int(raw: str | None) -> int | None:
@@ -213,12 +212,8 @@ def index(request: HttpRequest) -> HttpResponse:
 @login_required
 def acknowledgements(request: HttpRequest, class_id: int) -> HttpResponse:
     """Who of a class has and has not acknowledged the term marks (the class teacher)."""
-    school_class = object_for(
-        request.user,
-        current_school(request),
-        SchoolClass.objects.select_related("grade_level", "year"),
-        "diary.view_acknowledgements",
-        pk=class_id,
+    school_class = class_for(
+        request.user, current_school(request), class_id, "diary.view_acknowledgements"
     )
     today = school_today(request.school)
     terms = class_terms(school_class)
@@ -242,18 +237,12 @@ def attachment(request: HttpRequest, student_id: int, attachment_id: int) -> Fil
     """A homework attachment of one of the student's lessons, for whoever reads the diary
     (files are never served from a public address)."""
     student = diary_student(request, student_id)
-    item = queries.homework_attachment_for(student, attachment_id)
+    item = homework_attachment_for(student, attachment_id)
     return stored_file_response(item.file, item.name)
 
 
 def _report_class(request: HttpRequest, class_id: int) -> SchoolClass:
-    return object_for(
-        request.user,
-        current_school(request),
-        SchoolClass.objects.select_related("grade_level", "year", "school"),
-        "diary.progress_report",
-        pk=class_id,
-    )
+    return class_for(request.user, current_school(request), class_id, "diary.progress_report")
 
 
 def _report_period(request: HttpRequest) -> tuple[date, date]:
@@ -272,23 +261,14 @@ def progress_report(request: HttpRequest, class_id: int) -> HttpResponse:
     school_class = _report_class(request, class_id)
     start, end = _report_period(request)
     if request.method == "POST":
-        with transaction.atomic():
-            issue = services.record_informing(
-                school_class=school_class,
-                start=start,
-                end=end,
-                kind=IssueKind.SENT,
-                actor=Actor.of(request),
-                today=school_today(school_class.school),
-            )
-            args = (
-                school_class.pk,
-                start.isoformat(),
-                end.isoformat(),
-                request.user.pk,
-                issue.pk if issue else None,
-            )
-            transaction.on_commit(lambda: send_progress_reports.enqueue(*args))
+        services.send_progress_report(
+            school_class=school_class,
+            start=start,
+            end=end,
+            informs=request.user.has_perm("diary.inform_families", school_class),
+            actor=Actor.of(request),
+            today=school_today(school_class.school),
+        )
         messages.success(
             request,
             _("The reports are being sent to the families by e-mail in the background."),
@@ -335,6 +315,7 @@ def progress_report_pdf(request: HttpRequest, class_id: int) -> HttpResponse:
         start=start,
         end=end,
         kind=IssueKind.PRINTED,
+        informs=request.user.has_perm("diary.inform_families", school_class),
         actor=Actor.of(request),
         today=school_today(school_class.school),
     )

@@ -128,6 +128,9 @@ RULES = {
     # obj = SchoolClass: the fortnightly progress report of the class (seed 002, 2.2.2): preview,
     # the PDF for printing, sending it to the families by e-mail.
     "diary.progress_report": is_administration | leads_the_class,
+    # obj = SchoolClass: whose sending or printing of the report counts as informing the class's
+    # families (regulation 2.2.2): the class teacher's (the administration checks the report).
+    "diary.inform_families": leads_the_class,
     # Messages and announcements (issue 5). obj = School: the inbox, a new conversation, the
     # address book, the announcements addressed to the user — anyone with a role in the school.
     "messaging.use": is_school_staff | is_parent | is_student,
