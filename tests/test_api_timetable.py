@@ -374,6 +374,32 @@ def test_a_plan_item_of_another_school_is_not_found(api, world):
     assert response.json()["code"] == "not_found"
 
 
+def test_a_plan_item_of_a_plan_the_course_does_not_follow_is_refused(api, world):
+    """The same rule as the lesson's page: the item is of the plan the course follows."""
+    from zhurnal.planning.models import ThematicPlan
+
+    other = ThematicPlan.objects.create(
+        school=world.school,
+        year=world.year,
+        subject=world.course.subject,
+        grade_level=world.plan.grade_level,
+        title="Другой план",
+    )
+    item = PlanItem.objects.create(school=world.school, plan=other, position=1, topic="Чужая")
+    response = send(
+        api,
+        world,
+        "teacher",
+        "PUT",
+        f"/lessons/{world.lesson.pk}/topic",
+        {"topic": "", "plan_item_id": item.pk},
+    )
+    assert response.status_code == 409
+    assert "not in the plan the course follows" in response.json()["message"]
+    world.lesson.refresh_from_db()
+    assert world.lesson.plan_item_id is None
+
+
 def test_the_substitute_keeps_that_lesson_and_the_course_teacher_no_longer_does(api, world):
     response = send(
         api,

@@ -15,9 +15,10 @@ from ninja import Field, Router, Schema
 from zhurnal.accounts.access import school_for
 from zhurnal.accounts.context import context
 from zhurnal.assessments.queries import family_class_ids, school_schedule, year_terms
-from zhurnal.core.access import in_school, object_for
+from zhurnal.core.access import in_school
+from zhurnal.school.access import class_for
 from zhurnal.school.calendar import current_year, pick_term, school_today
-from zhurnal.school.models import SchoolClass, Term
+from zhurnal.school.models import Term
 
 from .auth import token_auth
 from .errors import COMMON_ERRORS
@@ -93,9 +94,7 @@ def assessment_schedule(
         year = current_year(school, today)
         term = pick_term(year_terms(year), None, today)
     if class_id is not None:
-        school_class = object_for(
-            request.user, school, SchoolClass, "assessments.view_class", pk=class_id
-        )
+        school_class = class_for(request.user, school, class_id, "assessments.view_class")
         ids = frozenset({school_class.pk})
     else:
         visible = family_class_ids(request.user, school, year)

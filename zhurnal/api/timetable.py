@@ -11,7 +11,7 @@ substitutes and cancels (deputy, administrator). Every list is a fixed number of
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router
@@ -23,9 +23,10 @@ from zhurnal.journal import services as journal_services
 from zhurnal.planning import queries as planning_queries
 from zhurnal.planning.models import CoursePlan, PlanItem
 from zhurnal.planning.queries import Fulfilment
-from zhurnal.school.access import class_of_year_for, course_for
+from zhurnal.school.access import class_for, class_of_year_for, course_for
 from zhurnal.school.calendar import current_year, school_today
-from zhurnal.school.models import Course, Group, School, SchoolClass, Staff
+from zhurnal.school.courses import of_class
+from zhurnal.school.models import Course, Group, School, Staff
 from zhurnal.timetable import services
 from zhurnal.timetable.access import lesson_for
 from zhurnal.timetable.models import Lesson, LessonStatus
@@ -164,11 +165,9 @@ def class_timetable(
     end: date | None = None,
 ):
     school = school_for(request.user, school_id, "timetable.view")
-    school_class = in_school(school, SchoolClass, pk=class_id)
+    school_class = class_for(request.user, school, class_id, "timetable.view")
     start, end = _range(school, start, end)
-    lessons = _lessons(school).filter(
-        Q(course__school_class=school_class) | Q(course__group__school_class=school_class)
-    )
+    lessons = _lessons(school).filter(of_class(school_class, "course__"))
     return _timetable(school, lessons, start, end)
 
 
@@ -425,7 +424,8 @@ def _reloaded(lesson: Lesson) -> LessonOut:
     summary="Record a lesson's topic (and the plan item it covers)",
     description=(
         "For the lesson's teacher (a substitute: for that lesson only). An empty `topic` with "
-        "a `plan_item_id` takes the item's topic; both empty clear the record. Topics may be "
+        "a `plan_item_id` (an item of the plan the course follows) takes the item's topic; "
+        "both empty clear the record. Topics may be "
         "entered ahead. 409 `conflict` for a cancelled lesson."
     ),
     openapi_extra=_perm("timetable.keep_lesson"),

@@ -17,6 +17,7 @@ from django.db.models import Count, Max, Min, Q, QuerySet, prefetch_related_obje
 from zhurnal.accounts.context import context
 from zhurnal.planning.models import PlanItem
 from zhurnal.school.calendar import terms_of_level
+from zhurnal.school.courses import class_id_of_course, of_class
 from zhurnal.school.models import AcademicYear, Course, Enrollment, School, SchoolClass, Term
 from zhurnal.timetable.models import Lesson, LessonKind, LessonStatus
 
@@ -42,12 +43,6 @@ class Schedule:
     @property
     def by_class(self) -> list[tuple[SchoolClass, list[Assessment], list[Breach]]]:
         return [(c, self.rows_of(c), self.breaches_of(c)) for c in self.classes]
-
-
-def _course_class_id(course: Course) -> int | None:
-    if course.school_class_id is not None:
-        return course.school_class_id
-    return course.group.school_class_id if course.group_id else None
 
 
 def _class_order(school_class: SchoolClass) -> tuple:
@@ -79,7 +74,7 @@ def school_schedule(
         return Schedule(term=term, classes=[])
     class_by_id = {c.pk: c for c in classes}
     courses_qs = Course.objects.filter(school=school, year_id=term.year_id).filter(
-        Q(school_class__in=classes_qs) | Q(group__school_class__in=classes_qs)
+        of_class(classes_qs)
     )
     courses = {c.pk: c for c in courses_qs.select_related("subject", "group", "plan_choice")}
     if not courses:
@@ -87,7 +82,7 @@ def school_schedule(
     span = (term.start, term.end)
 
     def row(course: Course, **kwargs) -> Assessment:
-        class_id = _course_class_id(course)
+        class_id = class_id_of_course(course)
         return Assessment(
             class_id=class_id,
             class_name=class_by_id[class_id].name,
@@ -136,13 +131,13 @@ def school_schedule(
         .order_by()
     ):
         course_hours[item["course_id"]] += item["n"]
-        key = (_course_class_id(courses[item["course_id"]]), item["date"])
+        key = (class_id_of_course(courses[item["course_id"]]), item["date"])
         first, last = day_bounds.get(key, (item["first"], item["last"]))
         day_bounds[key] = (min(first, item["first"]), max(last, item["last"]))
     hours: dict[tuple[int, int], int] = defaultdict(int)
     for course_id, n in course_hours.items():
         course = courses[course_id]
-        key = (_course_class_id(course), course.subject_id)
+        key = (class_id_of_course(course), course.subject_id)
         # Subgroups of a class learn the subject in parallel: the class has the hours of one.
         hours[key] = max(hours[key], n)
     breaches = check_all(rows, hours=dict(hours), day_bounds=day_bounds)
@@ -212,7 +207,7 @@ def breaches_for_course(course: Course, term: Term | None) -> list[Breach]:
     a test of another subject the same day counts), for the lesson and plan pages."""
     if term is None:
         return []
-    class_id = _course_class_id(course)
+    class_id = class_id_of_course(course)
     if class_id is None:
         return []
     result = school_schedule(course.school_id, term, class_ids={class_id})

@@ -11,9 +11,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from zhurnal.accounts.context import context
-from zhurnal.core.access import current_school, object_for, school_permission
+from zhurnal.core.access import current_school, school_permission
+from zhurnal.school.access import class_for
 from zhurnal.school.calendar import current_year, pick_term, school_today
-from zhurnal.school.models import SchoolClass
 
 from .export import workbook
 from .queries import Schedule, classes_of, family_class_ids, school_schedule, year_terms
@@ -73,12 +73,8 @@ def index(request: HttpRequest) -> HttpResponse:
 @school_permission("timetable.view_assessments")
 def class_page(request: HttpRequest, class_id: int) -> HttpResponse:
     """One class's assessments in a term (of the terms its grade level follows)."""
-    school_class = object_for(
-        request.user,
-        current_school(request),
-        SchoolClass.objects.select_related("grade_level", "year"),
-        "assessments.view_class",
-        pk=class_id,
+    school_class = class_for(
+        request.user, current_school(request), class_id, "assessments.view_class"
     )
     today = school_today(request.school)
     terms = year_terms(school_class.year, school_class)

@@ -13,7 +13,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy
 
 from zhurnal.audit.models import AuditAction, AuditEvent
-from zhurnal.school.courses import COURSE_PLACE
+from zhurnal.school.courses import COURSE_PLACE, of_class
 from zhurnal.school.models import Enrollment, Staff
 from zhurnal.timetable.models import Lesson, LessonStatus
 
@@ -181,10 +181,7 @@ def _late_counts(school, start, end, school_class) -> dict[str, object]:
     def of_lessons(queryset, lesson=""):
         if school_class is None:
             return queryset
-        return queryset.filter(
-            Q(**{f"{lesson}course__school_class": school_class})
-            | Q(**{f"{lesson}course__group__school_class": school_class})
-        )
+        return queryset.filter(of_class(school_class, f"{lesson}course__"))
 
     def per_user(queryset, user="entered_by"):
         return queryset.values_list(user).annotate(n=Count("pk")).order_by()

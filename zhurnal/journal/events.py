@@ -2,7 +2,7 @@
 attendance, period marks and notes is audited: who, when, from where, old value, new value,
 reason"). One function per kind of event, called by ``journal.services`` inside the transaction
 of the change; the ``*_state`` functions are the one shape each entry is kept in (the deputy's
-changes page reads them: ``control_views._state_text``). Every state of an entry of a lesson
+changes page reads them: ``journal.views.control``). Every state of an entry of a lesson
 carries the lesson's date, so a deleted entry's row still says which lesson it was of."""
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from django.db.models import CharField, DecimalField, QuerySet
 from django.db.models.expressions import RawSQL
 
+from zhurnal.school.courses import grade_level_id_of
 from zhurnal.school.models import Course, Group, School, SchoolClass
 
 from .models import JournalPolicy, ScaleRule, WorkCategory, WorkType
@@ -48,16 +49,6 @@ def resolve_scale(
     return best[1] if best else default
 
 
-def course_grade_level_id(course: Course) -> int | None:
-    """The grade level of a course's class (or of its group's class); None for a cross-class
-    group, whose scale then follows the subject's rule or the default."""
-    if course.school_class_id:
-        return course.school_class.grade_level_id
-    if course.group_id and course.group.school_class_id:
-        return course.group.school_class.grade_level_id
-    return None
-
-
 # The course annotations below are SQL (``RawSQL``), not Django expressions: built from
 # ``Subquery``/``OuterRef``/``Case``/``Coalesce`` they took Django 2.5-3 ms to compile on every
 # journal request and mark saved, more than the database took to run them (docs/performance.md).
@@ -68,7 +59,7 @@ _COURSE = Course._meta.db_table
 _CLASS = SchoolClass._meta.db_table
 
 # The grade level of the course's class, or of its group's class (NULL for a cross-class
-# group): ``course_grade_level_id`` in SQL.
+# group): ``school.courses.grade_level_id_of`` in SQL.
 _GRADE_LEVEL_SQL = (
     f"COALESCE((SELECT c.grade_level_id FROM {_CLASS} c WHERE c.id = {_COURSE}.school_class_id), "  # noqa: S608
     f"(SELECT c.grade_level_id FROM {Group._meta.db_table} g "
@@ -129,6 +120,6 @@ def scale_of(course: Course, policy: JournalPolicy | None = None) -> str:
     return resolve_scale(
         rules,
         policy.default_scale,
-        grade_level_id=course_grade_level_id(course),
+        grade_level_id=grade_level_id_of(course),
         subject_id=course.subject_id,
     )

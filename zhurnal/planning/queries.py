@@ -34,7 +34,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from zhurnal.school.calendar import school_today
-from zhurnal.school.courses import class_of_course
+from zhurnal.school.courses import class_of_course, of_class
 from zhurnal.school.models import AcademicYear, Course, CurriculumLine, School
 from zhurnal.timetable.models import Lesson, LessonOrigin, LessonStatus
 
@@ -462,7 +462,7 @@ def fulfilment_overview(
         plan_course_queryset(school).filter(year=year).prefetch_related("teachers").order_by("pk")
     )
     if school_class is not None:
-        courses = courses.filter(Q(school_class=school_class) | Q(group__school_class=school_class))
+        courses = courses.filter(of_class(school_class))
     courses = list(courses)
     data = _fulfilment_for(courses, day)
     rows = [OverviewRow(course, data[course.pk]) for course in courses]

@@ -5,6 +5,8 @@ one selector per shared fact). The callers select ``school_class`` and ``group__
 
 from __future__ import annotations
 
+from django.db.models import Q
+
 from .models import Course, GradeLevel, SchoolClass
 
 # What to select with a course for these (and for its name: the subject).
@@ -27,6 +29,22 @@ def class_id_of_course(course: Course) -> int | None:
     if course.school_class_id:
         return course.school_class_id
     return course.group.school_class_id if course.group_id else None
+
+
+def of_class(school_class, prefix: str = "") -> Q:
+    """The courses taught to a class — its own and those of its subgroups — as a condition on
+    courses (``prefix``: the path to the course, e.g. ``"course__"`` for lessons). A class or
+    its id; a queryset of classes is taken with ``__in``."""
+    lookup = "__in" if hasattr(school_class, "query") else ""
+    return Q(**{f"{prefix}school_class{lookup}": school_class}) | Q(
+        **{f"{prefix}group__school_class{lookup}": school_class}
+    )
+
+
+def grade_level_id_of(course: Course) -> int | None:
+    """The id of ``grade_level_of`` (the class is read, its grade level row is not)."""
+    school_class = class_of_course(course)
+    return school_class.grade_level_id if school_class is not None else None
 
 
 def grade_level_of(course: Course) -> GradeLevel | None:

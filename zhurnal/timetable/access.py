@@ -17,6 +17,7 @@ from .models import BellSchedule, Lesson, TimetableEntry
 
 KEEP = "timetable.keep_lesson"
 READ = "timetable.view_course"
+MANAGE = "timetable.manage"  # school-wide: a deputy's change of a lesson
 LESSON_RELATED = (
     "teacher",
     "substitute_for",
@@ -29,7 +30,10 @@ LESSON_RELATED = (
 
 def lesson_for(user, school, lesson_id: int, perm: str, *, related=LESSON_RELATED) -> Lesson:
     """A lesson if ``perm`` allows: ``timetable.keep_lesson`` on the lesson, ``timetable.
-    view_course`` to read it (on its course, or keeping the lesson), or a school-wide rule."""
+    view_course`` to read it (on its course, or keeping the lesson), ``timetable.manage`` on the
+    school to change it."""
+    if perm not in (KEEP, READ, MANAGE):
+        raise ValueError(f"a lesson is reached by {KEEP}, {READ} or {MANAGE}, not {perm}")
     lesson = object_for(user, school, Lesson.objects.select_related(*related), None, pk=lesson_id)
     if "course" in {name.split("__")[0] for name in related}:
         lesson.course.school = school
@@ -39,22 +43,22 @@ def lesson_for(user, school, lesson_id: int, perm: str, *, related=LESSON_RELATE
         if not (user.has_perm(KEEP, lesson) or user.has_perm(READ, lesson.course)):
             raise PermissionDenied
     else:
-        require(user, perm, school)
+        require(user, MANAGE, school)
     return lesson
 
 
-def entry_for(user, school, entry_id: int, perm: str) -> TimetableEntry:
-    """A timetable entry; ``perm`` is a school-wide rule (``timetable.manage``)."""
+def entry_for(user, school, entry_id: int) -> TimetableEntry:
+    """A timetable entry, to change it (``timetable.manage``, school-wide)."""
     entries = TimetableEntry.objects.select_related(
         "teacher", "course__subject", *(f"course__{name}" for name in COURSE_PLACE)
     )
     entry = object_for(user, school, entries, None, pk=entry_id)
-    require(user, perm, school)
+    require(user, MANAGE, school)
     return entry
 
 
-def bell_schedule_for(user, school, schedule_id: int, perm: str) -> BellSchedule:
-    """A bell schedule; ``perm`` is a school-wide rule (``timetable.manage``)."""
+def bell_schedule_for(user, school, schedule_id: int) -> BellSchedule:
+    """A bell schedule, to change it (``timetable.manage``, school-wide)."""
     schedule = object_for(user, school, BellSchedule, None, pk=schedule_id)
-    require(user, perm, school)
+    require(user, MANAGE, school)
     return schedule

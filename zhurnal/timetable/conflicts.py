@@ -13,6 +13,7 @@ from datetime import date
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from zhurnal.school.courses import class_id_of_course
 from zhurnal.school.models import Course, Enrollment, GroupMembership
 
 from .models import TimetableEntry, WeekParity
@@ -40,8 +41,7 @@ def audiences_meet(a: Course, b: Course) -> bool:
     """Whether two courses can have a student in common (needs ``group`` selected)."""
     if a.pk == b.pk:
         return True
-    a_class = a.school_class_id or (a.group.school_class_id if a.group_id else None)
-    b_class = b.school_class_id or (b.group.school_class_id if b.group_id else None)
+    a_class, b_class = class_id_of_course(a), class_id_of_course(b)
     if a.school_class_id and b.school_class_id:
         return a.school_class_id == b.school_class_id
     if a.group_id and b.group_id:

@@ -33,12 +33,13 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhurnal.audit.actor import Actor
 from zhurnal.school.calendar import school_today
+from zhurnal.school.courses import of_class
 from zhurnal.school.models import School, SchoolClass, Staff, Student
 from zhurnal.school.rosters import roster_spans
 
@@ -153,10 +154,7 @@ def feed_lessons(feed: CalendarFeed, start: date, end: date) -> QuerySet[Lesson]
     if feed.kind == FeedKind.TEACHER:
         lessons = lessons.filter(teacher_id=feed.staff_id)
     else:
-        lessons = lessons.filter(
-            Q(course__school_class_id=feed.school_class_id)
-            | Q(course__group__school_class_id=feed.school_class_id)
-        )
+        lessons = lessons.filter(of_class(feed.school_class_id, "course__"))
     return lessons.select_related(
         "course__subject",
         "course__school_class__grade_level",

@@ -2,8 +2,8 @@
 generation, single-day changes and the substitutions report.
 
 Every member of staff reads (``timetable.view``); the deputy and the administrator change
-(``timetable.manage``). Objects are reached through ``zhurnal.accounts.access``: another
-school's id is a 404; writes go through ``services`` and ``generation``.
+(``timetable.manage``). Objects are reached through ``timetable.access`` and ``core.access``:
+another school's id is a 404; writes go through ``services`` and ``generation``.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from django.utils.translation import gettext as _
 
 from zhurnal.audit.actor import Actor
 from zhurnal.core.access import current_school, object_for, require, school_permission
-from zhurnal.school.access import class_for, group_for
+from zhurnal.school.access import class_for, course_for, group_for
 from zhurnal.school.calendar import current_year, school_today
-from zhurnal.school.courses import class_of_course
+from zhurnal.school.courses import class_of_course, of_class
 from zhurnal.school.models import Course, Group, SchoolClass, Staff
 
 from . import services
@@ -79,10 +79,7 @@ def _can_manage(request: HttpRequest) -> bool:
 
 
 def _class_courses(school_class: SchoolClass):
-    return Course.objects.filter(
-        Q(school_class=school_class) | Q(group__school_class=school_class),
-        school=school_class.school_id,
-    )
+    return Course.objects.filter(of_class(school_class), school=school_class.school_id)
 
 
 def _audience(request: HttpRequest, class_id: int | None, group_id: int | None, perm: str):
@@ -171,9 +168,7 @@ def bells_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def bells_edit(request: HttpRequest, schedule_id: int) -> HttpResponse:
-    schedule = bell_schedule_for(
-        request.user, current_school(request), schedule_id, "timetable.manage"
-    )
+    schedule = bell_schedule_for(request.user, current_school(request), schedule_id)
     return _bells_form(request, schedule)
 
 
@@ -330,7 +325,7 @@ def entry_create(request: HttpRequest) -> HttpResponse:
 def entry_edit(request: HttpRequest, entry_id: int) -> HttpResponse:
     """Change an entry, or end it from a date (a mid-term change: end, then add the new one)."""
     school = current_school(request)
-    entry = entry_for(request.user, school, entry_id, "timetable.manage")
+    entry = entry_for(request.user, school, entry_id)
     course = entry.course
     school_class = class_of_course(course)
     group = None if school_class else course.group
@@ -433,12 +428,8 @@ def _apply_day_action(request: HttpRequest, action: str) -> str:
     """Run one single-day change; returns the success message (ValidationError otherwise)."""
     post = request.POST
     if action == "extra":
-        course = object_for(
-            request.user,
-            current_school(request),
-            Course,
-            "timetable.manage",
-            pk=_id(post.get("course")),
+        course = course_for(
+            request.user, current_school(request), _id(post.get("course")), "timetable.manage"
         )
         day = _date(request, post.get("date"), None)
         number = _number(post.get("number"))
@@ -530,9 +521,7 @@ def day(request: HttpRequest) -> HttpResponse:
     courses = Course.objects.filter(school=school)
     year = current_year(school, the_day)
     if school_class is not None:
-        lessons = lessons.filter(
-            Q(course__school_class=school_class) | Q(course__group__school_class=school_class)
-        )
+        lessons = lessons.filter(of_class(school_class, "course__"))
         courses = _class_courses(school_class)
     elif year is not None:
         courses = courses.filter(year=year)

@@ -22,7 +22,14 @@ from .control import (
     unlock,
 )
 from .homework import add_note, attach_files, class_day_end, set_homework
-from .marks import add_column, default_type_order, default_work_type, first_column, set_mark
+from .marks import (
+    add_column,
+    default_type_order,
+    default_work_type,
+    first_column,
+    set_mark,
+    set_mark_in_first_column,
+)
 from .period_marks import set_period_mark
 from .rules import Moment, is_unlocked
 from .topics import fill_topics, record_topic
@@ -50,6 +57,7 @@ __all__ = [
     "set_attendance",
     "set_homework",
     "set_mark",
+    "set_mark_in_first_column",
     "set_period_mark",
     "unlock",
 ]

@@ -10,13 +10,12 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhurnal.audit.actor import Actor
 from zhurnal.notifications.dispatch import emit
-from zhurnal.school.courses import class_of_course
+from zhurnal.school.courses import class_of_course, of_class
 from zhurnal.school.models import Student
 from zhurnal.timetable.models import Lesson, LessonStatus
 
@@ -57,7 +56,7 @@ def class_day_end(lesson: Lesson) -> datetime | None:
         return None
     ends = (
         Lesson.objects.filter(date=lesson.date, ends_at__isnull=False)
-        .filter(Q(course__school_class=school_class) | Q(course__group__school_class=school_class))
+        .filter(of_class(school_class, "course__"))
         .exclude(status=LessonStatus.CANCELLED)
         .order_by("-ends_at")
         .values_list("ends_at", flat=True)

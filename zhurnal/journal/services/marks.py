@@ -101,6 +101,19 @@ def first_column(*, lesson: Lesson, actor: Actor) -> GradeColumn:
 
 
 @transaction.atomic
+def set_mark_in_first_column(
+    *, lesson: Lesson, student: Student, value: str, version: int, reason: str = "", actor: Actor
+) -> tuple[GradeColumn, Mark | None]:
+    """A mark typed into a lesson without columns: its first column (made with the default
+    work type if none) takes it, in one transaction."""
+    column = first_column(lesson=lesson, actor=actor)
+    mark = set_mark(
+        column=column, student=student, value=value, version=version, reason=reason, actor=actor
+    )
+    return column, mark
+
+
+@transaction.atomic
 def set_mark(
     *,
     column: GradeColumn,

@@ -12,7 +12,6 @@ from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -29,7 +28,7 @@ from ..access import (
     journal_course_for,
     journal_lesson_for,
 )
-from ..models import GradeColumn, PeriodKind
+from ..models import PeriodKind
 from ..queries import documented_absence, lesson_has_columns, shown_attendance, student_summary
 from .common import int_or_none
 from .lesson_forms import refusal
@@ -99,28 +98,18 @@ def _save_mark(request, data, value, version, reason) -> JsonResponse:
     school = current_school(request)
     student = cell_student(school, int_or_none(data.get("student")))
     column_id = int_or_none(data.get("column"))
-
-    def save(column: GradeColumn):
-        return services.set_mark(
-            column=column,
-            student=student,
-            value=value,
-            version=version,
-            reason=reason,
-            actor=Actor.of(request),
-        )
-
+    mark_data = {"student": student, "value": value, "version": version, "reason": reason}
     if column_id is not None:
         column = column_for(request.user, school, column_id)
-        lesson = column.lesson
-        return _mark_answer(request, data, lesson, column, student, save(column))
+        mark = services.set_mark(column=column, actor=Actor.of(request), **mark_data)
+        return _mark_answer(request, data, column.lesson, column, student, mark)
     # A mark typed into a lesson without columns goes to its first column (made on demand).
     lesson = journal_lesson_for(request.user, school, int_or_none(data.get("lesson")), KEEP)
     if not value.strip() and not lesson_has_columns(lesson):
         return JsonResponse({"ok": True, "value": "", "version": 0, "late": False})
-    with transaction.atomic():
-        column = services.first_column(lesson=lesson, actor=Actor.of(request))
-        mark = save(column)
+    column, mark = services.set_mark_in_first_column(
+        lesson=lesson, actor=Actor.of(request), **mark_data
+    )
     return _mark_answer(request, data, lesson, column, student, mark)
 
 

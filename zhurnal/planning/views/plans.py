@@ -11,7 +11,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from zhurnal.audit.actor import Actor
-from zhurnal.core.access import current_school, object_for, school_permission
+from zhurnal.core.access import current_school, school_permission
+from zhurnal.school.access import course_for
 from zhurnal.school.calendar import current_year, school_today
 from zhurnal.school.courses import grade_level_of
 from zhurnal.school.models import GradeLevel, Subject
@@ -304,12 +305,13 @@ def plan_copy(request: HttpRequest, plan_id: int) -> HttpResponse:
 def course_plan_choice(request: HttpRequest, course_id: int) -> HttpResponse:
     """Which plan a course follows: a base plan of its parallel or its own copy; make an own
     copy of the current plan or of any plan of the subject (another course's, last year's)."""
-    course = object_for(
+    school = current_school(request)
+    course = course_for(
         request.user,
-        current_school(request),
-        plan_course_queryset(current_school(request)),
+        school,
+        course_id,
         "planning.choose_plan",
-        pk=course_id,
+        queryset=plan_course_queryset(school),
     )
     level = grade_level_of(course)
     plans = (
