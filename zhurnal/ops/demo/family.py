@@ -40,6 +40,8 @@ from zhurnal.messaging.models import (
 from zhurnal.notifications.models import Kind, Notification
 from zhurnal.school import models as m
 
+from . import people
+
 # Parents of 5А other than the demo parent who have acknowledged the 1st quarter's marks.
 ACKNOWLEDGED = 4
 
@@ -184,7 +186,7 @@ def plan_family(builder) -> None:
                 continue
             guardian = links[0].guardian
             if getattr(guardian, "user", None) is None:
-                guardian.user = builder.login(guardian, Role.PARENT)
+                guardian.user = people.login(builder, guardian, Role.PARENT)
             moment = at(q1.end + timedelta(days=rng.randint(1, 6)), rng.randint(8, 21), 0)
             plan.acknowledgements.append(
                 TermAcknowledgement(

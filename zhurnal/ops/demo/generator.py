@@ -31,16 +31,13 @@ from zhurnal.planning.models import CoursePlan, PlanItem, ThematicPlan
 from zhurnal.school import models as m
 from zhurnal.timetable.models import BellPeriod, BellSchedule, Lesson, TimetableEntry
 
-from . import fastrows, journal, lessons, names, plans
+from . import fastrows, journal, lessons, names, people, plans
 from . import timetable as tt
 from .calendar import CalendarPlan, plan_calendar
 from .curriculum import (
-    ADMINISTRATION,
-    DEPARTMENTS,
     ELECTIVES,
     PRIMARY,
     SUBJECTS,
-    TARGET_LOAD,
     Department,
     department_for,
 )
@@ -81,20 +78,6 @@ class DemoResult:
     logins: list[tuple[str, str, str]] = field(default_factory=list)
     # demo usernames that already existed, so were not created
     skipped_logins: list[str] = field(default_factory=list)
-
-
-@dataclass
-class _Family:
-    surname: str  # masculine form
-    father: tuple[str, str, str]  # name, son's and daughter's patronymic
-    address: str
-    has_mother: bool
-    has_father: bool
-    mother_first: str
-    mother_middle: str
-    father_middle: str
-    guardians: list[tuple[m.Guardian, str]] = field(default_factory=list)
-    grades: set[int] = field(default_factory=set)
 
 
 @dataclass
@@ -216,9 +199,9 @@ class _SchoolBuilder:
         self.plan_subjects()
         self.plan_classes()
         self.plan_courses()
-        self.plan_staff()
-        self.plan_students()
-        self.plan_electives()
+        people.plan_staff(self)
+        people.plan_students(self)
+        people.plan_electives(self)
         self.plan_timetable()
         if self.life:
             self.plan_life()
@@ -354,363 +337,6 @@ class _SchoolBuilder:
                     self.bundles.append(bundle)
                 bundle.courses.append(course)
                 bundle.hours += hours
-
-    # --- people ---------------------------------------------------------------------------
-
-    def person(self, gender: str, min_age: int, max_age: int) -> dict:
-        rng = self.rng
-        father = rng.choice(names.MALE_ADULT)
-        first = rng.choice(names.FEMALE_ADULT) if gender == "f" else rng.choice(names.MALE_ADULT)[0]
-        born = self.cal.start - timedelta(days=rng.randint(min_age * 365, max_age * 365))
-        return {
-            "last_name": names.surname_for(rng.choice(names.SURNAMES), gender),
-            "first_name": first,
-            "middle_name": father[2] if gender == "f" else father[1],
-            "gender": gender,
-            "birth_date": born,
-        }
-
-    def phone(self) -> str:
-        r = self.rng.randint
-        return f"+7 (9{r(0, 9)}{r(0, 9)}) {r(100, 999)}-{r(10, 99)}-{r(10, 99)}"
-
-    def username_for(self, person, role: str) -> str:
-        """The demo login for the first person of a demo role; a free name otherwise."""
-        # The demo teacher is chosen later, as the class teacher of 5А (plan_class_teachers).
-        if (
-            self.demo
-            and role != Role.TEACHER
-            and role in DEMO_USERNAMES
-            and role not in self.demo_users
-            and role not in self.taken
-        ):
-            return role
-        base = (
-            names.translit(person.last_name)
-            + "."
-            + "".join(names.translit(p)[:1] for p in (person.first_name, person.middle_name))
-        )
-        username, n = base, 1
-        while username in self.taken or username in DEMO_USERNAMES:
-            n += 1
-            username = f"{base}{n}"
-        return username
-
-    def login(self, person, role: str) -> object:
-        """A user for ``person`` with a Membership in ``role`` and the shared demo password."""
-        User = get_user_model()
-        username = self.username_for(person, role)
-        self.taken.add(username)
-        user = self.add(
-            User(
-                username=username,
-                password=self.password,
-                first_name=person.first_name,
-                last_name=person.last_name,
-                middle_name=person.middle_name,
-                email=person.email,
-                must_change_password=False,
-            )
-        )
-        self.add(Membership(user=user, school=self.school, role=role))
-        if username in DEMO_USERNAMES:
-            self.demo_users[username] = user
-            self.demo_people[username] = person
-        return user
-
-    def staff_member(
-        self, position: str, female_share: float, role: str, ages: tuple[int, int] = (23, 63)
-    ) -> m.Staff:
-        self.staff_count += 1
-        gender = "f" if self.rng.random() < female_share else "m"
-        data = self.person(gender, *ages)
-        staff = m.Staff(
-            school=self.school,
-            staff_number=f"{self.staff_count:04d}",
-            phone=self.phone(),
-            is_active=True,
-            **data,
-        )
-        staff.email = f"{names.translit(staff.last_name)}.{self.staff_count}@example.com"
-        hired = self.cal.start - timedelta(days=self.rng.randint(0, 25) * 365)
-        hired = max(hired, data["birth_date"] + timedelta(days=22 * 365))
-        self.add(staff)
-        self.add(m.StaffPosition(school=self.school, staff=staff, title=position, start=hired))
-        self.add(m.Consent(school=self.school, staff=staff, given_on=hired, document="Заявление"))
-        staff.user = self.login(staff, role)
-        return staff
-
-    def plan_staff(self) -> None:
-        self.administration = []
-        for role, position, count, ages in ADMINISTRATION:
-            for _ in range(count):
-                self.administration.append(self.staff_member(position, 0.75, role, ages))
-        self.teachers: dict[str, list[m.Staff]] = {}
-        load: dict[int, float] = {}
-        for department in DEPARTMENTS:
-            bundles = [b for b in self.bundles if b.department is department]
-            if not bundles:
-                continue
-            hours = sum(b.hours for b in bundles)
-            # One teacher per primary class; subject teachers by the hours to teach.
-            primary = department is PRIMARY
-            count = len(bundles) if primary else max(1, round(hours / TARGET_LOAD))
-            staff = [
-                self.staff_member(department.position, department.female_share, Role.TEACHER)
-                for _ in range(count)
-            ]
-            self.teachers[department.key] = staff
-            for s in staff:
-                load[id(s)] = 0.0
-            # Largest bundles first to the least loaded teacher; the two subgroups of a class
-            # go to two different teachers when the department has more than one.
-            by_class_teacher: dict[int, m.Staff] = {}
-            for bundle in sorted(bundles, key=lambda b: -b.hours):
-                choices = staff
-                if bundle.subgroup and len(staff) > 1:
-                    other = by_class_teacher.get(id(bundle.school_class))
-                    choices = [s for s in staff if s is not other]
-                teacher = min(choices, key=lambda s: (load[id(s)], staff.index(s)))
-                bundle.teacher = teacher
-                load[id(teacher)] += bundle.hours
-                if bundle.subgroup:
-                    by_class_teacher[id(bundle.school_class)] = teacher
-        self.load = load
-        for bundle in self.bundles:
-            for course in bundle.courses:
-                self.add(m.Course.teachers.through(course=course, staff=bundle.teacher))
-        self.plan_class_teachers()
-
-    def plan_class_teachers(self) -> None:
-        """Primary teachers lead their class; a senior class gets one of its own teachers,
-        preferring the one with most hours in it. The demo teacher, a mathematics teacher,
-        leads 5А."""
-        leading: set[int] = set()
-        hours: dict[int, Counter] = defaultdict(Counter)
-        teachers_by_id: dict[int, m.Staff] = {}
-        for bundle in self.bundles:
-            hours[id(bundle.school_class)][id(bundle.teacher)] += bundle.hours
-            teachers_by_id[id(bundle.teacher)] = bundle.teacher
-        demo_class = self.demo_classes[0]
-        ordered = [demo_class] + [c for c in self.classes if c is not demo_class]
-        primary = {id(b.school_class): b.teacher for b in self.bundles if b.department is PRIMARY}
-        senior_pool = [s for key, staff in self.teachers.items() if key != "primary" for s in staff]
-        for cls in ordered:
-            if id(cls) in primary:
-                chosen = primary[id(cls)]
-            else:
-                ranked = sorted(hours[id(cls)].items(), key=lambda item: -item[1])
-                candidates = [teachers_by_id[t] for t, _ in ranked]
-                if cls is demo_class:
-                    maths = self.teachers.get("math", [])
-                    candidates = [t for t in candidates if t in maths] + candidates
-                free = [t for t in candidates + senior_pool if id(t) not in leading]
-                chosen = free[0] if free else None
-            cls.class_teacher = chosen
-            if chosen is not None:
-                leading.add(id(chosen))
-        if self.demo and "teacher" not in self.taken:
-            # The demo teacher's login was made as an ordinary teacher: rename it.
-            teacher = demo_class.class_teacher
-            user = teacher.user
-            self.taken.discard(user.username)
-            user.username = "teacher"
-            self.taken.add("teacher")
-            self.demo_users["teacher"] = user
-            self.demo_people["teacher"] = teacher
-
-    def new_family(self) -> _Family:
-        rng = self.rng
-        has_father = rng.random() < 0.75
-        street = rng.choice(names.STREETS)
-        return _Family(
-            surname=rng.choice(names.SURNAMES),
-            father=rng.choice(names.MALE_ADULT),
-            address=(
-                f"{names.TOWN}, {street}, д. {rng.randint(1, 120)}, кв. {rng.randint(1, 200)}"
-            ),
-            has_father=has_father,
-            has_mother=rng.random() < 0.95 or not has_father,
-            mother_first=rng.choice(names.FEMALE_ADULT),
-            mother_middle=rng.choice(names.MALE_ADULT)[2],
-            father_middle=rng.choice(names.MALE_ADULT)[1],
-        )
-
-    def family_guardians(self, family: _Family) -> list[tuple[m.Guardian, str]]:
-        if family.guardians:
-            return family.guardians
-        rng = self.rng
-        for relation, gender, first, middle in (
-            (m.GuardianRelation.MOTHER, "f", family.mother_first, family.mother_middle),
-            (m.GuardianRelation.FATHER, "m", family.father[0], family.father_middle),
-        ):
-            if not (family.has_mother if gender == "f" else family.has_father):
-                continue
-            last = names.surname_for(family.surname, gender)
-            guardian = self.add(
-                m.Guardian(
-                    school=self.school,
-                    last_name=last,
-                    first_name=first,
-                    middle_name=middle,
-                    phone=self.phone(),
-                    email=(
-                        f"{names.translit(last)}.{names.translit(first)}"
-                        f"{rng.randint(1, 99)}@example.com"
-                    ),
-                    address=family.address,
-                )
-            )
-            if rng.random() < 0.92:
-                given = self.order_day - timedelta(days=rng.randint(0, 10))
-                self.add(m.Consent(school=self.school, guardian=guardian, given_on=given))
-            family.guardians.append((guardian, relation))
-        return family.guardians
-
-    def birth_date(self, grade: int) -> date:
-        """Born between 1 September and 31 August so that the child started grade 1 at 7 or
-        nearly 7; a few are a year older."""
-        y = self.cal.start.year - 7 - grade - (1 if self.rng.random() < 0.04 else 0)
-        return date(y, 9, 1) + timedelta(days=self.rng.randint(0, 364))
-
-    def student(self, cls: m.SchoolClass, family: _Family, order: tuple[str, date]) -> m.Student:
-        rng = self.rng
-        grade = cls.grade_level.number
-        gender = rng.choice("mf")
-        first = rng.choice(names.MALE_CHILD if gender == "m" else names.FEMALE_CHILD)
-        last = names.surname_for(family.surname, gender)
-        self.file_count += 1
-        student = self.add(
-            m.Student(
-                school=self.school,
-                last_name=last,
-                first_name=first,
-                middle_name=family.father[1] if gender == "m" else family.father[2],
-                birth_date=self.birth_date(grade),
-                gender=gender,
-                address=family.address,
-                personal_file_number=f"{last[0]}-{self.file_count:04d}",
-            )
-        )
-        if grade >= 8:
-            student.phone = self.phone()
-        for guardian, relation in self.family_guardians(family):
-            self.add(
-                m.StudentGuardian(
-                    school=self.school, student=student, guardian=guardian, relation=relation
-                )
-            )
-        family.grades.add(grade)
-        start = self.cal.start
-        self.add(m.Enrollment(school=self.school, student=student, school_class=cls, start=start))
-        self.add(
-            m.Movement(
-                school=self.school,
-                student=student,
-                kind=m.MovementKind.ADMISSION,
-                date=start,
-                to_class=cls,
-                order_number=order[0],
-                order_date=order[1],
-            )
-        )
-        return student
-
-    def plan_students(self) -> None:
-        rng = self.rng
-        families: list[_Family] = []
-        demo_family = self.new_family()
-        demo_family.has_mother = True
-        self.roster: dict[int, list[m.Student]] = {}
-        self.by_grade: dict[int, list[m.Student]] = defaultdict(list)
-        for cls in self.classes:
-            grade = cls.grade_level.number
-            order = (f"{40 + grade}-у", self.order_day)
-            low, high = self.size.students
-            if grade >= 10:
-                low, high = max(low - 3, 1), max(high - 3, 1)
-            students = []
-            for slot in range(rng.randint(low, high)):
-                family = None
-                if self.demo and slot == 0 and cls in self.demo_classes:
-                    family = demo_family
-                elif rng.random() < 0.12 and families:
-                    # A sibling of a child in another grade level: same parents.
-                    candidate = rng.choice(families)
-                    if grade not in candidate.grades and len(candidate.grades) < 3:
-                        family = candidate
-                if family is None:
-                    family = self.new_family()
-                    families.append(family)
-                students.append(self.student(cls, family, order))
-            self.roster[id(cls)] = students
-            self.by_grade[grade].extend(students)
-            # English subgroups: the class list split in two halves in alphabetical order.
-            ordered = sorted(students, key=lambda s: (s.last_name, s.first_name))
-            half = (len(ordered) + 1) // 2
-            for group, members in zip(
-                self.subgroups.get(id(cls), []), (ordered[:half], ordered[half:]), strict=False
-            ):
-                for s in members:
-                    self.add(
-                        m.GroupMembership(
-                            school=self.school, group=group, student=s, start=self.first_day
-                        )
-                    )
-        if self.demo:
-            mother = next(g for g, rel in demo_family.guardians if rel == "mother")
-            mother.user = self.login(mother, Role.PARENT)
-            self.demo_children = [self.roster[id(c)][0] for c in self.demo_classes]
-            student = self.roster[id(self.demo_student_class)][0]
-            student.email = f"{names.translit(student.last_name)}.student@example.com"
-            student.user = self.login(student, Role.STUDENT)
-
-    def plan_electives(self) -> None:
-        """A talk per class with the class teacher (Разговоры о важном); cross-class electives
-        for one grade level, half of it enrolled, with the least loaded teacher."""
-        self.talks: list[tuple[m.Course, m.Staff]] = []
-        self.cross: list[tuple[m.Course, m.Staff, int]] = []
-        for elective in ELECTIVES:
-            subject = self.subjects[elective.subject]
-            common = {
-                "school": self.school,
-                "year": self.year,
-                "subject": subject,
-                "kind": elective.kind,
-                "hours_per_week": Decimal(str(elective.hours)),
-            }
-            if elective.per_class:
-                for cls in self.classes:
-                    if cls.grade_level.number not in elective.grades:
-                        continue
-                    course = self.add(m.Course(school_class=cls, **common))
-                    if cls.class_teacher is not None:
-                        self.add(m.Course.teachers.through(course=course, staff=cls.class_teacher))
-                        self.talks.append((course, cls.class_teacher))
-                continue
-            staff = self.teachers.get(elective.department, [])
-            for grade in elective.grades:
-                group = self.add(
-                    m.Group(
-                        school=self.school,
-                        year=self.year,
-                        name=f"{elective.subject}, {grade} кл.",
-                        subject=subject,
-                    )
-                )
-                course = self.add(m.Course(group=group, **common))
-                if staff:
-                    teacher = min(staff, key=lambda s: (self.load[id(s)], staff.index(s)))
-                    self.load[id(teacher)] += elective.hours
-                    self.add(m.Course.teachers.through(course=course, staff=teacher))
-                    self.cross.append((course, teacher, grade))
-                pupils = self.by_grade.get(grade, [])
-                for s in self.rng.sample(pupils, len(pupils) // 2):
-                    self.add(
-                        m.GroupMembership(
-                            school=self.school, group=group, student=s, start=self.first_day
-                        )
-                    )
 
     # --- timetable ------------------------------------------------------------------------
 
@@ -898,10 +524,10 @@ class _SchoolBuilder:
         )
 
     def describe_logins(self) -> None:
-        people = self.demo_people
+        known = self.demo_people
         led = {id(c.class_teacher): c.name for c in self.classes if c.class_teacher}
         for login in DEMO_LOGINS:
-            person = people.get(login.username)
+            person = known.get(login.username)
             if person is None:  # the username was taken before this run
                 continue
             who = person.full_name
