@@ -4,6 +4,7 @@ schedule query (bounded queries), the pages, the XLSX download and the API."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from io import BytesIO
 from zoneinfo import ZoneInfo
 
@@ -23,7 +24,7 @@ from zhurnal.planning.models import LessonKind, PlanItem
 from zhurnal.school import models as m
 from zhurnal.timetable.models import Lesson, LessonStatus
 
-from .factories import SchoolClassFactory, StaffFactory, SubjectFactory
+from .factories import GradeLevelFactory, SchoolClassFactory, StaffFactory, SubjectFactory
 from .personas import build_world
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("Europe/Moscow"))
@@ -68,8 +69,21 @@ def test_more_than_ten_percent_of_the_hours_breach():
     assert breaches[0].course_ids == (101,)
     assert rules.too_many(items, {(1, 1): 20}) == []
     assert rules.too_many([a(D)], {(1, 1): 10}) == []
-    # No lessons of the subject in the term at all: any assessment is too many.
+    # No hours of the subject in the year at all: any assessment is too many.
     assert len(rules.too_many([a(D)], {})) == 1
+
+
+def test_the_ten_percent_breach_lists_the_years_dates_and_is_dated_by_the_first_one_over():
+    # 34 hours a year allow 3 assessments (3.4): the fourth is the first over the allowance.
+    days = [date(2026, 9, 17), D, date(2027, 2, 11), date(2027, 4, 15)]
+    assert rules.too_many([a(day) for day in days[:3]], {(1, 1): 34}) == []
+    with translation.override("en"):
+        breaches = rules.too_many([a(day) for day in reversed(days)], {(1, 1): 34})
+    assert [(b.code, b.date) for b in breaches] == [(rules.TOO_MANY, date(2027, 4, 15))]
+    message = breaches[0].message
+    assert "4 assessments in the year" in message and "34 hours a year" in message
+    assert "(3)" in message
+    assert "17.09.2026, 18.11.2026, 11.02.2027, 15.04.2027" in message
 
 
 def test_two_assessments_in_a_class_on_one_day_breach():
@@ -219,6 +233,173 @@ def test_the_number_of_queries_does_not_grow_with_the_classes(world):
         big = school_schedule(world.school, world.term)
     assert len(big.rows) == len(small.rows) + 4
     assert len(many) == len(few) <= 6
+
+
+# --- the 10 % limit over the school year ---------------------------------------------------
+
+# The Thursdays of the 2nd quarter (05.11–28.12.2026): a one-hour subject's 8 lessons.
+THURSDAYS = [date(2026, 11, 5) + timedelta(weeks=w) for w in range(8)]
+
+
+def _course(world, subject, *, school_class=None, group=None, hours_per_week=1) -> m.Course:
+    course = m.Course.objects.create(
+        school=world.school,
+        year=world.year,
+        subject=subject,
+        school_class=school_class,
+        group=group,
+        hours_per_week=Decimal(hours_per_week),
+    )
+    course.teachers.add(world.teacher_staff)
+    return course
+
+
+def _lessons(world, course, days, *, tests=(), number=3) -> list[Lesson]:
+    """Lessons of ``course`` on ``days``; those on ``tests`` days are tests."""
+    return [
+        Lesson.objects.create(
+            school=world.school,
+            course=course,
+            date=day,
+            number=number,
+            teacher=world.teacher_staff,
+            origin="extra",
+            kind=LessonKind.TEST if day in tests else LessonKind.LESSON,
+            topic="Контрольная работа" if day in tests else "",
+        )
+        for day in days
+    ]
+
+
+def _too_many(data) -> list[rules.Breach]:
+    return [b for b in data.breaches if b.code == rules.TOO_MANY]
+
+
+def test_one_test_among_a_quarters_lessons_of_a_one_hour_subject_is_within_the_limit(world):
+    # 1 of the quarter's 8 lessons is 12.5 %, but 1 of the year's 34 hours is within 10 %.
+    music = _course(
+        world, SubjectFactory(school=world.school, name="Музыка"), school_class=world.class_5a
+    )
+    _lessons(world, music, THURSDAYS, tests=[THURSDAYS[2]])
+    data = schedule(world.school, world.term, world.class_5a)
+    assert [(r.subject_name, r.date) for r in data.rows] == [("Музыка", THURSDAYS[2])]
+    assert _too_many(data) == []
+
+
+@pytest.mark.parametrize(("grade", "hours"), [(6, 34), (1, 33)])
+def test_more_tests_in_the_year_than_ten_percent_of_its_hours_are_flagged_in_the_term(
+    world, grade, hours
+):
+    """Hours per week × the school weeks of the grade (33 in grade 1); the tests of other terms
+    count, and the breach lists the year's dates."""
+    school_class = SchoolClassFactory(
+        school=world.school,
+        year=world.year,
+        grade_level=GradeLevelFactory(school=world.school, number=grade),
+        letter="В",
+    )
+    music = _course(
+        world, SubjectFactory(school=world.school, name="Музыка"), school_class=school_class
+    )
+    days = [date(2026, 9, 17), THURSDAYS[2], date(2027, 2, 11)]
+    _lessons(world, music, sorted({*THURSDAYS, *days}), tests=days)
+    first_term = m.Term.objects.get(year=world.year, number=1)
+    # 3 tests: within 10 % of the year's hours, whatever the term.
+    assert _too_many(schedule(world.school, world.term, school_class)) == []
+    assert _too_many(schedule(world.school, first_term, school_class)) == []
+    _lessons(world, music, [date(2027, 4, 15)], tests=[date(2027, 4, 15)])
+    with translation.override("en"):
+        data = schedule(world.school, world.term, school_class)
+    assert [r.date for r in data.rows] == [THURSDAYS[2]]
+    (breach,) = _too_many(data)
+    assert breach.date == date(2027, 4, 15) and breach.course_ids == (music.pk,)
+    assert "4 assessments in the year" in breach.message
+    assert f"{hours} hours a year" in breach.message
+    assert "17.09.2026, 19.11.2026, 11.02.2027, 15.04.2027" in breach.message
+    # The first quarter's schedule shows it as well: the limit is the year's.
+    with translation.override("en"):
+        assert _too_many(schedule(world.school, first_term, school_class)) == [breach]
+
+
+def test_test_items_planned_in_later_terms_count_towards_the_years_limit(world):
+    world.course.hours_per_week = Decimal(1)  # 34 hours a year: 3 assessments
+    world.course.save()
+    _make_test(world, D)
+    for position, day in ((10, date(2027, 1, 20)), (15, date(2027, 3, 3))):
+        item = _test_item(world, position)
+        item.planned_date = day
+        item.save()
+    assert _too_many(schedule(world.school, world.term, world.class_6b)) == []
+    item = _test_item(world, 20)
+    item.planned_date = date(2027, 4, 21)
+    item.save()
+    data = schedule(world.school, world.term, world.class_6b)
+    # The rows are the term's; the limit counts the year's.
+    assert [r.date for r in data.rows] == [D]
+    (breach,) = _too_many(data)
+    assert breach.date == date(2027, 4, 21)
+    assert breach in breaches_for_course(world.course, world.term)
+
+
+def test_without_hours_per_week_the_years_lessons_not_cancelled_are_the_hours(world):
+    art = _course(
+        world,
+        SubjectFactory(school=world.school, name="ИЗО"),
+        school_class=world.class_5a,
+        hours_per_week=0,
+    )
+    # 5 lessons in the 1st quarter and 5 in the 2nd: 10 hours in the year, 1 test allowed.
+    first_quarter = [date(2026, 9, 3) + timedelta(weeks=w) for w in range(5)]
+    lessons = _lessons(world, art, first_quarter + THURSDAYS[:5], tests=[THURSDAYS[1]])
+    with translation.override("en"):
+        assert _too_many(schedule(world.school, world.term, world.class_5a)) == []
+        lessons[0].status = LessonStatus.CANCELLED
+        lessons[0].save()
+        (breach,) = _too_many(schedule(world.school, world.term, world.class_5a))
+    assert "9 hours a year" in breach.message
+
+
+def test_subgroups_of_a_class_have_the_hours_of_one_and_one_test_a_day(world):
+    english = SubjectFactory(school=world.school, name="Английский язык")
+    group_2 = m.Group.objects.create(
+        school=world.school, year=world.year, name="Англ. 2", school_class=world.class_5a
+    )
+    # One hour a week each: the class has 34 hours (3 tests), not 68.
+    one = _course(world, english, group=world.group)
+    two = _course(world, english, group=group_2)
+    # Both groups write on the same three days: three assessments of the class.
+    days = [THURSDAYS[0], THURSDAYS[3], THURSDAYS[6]]
+    _lessons(world, one, THURSDAYS, tests=days, number=3)
+    _lessons(world, two, THURSDAYS, tests=days, number=4)
+    assert _too_many(schedule(world.school, world.term, world.class_5a)) == []
+    # A fourth on another day, by the second group only.
+    _lessons(world, two, [date(2027, 3, 4)], tests=[date(2027, 3, 4)])
+    with translation.override("en"):
+        (breach,) = _too_many(schedule(world.school, world.term, world.class_5a))
+    assert breach.course_ids == (one.pk, two.pk)
+    assert "4 assessments in the year" in breach.message and "34 hours a year" in breach.message
+
+
+def test_the_schedule_with_the_years_limit_takes_six_queries_whatever_the_classes(
+    world, django_assert_num_queries
+):
+    """Classes, courses (with the year's lessons of those without hours), the year's test
+    lessons, the year's planned test items, their teachers, the term's lessons by day."""
+    _make_test(world, D)
+    item = _test_item(world, 10)
+    item.planned_date = date(2027, 2, 3)
+    item.save()
+    world.class_course.hours_per_week = Decimal(0)
+    world.class_course.save()
+    with django_assert_num_queries(6):
+        small = school_schedule(world.school, world.term)
+    for n in range(1, 5):
+        _add_class(world, n)
+    english = SubjectFactory(school=world.school, name="Английский язык")
+    _lessons(world, _course(world, english, group=world.group), THURSDAYS, tests=[THURSDAYS[0]])
+    with django_assert_num_queries(6):
+        big = school_schedule(world.school, world.term)
+    assert len(big.rows) == len(small.rows) + 5
 
 
 # --- pages ------------------------------------------------------------------------------------

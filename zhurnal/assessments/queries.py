@@ -3,7 +3,24 @@ queries whatever the number of classes, courses or lessons (DESIGN §5).
 
 An assessment is a lesson not cancelled whose plan item is of kind "test" (or a lesson marked
 as a test itself), and, for planning ahead, a test item of the course's plan with a planned
-date in the term that no lesson of the course is linked to yet. The app has no tables.
+date that no lesson of the course is linked to yet. The app has no tables.
+
+The schedule shows a term; the 10 % limit (``rules.too_many``) is counted over the whole school
+year (letters СК-228/03 and 01-169/08-01 of 06.08.2021: at most 10 % of the teaching time
+allotted to the subject in the class in the current school year). Decisions:
+
+- **The year's assessments**: the test lessons of the year not cancelled (held or to come) and
+  the test items planned for a date of the plan's year with no lesson linked, one per class,
+  subject and day.
+- **The year's hours of a course**: the curriculum allotment — the course's hours per week (its
+  load, set from the curriculum) × the school weeks of its grade (34, 33 in grade 1), computed
+  as the plans' hours check computes the hours of the year (``planning.queries.HoursCheck``,
+  ``school_weeks``). The curriculum lines themselves, which the plans' hours check prefers, are
+  not read here (the bound of six queries). A course without hours per week (0) has the year's
+  lessons of the course that are not cancelled instead (the timetable's year, extra lessons
+  included).
+- **The year's hours of a subject in a class**: subgroups learn it in parallel, so the class has
+  the hours of one course — the largest of its courses of the subject.
 """
 
 from __future__ import annotations
@@ -12,10 +29,26 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, Max, Min, Q, QuerySet, prefetch_related_objects
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Coalesce
 
 from zhurnal.accounts.context import context
 from zhurnal.planning.models import PlanItem
+from zhurnal.planning.queries import HoursCheck, HoursSource, school_weeks
 from zhurnal.school.calendar import terms_of_level
 from zhurnal.school.courses import class_id_of_course, of_class
 from zhurnal.school.models import AcademicYear, Course, Enrollment, School, SchoolClass, Term
@@ -27,7 +60,7 @@ from .rules import Assessment, Breach, check_all
 @dataclass
 class Schedule:
     """The assessments of some classes in a term, in date order, with the breaches of the
-    federal limits."""
+    federal limits (the 10 % one counted over the school year)."""
 
     term: Term
     classes: list[SchoolClass]
@@ -57,14 +90,49 @@ def _held() -> Q:
     return ~Q(status=LessonStatus.CANCELLED)
 
 
+def _year_lessons() -> Case:
+    """The course's lessons not cancelled (all of its year), counted only for a course without
+    hours per week: the fallback of its hours of the year."""
+    held = (
+        Lesson.objects.filter(course=OuterRef("pk"))
+        .filter(_held())
+        .order_by()
+        .values("course")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Case(
+        When(hours_per_week__gt=0, then=Value(None)),
+        default=Coalesce(Subquery(held), 0),
+        output_field=IntegerField(),
+    )
+
+
+def _year_hours(course: Course, grade: int | None) -> int:
+    """A course's teaching hours of the year (see the module's decisions): hours per week × the
+    school weeks of the grade, as the plans' hours check counts them; without hours per week,
+    the course's lessons of the year not cancelled (``year_lessons``, from ``_year_lessons``)."""
+    if course.hours_per_week:
+        check = HoursCheck(
+            planned=0,
+            per_week=course.hours_per_week,
+            weeks=school_weeks(grade),
+            source=HoursSource.COURSE,
+        )
+        return check.expected or 0
+    return course.year_lessons or 0
+
+
 def school_schedule(
     school: School | int, term: Term, *, class_ids: set[int] | frozenset[int] | None = None
 ) -> Schedule:
-    """The assessments of every class of the term's year (or of ``class_ids``) in the term.
+    """The assessments of every class of the term's year (or of ``class_ids``) in the term,
+    with the breaches of the federal limits — the 10 % one counted over the whole year.
 
-    Six SQL queries at most, whatever the school's size: classes, courses, the test lessons,
-    the planned test items (and their courses' teachers, if any is not yet given a lesson),
-    the lessons of each course by day (hours of the term, first and last lesson of each day).
+    Six SQL queries at most, whatever the school's size: classes, courses (with the year's
+    lessons of those without hours per week), the test lessons of the year, the test items
+    planned in the year (and their courses' teachers, if any is not yet given a lesson), the
+    term's lessons of each course by day (first and last lesson of each day).
     """
     classes_qs = SchoolClass.objects.filter(school=school, year_id=term.year_id)
     if class_ids is not None:
@@ -76,7 +144,12 @@ def school_schedule(
     courses_qs = Course.objects.filter(school=school, year_id=term.year_id).filter(
         of_class(classes_qs)
     )
-    courses = {c.pk: c for c in courses_qs.select_related("subject", "group", "plan_choice")}
+    courses = {
+        c.pk: c
+        for c in courses_qs.select_related("subject", "group", "plan_choice").annotate(
+            year_lessons=_year_lessons()
+        )
+    }
     if not courses:
         return Schedule(term=term, classes=classes)
     span = (term.start, term.end)
@@ -92,15 +165,15 @@ def school_schedule(
             **kwargs,
         )
 
-    # Every test lesson of the courses in the year: those of the term are the rows, all of them
-    # say which planned items already have a lesson.
+    # Every test lesson of the courses in the year: all of them count for the 10 % limit and
+    # say which planned items already have a lesson; those of the term are the rows.
     tests = list(
         Lesson.objects.filter(course__in=courses_qs)
         .filter(_held() & _is_test())
         .select_related("teacher", "plan_item")
         .order_by("date", "number", "course_id")
     )
-    rows = [
+    year_rows = [
         row(
             courses[lesson.course_id],
             date=lesson.date,
@@ -111,48 +184,46 @@ def school_schedule(
             teacher=lesson.teacher.short_name,
         )
         for lesson in tests
-        if term.start <= lesson.date <= term.end
     ]
     linked = {(lesson.course_id, lesson.plan_item_id) for lesson in tests if lesson.plan_item_id}
-    rows += _planned_rows(courses, span, row, linked)
+    year_rows += _planned_rows(courses, row, linked)
+    rows = [r for r in year_rows if term.start <= r.date <= term.end]
     rows.sort(
         key=lambda r: (r.date, r.number or 0, _class_order(class_by_id[r.class_id]), r.subject_name)
     )
 
-    # The lessons of each course by day: the hours of the term and each class's first and last
-    # lesson of the day, in one query.
+    # Each class's first and last lesson of the day in the term, in one query.
     day_bounds: dict[tuple[int, date], tuple[int, int]] = {}
-    course_hours: dict[int, int] = defaultdict(int)
     for item in (
         Lesson.objects.filter(course__in=courses_qs, date__range=span)
         .filter(_held())
         .values("course_id", "date")
-        .annotate(first=Min("number"), last=Max("number"), n=Count("id"))
+        .annotate(first=Min("number"), last=Max("number"))
         .order_by()
     ):
-        course_hours[item["course_id"]] += item["n"]
         key = (class_id_of_course(courses[item["course_id"]]), item["date"])
         first, last = day_bounds.get(key, (item["first"], item["last"]))
         day_bounds[key] = (min(first, item["first"]), max(last, item["last"]))
+    # The subject's hours of the year in each class.
     hours: dict[tuple[int, int], int] = defaultdict(int)
-    for course_id, n in course_hours.items():
-        course = courses[course_id]
-        key = (class_id_of_course(course), course.subject_id)
+    for course in courses.values():
+        class_id = class_id_of_course(course)
+        key = (class_id, course.subject_id)
+        year_hours = _year_hours(course, class_by_id[class_id].grade_level.number)
         # Subgroups of a class learn the subject in parallel: the class has the hours of one.
-        hours[key] = max(hours[key], n)
-    breaches = check_all(rows, hours=dict(hours), day_bounds=day_bounds)
+        hours[key] = max(hours[key], year_hours)
+    breaches = check_all(rows, year=year_rows, hours=dict(hours), day_bounds=day_bounds)
     return Schedule(term=term, classes=classes, rows=rows, breaches=breaches)
 
 
 def _planned_rows(
     courses: dict[int, Course],
-    span: tuple[date, date],
     row,
     linked: set[tuple[int, int]],
 ) -> list[Assessment]:
-    """Test items of the courses' plans planned for a date of the term, not yet given to a
-    lesson of that course (``linked``: (course id, plan item id) pairs). One query, none if no
-    course follows a plan; one more for the teachers if there is such an item."""
+    """Test items of the courses' plans planned for a date of the plan's year, not yet given
+    to a lesson of that course (``linked``: (course id, plan item id) pairs). One query, none if
+    no course follows a plan; one more for the teachers if there is such an item."""
     plan_courses: dict[int, list[Course]] = defaultdict(list)
     for course in courses.values():
         choice = getattr(course, "plan_choice", None)
@@ -163,7 +234,10 @@ def _planned_rows(
     items = [
         item
         for item in PlanItem.objects.filter(
-            plan_id__in=list(plan_courses), kind=LessonKind.TEST, planned_date__range=span
+            plan_id__in=list(plan_courses),
+            kind=LessonKind.TEST,
+            planned_date__gte=F("plan__year__start"),
+            planned_date__lte=F("plan__year__end"),
         ).order_by("planned_date", "position")
         if any((c.pk, item.pk) not in linked for c in plan_courses[item.plan_id])
     ]

@@ -3,7 +3,8 @@
 Letters of Минпросвещения СК-228/03 and Рособрнадзор 01-169/08-01 of 06.08.2021:
 
 * at most one assessment of a subject in a class every 2.5 weeks (``too_close``);
-* at most 10 % of the subject's hours of the term in that class (``too_many``);
+* at most 10 % of the teaching hours of the subject in that class in the current school year
+  (``too_many``: counted over the year, not over a term);
 * at most one assessment a day in a class (``same_day``);
 * none in the first or the last lesson of the class's day (``first_or_last``).
 
@@ -24,7 +25,7 @@ from django.utils.translation import gettext as _
 
 # Two and a half weeks: two assessments of a subject less than this many days apart breach.
 MIN_DAYS_APART = 18
-# At most this share (per cent) of the subject's hours in the term.
+# At most this share (per cent) of the subject's hours in the school year.
 MAX_SHARE_PERCENT = 10
 
 TOO_CLOSE = "too_close"
@@ -119,9 +120,18 @@ def too_many(
     hours: dict[tuple[int, int], int],
     percent: int = MAX_SHARE_PERCENT,
 ) -> list[Breach]:
-    """More assessments of a subject in a class than ``percent`` % of its hours in the term.
+    """More assessments of a subject in a class in the school year than ``percent`` % of the
+    subject's teaching hours in that class in the year.
 
-    ``hours`` maps (class id, subject id) to the number of lessons of the subject in the term.
+    Letters СК-228/03 and 01-169/08-01 of 06.08.2021: оценочные процедуры take no more than
+    10 % of the teaching time allotted to the subject in that class **in the current school
+    year** — not in a term: one test among the 8 lessons of a quarter of a one-hour subject
+    (34 hours a year, 3 tests allowed) is within the limit.
+
+    ``assessments`` are those of the whole year (test lessons not cancelled and planned test
+    items), one per class, subject and day; ``hours`` maps (class id, subject id) to the
+    subject's hours in the class for the year (none: any assessment is too many). The breach
+    lists the year's dates and is dated by the first assessment over the allowance.
     """
     by_subject: dict[tuple[int, int], list[Assessment]] = defaultdict(list)
     for a in _unique_by_subject_and_day(assessments):
@@ -132,26 +142,28 @@ def too_many(
         if len(items) * 100 <= total * percent:
             continue
         items.sort(key=lambda a: a.date)
-        last = items[-1]
+        allowed = total * percent // 100
+        first_over = items[allowed]
         breaches.append(
             Breach(
                 code=TOO_MANY,
                 message=_(
-                    "%(subject)s, %(class)s: %(count)d assessments (%(dates)s) for %(hours)d "
-                    "lessons in the term; at most %(percent)d%% of the hours (%(allowed)d)."
+                    "%(subject)s, %(class)s: %(count)d assessments in the year (%(dates)s) "
+                    "for %(hours)d hours a year; at most %(percent)d%% of the hours "
+                    "(%(allowed)d)."
                 )
                 % {
-                    "subject": last.subject_name,
-                    "class": last.class_name,
+                    "subject": first_over.subject_name,
+                    "class": first_over.class_name,
                     "count": len(items),
                     "dates": ", ".join(_d(a.date) for a in items),
                     "hours": total,
                     "percent": percent,
-                    "allowed": total * percent // 100,
+                    "allowed": allowed,
                 },
-                date=last.date,
-                class_id=last.class_id,
-                subject_id=last.subject_id,
+                date=first_over.date,
+                class_id=first_over.class_id,
+                subject_id=first_over.subject_id,
                 course_ids=tuple(sorted({a.course_id for a in items})),
             )
         )
@@ -236,14 +248,17 @@ def first_or_last(
 def check_all(
     assessments: Iterable[Assessment],
     *,
+    year: Iterable[Assessment],
     hours: dict[tuple[int, int], int],
     day_bounds: dict[tuple[int, date], tuple[int, int]],
 ) -> list[Breach]:
-    """Every rule, breaches in date order."""
+    """Every rule, breaches in date order: ``assessments`` are those of the term shown,
+    ``year`` those of the whole school year, for the 10 % limit (``too_many``), with ``hours``
+    the subjects' hours of the year."""
     assessments = list(assessments)
     breaches = (
         too_close(assessments)
-        + too_many(assessments, hours)
+        + too_many(year, hours)
         + same_day(assessments)
         + first_or_last(assessments, day_bounds)
     )
