@@ -1,6 +1,8 @@
-"""The fortnightly progress report (seed 002, regulation 2.2.2; issue 5): the marks and absences
-of the last two weeks per student of a class (data and a fixed number of queries), the PDF read
-back with pypdf, who may see and send it, and the e-mail run through the real worker."""
+"""The progress report (seed 002, regulation 2.2.2; issues 5 and 12): the marks and absences
+of the last two weeks — or of a term, with its term marks, or of days chosen — per student of a
+class (data and a fixed number of queries), the PDF read back with pypdf, who may see and send
+it, bad periods refused, what counts as informing the families, and the e-mail run through the
+real worker."""
 
 from __future__ import annotations
 
@@ -663,3 +665,313 @@ def test_due_counts_the_days_of_the_schools_time_zone(last, today, due):
 )
 def test_due_counts_from_the_start_of_the_year(last, today, due):
     assert informing.is_due(last, today, ZoneInfo("UTC"), since=date(2026, 9, 1)) is due
+
+
+# --- any chosen period: a term, days chosen (issue 12) -----------------------------------------
+
+# Quarter 2 of the world: 05.11–28.12.2026 (today, in the fixture, is 20.11: in progress).
+TERM_START, TERM_END = date(2026, 11, 5), date(2026, 12, 28)
+
+
+def _quarter_1(world) -> m.Term:
+    return m.Term.objects.get(school=world.school, year=world.year, kind="quarter", number=1)
+
+
+def _term_mark(world, student, value: str, term=None, kind: str = "term"):
+    return journal.set_period_mark(
+        course=world.class_course,
+        student=student,
+        kind=kind,
+        term=world.term if term is None and kind == "term" else term,
+        value=value,
+        version=0,
+        actor=Actor(world.users["class_teacher"]),
+    )
+
+
+def _page(client, world, query: str, persona: str = "class_teacher"):
+    client.force_login(world.users[persona])
+    response = client.get(reverse("diary:progress_report", args=[world.class_5a.pk]) + query)
+    assert response.status_code == 200
+    return response
+
+
+def _foreign_term(world) -> m.Term:
+    """A term of the other school, with days of its own (31.01–15.03.2027)."""
+    return m.Term.objects.create(
+        school=world.other_school,
+        year=m.AcademicYear.objects.get(school=world.other_school),
+        kind="quarter",
+        number=3,
+        start=date(2027, 1, 31),
+        end=date(2027, 3, 15),
+    )
+
+
+def test_a_terms_report_has_the_whole_terms_marks_absences_and_its_term_marks(world):
+    _term_mark(world, world.student, "4")
+    _term_mark(world, world.second, "3", term=_quarter_1(world))  # another term's: not shown
+    _term_mark(world, world.second, "5", kind="year")  # a year mark: not a term mark
+    rows = report.progress_data(world.class_5a, TERM_START, TERM_END, term=world.term)
+    by_id = {r.student.pk: r for r in rows}
+
+    russian = by_id[world.student.pk].subjects[0]
+    assert [(x.day, x.value) for x in russian.marks] == [(BEFORE, "2"), (MON, "5"), (MON, "4")]
+    assert russian.term_mark == "4"
+    assert [s.subject for s in by_id[world.student.pk].term_marks] == ["Русский язык"]
+    second = by_id[world.second.pk]
+    assert second.absences == {"Н": 1, "У": 2}  # 10.11 and 16–17.11: all in the term
+    assert second.term_marks == [] and all(not s.term_mark for s in second.subjects)
+    # Without the term, the same days carry no term marks.
+    plain = report.progress_data(world.class_5a, TERM_START, TERM_END)
+    assert all(not s.term_mark for r in plain for s in r.subjects)
+
+
+def test_the_data_of_a_term_costs_six_queries_whatever_the_class_size(world):
+    _term_mark(world, world.student, "4")
+    with CaptureQueriesContext(connection) as small:
+        report.progress_data(world.class_5a, TERM_START, TERM_END, term=world.term)
+    for n in range(6):
+        student = StudentFactory(school=world.school, last_name=f"Соколов{n}")
+        enroll(student, world.class_5a)
+        _mark(world, student, MON, "3", "КР")
+        _term_mark(world, student, "3")
+    with CaptureQueriesContext(connection) as large:
+        rows = report.progress_data(world.class_5a, TERM_START, TERM_END, term=world.term)
+    assert sum(1 for r in rows if r.term_marks) == 7
+    # The roster, the lists (one UNION ALL), the lessons, the marks, the attendance, the term
+    # marks; a period of any length without a term: five.
+    assert len(small.captured_queries) == len(large.captured_queries) == 6
+    with CaptureQueriesContext(connection) as year:
+        report.progress_data(world.class_5a, world.year.start, world.year.end)
+    assert len(year.captured_queries) == 5
+
+
+def test_the_terms_pdf_is_titled_by_the_term_and_shows_the_term_marks(world):
+    from django.utils import translation
+
+    _term_mark(world, world.student, "4")
+    world.class_5a.school = world.school
+    rows = report.progress_data(world.class_5a, TERM_START, TERM_END, term=world.term)
+    pdf = report.render_pdf(rows, world.class_5a, TERM_START, TERM_END, term=world.term)
+    page = next(p for p in _pdf_pages(pdf) if world.student.last_name in p)
+    assert "Progress report: quarter 2" in page
+    assert "05.11.2026" in page and "28.12.2026" in page
+    assert re.search(r"ОП Term\smark\n", page)  # the last column
+    # The subject's row: its marks, one illness, one late arrival, then the term mark.
+    assert "Русский язык 2 КР 09.11 5 КР 16.11 4 У 16.11 1 1 4\n" in page
+    assert PdfReader(BytesIO(pdf)).metadata.title.startswith("Progress report: quarter 2")
+    with translation.override("ru"):
+        pdf = report.render_pdf(rows, world.class_5a, TERM_START, TERM_END, term=world.term)
+    assert "2-я четверть" in _pdf_pages(pdf)[0]
+    assert "2-я четверть" in PdfReader(BytesIO(pdf)).metadata.title
+
+
+def test_a_pdf_of_days_chosen_is_titled_by_its_days(world):
+    world.class_5a.school = world.school
+    start, end = date(2026, 11, 9), date(2026, 11, 16)
+    rows = report.progress_data(world.class_5a, start, end)
+    pdf = report.render_pdf(rows, world.class_5a, start, end)
+    assert "Progress report: 09.11.2026 – 16.11.2026" in PdfReader(BytesIO(pdf)).metadata.title
+    page = next(p for p in _pdf_pages(pdf) if world.student.last_name in p)
+    assert "Progress report: 09.11.2026 – 16.11.2026" in page
+    assert "2 КР 09.11" in page and "5 КР 16.11" in page
+    assert not re.search(r"Term\smark", page)
+
+
+def test_the_page_shows_a_term_of_the_class_with_its_term_marks(client, world):
+    _term_mark(world, world.student, "4")
+    response = _page(client, world, f"?term={world.term.pk}")
+    period = response.context["period"]
+    assert (period.start, period.end, period.term) == (TERM_START, TERM_END, world.term)
+    assert response.context["period_errors"] == []
+    html = response.content.decode()
+    assert "Term marks" in html and "Русский язык: <b>4</b>" in html
+    # The PDF and the sending ask for the same term.
+    pdf_url = reverse("diary:progress_report_pdf", args=[world.class_5a.pk])
+    assert f'href="{pdf_url}?term={world.term.pk}"' in html
+    assert f'action="?term={world.term.pk}"' in html
+    # The class's terms are offered, the chosen one selected.
+    assert f'<option value="{world.term.pk}" selected>quarter 2' in html
+    assert f'<option value="{_quarter_1(world).pk}">quarter 1' in html
+
+
+def test_the_page_shows_days_chosen(client, world):
+    response = _page(client, world, "?start=2026-11-09&end=2026-11-16")
+    period = response.context["period"]
+    assert (period.start, period.end, period.term, period.fortnight) == (
+        date(2026, 11, 9),
+        date(2026, 11, 16),
+        None,
+        False,
+    )
+    mine = next(r for r in response.context["rows"] if r.student.pk == world.student.pk)
+    assert [x.value for x in mine.subjects[0].marks] == ["2", "5", "4"]
+    html = response.content.decode()
+    assert "Marks and absences of the chosen period" in html
+    assert 'action="?start=2026-11-09&amp;end=2026-11-16"' in html
+    # Eight days do not make the fortnightly informing: the page says so.
+    assert 'id="period-not-informing"' in html
+
+
+@pytest.mark.parametrize(
+    ("query", "error"),
+    [
+        ("?start=2026-11-20&end=2026-11-10", "The first day of the period is after its last day."),
+        ("?start=2025-09-01&end=2026-11-20", "at most one academic year long (366 days)"),
+        ("?start=2026-11-10", "Choose the last day of the period as well."),
+        ("?end=24.13.2026", "The last day of the period is not a valid date."),
+        ("?start=yesterday&end=2026-11-20", "The first day of the period is not a valid date."),
+        ("?end=0001-01-01", "Choose days from 01.01.2000 to 31.12.2099."),
+        ("?start=2026-11-01&end=9999-12-31", "Choose days from 01.01.2000 to 31.12.2099."),
+        ("?term=abc", "The chosen term is not one of the class's terms."),
+        ("?term=999999", "The chosen term is not one of the class's terms."),
+    ],
+)
+def test_a_bad_period_is_refused_with_a_message_and_the_last_two_weeks_are_shown(
+    client, world, query, error
+):
+    response = _page(client, world, query)
+    assert any(error in e for e in response.context["period_errors"])
+    period = response.context["period"]
+    assert period.fortnight and period.end == date(2026, 11, 20)  # today's fortnight
+    html = response.content.decode()
+    assert "The two weeks ending today are shown instead." in html
+
+
+def test_a_term_of_another_school_or_grade_level_tells_nothing_and_is_not_used(client, world):
+    foreign = _foreign_term(world)
+    halves = m.Term.objects.create(  # this school's, followed by no grade level of 5А
+        school=world.school,
+        year=world.year,
+        kind="half",
+        number=1,
+        start=date(2026, 9, 1),
+        end=date(2026, 12, 27),
+    )
+    missing = foreign.pk + halves.pk + 1000
+    pages = {}
+    for term_id in (foreign.pk, halves.pk, missing):
+        response = _page(client, world, f"?term={term_id}")
+        assert response.context["period"].term is None
+        assert response.context["period"].end == date(2026, 11, 20)
+        pages[term_id] = response.context["period_errors"]
+        html = response.content.decode()
+        assert "31.01" not in html and "15.03.2027" not in html
+    # The same answer whether the term exists elsewhere or not at all.
+    assert pages[foreign.pk] == pages[halves.pk] == pages[missing]
+    # Neither the PDF nor the sending is made of it; nothing is recorded.
+    client.force_login(world.users["class_teacher"])
+    pdf_url = reverse("diary:progress_report_pdf", args=[world.class_5a.pk])
+    page_url = reverse("diary:progress_report", args=[world.class_5a.pk])
+    response = client.get(f"{pdf_url}?term={foreign.pk}")
+    assert response.status_code == 302 and response["Location"] == page_url
+    response = client.post(f"{page_url}?term={foreign.pk}")
+    assert response.status_code == 302 and response["Location"] == page_url
+    assert _issues(world) == []
+    assert not Notification.objects.filter(kind=Kind.REPORT).exists()
+    messages = [str(m) for m in client.get(page_url).context["messages"]]
+    assert messages == ["The chosen term is not one of the class's terms."] * 2
+
+
+def test_a_bad_period_makes_no_pdf_and_sends_nothing(client, world):
+    client.force_login(world.users["class_teacher"])
+    pdf_url = reverse("diary:progress_report_pdf", args=[world.class_5a.pk])
+    page_url = reverse("diary:progress_report", args=[world.class_5a.pk])
+    query = "?start=2026-11-20&end=2026-11-01"
+    response = client.get(pdf_url + query, follow=True)
+    assert response.redirect_chain == [(page_url, 302)]
+    assert "The first day of the period is after its last day." in response.content.decode()
+    with at(2026, 11, 20, 10, 0):
+        assert client.post(page_url + query).status_code == 302
+    assert _issues(world) == []
+
+
+def test_the_pdf_of_a_term_in_progress_is_the_class_teachers_informing(client, world):
+    client.force_login(world.users["class_teacher"])
+    url = reverse("diary:progress_report_pdf", args=[world.class_5a.pk])
+    with at(2026, 11, 20, 11, 30):
+        response = client.get(f"{url}?term={world.term.pk}")
+    assert response["Content-Type"] == "application/pdf"
+    assert (
+        f"progress-{world.class_5a.pk}-2026-11-05_2026-12-28.pdf"
+        in (response["Content-Disposition"])
+    )
+    assert "Progress report: quarter 2" in _pdf_pages(response.content)[0]
+    [issue] = _issues(world)
+    assert (issue.kind, issue.start, issue.end) == (IssueKind.PRINTED, TERM_START, TERM_END)
+
+
+def test_a_term_that_ended_in_the_last_two_weeks_informs_an_old_one_does_not(client, world):
+    client.force_login(world.users["class_teacher"])
+    url = reverse("diary:progress_report_pdf", args=[world.class_5a.pk])
+    quarter_1 = _quarter_1(world)  # ended on Saturday 24.10
+    # In the autumn holiday: its last two weeks of school are in it.
+    with at(2026, 11, 4, 10, 0):
+        client.get(f"{url}?term={quarter_1.pk}")
+    [issue] = _issues(world)
+    assert (issue.start, issue.end) == (date(2026, 9, 1), date(2026, 10, 24))
+    # On 20.11 the first quarter is an old period: downloaded, not recorded.
+    with at(2026, 11, 20, 10, 0):
+        assert client.get(f"{url}?term={quarter_1.pk}")["Content-Type"] == "application/pdf"
+        # Nor are a few days chosen by hand, though they end today.
+        client.get(f"{url}?start=2026-11-16&end=2026-11-20")
+    assert _issues(world) == [issue]
+    html = _page(client, world, f"?term={quarter_1.pk}").content.decode()
+    assert 'id="period-not-informing"' in html
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "today", "informs"),
+    [
+        # The fortnight: as before issue 12.
+        (date(2026, 11, 7), date(2026, 11, 20), date(2026, 11, 20), True),
+        (date(2026, 10, 24), date(2026, 11, 6), date(2026, 11, 20), True),  # 14 days ago
+        (date(2026, 10, 23), date(2026, 11, 5), date(2026, 11, 20), False),
+        # A term in progress, and one that ended within the last two weeks.
+        (TERM_START, TERM_END, date(2026, 11, 20), True),
+        (date(2026, 9, 1), date(2026, 10, 24), date(2026, 11, 4), True),
+        (date(2026, 9, 1), date(2026, 10, 24), date(2026, 11, 20), False),
+        # Days chosen: a month ending today counts, thirteen days do not.
+        (date(2026, 10, 21), date(2026, 11, 20), date(2026, 11, 20), True),
+        (date(2026, 11, 8), date(2026, 11, 20), date(2026, 11, 20), False),
+        # A period wholly to come holds nothing yet.
+        (date(2026, 11, 21), date(2026, 12, 20), date(2026, 11, 20), False),
+    ],
+)
+def test_only_a_report_covering_the_last_two_weeks_is_the_informing(start, end, today, informs):
+    assert informing.is_current_period(start, end, today) is informs
+
+
+def test_sending_a_terms_report_mails_the_term_with_its_term_marks(
+    client, world, settings, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from zhurnal.diary.tasks import send_progress_reports
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    world.users["parent"].email = "parent@example.com"
+    world.users["parent"].save()
+    _term_mark(world, world.student, "4")
+    DBTaskResult.objects.all().delete()
+    client.force_login(world.users["class_teacher"])
+    url = reverse("diary:progress_report", args=[world.class_5a.pk]) + f"?term={world.term.pk}"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url)
+    assert response.status_code == 302 and response["Location"] == url
+    [issue] = _issues(world)
+    assert (issue.kind, issue.start, issue.end) == (IssueKind.SENT, TERM_START, TERM_END)
+    [queued] = DBTaskResult.objects.filter(task_path__endswith="send_progress_reports")
+    args = queued.args_kwargs["args"]
+    assert args[1:3] == ["2026-11-05", "2026-12-28"] and args[-1] == world.term.pk
+
+    assert send_progress_reports.call(*args) == 1
+    [delivery] = EmailDelivery.objects.filter(attachment_name__endswith=".pdf")
+    assert "quarter 2 (05.11.2026 – 28.12.2026)" in delivery.subject
+    assert "the term marks" in delivery.body and "in quarter 2 (05.11.2026" in delivery.body
+    text = _pdf_pages(bytes(delivery.attachment))[0]
+    assert "Progress report: quarter 2" in text and re.search(r"Term\smark", text)
+    assert "2 КР 09.11" in text  # the whole term, not two weeks
+    # The same days chosen by hand, without the term's marks, are another report: sent apart.
+    assert send_progress_reports.call(world.class_5a.pk, "2026-11-05", "2026-12-28", None) == 1

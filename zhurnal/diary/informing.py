@@ -42,11 +42,29 @@ def informing_issues(school_id: int) -> QuerySet[ProgressReportIssue]:
     )
 
 
-def is_current_period(end: date, today: date) -> bool:
-    """A report of the last two weeks (its period ends at most ``DUE_AFTER_DAYS`` days ago):
-    only such a report informs the families of how things are now; sending or printing an
-    older one is not recorded as the fortnightly informing."""
-    return end >= today - timedelta(days=DUE_AFTER_DAYS)
+def is_current_period(start: date, end: date, today: date) -> bool:
+    """Whether the report of ``start``–``end``, sent or printed on ``today``, is the fortnightly
+    informing (seed 002, regulation 2.2.2: "at least once in 2 weeks ... of their children's
+    progress and attendance"): only a report covering the latest two weeks tells the families
+    how things are now. Since issue 12 the report may be of any period, so it counts when
+
+    * it is recent: it ends at most ``DUE_AFTER_DAYS`` days before today, or later (the rule
+      of the fortnightly report, unchanged);
+    * it holds a whole fortnight: it is at least ``PERIOD_DAYS`` days long — the fortnight
+      ending on its last day lies inside it, so it says at least what that fortnight's report
+      says. A few days chosen by hand are not the fortnightly informing;
+    * it has begun: its first day is not after today (a period wholly in the future holds
+      nothing yet).
+
+    So the report of a term in progress, or of a term that ended in the last two weeks (the
+    last days of school before the holidays), counts, as does any longer period ending
+    recently; the report of an old period — a term that ended long ago, last month's weeks —
+    is not recorded as the informing, however it is sent or printed."""
+    return (
+        end >= today - timedelta(days=DUE_AFTER_DAYS)
+        and (end - start).days + 1 >= PERIOD_DAYS
+        and start <= today
+    )
 
 
 def is_due(last: datetime | None, today: date, tz: ZoneInfo, since: date | None = None) -> bool:

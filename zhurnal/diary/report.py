@@ -1,11 +1,16 @@
-"""The fortnightly progress report (seed 002, regulation 2.2.2; issue 5): for every student of a
-class, the marks and the absences of the last two weeks — sent to the guardians by e-mail as a
-PDF (``tasks.send_progress_reports``) and printed in one batch by the class teacher for the
-parents who do not use the electronic diary.
+"""The progress report (seed 002, regulation 2.2.2; issues 5 and 12): for every student of a
+class, the marks and the absences of a period — sent to the guardians by e-mail as a PDF
+(``tasks.send_progress_reports``) and printed in one batch by the class teacher for the parents
+who do not use the electronic diary.
 
-``progress_data`` costs five SQL queries whatever the size of the class: the roster, the
-students' classes, groups and absence-register entries (one UNION ALL), the lessons of the
-period, the marks, the attendance entries. Absences are shown as the journal shows them
+The period (``ReportPeriod``) is by default the two weeks ending on a day, the fortnightly
+informing of regulation 2.2.2; issue 12 adds one of the class's terms (a parents' meeting: the
+report then shows the term marks too) and any days chosen, at most ``MAX_PERIOD_DAYS`` long.
+
+``progress_data`` costs five SQL queries whatever the size of the class and the length of the
+period: the roster, the students' classes, groups and absence-register entries (one UNION ALL),
+the lessons of the period, the marks, the attendance entries; six for a term (its term marks).
+Absences are shown as the journal shows them
 (``journal.queries.shown_attendance``: the class teacher's register turns «Н» or no entry into
 its reason), over the lessons of the courses the student was on the list of, on that day, as
 the diary counts them (``diary.queries.attendance_summary``).
@@ -16,18 +21,22 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from urllib.parse import urlencode
 
 from django.db.models import Q
 from django.template.loader import render_to_string
 
-from zhurnal.journal.models import Attendance, AttendanceCode, Mark
+from zhurnal.journal.models import Attendance, AttendanceCode, Mark, PeriodKind, PeriodMark
 from zhurnal.journal.queries import absence_reason, absence_rows, shown_attendance
 from zhurnal.notifications.models import Kind, Preference
-from zhurnal.school.models import SchoolClass, Student, StudentGuardian
+from zhurnal.school.models import SchoolClass, Student, StudentGuardian, Term
 from zhurnal.school.rosters import class_roster, roster_spans
 from zhurnal.timetable.models import Lesson, LessonStatus
 
 PERIOD_DAYS = 14
+# Issue 12: a period chosen by hand is at most one academic year long (a leap year's days: the
+# school year itself is shorter, so a whole year, summer included, still fits).
+MAX_PERIOD_DAYS = 366
 # The reasons of an absence counted in the report, in the order of its columns; a late arrival
 # («ОП») is counted apart.
 REASONS = (AttendanceCode.ABSENT, AttendanceCode.ILL, AttendanceCode.EXCUSED)
@@ -36,6 +45,58 @@ REASONS = (AttendanceCode.ABSENT, AttendanceCode.ILL, AttendanceCode.EXCUSED)
 def period_ending(end: date) -> tuple[date, date]:
     """The two weeks ending on ``end`` (both days included)."""
     return end - timedelta(days=PERIOD_DAYS - 1), end
+
+
+def dates_title(start: date, end: date) -> str:
+    return f"{start:%d.%m.%Y} – {end:%d.%m.%Y}"
+
+
+@dataclass(frozen=True)
+class ReportPeriod:
+    """The period of a progress report (issue 12): the two weeks ending on a day (``fortnight``,
+    the default: the fortnightly informing of seed 002, regulation 2.2.2), one of the class's
+    terms (``term``), or any days chosen. Both days are included."""
+
+    start: date
+    end: date
+    term: Term | None = None
+    fortnight: bool = False
+
+    @classmethod
+    def ending(cls, end: date) -> ReportPeriod:
+        start, end = period_ending(end)
+        return cls(start, end, fortnight=True)
+
+    @classmethod
+    def of_term(cls, term: Term) -> ReportPeriod:
+        return cls(term.start, term.end, term=term)
+
+    @classmethod
+    def between(cls, start: date, end: date) -> ReportPeriod:
+        return cls(start, end)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def dates(self) -> str:
+        """«05.11.2026 – 28.12.2026»."""
+        return dates_title(self.start, self.end)
+
+    @property
+    def title(self) -> str:
+        """The term's name («2-я четверть») for a term, else the dates."""
+        return str(self.term.title) if self.term is not None else self.dates
+
+    @property
+    def query(self) -> str:
+        """The query string that asks for this period again (``?`` not included)."""
+        if self.term is not None:
+            return urlencode({"term": self.term.pk})
+        if self.fortnight:
+            return urlencode({"end": self.end.isoformat()})
+        return urlencode({"start": self.start.isoformat(), "end": self.end.isoformat()})
 
 
 @dataclass
@@ -51,6 +112,7 @@ class SubjectProgress:
     marks: list[ReportMark] = field(default_factory=list)
     absences: dict[str, int] = field(default_factory=dict)  # code → lessons missed
     late: int = 0
+    term_mark: str = ""  # the term mark of the report's term, when it is a term's and entered
 
     def missed(self, code: str) -> int:
         return self.absences.get(code, 0)
@@ -90,10 +152,18 @@ class StudentProgress:
     def late(self) -> int:
         return sum(s.late for s in self.subjects)
 
+    @property
+    def term_marks(self) -> list[SubjectProgress]:
+        return [s for s in self.subjects if s.term_mark]
 
-def progress_data(school_class: SchoolClass, start: date, end: date) -> list[StudentProgress]:
+
+def progress_data(
+    school_class: SchoolClass, start: date, end: date, *, term: Term | None = None
+) -> list[StudentProgress]:
     """Per student of the class on ``end`` (in list order): per subject (alphabetical) the marks
-    of the period (date, value, work type code) and the lessons missed by reason. Five queries."""
+    of the period (date, value, work type code) and the lessons missed by reason; with ``term``
+    (a term's report, issue 12: what a parents' meeting needs) also each subject's term mark of
+    that term, if entered. Five queries, six with ``term``."""
     students = list(class_roster(school_class, end))
     if not students:
         return []
@@ -145,6 +215,14 @@ def progress_data(school_class: SchoolClass, start: date, end: date) -> list[Stu
 
     for student_id, subject, day, value, work_type in marks:
         row(student_id, subject).marks.append(ReportMark(day, value, work_type))
+    if term is not None:
+        for student_id, subject, value in PeriodMark.objects.filter(
+            school_id=school_class.school_id,
+            student_id__in=ids,
+            kind=PeriodKind.TERM,
+            term=term,
+        ).values_list("student_id", "course__subject__name", "value"):
+            row(student_id, subject).term_mark = value
     for student_id in ids:
         own = spans[student_id]
         for lesson_id, day, class_id, group_id, subject in lessons:
@@ -169,7 +247,16 @@ def progress_data(school_class: SchoolClass, start: date, end: date) -> list[Stu
     ]
 
 
-def render_html(rows: list[StudentProgress], school_class: SchoolClass, start: date, end: date):
+def render_html(
+    rows: list[StudentProgress],
+    school_class: SchoolClass,
+    start: date,
+    end: date,
+    *,
+    term: Term | None = None,
+) -> str:
+    """The PDF's HTML. Its title states the period (issue 12): the term's name for a term's
+    report («2-я четверть»), else the dates; a term's report has a column of term marks."""
     return render_to_string(
         "diary/progress_report_pdf.html",
         {
@@ -178,18 +265,25 @@ def render_html(rows: list[StudentProgress], school_class: SchoolClass, start: d
             "school_class": school_class,
             "start": start,
             "end": end,
+            "term": term,
+            "period_title": str(term.title) if term is not None else dates_title(start, end),
             "reasons": REASONS,
         },
     )
 
 
 def render_pdf(
-    rows: list[StudentProgress], school_class: SchoolClass, start: date, end: date
+    rows: list[StudentProgress],
+    school_class: SchoolClass,
+    start: date,
+    end: date,
+    *,
+    term: Term | None = None,
 ) -> bytes:
     """The report as a PDF, one page per student (WeasyPrint, DejaVu fonts)."""
     from weasyprint import HTML
 
-    return HTML(string=render_html(rows, school_class, start, end)).write_pdf()
+    return HTML(string=render_html(rows, school_class, start, end, term=term)).write_pdf()
 
 
 def without_email(students: list[Student]) -> list[Student]:

@@ -116,12 +116,12 @@ def record_informing(
     today: date,
 ) -> ProgressReportIssue | None:
     """The rule of what counts as the fortnightly informing (seed 002, regulation 2.2.2), then
-    ``record_report_issue``: a report of the last two weeks only (``informing.
-    is_current_period``; sending an older one is not recorded as it), and a printing only by
-    whoever informs the families (``informs``: the caller's rule ``diary.inform_families``, the
-    class teacher; the administration downloads the PDF to check it). None when nothing is
-    recorded."""
-    if not is_current_period(end, today):
+    ``record_report_issue``: a report covering the latest two weeks only (``informing.
+    is_current_period``: the fortnight's, or a longer period's — a term's — ending recently;
+    sending an older period's is not recorded as it), and a printing only by whoever informs
+    the families (``informs``: the caller's rule ``diary.inform_families``, the class teacher;
+    the administration downloads the PDF to check it). None when nothing is recorded."""
+    if not is_current_period(start, end, today):
         return None
     if kind == IssueKind.PRINTED and not informs:
         return None
@@ -132,11 +132,22 @@ def record_informing(
 
 @transaction.atomic
 def send_progress_report(
-    *, school_class: SchoolClass, start: date, end: date, informs: bool, actor: Actor, today: date
+    *,
+    school_class: SchoolClass,
+    start: date,
+    end: date,
+    term: Term | None = None,
+    informs: bool,
+    actor: Actor,
+    today: date,
 ) -> ProgressReportIssue | None:
     """Send the progress report of ``start``–``end`` to the class's families by e-mail, in the
     background once the transaction commits (``tasks.send_progress_reports``), recording the
-    sending as the fortnightly informing where it counts (``record_informing``)."""
+    sending as the fortnightly informing where it counts (``record_informing``). With ``term``
+    (one of the class's terms, its own days; issue 12) the report is that term's: titled by its
+    name, with the term marks. The caller loaded the term among the class's terms."""
+    if term is not None and term.school_id != school_class.school_id:
+        raise ValidationError(_("The record belongs to another school."))
     issue = record_informing(
         school_class=school_class,
         start=start,
@@ -155,6 +166,7 @@ def send_progress_report(
         end.isoformat(),
         actor.user_id,
         issue.pk if issue else None,
+        term.pk if term is not None else None,
     )
     transaction.on_commit(lambda: send_progress_reports.enqueue(*args))
     return issue

@@ -31,13 +31,14 @@ from zhurnal.core.files import stored_file_response
 from zhurnal.notifications.services import diary_today_url
 from zhurnal.school.access import class_for
 from zhurnal.school.calendar import class_terms, pick_term, school_today
-from zhurnal.school.models import SchoolClass, Student
+from zhurnal.school.models import SchoolClass, Student, Term
 from zhurnal.school.rosters import with_current_class
 from zhurnal.timetable import ical
 from zhurnal.timetable.feed_pages import apply_feed_action, feed_address
 
 from . import informing, queries, report, services
 from .access import diary_student_for, homework_attachment_for
+from .forms import report_period
 from .models import IssueKind, TermAcknowledgement
 from .rendering import lessons_html
 
@@ -245,53 +246,75 @@ def _report_class(request: HttpRequest, class_id: int) -> SchoolClass:
     return class_for(request.user, current_school(request), class_id, "diary.progress_report")
 
 
-def _report_period(request: HttpRequest) -> tuple[date, date]:
-    """The two weeks ending on ``?end=`` (default: today in the school's time zone)."""
-    try:
-        end = date.fromisoformat(request.GET.get("end", ""))
-    except ValueError:
-        end = school_today(request.school)
-    return report.period_ending(end)
+def _report_period(
+    request: HttpRequest, school_class: SchoolClass
+) -> tuple[report.ReportPeriod, list[Term], list[str]]:
+    """The period asked in the query string (``forms.report_period``: the two weeks ending on
+    ``?end=``, the class's term ``?term=``, or ``?start=&end=``), the class's terms, and why
+    the asked period was refused (then the two weeks ending today)."""
+    terms = class_terms(school_class)
+    period, errors = report_period(request.GET, terms=terms, today=school_today(request.school))
+    return period, terms, errors
+
+
+def _report_url(class_id: int, period: report.ReportPeriod | None = None) -> str:
+    url = reverse("diary:progress_report", args=[class_id])
+    return f"{url}?{period.query}" if period is not None else url
+
+
+def _refused(request: HttpRequest, class_id: int, errors: list[str]) -> HttpResponse:
+    """A bad period for the PDF or the sending: nothing is made or sent; back to the page,
+    which says why (issue 12: never a guess at what was meant)."""
+    for error in errors:
+        messages.error(request, error)
+    return redirect(_report_url(class_id))
 
 
 @login_required
 def progress_report(request: HttpRequest, class_id: int) -> HttpResponse:
-    """The fortnightly progress report of a class (seed 002, regulation 2.2.2): a preview per
-    student, the PDF of the whole class for printing, and sending it to the families."""
+    """The progress report of a class (seed 002, regulation 2.2.2; issue 12: for any chosen
+    period — the two weeks ending on a day, a term, or days chosen): a preview per student,
+    the PDF of the whole class for printing, and sending it to the families."""
     school_class = _report_class(request, class_id)
-    start, end = _report_period(request)
+    period, terms, errors = _report_period(request, school_class)
+    school = request.school
+    today = school_today(school)
     if request.method == "POST":
+        if errors:
+            return _refused(request, class_id, errors)
         services.send_progress_report(
             school_class=school_class,
-            start=start,
-            end=end,
+            start=period.start,
+            end=period.end,
+            term=period.term,
             informs=request.user.has_perm("diary.inform_families", school_class),
             actor=Actor.of(request),
-            today=school_today(school_class.school),
+            today=today,
         )
         messages.success(
             request,
             _("The reports are being sent to the families by e-mail in the background."),
         )
-        return redirect(f"{reverse('diary:progress_report', args=[class_id])}?end={end}")
-    rows = report.progress_data(school_class, start, end)
+        return redirect(_report_url(class_id, period))
+    rows = report.progress_data(school_class, period.start, period.end, term=period.term)
     no_email = report.without_email([r.student for r in rows])
-    school = request.school
     return render(
         request,
         "diary/progress_report.html",
         {
             "school_class": school_class,
-            "start": start,
-            "end": end,
-            "previous_end": start - timedelta(days=1),
-            "next_end": end + timedelta(days=report.PERIOD_DAYS),
+            "period": period,
+            "period_errors": errors,
+            "terms": terms,
+            "start": period.start,
+            "end": period.end,
+            "previous_end": period.start - timedelta(days=1),
+            "next_end": period.end + timedelta(days=report.PERIOD_DAYS),
             "rows": rows,
             "reasons": report.REASONS,
             "no_email": no_email,
-            "informing": informing.informing_status(
-                school_class, school_today(school), ZoneInfo(school.timezone)
-            ),
+            "informing": informing.informing_status(school_class, today, ZoneInfo(school.timezone)),
+            "informs": informing.is_current_period(period.start, period.end, today),
             "leads_class": school_class.pk in context(request.user, school.pk).led_class_ids,
         },
     )
@@ -299,15 +322,19 @@ def progress_report(request: HttpRequest, class_id: int) -> HttpResponse:
 
 @login_required
 def progress_report_pdf(request: HttpRequest, class_id: int) -> HttpResponse:
-    """The report of every student of the class in one PDF, one page each, for printing. A
-    download by the class's class teacher — who informs the families (seed 002, regulation
-    2.2.2) — of the last two weeks is recorded as their informing by a printed copy, as
-    "printed", never as "sent"; the administration's download (to check the report), or an
-    older period's, is not recorded."""
+    """The report of every student of the class in one PDF, one page each, for printing, of
+    the chosen period (issue 12; a bad period is refused, back to the page). A download by the
+    class's class teacher — who informs the families (seed 002, regulation 2.2.2) — of a
+    period covering the last two weeks (``informing.is_current_period``) is recorded as their
+    informing by a printed copy, as "printed", never as "sent"; the administration's download
+    (to check the report), or an older period's, is not recorded."""
     school_class = _report_class(request, class_id)
-    start, end = _report_period(request)
-    rows = report.progress_data(school_class, start, end)
-    pdf = report.render_pdf(rows, school_class, start, end)
+    period, _terms, errors = _report_period(request, school_class)
+    if errors:
+        return _refused(request, class_id, errors)
+    start, end = period.start, period.end
+    rows = report.progress_data(school_class, start, end, term=period.term)
+    pdf = report.render_pdf(rows, school_class, start, end, term=period.term)
     # Recorded once the PDF is made (a failed rendering informs nobody); one INSERT, outside a
     # transaction held open during the rendering.
     services.record_informing(
@@ -320,7 +347,10 @@ def progress_report_pdf(request: HttpRequest, class_id: int) -> HttpResponse:
         today=school_today(school_class.school),
     )
     response = HttpResponse(pdf, content_type="application/pdf")
-    filename = f"progress-{school_class.pk}-{end.isoformat()}.pdf"
+    # Named as the e-mailed copies are (``tasks.report_filename``): a fortnight by its last
+    # day, another period by both.
+    days = end.isoformat() if period.days == report.PERIOD_DAYS else f"{start}_{end}"
+    filename = f"progress-{school_class.pk}-{days}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
     return response
