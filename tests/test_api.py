@@ -101,6 +101,8 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/schools/{school_id}/lessons/{lesson_id}/columns"): {"teacher"},
     ("PUT", "/schools/{school_id}/columns/{column_id}/marks/{student_id}"): {"teacher"},
     ("PUT", "/schools/{school_id}/lessons/{lesson_id}/attendance/{student_id}"): {"teacher"},
+    # Whether the lesson's attendance was taken ("everyone present"; tests/test_roll_call.py).
+    ("POST", "/schools/{school_id}/lessons/{lesson_id}/roll-call"): {"teacher"},
     ("POST", "/schools/{school_id}/courses/{course_id}/journal/batch"): {
         "admin",
         "director",

@@ -324,6 +324,23 @@ def test_journal_has_attendance_homework_notes_and_first_term_marks(demo_school)
     ).exists()
 
 
+def test_almost_every_held_lesson_has_its_roll_call_and_a_few_have_none(demo_school):
+    """The deputy's control has lessons whose attendance was never taken to show (~2 %); a
+    lesson with an attendance entry always had it taken, as ``set_attendance`` records it."""
+    held = Lesson.objects.filter(school=demo_school, date__lt=TODAY).exclude(
+        status=LessonStatus.CANCELLED
+    )
+    without = held.filter(roll_call__isnull=True)
+    assert 0 < without.count() < held.count() * 0.05
+    assert not without.filter(attendance__isnull=False).exists()
+    assert not j.RollCall.objects.filter(lesson__date__gte=TODAY).exists()
+    roll_call = j.RollCall.objects.select_related("lesson__teacher").first()
+    lesson = roll_call.lesson
+    assert roll_call.school == demo_school
+    assert roll_call.entered_by_id == lesson.teacher.user_id
+    assert (roll_call.entered_at.date(), roll_call.late) == (lesson.date, False)
+
+
 def test_demo_teacher_has_lessons_this_week(demo_school):
     teacher = m.Staff.objects.get(user__username="teacher")
     week = Lesson.objects.filter(

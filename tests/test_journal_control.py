@@ -620,6 +620,16 @@ def test_settings_change_a_deadline(client, world):
     assert (event.before["written_mark_days"], event.after["written_mark_days"]) == ("7", "4")
 
 
+def test_settings_set_the_norm_of_marks_and_keep_the_ones_left_empty(client, world):
+    login(client, world, "deputy")
+    url = reverse("journal_control:settings")
+    client.post(url, policy_post(**{"p-norm_1": "2", "p-norm_4": "8"}))
+    policy = JournalPolicy.objects.get(school=world.school)
+    assert policy.accumulation_norms == {"1": 2, "2": 4, "3": 5, "4": 8}
+    response = client.post(url, policy_post(**{"p-norm_2": "-1"}))
+    assert response.status_code == 200 and response.context["policy_form"].errors
+
+
 def test_settings_refuse_thresholds_out_of_order_and_keep_the_input(client, world):
     login(client, world, "admin")
     response = client.post(

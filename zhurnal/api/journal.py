@@ -1,11 +1,11 @@
 """The class journal through the API (issue 4): read a course's journal for a term; write
-marks, attendance (one at a time or in a batch), mark columns, homework and period marks —
-through the same services as the pages (``zhurnal.journal.services``), so the same rules and
-the same audit apply.
+marks, attendance (one at a time or in a batch), a lesson's roll call ("everyone present"),
+mark columns, homework and period marks — through the same services as the pages
+(``zhurnal.journal.services``), so the same rules and the same audit apply.
 
 Rules: ``journal.view`` reads a course's journal (its teachers, the class teacher of its
 class, the administration; never a parent or a student); ``journal.keep_lesson`` writes a
-lesson's marks, attendance, columns and homework (a substitute: that lesson only);
+lesson's marks, attendance, roll call, columns and homework (a substitute: that lesson only);
 ``journal.keep_period_marks`` the course's period marks.
 
 Errors: 422 with the refusal's ``code`` (``out_of_scale``, ``future_lesson``,
@@ -36,7 +36,7 @@ from zhurnal.journal.access import (
     term_for,
 )
 from zhurnal.journal.defaults import ensure_work_types
-from zhurnal.journal.models import GradeColumn, Homework, WorkType
+from zhurnal.journal.models import GradeColumn, Homework, RollCall, WorkType
 from zhurnal.journal.queries import journal_grid
 from zhurnal.school.calendar import course_terms, pick_term, school_today
 from zhurnal.school.models import Course, Student
@@ -62,6 +62,7 @@ from .journal_schemas import (
     MarkOut,
     PeriodMarkIn,
     PeriodMarkOut,
+    RollCallOut,
     StaleOut,
     StudentSummaryOut,
     WorkTypeOut,
@@ -129,6 +130,12 @@ def _homework_out(homework: Homework) -> HomeworkOut:
     )
 
 
+def _roll_call_out(roll_call: RollCall) -> RollCallOut:
+    return RollCallOut(
+        lesson_id=roll_call.lesson_id, taken_at=roll_call.entered_at, late=roll_call.late
+    )
+
+
 # --- reading ---------------------------------------------------------------------------------
 
 
@@ -149,7 +156,8 @@ def work_types(request: HttpRequest, school_id: int):
     summary="The journal of a course for a term",
     description=(
         "`term_id` defaults to the term of today for the course's grade level. Lessons in "
-        "date order with their mark columns and homework (cancelled lessons are left out); "
+        "date order with their mark columns, homework and roll call (whether and when their "
+        "attendance was taken; cancelled lessons are left out); "
         "the students on the list at any time in the term (`joined`/`left` for arrivals and "
         "departures); every mark; the attendance cells with a code (`shown` applies the class "
         "teacher's absence register); the weighted average and forecast per student; the "
@@ -211,6 +219,7 @@ def course_journal(
                 substitute_for=teacher_ref(gl.lesson.substitute_for),
                 columns=[_column_out(c) for c in gl.columns],
                 homework=_homework_out(gl.homework) if gl.homework else None,
+                roll_call=_roll_call_out(gl.roll_call) if gl.roll_call else None,
             )
             for gl in grid.lessons
         ],
@@ -364,6 +373,29 @@ def put_attendance(
     except ValidationError as error:
         raise _refused(error) from error
     return Status(200, _attendance_out(lesson, student, entry))
+
+
+@router.post(
+    "/schools/{school_id}/lessons/{lesson_id}/roll-call",
+    response={200: RollCallOut, **COMMON_ERRORS},
+    summary="Record that a lesson's attendance was taken (everyone present)",
+    description=(
+        "The students without an attendance entry are present (seed 002, regulation 2.1.1: "
+        "the absent are entered on the day). Idempotent: a roll call recorded already — by "
+        "this call or by the lesson's first attendance entry — is answered as it is. "
+        "Refused on a future (`future_lesson`) or cancelled (`lesson_cancelled`) lesson and "
+        "on a locked date (`locked`); `late` after the deadline of the lesson's attendance."
+    ),
+    openapi_extra=_perm("journal.keep_lesson"),
+)
+def take_roll_call(request: HttpRequest, school_id: int, lesson_id: int):
+    school = school_for(request.user, school_id, "school.enter")
+    lesson = journal_lesson_for(request.user, school, lesson_id, KEEP)
+    try:
+        roll_call = services.take_roll_call(lesson=lesson, actor=Actor.of(request))
+    except ValidationError as error:
+        raise _refused(error) from error
+    return Status(200, _roll_call_out(roll_call))
 
 
 @router.post(

@@ -1,7 +1,7 @@
 """Schemas of the journal endpoints (issue 4): a course's journal for a term, and the writes
 of marks, attendance, homework and period marks."""
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from ninja import Field, Schema
@@ -35,6 +35,12 @@ class HomeworkOut(Out):
     late: bool
 
 
+class RollCallOut(Out):
+    lesson_id: int
+    taken_at: datetime = Field(description="When the server recorded the lesson's roll call")
+    late: bool = Field(description="Taken after the deadline of the lesson's attendance")
+
+
 class JournalLessonOut(Out):
     id: int
     date: date
@@ -44,6 +50,12 @@ class JournalLessonOut(Out):
     substitute_for: TeacherRef | None = Field(description="Set for a substitution")
     columns: list[ColumnOut]
     homework: HomeworkOut | None
+    roll_call: RollCallOut | None = Field(
+        description=(
+            "Whether and when the lesson's attendance was taken (null: never; a student "
+            "without an attendance entry is present only once it was taken)"
+        )
+    )
 
 
 class JournalStudentOut(Out):

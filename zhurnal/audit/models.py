@@ -42,6 +42,7 @@ class AuditAction(models.TextChoices):
     MARK_DELETED = "mark.delete", _("mark deleted")
     ATTENDANCE_SET = "attendance.set", _("attendance entered or changed")
     ATTENDANCE_DELETED = "attendance.delete", _("attendance entry removed")
+    ROLL_CALL_TAKEN = "rollcall.take", _("attendance taken")
     PERIOD_MARK_SET = "period.set", _("period mark entered or changed")
     PERIOD_MARK_DELETED = "period.delete", _("period mark deleted")
     HOMEWORK_SET = "homework.set", _("homework set or changed")

@@ -30,6 +30,9 @@ LESSON_RELATED = (
     "substitute_for",
 )
 
+# A lesson's page and its pane show whether its attendance was taken: its roll call joined.
+LESSON_WITH_ROLL_CALL = (*LESSON_RELATED, "roll_call")
+
 KEEP = "journal.keep_lesson"
 READ = "journal.view"
 
@@ -47,13 +50,13 @@ def may_read_lesson(user, lesson: Lesson) -> bool:
     return user.has_perm(KEEP, lesson) or user.has_perm(READ, lesson.course)
 
 
-def journal_lesson_for(user, school, lesson_id: int, perm: str) -> Lesson:
-    """A lesson of the journal, with its course as the journal reads it. ``perm``:
-    ``journal.keep_lesson`` to write its record, ``journal.view`` to read it (``may_read_lesson``:
-    a substitute reads the one lesson they keep)."""
-    lesson = object_for(
-        user, school, Lesson.objects.select_related(*LESSON_RELATED), None, pk=lesson_id
-    )
+def journal_lesson_for(
+    user, school, lesson_id: int, perm: str, *, related: tuple[str, ...] = LESSON_RELATED
+) -> Lesson:
+    """A lesson of the journal, with its course as the journal reads it (and ``related``).
+    ``perm``: ``journal.keep_lesson`` to write its record, ``journal.view`` to read it
+    (``may_read_lesson``: a substitute reads the one lesson they keep)."""
+    lesson = object_for(user, school, Lesson.objects.select_related(*related), None, pk=lesson_id)
     lesson.course.school = school
     if perm == READ:
         if not may_read_lesson(user, lesson):

@@ -13,7 +13,11 @@ from django.utils.translation import gettext_lazy as _
 
 from zhurnal.school.models import Course, GradeLevel, SchoolClass, Staff, Student, Subject
 
+from .accumulation import norms_from_policy
 from .models import AbsenceReason, JournalPolicy, ScaleRule, WorkType
+
+# The weekly hours the policy's norm of marks is set for (the last: that many or more).
+NORM_HOURS = (1, 2, 3, 4)
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -121,6 +125,31 @@ class PolicyForm(forms.ModelForm):
     threshold_3 = forms.DecimalField(
         label=_("forecast «3» from"), min_value=1, max_value=5, decimal_places=2
     )
+    # Накопляемость (regulation 2.1.6): the fewest marks in a quarter by weekly hours.
+    norm_1 = forms.IntegerField(
+        label=_("marks in a quarter, 1 hour a week"),
+        min_value=0,
+        max_value=40,
+        required=False,
+    )
+    norm_2 = forms.IntegerField(
+        label=_("marks in a quarter, 2 hours a week"),
+        min_value=0,
+        max_value=40,
+        required=False,
+    )
+    norm_3 = forms.IntegerField(
+        label=_("marks in a quarter, 3 hours a week"),
+        min_value=0,
+        max_value=40,
+        required=False,
+    )
+    norm_4 = forms.IntegerField(
+        label=_("marks in a quarter, 4 hours a week or more"),
+        min_value=0,
+        max_value=40,
+        required=False,
+    )
 
     class Meta:
         model = JournalPolicy
@@ -141,6 +170,9 @@ class PolicyForm(forms.ModelForm):
         for mark in ("5", "4", "3"):
             if mark in thresholds:
                 self.fields[f"threshold_{mark}"].initial = Decimal(str(thresholds[mark]))
+        norms = norms_from_policy(self.instance.accumulation_norms)
+        for hours in NORM_HOURS:
+            self.fields[f"norm_{hours}"].initial = norms.get(hours, 0)
 
     def clean(self):
         data = super().clean()
@@ -157,6 +189,14 @@ class PolicyForm(forms.ModelForm):
         data = {name: self.cleaned_data[name] for name in self.Meta.fields}
         data["forecast_thresholds"] = {
             m: str(self.cleaned_data[f"threshold_{m}"]) for m in ("5", "4", "3")
+        }
+        # A norm left empty keeps the school's current one.
+        current = norms_from_policy(self.instance.accumulation_norms)
+        data["accumulation_norms"] = {
+            str(hours): self.cleaned_data[f"norm_{hours}"]
+            if self.cleaned_data[f"norm_{hours}"] is not None
+            else current.get(hours, 0)
+            for hours in NORM_HOURS
         }
         return data
 

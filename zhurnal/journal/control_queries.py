@@ -20,15 +20,17 @@ from zhurnal.timetable.models import Lesson, LessonStatus
 from .models import Absence, Attendance, Homework, Mark, PeriodMark, Unlock
 from .scales import Special
 
-# The audit actions of the journal (the changes page): marks, attendance, period marks, the
-# absence register, unlocks, and the lessons' own record — topic, homework and its files, notes,
-# mark columns — with the changes of single lessons (cancellations, moves, extra lessons,
-# substitutions). ``LESSON_CHANGED``: the rows written before the events were named.
+# The audit actions of the journal (the changes page): marks, attendance and the lessons' roll
+# calls, period marks, the absence register, unlocks, and the lessons' own record — topic,
+# homework and its files, notes, mark columns — with the changes of single lessons
+# (cancellations, moves, extra lessons, substitutions). ``LESSON_CHANGED``: the rows written
+# before the events were named.
 JOURNAL_ACTIONS = (
     AuditAction.MARK_SET,
     AuditAction.MARK_DELETED,
     AuditAction.ATTENDANCE_SET,
     AuditAction.ATTENDANCE_DELETED,
+    AuditAction.ROLL_CALL_TAKEN,
     AuditAction.PERIOD_MARK_SET,
     AuditAction.PERIOD_MARK_DELETED,
     AuditAction.ABSENCE_RECORDED,

@@ -23,6 +23,7 @@ from .models import (
     HomeworkAttachment,
     Mark,
     PeriodMark,
+    RollCall,
     StudentNote,
     Unlock,
 )
@@ -149,6 +150,26 @@ def attendance_deleted(entry: Attendance, *, actor: Actor) -> None:
         student=entry.student,
         course=entry.lesson.course,
         before=attendance_state(entry, entry.lesson),
+    )
+
+
+def roll_call_taken(roll_call: RollCall, *, entries: int, actor: Actor) -> None:
+    """The lesson's attendance taken (seed 002, regulation 2.1.1): "everyone present", or with
+    its first attendance entry; ``entries`` is the number of the lesson's attendance entries at
+    that moment (0: everyone present)."""
+    lesson = roll_call.lesson
+    record(
+        action=AuditAction.ROLL_CALL_TAKEN,
+        actor=actor,
+        obj=roll_call,
+        school=lesson.course.school,
+        course=lesson.course,
+        after={
+            "lesson": lesson.pk,
+            "lesson_date": lesson.date.isoformat(),
+            "roll_call": entries,
+            "late": roll_call.late,
+        },
     )
 
 

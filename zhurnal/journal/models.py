@@ -32,6 +32,12 @@ def default_forecast_thresholds() -> dict[str, str]:
     return {"5": "4.50", "4": "3.50", "3": "2.50"}
 
 
+def default_accumulation_norms() -> dict[str, int]:
+    """Marks a student gets in a quarter for 1, 2, 3, and 4 or more hours a week
+    (``journal.accumulation``; seed 002, regulation 2.1.6)."""
+    return {"1": 3, "2": 4, "3": 5, "4": 6}
+
+
 class JournalPolicy(models.Model):
     """A school's record-keeping policy; the defaults are those of seed 002 (DESIGN §3)."""
 
@@ -65,6 +71,13 @@ class JournalPolicy(models.Model):
         null=True,
         blank=True,
         help_text=_("Empty: late entries are allowed and flagged."),
+    )
+    accumulation_norms = models.JSONField(
+        _("marks in a quarter (накопляемость)"),
+        default=default_accumulation_norms,
+        help_text=_(
+            "The fewest marks a student gets in a quarter for 1, 2, 3 and 4+ hours a week."
+        ),
     )
     correction_grace_days = models.PositiveSmallIntegerField(
         _("changes without a reason: days after the entry"),
@@ -252,6 +265,37 @@ class Attendance(Entry):
 
     def __str__(self) -> str:
         return self.code
+
+
+class RollCall(models.Model):
+    """The lesson's roll call: its teacher took attendance (seed 002, regulation 2.1.1:
+    "information about the lesson and the absent is entered on the day of the lesson").
+
+    No ``Attendance`` entry means "present", so the entries alone cannot tell "everyone was
+    present" from "attendance was never taken"; this row can. It is recorded by "everyone
+    present" on the lesson or with the lesson's first attendance entry
+    (``journal.services.take_roll_call``, ``set_attendance``), stamped by the server, and
+    flagged ``late`` by the deadline of the lesson's attendance and topic
+    (``JournalPolicy.topic_days``). The deputy's control lists the held lessons without one.
+
+    It is a journal record of its lesson (``timetable.models.JOURNAL_RECORD``): timetable
+    regeneration keeps a lesson whose attendance was taken."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    lesson = models.OneToOneField(Lesson, on_delete=models.PROTECT, related_name="roll_call")
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    entered_at = models.DateTimeField(_("entered"))
+    # Taken after the deadline of the lesson's attendance (seed 002: allowed, flagged, counted).
+    late = models.BooleanField(_("late"), default=False)
+
+    class Meta:
+        verbose_name = _("roll call")
+        verbose_name_plural = _("roll calls")
+
+    def __str__(self) -> str:
+        return f"{self.lesson_id}: {self.entered_at:%Y-%m-%d %H:%M}"
 
 
 class AbsenceReason(models.TextChoices):

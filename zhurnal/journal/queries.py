@@ -29,6 +29,7 @@ from .models import (
     Mark,
     PeriodKind,
     PeriodMark,
+    RollCall,
     ScaleRule,
     StudentNote,
     WorkType,
@@ -144,6 +145,11 @@ class GridLesson:
         except Homework.DoesNotExist:
             return None
 
+    @property
+    def roll_call(self) -> RollCall | None:
+        """The lesson's roll call (loaded with the lesson: no query)."""
+        return roll_call_of(self.lesson)
+
 
 @dataclass
 class JournalGrid:
@@ -208,7 +214,8 @@ def journal_grid(
     lessons = list(
         Lesson.objects.filter(course=course, date__range=(term.start, term.end))
         .exclude(status=LessonStatus.CANCELLED)
-        .select_related("teacher", "substitute_for", "homework")
+        # The homework and the roll call (was attendance taken?) come with the lessons.
+        .select_related("teacher", "substitute_for", "homework", "roll_call")
         # Only what the grid shows: no personal data of the teachers, lighter objects.
         .only(
             "id",
@@ -221,6 +228,10 @@ def journal_grid(
             "room",
             *(f"{who}__{name}" for who in ("teacher", "substitute_for") for name in NAME_FIELDS),
             "homework",
+            "roll_call__id",
+            "roll_call__lesson_id",
+            "roll_call__entered_at",
+            "roll_call__late",
         )
         .order_by("date", "number", "pk")
     )
@@ -494,6 +505,16 @@ def course_lessons_of(course: Course) -> list[Lesson]:
             "teacher", "substitute_for", "plan_item"
         )
     )
+
+
+def roll_call_of(lesson: Lesson) -> RollCall | None:
+    """The lesson's roll call, None when its attendance was never taken (seed 002, regulation
+    2.1.1); no query when it came with the lesson (``select_related("roll_call")``: the grid,
+    ``journal.access.LESSON_WITH_ROLL_CALL``)."""
+    try:
+        return lesson.roll_call
+    except RollCall.DoesNotExist:
+        return None
 
 
 def homework_of(lesson: Lesson) -> Homework | None:

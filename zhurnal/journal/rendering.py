@@ -209,14 +209,16 @@ def sheet_rows(rows: list[dict], columns: list, *, edit: bool, virtual: bool) ->
 def grid_head(lessons: list[dict], *, default_type, period_labels: list[str]) -> SafeString:
     """The two header rows of a course's grid: per lesson its date (opening the lesson's side
     pane, ``views.lesson_pane``, or its page in a new tab; the topic and a substitution in the
-    tooltip) over its attendance and mark columns; then the average, the forecast and the
-    period marks."""
+    tooltip) over its attendance and mark columns — a past lesson whose attendance was never
+    taken marked on its attendance column (seed 002, regulation 2.1.1); then the average, the
+    forecast and the period marks."""
     lesson_url = reverse("journal:lesson", kwargs={"lesson_id": 0})[:-2]  # ".../lessons/"
     weight_word = escape(_("weight"))
     subst_word = escape(_("subst."))
     homework_word, homework_title = escape(_("hw")), escape(_("homework"))
     attendance_label = escape(_("att."))
     attendance_title = escape(_("attendance: Н, Б, У, ОП"))
+    not_taken_title = escape(_("attendance not taken"))
     dates, columns = [], []
     for data in lessons:
         lesson = data["item"].lesson
@@ -243,9 +245,15 @@ def grid_head(lessons: list[dict], *, default_type, period_labels: list[str]) ->
             f'hx-get="{lesson_url}{lesson.pk}/pane/" hx-target="#lesson-pane">'
             f"{lesson.date:%d.%m}</a>{marks}</th>"
         )
-        columns.append(
-            f'<th class="att-h" scope="col" title="{attendance_title}">{attendance_label}</th>'
-        )
+        if data.get("no_roll_call"):
+            columns.append(
+                f'<th class="att-h no-roll-call" scope="col" title="{attendance_title} · '
+                f'{not_taken_title}">{attendance_label}<sup>?</sup></th>'
+            )
+        else:
+            columns.append(
+                f'<th class="att-h" scope="col" title="{attendance_title}">{attendance_label}</th>'
+            )
         for column in data["item"].columns:
             tip = column.work_type.name + (f": {column.title}" if column.title else "")
             columns.append(

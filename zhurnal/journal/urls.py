@@ -12,6 +12,7 @@ urlpatterns = [
     path("lessons/<int:lesson_id>/columns/", lesson.add_column, name="add_column"),
     path("lessons/<int:lesson_id>/homework/", lesson.save_homework, name="homework"),
     path("lessons/<int:lesson_id>/notes/", lesson.add_note, name="note"),
+    path("lessons/<int:lesson_id>/roll-call/", lesson.take_roll_call, name="roll_call"),
     path("attachments/<int:attachment_id>/", lesson.attachment, name="attachment"),
     path("cell/", cells.save_cell, name="cell"),
 ]

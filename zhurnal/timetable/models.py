@@ -168,11 +168,13 @@ class LessonOrigin(models.TextChoices):
     EXTRA = "extra", _("extra lesson")
 
 
-# Lessons that carry a journal record: mark columns, attendance, homework or notes (the reverse
-# relations the journal app declares on Lesson). Such a lesson is never deleted silently.
+# Lessons that carry a journal record: mark columns, attendance, its roll call, homework or
+# notes (the reverse relations the journal app declares on Lesson). Such a lesson is never
+# deleted silently.
 JOURNAL_RECORD = (
     Q(grade_columns__isnull=False)
     | Q(attendance__isnull=False)
+    | Q(roll_call__isnull=False)
     | Q(homework__isnull=False)
     | Q(notes__isnull=False)
 )

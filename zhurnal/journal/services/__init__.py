@@ -10,7 +10,7 @@ reasons for late corrections, and no lost update (``cells``: every versioned cel
 same way; a stale save gets ``StaleEntry`` with what is saved now).
 """
 
-from .attendance import record_absence, set_attendance
+from .attendance import record_absence, set_attendance, take_roll_call
 from .cells import StaleEntry
 from .control import (
     POLICY_FIELDS,
@@ -59,5 +59,6 @@ __all__ = [
     "set_mark",
     "set_mark_in_first_column",
     "set_period_mark",
+    "take_roll_call",
     "unlock",
 ]

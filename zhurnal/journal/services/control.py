@@ -31,6 +31,7 @@ POLICY_FIELDS = (
     "lock_after_days",
     "correction_grace_days",
     "forecast_thresholds",
+    "accumulation_norms",
 )
 WORK_TYPE_FIELDS = ("code", "name", "weight", "category", "position", "is_active")
 

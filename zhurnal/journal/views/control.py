@@ -19,6 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction
@@ -178,10 +179,20 @@ def _short(text: str, length: int = 80) -> str:
 
 
 def _state_text(state: dict | None) -> str:
-    """An entry's value as recorded in the audit: a mark, an attendance code, an absence, an
-    unlock, a lesson's topic (and cancellation), a homework or a note's text, a file's name."""
+    """An entry's value as recorded in the audit: a mark, an attendance code, a roll call, an
+    absence, an unlock, a lesson's topic (and cancellation), a homework or a note's text, a
+    file's name."""
     if not state:
         return ""
+    if "roll_call" in state:  # the lesson's attendance taken: everyone present, or N entries
+        entries = state["roll_call"]
+        text = (
+            ngettext("%(count)d attendance entry", "%(count)d attendance entries", entries)
+            % {"count": entries}
+            if entries
+            else _("everyone present")
+        )
+        return f"{text}, {_('late')}" if state.get("late") else text
     if "value" in state:
         return str(state["value"])
     if "code" in state:

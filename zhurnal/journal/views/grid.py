@@ -86,6 +86,8 @@ def course_journal(request: HttpRequest, course_id: int) -> HttpResponse:
             and user.has_perm("journal.keep_lesson", grid_lesson.lesson),
             "planned": grid_lesson.lesson.date > today,
             "today": grid_lesson.lesson.date == today,
+            # A lesson held before today whose attendance was never taken (seed 002, 2.1.1).
+            "no_roll_call": grid_lesson.lesson.date < today and grid_lesson.roll_call is None,
             # A lesson without columns shows one empty column of the default work type: a
             # mark typed there creates it (no "add a column" step before the first mark).
             "virtual": not grid_lesson.columns and not no_marks,

@@ -1,10 +1,12 @@
 """One lesson in the journal (issue 4): its sheet (the students on its list that day with
-attendance and marks), its mark columns, homework and notes; the grid's side pane of a lesson
-(an htmx fragment); a homework file.
+attendance and marks), whether its attendance was taken (its roll call, seed 002 regulation
+2.1.1), its mark columns, homework and notes; the grid's side pane of a lesson (an htmx
+fragment); a homework file.
 
 Rules: who keeps the lesson (``journal.keep_lesson``: a substitute that lesson only) writes its
-record; whoever reads the course's journal (``journal.view``) reads it. The forms of the lesson
-page and the pane are shared (``lesson_forms``); the writes are ``journal.services``'.
+record, "everyone present" included; whoever reads the course's journal (``journal.view``)
+reads it. The forms of the lesson page and the pane are shared (``lesson_forms``); the writes
+are ``journal.services``'.
 """
 
 from __future__ import annotations
@@ -25,10 +27,22 @@ from zhurnal.school.calendar import course_terms, school_today
 from zhurnal.timetable.models import Lesson
 
 from .. import services
-from ..access import KEEP, READ, homework_attachment_for, journal_lesson_for
+from ..access import (
+    KEEP,
+    LESSON_WITH_ROLL_CALL,
+    READ,
+    homework_attachment_for,
+    journal_lesson_for,
+)
 from ..forms import ColumnForm, HomeworkForm, NoteForm
 from ..policy import scale_of
-from ..queries import lesson_homework, lesson_notes, lesson_sheet, lesson_students
+from ..queries import (
+    lesson_homework,
+    lesson_notes,
+    lesson_sheet,
+    lesson_students,
+    roll_call_of,
+)
 from ..rendering import sheet_rows
 from ..scales import ScaleKind
 from . import lesson_forms
@@ -38,10 +52,13 @@ from .common import as_dict, back
 @login_required
 def lesson_journal(request: HttpRequest, lesson_id: int) -> HttpResponse:
     """One lesson in the journal: the students on its list that day with attendance and
-    marks (entered like in the grid), the mark columns, the homework (text, links, minutes,
+    marks (entered like in the grid), whether its attendance was taken (with «everyone
+    present» for who keeps it), the mark columns, the homework (text, links, minutes,
     attachments) and the notes to students. The substitute keeps this lesson and only it."""
     user = request.user
-    lesson = journal_lesson_for(user, current_school(request), lesson_id, READ)
+    lesson = journal_lesson_for(
+        user, current_school(request), lesson_id, READ, related=LESSON_WITH_ROLL_CALL
+    )
     course = lesson.course
     can_keep = user.has_perm(KEEP, lesson)
     today = school_today(course.school)
@@ -84,6 +101,7 @@ def lesson_journal(request: HttpRequest, lesson_id: int) -> HttpResponse:
             "can_view_course": user.has_perm(READ, course),
             "editable": editable,
             "planned": lesson.date > today,
+            "roll_call": roll_call_of(lesson),
             "column_form": ColumnForm(school=course.school),
             "homework_form": HomeworkForm(homework=homework),
             "note_form": NoteForm(students=students),
@@ -146,14 +164,27 @@ def add_note(request: HttpRequest, lesson_id: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def take_roll_call(request: HttpRequest, lesson_id: int) -> HttpResponse:
+    """«Everyone present»: the lesson's attendance taken (seed 002, regulation 2.1.1), by who
+    keeps the lesson; a second press changes nothing."""
+    lesson = journal_lesson_for(request.user, current_school(request), lesson_id, KEEP)
+    _report(request, lesson_forms.take_roll_call(request, lesson))
+    return redirect(_lesson_url(lesson))
+
+
+@login_required
 def lesson_pane(request: HttpRequest, lesson_id: int) -> HttpResponse:
-    """The grid's side pane of a lesson (an htmx fragment): its topic, homework and notes,
-    with their forms for who keeps the lesson (``journal.keep_lesson``; readers of the journal
-    see them). A POST (``action`` = topic, homework or note) saves one and answers the pane
-    again with the outcome. Without htmx (the date's link opened in a new tab, a page reload,
-    a form sent without scripts) it is the lesson's page, with the outcome as a message."""
+    """The grid's side pane of a lesson (an htmx fragment): its topic, whether its attendance
+    was taken, its homework and notes, with their forms for who keeps the lesson
+    (``journal.keep_lesson``; readers of the journal see them). A POST (``action`` = topic,
+    roll_call, homework or note) saves one and answers the pane again with the outcome.
+    Without htmx (the date's link opened in a new tab, a page reload, a form sent without
+    scripts) it is the lesson's page, with the outcome as a message."""
     user = request.user
-    lesson = journal_lesson_for(user, current_school(request), lesson_id, READ)
+    lesson = journal_lesson_for(
+        user, current_school(request), lesson_id, READ, related=LESSON_WITH_ROLL_CALL
+    )
     course = lesson.course
     keeps = user.has_perm(KEEP, lesson)
     can_keep = keeps and not lesson.is_cancelled  # a cancelled lesson's record is read only
@@ -171,6 +202,8 @@ def lesson_pane(request: HttpRequest, lesson_id: int) -> HttpResponse:
         outcome = lesson_forms.save_homework(request, lesson)
     elif action == "note":
         outcome = lesson_forms.save_note(request, lesson, students)
+    elif action == "roll_call":
+        outcome = lesson_forms.take_roll_call(request, lesson)
     elif action == "topic":
         outcome = lesson_forms.save_topic(request, lesson, topic_form)
         if outcome.ok:
@@ -189,6 +222,7 @@ def lesson_pane(request: HttpRequest, lesson_id: int) -> HttpResponse:
     note_form = NoteForm(students=students)
     if retyped and action == "note":
         note_form = NoteForm(request.POST, students=students)
+    planned = lesson.date > school_today(course.school)
     return render(
         request,
         "journal/_lesson_pane.html",
@@ -196,6 +230,8 @@ def lesson_pane(request: HttpRequest, lesson_id: int) -> HttpResponse:
             "lesson": lesson,
             "course": course,
             "can_keep": can_keep,
+            "planned": planned,
+            "roll_call": roll_call_of(lesson),
             "outcome": outcome,
             "action": action,
             "topic_form": topic_form,

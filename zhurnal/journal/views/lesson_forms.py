@@ -1,11 +1,11 @@
-"""The record of one lesson besides its marks — topic, homework, notes to students — as
-submitted forms: shared by the lesson's page, the lesson record page and the journal grid's side
-pane (``lesson.lesson_pane``; issue 4: "a side pane per lesson for topic, homework … and notes
-to students").
+"""The record of one lesson besides its marks — topic, homework, notes to students, "everyone
+present" — as submitted forms: shared by the lesson's page, the lesson record page and the
+journal grid's side pane (``lesson.lesson_pane``; issue 4: "a side pane per lesson for topic,
+homework … and notes to students").
 
 The rules are the services' (``journal.services.set_homework``, ``add_note``,
-``record_topic``); the callers have loaded the lesson through ``journal.access`` for
-``journal.keep_lesson``.
+``record_topic``, ``take_roll_call``); the callers have loaded the lesson through
+``journal.access`` for ``journal.keep_lesson``.
 """
 
 from __future__ import annotations
@@ -121,3 +121,13 @@ def save_topic(request: HttpRequest, lesson: Lesson, form: LessonRecordForm) -> 
     except ValidationError as error:
         return Outcome(False, refusal(error))
     return Outcome(True, _("The topic of the lesson is saved."))
+
+
+def take_roll_call(request: HttpRequest, lesson: Lesson) -> Outcome:
+    """«Everyone present»: the lesson's attendance taken (seed 002, regulation 2.1.1), the
+    students without an attendance entry present."""
+    try:
+        services.take_roll_call(lesson=lesson, actor=Actor.of(request))
+    except ValidationError as error:
+        return Outcome(False, refusal(error))
+    return Outcome(True, _("Attendance is taken: the students without an entry are present."))

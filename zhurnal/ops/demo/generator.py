@@ -50,8 +50,8 @@ BATCH = 500
 SCHOOL_NAME = "Муниципальное бюджетное общеобразовательное учреждение"
 # The big tables, in the order of their foreign keys (``fastrows``).
 FAST_ORDER = (
-    Lesson, j.GradeColumn, j.Mark, j.Attendance, j.Absence, j.Homework, j.StudentNote,
-    j.PeriodMark,
+    Lesson, j.GradeColumn, j.Mark, j.Attendance, j.RollCall, j.Absence, j.Homework,
+    j.StudentNote, j.PeriodMark,
 )  # fmt: skip
 
 
