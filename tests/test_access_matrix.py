@@ -54,6 +54,16 @@ MATRIX: dict[str, tuple[tuple[str, ...], set[str]]] = {
     "accounts:staff_roles": (("staff_id",), {"admin"}),
     "accounts:credentials_class": (("class_id",), {"admin", "class_teacher"}),
     "audit:trail": ((), {"admin", "director", "outsider"}),
+    # Reports (issue 12): the school's figures for the administration, a class's for its class
+    # teacher too, a teacher's report for the teacher themself.
+    "reports:index": ((), ADMINISTRATION | {"teacher", "class_teacher", "outsider"}),
+    "reports:results": ((), ADMINISTRATION | {"outsider"}),
+    "reports:lists": ((), ADMINISTRATION | {"outsider"}),
+    "reports:attendance": ((), ADMINISTRATION | {"outsider"}),
+    "reports:class_report": (("class_id",), ADMINISTRATION | {"class_teacher"}),
+    "reports:class_summary": (("class_id",), ADMINISTRATION | {"class_teacher"}),
+    "reports:class_attendance": (("class_id",), ADMINISTRATION | {"class_teacher"}),
+    "reports:teacher_report": (("staff_id",), ADMINISTRATION | {"teacher"}),
     # The deputy imports the timetable; a plan's import (?kind=plan&plan=) is in
     # tests/test_imports_plan.py.
     "imports:index": ((), {"admin", "deputy", "secretary", "hr", "outsider"}),
@@ -165,11 +175,12 @@ NOT_IN_MATRIX = {
     # otherwise; tests/test_ical.py.
     "feeds:ics",
     # POST-only writes of the journal, each with its allowed and denied side in
-    # tests/test_journal_pages.py.
+    # tests/test_journal_pages.py ("everyone present": tests/test_roll_call.py).
     "journal:cell",
     "journal:add_column",
     "journal:homework",
     "journal:note",
+    "journal:roll_call",
     "journal:attachment",
     # POST-only: the administrator sends a failed e-mail again (tests/test_notifications.py).
     "notifications:resend",

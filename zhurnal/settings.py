@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "zhurnal.imports",
     "zhurnal.ops",
     "zhurnal.messaging",
+    # What reads the journal for the school's term and year: analytics, control, remarks.
+    "zhurnal.reports",
     "zhurnal.api",
     # The pages that compose several apps (the role home page).
     "zhurnal.home",

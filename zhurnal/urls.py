@@ -27,6 +27,7 @@ urlpatterns = [
     path("notifications/", include("zhurnal.notifications.urls")),
     path("audit/", include("zhurnal.audit.urls")),
     path("messages/", include("zhurnal.messaging.urls")),
+    path("reports/", include("zhurnal.reports.urls")),
     path("api/v1/", include("zhurnal.api.urls")),
     path("django-admin/", admin.site.urls),
 ]

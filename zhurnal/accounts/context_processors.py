@@ -18,6 +18,7 @@ NAV_PERMISSIONS = {
     "journal_settings": "journal.manage_settings",
     "view_deliveries": "notifications.view_deliveries",
     "view_assessments": "timetable.view_assessments",
+    "reports": "reports.index",
 }
 
 

@@ -101,6 +101,13 @@ def keeps_the_lesson(user, obj) -> bool:
 
 
 @rules.predicate
+def is_the_staff_member(user, obj) -> bool:
+    """The staff record (obj = Staff) is the user's own in the school."""
+    ctx = context(user, school_id_of(obj))
+    return ctx is not None and ctx.staff_id is not None and obj.pk == ctx.staff_id
+
+
+@rules.predicate
 def leads_the_course_class(user, obj) -> bool:
     """The class teacher of the class a course (obj = Course) is taught to, whole or in a
     subgroup: reads every journal and plan of the class (DESIGN §4)."""

@@ -22,6 +22,7 @@ from .predicates import (
     is_secretary,
     is_student,
     is_teacher,
+    is_the_staff_member,
     is_the_student_of_age,
     keeps_the_lesson,
     leads_the_class,
@@ -146,6 +147,15 @@ RULES = {
     # obj = School: publish announcements — the administration to the school, a parallel or a
     # class; teachers to the classes they lead or teach (messaging.rules.may_announce).
     "messaging.announce": is_administration | is_teacher,
+    # Reports of the school's results and attendance (issue 12; seed 002 §2.2–2.5): the
+    # administration sees the whole school; a class teacher their class; a teacher the report of
+    # their own courses. Parents and students see none of the school's figures.
+    "reports.index": is_administration | is_teacher,
+    "reports.view_school": is_administration,
+    # obj = SchoolClass: the class teacher's report of the class, its summary, its attendance.
+    "reports.view_class": is_administration | leads_the_class,
+    # obj = Staff: a teacher's report on their courses.
+    "reports.view_teacher": is_administration | is_the_staff_member,
     # The audit trail: who changed or viewed what (personal data access included).
     "audit.view_trail": is_admin | is_director,
 }

@@ -1,0 +1,191 @@
+"""The attendance report (issue 12, item 3; seed 002 §2.3 "анализ … посещаемости обучающихся"):
+lessons and whole days missed, by reason (Н, Б, У; late arrivals «ОП» apart), per student of a
+class and per class, over any period.
+
+Absences are counted as the journal shows them (``journal.queries.shown_attendance``, DESIGN §2
+"two layers"): the class teacher's absence register turns a teacher's «Н», or no entry, into its
+reason on every lesson it covers. A student's lessons of a day are those of the courses they
+were on the list of that day — their class's and their groups' — not cancelled. A whole day
+missed is a school day whose every lesson the student missed; it counts under the register's
+reason when the register covers it, else under the day's one reason, or «Н» when the lessons
+were missed for different reasons and one was «Н» (then «Б», then «У»).
+
+``class_attendance`` costs four SQL queries whatever the number of students or lessons: the
+students on the lists, their classes, groups and register entries (one UNION ALL), the lessons
+per list and day, and the teachers' entries per student, day and code.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, Q
+
+from zhurnal.journal.models import Attendance, AttendanceCode
+from zhurnal.journal.queries import ABSENCE_ROWS, absence_rows
+from zhurnal.school.models import Enrollment, SchoolClass, Student
+from zhurnal.school.rosters import overlapping, roster_spans
+from zhurnal.timetable.models import Lesson, LessonStatus
+
+from .statistics import percent
+
+REASONS = (AttendanceCode.ABSENT, AttendanceCode.ILL, AttendanceCode.EXCUSED)
+NAME_FIELDS = ("last_name", "first_name", "middle_name")
+
+
+@dataclass
+class AttendanceLine:
+    """The attendance of a student (or of a class, summed) over the period."""
+
+    lessons: int = 0  # lessons they had
+    missed: Counter = field(default_factory=Counter)  # reason → lessons missed
+    days: Counter = field(default_factory=Counter)  # reason → whole days missed
+    late: int = 0
+
+    @property
+    def missed_total(self) -> int:
+        return sum(self.missed[r] for r in REASONS)
+
+    @property
+    def days_total(self) -> int:
+        return sum(self.days[r] for r in REASONS)
+
+    @property
+    def missed_share(self) -> Decimal | None:
+        """Lessons missed, per cent of the lessons they had."""
+        return percent(self.missed_total, self.lessons)
+
+    def by_reason(self) -> list[int]:
+        return [self.missed[r] for r in REASONS]
+
+    def days_by_reason(self) -> list[int]:
+        return [self.days[r] for r in REASONS]
+
+    def __iadd__(self, other: AttendanceLine) -> AttendanceLine:
+        self.lessons += other.lessons
+        self.missed.update(other.missed)
+        self.days.update(other.days)
+        self.late += other.late
+        return self
+
+
+@dataclass
+class StudentAttendance:
+    student: Student
+    line: AttendanceLine
+
+
+@dataclass
+class ClassAttendance:
+    school_class: SchoolClass
+    students: list[StudentAttendance]
+    total: AttendanceLine
+
+
+def _day_reason(codes: Counter, register: str | None) -> str:
+    if register:
+        return register
+    missed = [r for r in REASONS if codes[r]]
+    if len(missed) == 1:
+        return missed[0]
+    return next(r for r in REASONS if codes[r])
+
+
+def class_attendance(
+    school, classes: list[SchoolClass], start: date, end: date
+) -> list[ClassAttendance]:
+    """Per class (in the order given), its students on the list at some time of the period (in
+    list order) with their attendance on the days they were in the class, and the class's
+    total. Four queries."""
+    if not classes:
+        return []
+    enrollments = list(
+        Enrollment.objects.filter(overlapping(start, end), school_class__in=classes)
+        .select_related("student")
+        .only("school_class_id", "student_id", *(f"student__{n}" for n in NAME_FIELDS))
+        .order_by(*(f"student__{n}" for n in NAME_FIELDS), "student_id")
+    )
+    students = {e.student_id: e.student for e in enrollments}
+    if not students:
+        return [ClassAttendance(c, [], AttendanceLine()) for c in classes]
+    spans = roster_spans(students, start, end, extra=absence_rows(students, start, end))
+    class_ids = {s.ref_id for own in spans.values() for s in own.classes}
+    group_ids = {s.ref_id for own in spans.values() for s in own.groups}
+    # Lessons per list and day: a class's whole-class courses, a group's courses.
+    per_list: dict[tuple[str, int, date], int] = {}
+    for class_id, group_id, day, n in (
+        Lesson.objects.filter(school=school, date__range=(start, end))
+        .filter(Q(course__school_class_id__in=class_ids) | Q(course__group_id__in=group_ids))
+        .exclude(status=LessonStatus.CANCELLED)
+        .values_list("course__school_class_id", "course__group_id", "date")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        key = ("g", group_id, day) if group_id else ("c", class_id, day)
+        per_list[key] = per_list.get(key, 0) + n
+    entered: dict[int, dict[date, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    for student_id, day, code, n in (
+        Attendance.objects.filter(
+            school=school, student_id__in=list(students), lesson__date__range=(start, end)
+        )
+        .exclude(lesson__status=LessonStatus.CANCELLED)
+        .values_list("student_id", "lesson__date", "code")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        entered[student_id][day][code] += n
+    days = sorted({day for (_kind, _ref, day) in per_list})
+
+    # (student id, class id) → the student's attendance on the days they were in that class.
+    lines: dict[tuple[int, int], AttendanceLine] = defaultdict(AttendanceLine)
+    for student_id in students:
+        own = spans[student_id]
+        registers = [
+            (first, last, reason)
+            for kind, _pk, first, last, reason in own.extra
+            if kind == ABSENCE_ROWS
+        ]
+        for day in days:
+            class_id = next((s.ref_id for s in own.classes if s.covers(day)), None)
+            if class_id is None:
+                continue
+            had = per_list.get(("c", class_id, day), 0) + sum(
+                per_list.get(("g", s.ref_id, day), 0) for s in own.groups if s.covers(day)
+            )
+            if not had:
+                continue
+            line = lines[(student_id, class_id)]
+            line.lessons += had
+            codes = Counter(entered[student_id].get(day, {}))
+            register = next((r for first, last, r in registers if first <= day <= last), None)
+            if register:
+                # The register's reason stands for every lesson not entered as Б, У or ОП.
+                stand = sum(
+                    codes[c]
+                    for c in (AttendanceCode.ILL, AttendanceCode.EXCUSED, AttendanceCode.LATE)
+                )
+                codes[AttendanceCode.ABSENT] = 0
+                codes[register] += had - stand
+            line.late += codes[AttendanceCode.LATE]
+            missed = sum(codes[reason] for reason in REASONS)
+            line.missed.update({reason: codes[reason] for reason in REASONS})
+            if missed >= had:
+                line.days[_day_reason(codes, register)] += 1
+
+    result = []
+    for school_class in classes:
+        seen = set()
+        rows = []
+        total = AttendanceLine()
+        for enrollment in enrollments:
+            if enrollment.school_class_id != school_class.pk or enrollment.student_id in seen:
+                continue
+            seen.add(enrollment.student_id)
+            line = lines.get((enrollment.student_id, school_class.pk), AttendanceLine())
+            rows.append(StudentAttendance(enrollment.student, line))
+            total += line
+        result.append(ClassAttendance(school_class, rows, total))
+    return result

@@ -1,0 +1,139 @@
+"""A report as tables — shown on the page, and the same tables as an XLSX workbook or an A4 PDF
+(issue 12: "page + XLSX + PDF"). The pages build their ``Table``s once; ``xlsx`` and ``pdf``
+turn them into files, so the three never disagree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from io import BytesIO
+
+from django.template.loader import render_to_string
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+Value = str | int | Decimal | date | None
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A value with what the page adds to it: a link, a note (shown as a title and after the
+    value in the files), a style (``forecast``: a mark not yet entered; ``bad``: a failing
+    figure)."""
+
+    value: Value
+    url: str = ""
+    note: str = ""
+    css: str = ""
+
+    @property
+    def text(self) -> str:
+        return format_value(self.value)
+
+
+@dataclass
+class Table:
+    title: str
+    headers: list[str]
+    rows: list[list[Cell]] = field(default_factory=list)
+    footer: list[Cell] | None = None
+    caption: str = ""
+
+    def add(self, *values: Value | Cell) -> list[Cell]:
+        row = [v if isinstance(v, Cell) else Cell(v) for v in values]
+        self.rows.append(row)
+        return row
+
+    def total(self, *values: Value | Cell) -> None:
+        self.footer = [v if isinstance(v, Cell) else Cell(v) for v in values]
+
+
+def format_value(value: Value) -> str:
+    """As the pages print it: «—» for nothing, decimals with a comma (Russian)."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, Decimal):
+        return str(value).replace(".", ",")
+    if isinstance(value, date):
+        return value.strftime("%d.%m.%Y")
+    return str(value)
+
+
+def _file_value(value: Value):
+    if value is None:
+        return None
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def xlsx(title: str, tables: list[Table]) -> bytes:
+    """The tables as a workbook: one sheet per table, named by its title."""
+    book = Workbook()
+    book.remove(book.active)
+    used: set[str] = set()
+    for index, table in enumerate(tables, start=1):
+        name = (table.title or title)[:28].replace("/", "-").replace(":", " ")
+        if name in used:
+            name = f"{name[:25]} {index}"
+        used.add(name)
+        sheet = book.create_sheet(name)
+        sheet.append([title])
+        sheet["A1"].font = Font(bold=True, size=12)
+        if table.caption:
+            sheet.append([table.caption])
+        sheet.append([])
+        sheet.append(table.headers)
+        header_row = sheet.max_row
+        for cell in sheet[header_row]:
+            cell.font = Font(bold=True)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        for row in [*table.rows, *([table.footer] if table.footer else [])]:
+            sheet.append(
+                [_file_value(c.value) if not c.note else f"{c.text} ({c.note})" for c in row]
+            )
+            for column, c in enumerate(row, start=1):
+                if isinstance(c.value, date):
+                    sheet.cell(row=sheet.max_row, column=column).number_format = "DD.MM.YYYY"
+        if table.footer:
+            for cell in sheet[sheet.max_row]:
+                cell.font = Font(bold=True)
+        for column in range(1, len(table.headers) + 1):
+            width = max(
+                [len(table.headers[column - 1])]
+                + [len(r[column - 1].text) for r in table.rows if len(r) >= column]
+            )
+            sheet.column_dimensions[get_column_letter(column)].width = min(max(width + 2, 6), 48)
+        sheet.freeze_panes = sheet.cell(row=header_row + 1, column=2)
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def pdf(
+    title: str,
+    tables: list[Table],
+    *,
+    school,
+    today: date,
+    subtitle: str = "",
+    landscape: bool = False,
+    sign: str = "",
+) -> bytes:
+    """The tables on A4 (landscape for wide ones), with the school's name and the day printed,
+    and a line for the signature of ``sign`` (e.g. the director's) at the end."""
+    from weasyprint import HTML  # heavy: loaded for a PDF only
+
+    html = render_to_string(
+        "reports/print.html",
+        {
+            "title": title,
+            "subtitle": subtitle,
+            "tables": tables,
+            "school": school,
+            "landscape": landscape,
+            "sign": sign,
+            "printed": today,
+        },
+    )
+    return HTML(string=html).write_pdf()
