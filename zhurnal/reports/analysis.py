@@ -134,8 +134,15 @@ def by_teacher(results: PeriodResults, previous: PeriodResults | None = None) ->
     return sorted(rows, key=lambda r: r.label)
 
 
-def by_course(results: PeriodResults, course_ids, previous: PeriodResults | None = None):
-    """A row per course of ``course_ids`` (a teacher's report)."""
+def by_course(
+    results: PeriodResults,
+    course_ids,
+    previous: PeriodResults | None = None,
+    *,
+    with_class: bool = True,
+):
+    """A row per course of ``course_ids``: its subject, its class (a teacher's report; not in
+    a class's own report) and its subgroup."""
 
     def course(info):
         return [info.pk]
@@ -148,8 +155,12 @@ def by_course(results: PeriodResults, course_ids, previous: PeriodResults | None
         if info is None:
             continue
         group = info.course.group.name if info.course.group_id else ""
-        place = class_names.get(info.class_id, "")
-        label = f"{info.subject}, {place}" + (f" ({group})" if group else "")
+        place = class_names.get(info.class_id, "") if with_class else ""
+        label = info.subject
+        if place and place not in group:
+            label += f", {place}"
+        if group:
+            label += f" ({group})"
         rows.append(TallyRow(label, now.get(course_id, Tally()), before.get(course_id)))
     return rows
 

@@ -48,7 +48,8 @@ class PeriodForm(forms.Form):
     period = forms.ChoiceField(label=gettext_lazy("Period"), required=False)
 
     def __init__(self, data, *, year: AcademicYear, terms: list[Term], today: date):
-        super().__init__(data)
+        # Unbound without a query, so that the select shows the default period.
+        super().__init__(data or None)
         self.year = year
         self.terms = sorted(terms, key=lambda t: (t.kind != "quarter", t.kind, t.number))
         self.default = default_period(year, terms, today)
@@ -59,7 +60,7 @@ class PeriodForm(forms.Form):
 
     def chosen(self) -> Period:
         """The period asked for, or the default one (the form then says why)."""
-        if not self.is_valid() or not self.cleaned_data["period"]:
+        if not self.is_bound or not self.is_valid() or not self.cleaned_data["period"]:
             return self.default
         key = self.cleaned_data["period"]
         if key == YEAR:
@@ -76,7 +77,8 @@ class RangeForm(forms.Form):
     end = forms.DateField(label=gettext_lazy("to"), required=False, widget=DATE)
 
     def __init__(self, data, *, default: tuple[date, date]):
-        super().__init__(data)
+        # Unbound without dates, so that the fields show the default range.
+        super().__init__(data if data and ("start" in data or "end" in data) else None)
         self.default = default
         self.fields["start"].initial, self.fields["end"].initial = default
 
@@ -93,7 +95,7 @@ class RangeForm(forms.Form):
         return data
 
     def chosen(self) -> tuple[date, date]:
-        if not self.is_valid():
+        if not self.is_bound or not self.is_valid():
             return self.default
         start = self.cleaned_data["start"] or self.default[0]
         end = self.cleaned_data["end"] or self.default[1]

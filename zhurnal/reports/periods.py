@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.utils.translation import gettext as _
+
 from zhurnal.school.calendar import terms_of_level
 from zhurnal.school.models import AcademicYear, SchoolClass, Term
 
@@ -45,7 +47,7 @@ class Period:
         return str(self.term.pk) if self.term else "year"
 
     def __str__(self) -> str:
-        return self.term.title if self.term else str(self.year)
+        return self.term.title if self.term else _("The year %(year)s") % {"year": self.year}
 
 
 def class_term(period: Period, school_class: SchoolClass, terms: list[Term]) -> Term | None:

@@ -21,8 +21,8 @@ def delta(now: Decimal | None, before: Decimal | None) -> Cell:
     if now is None or before is None:
         return Cell(None)
     change = now - before
-    text = f"{'+' if change > 0 else '−' if change < 0 else '±'}{abs(change)}".replace(".", ",")
-    return Cell(text, css="delta up" if change > 0 else "delta down" if change < 0 else "")
+    css = "delta up" if change > 0 else "delta down" if change < 0 else ""
+    return Cell(change, css=css, signed=True)
 
 
 def figures_headers(first: str, compare: bool) -> list[str]:
@@ -209,16 +209,16 @@ def summary_table(title: str, summary: ClassSummary) -> Table:
     return table
 
 
-def attendance_headers(first: str) -> list[str]:
+def attendance_headers(first: str, lessons: str) -> list[str]:
     return [
         first,
-        _("Lessons"),
-        _("Missed"),
-        *[_("lessons «%(code)s»") % {"code": code} for code in REASONS],
+        lessons,
+        _("Lessons missed"),
+        *[_("«%(code)s», lessons") % {"code": code} for code in REASONS],
         _("Missed, %"),
         _("Late"),
         _("Days missed"),
-        *[_("days «%(code)s»") % {"code": code} for code in REASONS],
+        *[_("«%(code)s», days") % {"code": code} for code in REASONS],
     ]
 
 
@@ -236,7 +236,7 @@ def attendance_cells(label, line: AttendanceLine) -> list:
 
 
 def class_attendance_table(title: str, data: ClassAttendance) -> Table:
-    table = Table(title, attendance_headers(_("Student")))
+    table = Table(title, attendance_headers(_("Student"), _("Lessons")))
     for row in data.students:
         table.add(*attendance_cells(row.student.full_name, row.line))
     table.total(*attendance_cells(_("Class"), data.total))
@@ -248,10 +248,14 @@ def class_attendance_table(title: str, data: ClassAttendance) -> Table:
 
 
 def school_attendance_table(title: str, classes: list[ClassAttendance], url) -> Table:
-    table = Table(title, attendance_headers(_("Class")))
+    table = Table(title, attendance_headers(_("Class"), _("Student-lessons")))
     total = AttendanceLine()
     for data in classes:
         table.add(*attendance_cells(Cell(data.school_class.name, url=url(data)), data.total))
         total += data.total
     table.total(*attendance_cells(_("School"), total))
+    table.caption = _(
+        "Student-lessons: the lessons each student of the class had, summed; days missed: "
+        "the students' whole days missed, summed. A class opens its students."
+    )
     return table

@@ -4,6 +4,7 @@ turn them into files, so the three never disagree."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -27,9 +28,13 @@ class Cell:
     url: str = ""
     note: str = ""
     css: str = ""
+    signed: bool = False  # a change: «+3,2», «−1,0»
 
     @property
     def text(self) -> str:
+        if self.signed and isinstance(self.value, Decimal):
+            sign = "+" if self.value > 0 else "−" if self.value < 0 else "±"
+            return sign + format_value(abs(self.value))
         return format_value(self.value)
 
 
@@ -62,9 +67,34 @@ def format_value(value: Value) -> str:
 
 
 def _file_value(value: Value):
+    """A cell's value in the workbook: numbers as numbers (a mark «4» too), so they can be
+    summed and sorted there."""
     if value is None:
         return None
-    return float(value) if isinstance(value, Decimal) else value
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return value
+
+
+def _workbook_value(cell: Cell):
+    """A cell's value with its note, if it has one (a forecast's is its italics instead)."""
+    if not cell.note or "forecast" in cell.css:
+        return _file_value(cell.value)
+    return f"{cell.text} ({cell.note})"
+
+
+def _sheet_name(text: str, used: set[str]) -> str:
+    """A worksheet's name: at most 31 characters, none of []:*?/\\ and no quotes, unique."""
+    name = re.sub(r"[\[\]:*?/\\«»\"']", "", text).strip(" .")[:31] or "1"
+    base, n = name, 2
+    while name in used:
+        suffix = f" ({n})"
+        name = base[: 31 - len(suffix)] + suffix
+        n += 1
+    used.add(name)
+    return name
 
 
 def xlsx(title: str, tables: list[Table]) -> bytes:
@@ -72,12 +102,8 @@ def xlsx(title: str, tables: list[Table]) -> bytes:
     book = Workbook()
     book.remove(book.active)
     used: set[str] = set()
-    for index, table in enumerate(tables, start=1):
-        name = (table.title or title)[:28].replace("/", "-").replace(":", " ")
-        if name in used:
-            name = f"{name[:25]} {index}"
-        used.add(name)
-        sheet = book.create_sheet(name)
+    for table in tables:
+        sheet = book.create_sheet(_sheet_name(table.title or title, used))
         sheet.append([title])
         sheet["A1"].font = Font(bold=True, size=12)
         if table.caption:
@@ -89,12 +115,23 @@ def xlsx(title: str, tables: list[Table]) -> bytes:
             cell.font = Font(bold=True)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         for row in [*table.rows, *([table.footer] if table.footer else [])]:
+            # A forecast stays a number, in italics (its note is the page's title text).
             sheet.append(
-                [_file_value(c.value) if not c.note else f"{c.text} ({c.note})" for c in row]
+                [
+                    _file_value(c.value)
+                    if not c.note or "forecast" in c.css
+                    else f"{c.text} ({c.note})"
+                    for c in row
+                ]
             )
             for column, c in enumerate(row, start=1):
+                target = sheet.cell(row=sheet.max_row, column=column)
                 if isinstance(c.value, date):
-                    sheet.cell(row=sheet.max_row, column=column).number_format = "DD.MM.YYYY"
+                    target.number_format = "DD.MM.YYYY"
+                elif c.signed:
+                    target.number_format = "+0.0;-0.0;0.0"
+                if "forecast" in c.css:
+                    target.font = Font(italic=True, color="555555")
         if table.footer:
             for cell in sheet[sheet.max_row]:
                 cell.font = Font(bold=True)
@@ -119,14 +156,18 @@ def pdf(
     subtitle: str = "",
     landscape: bool = False,
     sign: str = "",
+    template: str = "reports/print.html",
+    extra: dict | None = None,
 ) -> bytes:
     """The tables on A4 (landscape for wide ones), with the school's name and the day printed,
-    and a line for the signature of ``sign`` (e.g. the director's) at the end."""
+    and a line for the signature of ``sign`` (e.g. the director's) at the end. A document with
+    text around its tables (the справка) has its own ``template`` and ``extra`` context."""
     from weasyprint import HTML  # heavy: loaded for a PDF only
 
     html = render_to_string(
-        "reports/print.html",
+        template,
         {
+            **(extra or {}),
             "title": title,
             "subtitle": subtitle,
             "tables": tables,

@@ -25,10 +25,11 @@ from zhurnal.school.calendar import latest_year, school_today
 from zhurnal.school.courses import class_id_of_course
 from zhurnal.school.models import AcademicYear, Course, SchoolClass, Staff, Term
 
-from . import analysis, report_tables, tables
+from . import analysis, report_tables
 from .access import report_class_for, report_teacher_for
 from .attendance import class_attendance
 from .charts import percent_bars
+from .exports import respond
 from .forms import PeriodForm, RangeForm
 from .periods import Period, previous, reference_day
 from .results import PeriodResults, period_results
@@ -52,59 +53,6 @@ def _classes(school, year, ids=None) -> list[SchoolClass]:
     if ids is not None:
         classes = classes.filter(pk__in=ids)
     return sorted(classes, key=lambda c: (c.grade_level.number, c.letter))
-
-
-def _respond(
-    request: HttpRequest,
-    template: str,
-    page: dict,
-    *,
-    title: str,
-    subtitle: str,
-    tables_: list[tables.Table],
-    filename: str,
-    landscape: bool = False,
-    sign: str = "",
-) -> HttpResponse:
-    """The page, or its tables as a file (``?format=xlsx`` or ``?format=pdf``)."""
-    wanted = request.GET.get("format")
-    school = current_school(request)
-    if wanted == "xlsx":
-        response = HttpResponse(
-            tables.xlsx(f"{title}. {subtitle}", tables_),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    elif wanted == "pdf":
-        response = HttpResponse(
-            tables.pdf(
-                title,
-                tables_,
-                school=school,
-                today=school_today(school),
-                subtitle=subtitle,
-                landscape=landscape,
-                sign=sign,
-            ),
-            content_type="application/pdf",
-        )
-    else:
-        query = request.GET.copy()
-        query.pop("format", None)
-        return render(
-            request,
-            template,
-            {
-                **page,
-                "title": title,
-                "subtitle": subtitle,
-                "tables": tables_,
-                "xlsx_url": f"?{urlencode({**query.dict(), 'format': 'xlsx'})}",
-                "pdf_url": f"?{urlencode({**query.dict(), 'format': 'pdf'})}",
-            },
-        )
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{wanted}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _period_page(request: HttpRequest, school):
@@ -133,7 +81,9 @@ def _period_title(period: Period, results: PeriodResults) -> str:
     if any(c.term is not None and c.day < c.term.end for c in results.classes) or (
         period.is_year and any(c.day < period.year.end for c in results.classes)
     ):
-        title += " — " + _("before its end: forecasts where marks are not entered")
+        title += " — " + _(
+            "the period is not over: where a mark is not entered, the journal's forecast is taken"
+        )
     return title
 
 
@@ -187,8 +137,12 @@ def results(request: HttpRequest) -> HttpResponse:
     now, before, earlier = _with_previous(school, period, classes, today, terms)
     compare = earlier is not None
     success, quality = _("Success, %"), _("Quality, %")
+    unmarked = []
     if by in ("class", "parallel"):
         rows = (analysis.by_class if by == "class" else analysis.by_parallel)(now, earlier)
+        # Classes without a result (the 1st grade learns without marks) are named apart.
+        unmarked = [row.label for row in rows if not row.figures.students]
+        rows = [row for row in rows if row.figures.students]
         first = _("Class") if by == "class" else _("Grade")
         table = report_tables.figures_table(
             "",
@@ -207,7 +161,7 @@ def results(request: HttpRequest) -> HttpResponse:
         points = [(row.label, [row.tally.success_rate, row.tally.quality]) for row in rows]
     title = _("Results of the school")
     subtitle = _period_title(period, now)
-    return _respond(
+    return respond(
         request,
         "reports/results.html",
         {
@@ -222,6 +176,7 @@ def results(request: HttpRequest) -> HttpResponse:
             "period": period,
             "previous": before,
             "other_classes": now.other_classes,
+            "unmarked": unmarked,
             "chart": percent_bars(title, [success, quality], points),
         },
         title=title,
@@ -243,7 +198,7 @@ def lists(request: HttpRequest) -> HttpResponse:
     school = current_school(request)
     today, year, terms, form, period = _period_page(request, school)
     now = period_results(school, period, _classes(school, year), today, terms=terms)
-    return _respond(
+    return respond(
         request,
         "reports/lists.html",
         {"form": form, "period": period},
@@ -285,7 +240,7 @@ def class_report(request: HttpRequest, class_id: int) -> HttpResponse:
         {c for s in own.students for c in now.of(s.pk)},
         key=lambda pk: (now.courses[pk].subject, pk),
     )
-    rows = analysis.by_course(now, course_ids, earlier)
+    rows = analysis.by_course(now, course_ids, earlier, with_class=False)
     for row, course_id in zip(rows, course_ids, strict=True):
         row.teachers = now.courses[course_id].teachers
     compare = earlier is not None
@@ -299,7 +254,7 @@ def class_report(request: HttpRequest, class_id: int) -> HttpResponse:
         *report_tables.list_tables(analysis.student_lists(now), with_class=False),
         report_tables.class_attendance_table(_("Attendance"), attendance[0]),
     ]
-    return _respond(
+    return respond(
         request,
         "reports/class_report.html",
         {
@@ -339,7 +294,7 @@ def class_summary(request: HttpRequest, class_id: int) -> HttpResponse:
         )
     summary = analysis.class_summary(now, now.classes[0])
     title = _("Summary of the marks of the class %(class)s") % {"class": school_class.name}
-    return _respond(
+    return respond(
         request,
         "reports/class_summary.html",
         {"form": form, "school_class": school_class, "period": period},
@@ -358,7 +313,10 @@ def class_summary(request: HttpRequest, class_id: int) -> HttpResponse:
 def _range_page(request: HttpRequest, school):
     today = school_today(school)
     year, terms = _year(school, today)
-    running = [t for t in terms if t.start <= today <= t.end]
+    # The running term, quarters before halves; else from the first of the month.
+    running = sorted(
+        (t for t in terms if t.start <= today <= t.end), key=lambda t: t.kind != "quarter"
+    )
     start = running[0].start if running else max(year.start, min(today, year.end).replace(day=1))
     form = RangeForm(request.GET, default=(start, min(today, year.end)))
     return year, form, form.chosen()
@@ -373,7 +331,7 @@ def class_attendance_page(request: HttpRequest, class_id: int) -> HttpResponse:
     data = class_attendance(school, [school_class], start, end)[0]
     title = _("Attendance of the class %(class)s") % {"class": school_class.name}
     subtitle = f"{start:%d.%m.%Y} – {end:%d.%m.%Y}"
-    return _respond(
+    return respond(
         request,
         "reports/attendance.html",
         {"form": form, "school_class": school_class},
@@ -398,7 +356,7 @@ def attendance(request: HttpRequest) -> HttpResponse:
 
     title = _("Attendance of the school")
     subtitle = f"{start:%d.%m.%Y} – {end:%d.%m.%Y}"
-    return _respond(
+    return respond(
         request,
         "reports/attendance.html",
         {"form": form, "school_class": None},
@@ -432,7 +390,7 @@ def teacher_report(request: HttpRequest, staff_id: int) -> HttpResponse:
     table = report_tables.tally_table("", _("Course"), rows, compare=earlier is not None)
     points = [(row.label, [row.tally.success_rate, row.tally.quality]) for row in rows]
     title = _("Report of %(teacher)s") % {"teacher": teacher.full_name}
-    return _respond(
+    return respond(
         request,
         "reports/teacher_report.html",
         {
