@@ -89,6 +89,8 @@ class World:
             # Not an object of the school: the students' import template.
             "kind": "students",
             "fmt": "csv",
+            # A control indicator's key (/control/cases/<key>/).
+            "key": "no_topic",
         }
 
 

@@ -64,6 +64,18 @@ MATRIX: dict[str, tuple[tuple[str, ...], set[str]]] = {
     "reports:class_summary": (("class_id",), ADMINISTRATION | {"class_teacher"}),
     "reports:class_attendance": (("class_id",), ADMINISTRATION | {"class_teacher"}),
     "reports:teacher_report": (("staff_id",), ADMINISTRATION | {"teacher"}),
+    # The control of the journals (issue 12): the indicators and remarks of the whole school
+    # for the administration, a teacher's own; the справка for the deputies and the director;
+    # a student's support log for the staff around them and the family.
+    "oversight:indicators": ((), ADMINISTRATION | {"teacher", "class_teacher", "outsider"}),
+    "oversight:cases": (("key",), ADMINISTRATION | {"teacher", "class_teacher", "outsider"}),
+    "oversight:remarks": ((), ADMINISTRATION | {"teacher", "class_teacher", "outsider"}),
+    # The open remarks of a journal, for its page: who reads the journal's control.
+    "oversight:journal_remarks": (("course_id",), ADMINISTRATION | {"teacher"}),
+    "oversight:check_report": ((), {"deputy", "director"}),
+    "oversight:lagging": ((), ADMINISTRATION | {"outsider"}),
+    "oversight:support": (("student_id",), ADMINISTRATION | {"class_teacher", "parent"}),
+    "oversight:settings": ((), {"admin", "deputy", "outsider"}),
     # The deputy imports the timetable; a plan's import (?kind=plan&plan=) is in
     # tests/test_imports_plan.py.
     "imports:index": ((), {"admin", "deputy", "secretary", "hr", "outsider"}),
@@ -195,6 +207,10 @@ NOT_IN_MATRIX = {
     # A file of an announcement: whoever may read the announcement (its audience and staff),
     # 404 for anyone else; tests/test_messaging.py.
     "messaging:announcement_attachment",
+    # A remark needs a remark, and a new one a journal (?course=): their allowed and denied
+    # sides are in tests/test_oversight_remarks.py.
+    "oversight:remark",
+    "oversight:remark_new",
 }
 # Pages where a parent or a student asking for another family's child gets 404, not 403: the
 # child's existence is not told (tests/test_diary.py).
@@ -204,8 +220,11 @@ FAMILY_NOT_FOUND = {
     "diary:attendance",
     "diary:homework",
     "diary:calendar",
+    "oversight:support",
 }
 CRUD_OBJECT_ROUTES = ("_edit", "_delete")
+# URL parts that name no object of a school (an outsider gets their own school's page).
+NOT_OBJECTS = {"kind", "fmt", "key"}
 PERSON_CREDENTIALS = "accounts:credentials_person"
 
 
@@ -256,7 +275,7 @@ def test_page_access_for_every_role(client, world, name):
     for persona in PERSONAS:
         client.force_login(world.users[persona])
         results[persona] = client.get(url).status_code
-    has_object = bool(set(keys) - {"kind", "fmt"})
+    has_object = bool(set(keys) - NOT_OBJECTS)
     expected = {p: _expected(p, allowed, has_object) for p in PERSONAS}
     if name in FAMILY_NOT_FOUND:
         expected.update({p: 404 for p in ("parent", "student") if p not in allowed})

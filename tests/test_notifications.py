@@ -375,10 +375,13 @@ def test_the_choices_page_lists_the_kinds_of_the_users_roles(world, client):
         p.kind: (p.in_app, p.email)
         for p in Preference.objects.filter(user=world.users["class_teacher"])
     }
+    # The kinds shown and not ticked are turned off: messages, and the control's (issue 12).
     assert choices == {
         Kind.MARKS: (False, False),
         Kind.ACKNOWLEDGEMENTS: (True, False),
         Kind.MESSAGE: (False, False),
+        Kind.REMARK: (False, False),
+        Kind.PRELIMINARY: (False, False),
     }
     client.force_login(world.parent_6b)
     page = client.get(reverse("notifications:preferences")).content.decode()

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "zhurnal.messaging",
     # What reads the journal for the school's term and year: analytics, control, remarks.
     "zhurnal.reports",
+    "zhurnal.oversight",
     "zhurnal.api",
     # The pages that compose several apps (the role home page).
     "zhurnal.home",

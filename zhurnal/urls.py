@@ -28,6 +28,7 @@ urlpatterns = [
     path("audit/", include("zhurnal.audit.urls")),
     path("messages/", include("zhurnal.messaging.urls")),
     path("reports/", include("zhurnal.reports.urls")),
+    path("control/", include("zhurnal.oversight.urls")),
     path("api/v1/", include("zhurnal.api.urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -19,6 +19,8 @@ NAV_PERMISSIONS = {
     "view_deliveries": "notifications.view_deliveries",
     "view_assessments": "timetable.view_assessments",
     "reports": "reports.index",
+    "oversight": "oversight.view_indicators",
+    "oversight_settings": "oversight.manage_settings",
 }
 
 

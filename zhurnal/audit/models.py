@@ -51,6 +51,13 @@ class AuditAction(models.TextChoices):
     NOTE_ADDED = "note.add", _("note to a student")
     ABSENCE_RECORDED = "absence.set", _("absence register changed")
     JOURNAL_UNLOCKED = "journal.unlock", _("journal unlocked")
+    # The deputies' control (issue 12).
+    REMARK_WRITTEN = "remark.write", _("remark on a journal written")
+    REMARK_FIXED = "remark.fix", _("remark marked fixed")
+    REMARK_REOPENED = "remark.reopen", _("remark reopened")
+    REMARK_ACCEPTED = "remark.accept", _("remark accepted")
+    CHECK_REPORT_SAVED = "checkreport.save", _("check report saved")
+    SUPPORT_RECORDED = "support.add", _("work with a lagging student recorded")
 
 
 class AuditEvent(models.Model):

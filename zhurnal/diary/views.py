@@ -33,6 +33,7 @@ from zhurnal.school.access import class_for
 from zhurnal.school.calendar import class_terms, pick_term, school_today
 from zhurnal.school.models import SchoolClass, Student, Term
 from zhurnal.school.rosters import with_current_class
+from zhurnal.school.sections import STUDENT_DIARY, sections_for
 from zhurnal.timetable import ical
 from zhurnal.timetable.feed_pages import apply_feed_action, feed_address
 
@@ -62,11 +63,25 @@ def _children(request: HttpRequest, student: Student) -> list[Student]:
     )
 
 
+def _tabs(request: HttpRequest, student: Student) -> list:
+    """The tabs the apps above add to a student's diary (``school.sections``: the school's
+    work with the student, oversight's)."""
+    today = school_today(request.school)
+    sections = sections_for(STUDENT_DIARY, request.user, student, today)
+    return [action for section in sections for action in section.actions]
+
+
 def _page(request: HttpRequest, student: Student, template: str, tab: str, **extra):
     return render(
         request,
         template,
-        {"student": student, "tab": tab, "children": _children(request, student), **extra},
+        {
+            "student": student,
+            "tab": tab,
+            "children": _children(request, student),
+            "more_tabs": _tabs(request, student),
+            **extra,
+        },
     )
 
 
@@ -375,6 +390,7 @@ def calendar(request: HttpRequest, student_id: int) -> HttpResponse:
             "student": student,
             "tab": "calendar",
             "children": _children(request, student),
+            "more_tabs": _tabs(request, student),
             "address": feed_address(request, feed),
             "window_start": start,
             "window_end": end,

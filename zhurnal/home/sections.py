@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from zhurnal.accounts.context import context
 from zhurnal.accounts.models import Role
 from zhurnal.diary.informing import with_report_due
+from zhurnal.oversight.queries import open_remarks_of, remark_counts
 from zhurnal.school.calendar import school_today
 from zhurnal.school.models import Course, Enrollment, SchoolClass, Staff, Student
 from zhurnal.school.rosters import enrolled_on, with_current_class
@@ -93,6 +94,8 @@ def home_sections(request: HttpRequest) -> list[Section]:
                     "classes": _classes_with_counts(school, day),
                     "staff_count": Staff.objects.filter(school=school, is_active=True).count(),
                     "is_admin": Role.ADMIN in roles,
+                    # The remarks on journals waiting (issue 12): open, overdue, to check.
+                    "remarks": remark_counts(school, day),
                 },
             )
         )
@@ -116,6 +119,8 @@ def home_sections(request: HttpRequest) -> list[Section]:
                         ZoneInfo(school.timezone),
                     ),
                     "today": school_day,
+                    # The deputies' remarks to fix (seed 002, regulation 2.1.7).
+                    "remarks": open_remarks_of(school, ctx.staff_id),
                     "week_start": week_start,
                     "week": week,
                     "today_lessons": next((d.lessons for d in week if d.is_today), []),

@@ -21,6 +21,9 @@ class Kind(models.TextChoices):
     ANNOUNCEMENT = "announcement", _("an announcement")
     REPORT = "report", _("the progress report every two weeks")
     ACKNOWLEDGEMENTS = "acknowledged", _("term marks acknowledged by families (one digest)")
+    REMARK = "remark", _("remarks on the keeping of journals")
+    PRELIMINARY = "preliminary", _("the preliminary report before a term ends")
+    SUPPORT = "support", _("the school's work with a lagging student")
 
 
 class Notification(models.Model):

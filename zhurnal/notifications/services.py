@@ -222,12 +222,21 @@ def mark_all_read(user, school: School) -> int:
 
 
 # Who is told of each kind: the families (guardians, and students from the school's age) of
-# their children's marks, absences, notes, term marks, announcements and reports; staff of the
-# acknowledgements of their class (class teachers); everyone of their messages.
+# their children's marks, absences, notes, term marks, announcements, reports and the work done
+# with a lagging child; staff of the acknowledgements of their class (class teachers), of
+# remarks on their journals and of the preliminary reports; everyone of their messages.
 FAMILY_KINDS = frozenset(
-    {Kind.MARKS, Kind.ABSENCE, Kind.NOTE, Kind.PERIOD_MARKS, Kind.ANNOUNCEMENT, Kind.REPORT}
+    {
+        Kind.MARKS,
+        Kind.ABSENCE,
+        Kind.NOTE,
+        Kind.PERIOD_MARKS,
+        Kind.ANNOUNCEMENT,
+        Kind.REPORT,
+        Kind.SUPPORT,
+    }
 )
-STAFF_KINDS = frozenset({Kind.ACKNOWLEDGEMENTS})
+STAFF_KINDS = frozenset({Kind.ACKNOWLEDGEMENTS, Kind.REMARK, Kind.PRELIMINARY})
 
 
 def kinds_for(user) -> list[str]:

@@ -108,6 +108,26 @@ def is_the_staff_member(user, obj) -> bool:
 
 
 @rules.predicate
+def teaches_the_students_class(user, obj) -> bool:
+    """A teacher of a course of the class the student (obj = Student) is in today: the
+    student's subject teachers (seed 004, the work with lagging students)."""
+    ctx = context(user, school_id_of(obj))
+    if ctx is None or not ctx.taught_class_ids or not isinstance(obj, Student):
+        return False
+    return _current_class_id(obj, ctx.today) in ctx.taught_class_ids
+
+
+@rules.predicate
+def is_the_remarks_teacher(user, obj) -> bool:
+    """The teacher a remark on a journal (obj = oversight.JournalRemark) is addressed to, or
+    another teacher of its course."""
+    ctx = context(user, school_id_of(obj))
+    if ctx is None or ctx.staff_id is None:
+        return False
+    return obj.teacher_id == ctx.staff_id or obj.course_id in ctx.taught_course_ids
+
+
+@rules.predicate
 def leads_the_course_class(user, obj) -> bool:
     """The class teacher of the class a course (obj = Course) is taught to, whole or in a
     subgroup: reads every journal and plan of the class (DESIGN §4)."""

@@ -22,6 +22,7 @@ from .predicates import (
     is_secretary,
     is_student,
     is_teacher,
+    is_the_remarks_teacher,
     is_the_staff_member,
     is_the_student_of_age,
     keeps_the_lesson,
@@ -30,6 +31,7 @@ from .predicates import (
     may_write_to,
     teaches_the_class,
     teaches_the_course,
+    teaches_the_students_class,
 )
 
 # Object passed with each permission: a School unless stated otherwise.
@@ -156,6 +158,39 @@ RULES = {
     "reports.view_class": is_administration | leads_the_class,
     # obj = Staff: a teacher's report on their courses.
     "reports.view_teacher": is_administration | is_the_staff_member,
+    # The control of the journals (issue 12; seed 002 regulation 2.1.7, 2.3.1, §5.4; seed 004).
+    # obj = School: the control indicators — the administration the whole school, a teacher
+    # their own courses and the class they lead (the page narrows the scope by the rules below).
+    "oversight.view_indicators": is_administration | is_teacher,
+    "oversight.view_school": is_administration,
+    # obj = SchoolClass / Staff / Course: the indicators of one class, teacher or course.
+    "oversight.view_class": is_administration | leads_the_class,
+    "oversight.view_teacher": is_administration | is_the_staff_member,
+    "oversight.view_course": is_administration | teaches_the_course | leads_the_course_class,
+    # obj = Course: write a remark on its journal (the deputies; the director controls them).
+    "oversight.write_remark": is_deputy | is_director,
+    # obj = School: the list of remarks — the administration all, a teacher theirs.
+    "oversight.list_remarks": is_administration | is_teacher,
+    # obj = JournalRemark: read it; mark it fixed (its teacher); accept or reopen it (deputies).
+    "oversight.view_remark": is_administration | is_the_remarks_teacher,
+    "oversight.fix_remark": is_the_remarks_teacher,
+    "oversight.check_remark": is_deputy | is_director,
+    # obj = School: the справка of a check, kept for the archive (seed 002 §5.4).
+    "oversight.check_report": is_deputy | is_director,
+    # obj = School / SchoolClass: the lagging students and the preliminary report — the whole
+    # school's for the administration, a class's for its class teacher.
+    "oversight.view_lagging": is_administration,
+    "oversight.view_class_lagging": is_administration | leads_the_class,
+    # obj = Student: the work with a lagging student — read by the administration, the class
+    # teacher, the student's subject teachers and the family; recorded by the staff among them.
+    "oversight.view_support": is_administration
+    | leads_the_class
+    | teaches_the_students_class
+    | is_guardian_of
+    | is_the_student_of_age,
+    "oversight.record_support": is_administration | leads_the_class | teaches_the_students_class,
+    # obj = School: the control thresholds.
+    "oversight.manage_settings": is_admin | is_deputy,
     # The audit trail: who changed or viewed what (personal data access included).
     "audit.view_trail": is_admin | is_director,
 }

@@ -3,11 +3,13 @@ imports a higher one; a higher app registers what it needs).
 
 A class's page (``school.views.classes.class_detail``) shows the class's list, subgroups and
 courses; the diary adds its progress report and the acknowledgements of term marks. A staff
-member's card shows their record; accounts adds their roles in Zhurnal. The later apps of the
-school's year (oversight, the year end) add theirs the same way: a function
-``(user, obj, today) -> PageSection | None`` registered for a page (``CLASS_PAGE``,
-``STAFF_CARD``) in the app's ``AppConfig.ready``. A section is shown only to whom its app's
-rules allow (None otherwise), and costs a bounded number of queries.
+member's card shows their record; accounts adds their roles in Zhurnal. A course's journal
+(``COURSE_JOURNAL``) and a student's diary (``STUDENT_DIARY``, its tabs) take the control's
+remarks and the school's work with the student (oversight). The later apps of the school's
+year add theirs the same way: a function ``(user, obj, today) -> PageSection | None``
+registered for a page in the app's ``AppConfig.ready``. A section is shown only to whom its
+app's rules allow (None otherwise), and costs a bounded number of queries — none on the
+journal and the diary, whose budgets are tight (a section there loads its data with htmx).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from typing import Any
 
 CLASS_PAGE = "class"  # obj: a SchoolClass
 STAFF_CARD = "staff"  # obj: a Staff
+COURSE_JOURNAL = "journal"  # obj: a Course
+STUDENT_DIARY = "diary"  # obj: a Student (the actions are the diary's tabs)
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,12 @@ class PageSection:
 
 
 SectionFunction = Callable[[Any, Any, date], PageSection | None]
-_SECTIONS: dict[str, list[SectionFunction]] = {CLASS_PAGE: [], STAFF_CARD: []}
+_SECTIONS: dict[str, list[SectionFunction]] = {
+    CLASS_PAGE: [],
+    STAFF_CARD: [],
+    COURSE_JOURNAL: [],
+    STUDENT_DIARY: [],
+}
 
 
 def register(page: str, section: SectionFunction) -> SectionFunction:

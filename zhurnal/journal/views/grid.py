@@ -16,6 +16,7 @@ from django.shortcuts import render
 from zhurnal.core.access import current_school, require
 from zhurnal.school.calendar import course_terms, current_year, pick_term, school_today
 from zhurnal.school.courses import class_of_course, grade_level_of
+from zhurnal.school.sections import COURSE_JOURNAL, sections_for
 
 from .. import services
 from ..access import journal_course_for
@@ -129,5 +130,7 @@ def course_journal(request: HttpRequest, course_id: int) -> HttpResponse:
             "default_type": default_type,
             "today": today,
             "no_marks": no_marks,
+            # What the apps above add (school.sections): the control's remarks on the journal.
+            "sections": sections_for(COURSE_JOURNAL, user, course, today),
         },
     )

@@ -1,0 +1,465 @@
+"""The control indicators of the journals (issue 12, item 1; seed 002 §4.3, §5.4, regulation
+2.1.6, 2.3.1–2.3.2; seed 004, the deputy's monthly check): for any period and any level —
+the school, a parallel, a class, a teacher, a course — how the journals were kept, each
+figure with the list of cases behind it.
+
+Every figure is counted per course over its lessons of the period held by the reference day
+(the period's last day, today while it runs; cancelled lessons left out), then summed up the
+levels:
+
+* **lessons without a topic**, **topics entered late**;
+* **lessons whose attendance was never taken** (no roll call and no attendance entry) and
+  **attendance entered late**;
+* **lessons without homework**, **homework entered late**;
+* **oral** and **written marks entered late** (by the work type's deadline);
+* the students on the course's list on the reference day **without a mark**, **with one
+  mark**, and **below the norm of marks** (накопляемость, ``journal.accumulation``: the
+  school's norm for the course's weekly hours, prorated by the lessons held while the student
+  was on the list); «•» is work owed, not a mark;
+* **work owed** («•») of the period's lessons;
+* **corrections after the grace window**: marks and period marks changed or deleted in the
+  period with the reason required then;
+* **lessons behind the plan** on the reference day (``planning.queries``);
+* **assessment-limit breaches** of the period (``assessments.queries``), counted for the
+  courses of the class and subject;
+* **days over the homework limit** of СанПиН 1.2.3685-21 (a class's homework due on a day,
+  ``diary.queries.homework_limit``), counted for classes, not courses.
+
+``control`` costs a bounded number of SQL queries whatever the school's size (the courses and
+their teachers, the lessons, the late attendance, the marks per student, the lists, the
+corrections, the plans' fulfilment, the assessment schedule of each term in the period, the
+homework of the classes), asserted in tests/test_oversight_indicators.py.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from zhurnal.assessments.queries import school_schedule
+from zhurnal.audit.models import AuditAction, AuditEvent
+from zhurnal.diary.queries import homework_limit
+from zhurnal.journal.accumulation import expected_marks, norms_from_policy
+from zhurnal.journal.models import Attendance, Homework, Mark, RollCall, WorkCategory
+from zhurnal.journal.policy import policy_of
+from zhurnal.journal.scales import Special
+from zhurnal.planning.queries import fulfilment_by_course
+from zhurnal.school.courses import class_id_of_course
+from zhurnal.school.models import (
+    AcademicYear,
+    Course,
+    Enrollment,
+    GroupMembership,
+    SchoolClass,
+    Staff,
+    Student,
+    Term,
+)
+from zhurnal.school.rosters import enrolled_on
+from zhurnal.timetable.models import Lesson, LessonStatus
+
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str
+    label: str
+    group: str
+    # What the figure counts: "lessons", "entries", "students", "days" — the per cent of
+    # students' figures is over the students on the lists.
+    unit: str
+    of_classes: bool = False  # counted for classes only (not courses or teachers)
+
+
+LESSONS, ENTRIES, STUDENTS, DAYS = "lessons", "entries", "students", "days"
+INDICATORS = (
+    Indicator("no_topic", _("without a topic"), _("Lessons"), LESSONS),
+    Indicator("late_topic", _("topic late"), _("Lessons"), LESSONS),
+    Indicator("no_roll_call", _("attendance not taken"), _("Attendance"), LESSONS),
+    Indicator("late_attendance", _("entered late"), _("Attendance"), ENTRIES),
+    Indicator("no_homework", _("without homework"), _("Homework"), LESSONS),
+    Indicator("late_homework", _("entered late"), _("Homework"), LESSONS),
+    Indicator("overload", _("days over the limit"), _("Homework"), DAYS, of_classes=True),
+    Indicator("late_oral", _("oral, late"), _("Marks"), ENTRIES),
+    Indicator("late_written", _("written, late"), _("Marks"), ENTRIES),
+    Indicator("no_marks", _("students without marks"), _("Marks"), STUDENTS),
+    Indicator("one_mark", _("students with one mark"), _("Marks"), STUDENTS),
+    Indicator("below_norm", _("below the norm"), _("Marks"), STUDENTS),
+    Indicator("owed", _("work owed «•»"), _("Marks"), ENTRIES),
+    Indicator("corrections", _("corrections after the grace window"), _("Marks"), ENTRIES),
+    Indicator("lag", _("lessons behind the plan"), _("Programme"), LESSONS),
+    Indicator("breaches", _("assessment-limit breaches"), _("Programme"), ENTRIES),
+)
+BY_KEY = {indicator.key: indicator for indicator in INDICATORS}
+CORRECTION_ACTIONS = (
+    AuditAction.MARK_SET,
+    AuditAction.MARK_DELETED,
+    AuditAction.PERIOD_MARK_SET,
+    AuditAction.PERIOD_MARK_DELETED,
+)
+# How far back homework may have been set for a lesson of the period (as the diary looks).
+HOMEWORK_LOOK_BACK = timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which journals, over which days: the school's courses of the year, narrowed to a
+    parallel, a class, a teacher or a course; the lessons from ``start`` to ``day``."""
+
+    school: object
+    year: AcademicYear
+    start: date
+    end: date
+    today: date
+    grade: int | None = None
+    school_class: SchoolClass | None = None
+    teacher: Staff | None = None
+    course: Course | None = None
+
+    @property
+    def day(self) -> date:
+        """The reference day: the period's last day, today while it runs."""
+        return min(self.end, self.today)
+
+
+@dataclass
+class LessonRow:
+    pk: int
+    course_id: int
+    date: date
+    number: int
+    teacher_id: int
+    topic: bool
+    topic_late: bool
+    homework: bool
+    homework_late: bool
+    roll_call: bool
+
+
+@dataclass
+class StudentRow:
+    """A student on a course's list on the reference day, with their marks of the period."""
+
+    course_id: int
+    student: Student
+    since: date
+    marks: int
+    expected: int
+
+
+@dataclass
+class OverloadDay:
+    school_class: SchoolClass
+    day: date
+    minutes: int
+    limit: int
+    subjects: list[str]
+
+
+@dataclass
+class CourseControl:
+    course: Course
+    class_id: int | None
+    teachers: list[Staff]
+    counts: Counter = field(default_factory=Counter)
+    lessons: int = 0  # held in the period
+    students: int = 0  # on the list on the reference day
+
+
+@dataclass
+class Control:
+    """Everything the indicators are made of, kept for the lists of cases."""
+
+    scope: Scope
+    courses: dict[int, CourseControl]
+    classes: dict[int, SchoolClass]
+    lessons: list[LessonRow]
+    students: list[StudentRow]
+    late_attendance: dict[int, int]
+    overload: list[OverloadDay]
+    breaches: list
+    lag: dict[int, object]
+
+
+def _courses(scope: Scope) -> list[Course]:
+    courses = Course.objects.filter(school=scope.school, year=scope.year).select_related(
+        "subject", "school_class__grade_level", "group__school_class__grade_level"
+    )
+    if scope.course is not None:
+        courses = courses.filter(pk=scope.course.pk)
+    if scope.teacher is not None:
+        courses = courses.filter(teachers=scope.teacher)
+    if scope.school_class is not None:
+        courses = courses.filter(
+            Q(school_class=scope.school_class) | Q(group__school_class=scope.school_class)
+        )
+    if scope.grade is not None:
+        courses = courses.filter(
+            Q(school_class__grade_level__number=scope.grade)
+            | Q(group__school_class__grade_level__number=scope.grade)
+        )
+    return list(courses.prefetch_related("teachers").order_by("subject__name", "pk"))
+
+
+def control(scope: Scope) -> Control:
+    """The indicators of the scope's courses over the period (see the module)."""
+    courses = _courses(scope)
+    by_id = {
+        c.pk: CourseControl(c, class_id_of_course(c), sorted(c.teachers.all(), key=_name))
+        for c in courses
+    }
+    classes = {}
+    for c in courses:
+        school_class = c.school_class or (c.group.school_class if c.group_id else None)
+        if school_class is not None:
+            classes[school_class.pk] = school_class
+    if not courses:
+        return Control(scope, {}, classes, [], [], {}, [], [], {})
+    ids = list(by_id)
+    day = scope.day
+    lessons = _lessons(ids, scope.start, day)
+    for row in lessons:
+        own = by_id[row.course_id]
+        own.lessons += 1
+        own.counts["no_topic"] += not row.topic
+        own.counts["late_topic"] += row.topic_late
+        own.counts["no_roll_call"] += not row.roll_call
+        own.counts["no_homework"] += not row.homework
+        own.counts["late_homework"] += row.homework_late
+    late_attendance = dict(
+        Attendance.objects.filter(
+            lesson__course_id__in=ids,
+            lesson__date__range=(scope.start, day),
+            late=True,
+        )
+        .exclude(lesson__status=LessonStatus.CANCELLED)
+        .values_list("lesson__course_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for course_id, n in late_attendance.items():
+        by_id[course_id].counts["late_attendance"] += n
+    marks = _marks(ids, scope.start, day)
+    for (course_id, _student_id), row in marks.items():
+        counts = by_id[course_id].counts
+        counts["owed"] += row["owed"]
+        counts["late_oral"] += row["late_oral"]
+        counts["late_written"] += row["late_written"]
+    students = _students(scope, by_id, lessons, marks)
+    for row in students:
+        own = by_id[row.course_id]
+        own.students += 1
+        own.counts["no_marks"] += row.marks == 0
+        own.counts["one_mark"] += row.marks == 1
+        own.counts["below_norm"] += row.marks < row.expected
+    for course_id, n in (
+        AuditEvent.objects.filter(
+            school=scope.school,
+            course_id__in=ids,
+            action__in=CORRECTION_ACTIONS,
+            at__date__range=(scope.start, scope.end),
+        )
+        .exclude(reason="")
+        .exclude(before__isnull=True)
+        .values_list("course_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        by_id[course_id].counts["corrections"] += n
+    lag = fulfilment_by_course(courses, day)
+    for course_id, fulfilment in lag.items():
+        by_id[course_id].counts["lag"] += max(fulfilment.lag, 0)
+    breaches = _breaches(scope, set(classes))
+    for breach in breaches:
+        for course_id in breach.course_ids:
+            if course_id in by_id:
+                by_id[course_id].counts["breaches"] += 1
+    overload = _overload(scope, courses, classes)
+    return Control(
+        scope, by_id, classes, lessons, students, late_attendance, overload, breaches, lag
+    )
+
+
+def _name(staff: Staff) -> tuple:
+    return (staff.last_name, staff.first_name, staff.middle_name)
+
+
+def _lessons(course_ids: list[int], start: date, day: date) -> list[LessonRow]:
+    """The held lessons of the courses from ``start`` to ``day``: one query."""
+    homework = Homework.objects.filter(lesson=OuterRef("pk")).exclude(text="")
+    late_homework = Homework.objects.filter(lesson=OuterRef("pk"), late=True)
+    roll_call = RollCall.objects.filter(lesson=OuterRef("pk"))
+    entered = Attendance.objects.filter(lesson=OuterRef("pk"))
+    rows = (
+        Lesson.objects.filter(course_id__in=course_ids, date__range=(start, day))
+        .exclude(status=LessonStatus.CANCELLED)
+        .annotate(
+            has_homework=Exists(homework),
+            homework_late=Exists(late_homework),
+            has_roll_call=Exists(roll_call) | Exists(entered),
+        )
+        .values_list(
+            "pk",
+            "course_id",
+            "date",
+            "number",
+            "teacher_id",
+            "topic",
+            "topic_late",
+            "has_homework",
+            "homework_late",
+            "has_roll_call",
+        )
+        .order_by("date", "number", "pk")
+    )
+    return [
+        LessonRow(pk, course, day_, number, teacher, bool(topic), late, hw, hw_late, roll)
+        for pk, course, day_, number, teacher, topic, late, hw, hw_late, roll in rows
+    ]
+
+
+def _marks(course_ids: list[int], start: date, day: date) -> dict[tuple[int, int], dict]:
+    """(course id, student id) → the marks of the period (not «•»), the work owed, the late
+    oral and written marks: one query."""
+    owed = Q(value=Special.OWED)
+    late = Q(late=True)
+    oral = Q(column__work_type__category=WorkCategory.ORAL)
+    return {
+        (row["column__lesson__course_id"], row["student_id"]): row
+        for row in Mark.objects.filter(
+            column__lesson__course_id__in=course_ids,
+            column__lesson__date__range=(start, day),
+        )
+        .exclude(column__lesson__status=LessonStatus.CANCELLED)
+        .values("column__lesson__course_id", "student_id")
+        .annotate(
+            marks=Count("pk", filter=~owed),
+            owed=Count("pk", filter=owed),
+            late_oral=Count("pk", filter=late & oral),
+            late_written=Count("pk", filter=late & ~oral),
+        )
+        .order_by()
+    }
+
+
+def _students(scope: Scope, by_id, lessons: list[LessonRow], marks) -> list[StudentRow]:
+    """The students on each course's list on the reference day, with their marks and the norm
+    for the lessons held since they are on it: two queries (class lists, group lists)."""
+    day = scope.day
+    class_courses: dict[int, list[int]] = defaultdict(list)
+    group_courses: dict[int, list[int]] = defaultdict(list)
+    for own in by_id.values():
+        if own.course.group_id:
+            group_courses[own.course.group_id].append(own.course.pk)
+        elif own.course.school_class_id:
+            class_courses[own.course.school_class_id].append(own.course.pk)
+    rows: list[tuple[int, Student, date]] = []
+    names = ("student__last_name", "student__first_name", "student__middle_name")
+    if class_courses:
+        for enrollment in (
+            Enrollment.objects.filter(enrolled_on(day), school_class_id__in=list(class_courses))
+            .select_related("student")
+            .only("school_class_id", "start", "student_id", *names)
+            .order_by(*names, "student_id")
+        ):
+            for course_id in class_courses[enrollment.school_class_id]:
+                rows.append((course_id, enrollment.student, enrollment.start))
+    if group_courses:
+        for membership in (
+            GroupMembership.objects.filter(enrolled_on(day), group_id__in=list(group_courses))
+            .select_related("student")
+            .only("group_id", "start", "student_id", *names)
+            .order_by(*names, "student_id")
+        ):
+            for course_id in group_courses[membership.group_id]:
+                rows.append((course_id, membership.student, membership.start))
+    held: dict[int, list[date]] = defaultdict(list)
+    for lesson in lessons:
+        held[lesson.course_id].append(lesson.date)
+    norms = norms_from_policy(policy_of(scope.school).accumulation_norms)
+    result = []
+    for course_id, student, since in rows:
+        dates = held.get(course_id, [])
+        on_list = len(dates) - bisect_left(dates, max(since, scope.start))
+        hours = by_id[course_id].course.hours_per_week
+        counted = marks.get((course_id, student.pk), {}).get("marks", 0)
+        result.append(
+            StudentRow(course_id, student, since, counted, expected_marks(hours, on_list, norms))
+        )
+    return result
+
+
+def _breaches(scope: Scope, class_ids: set[int]) -> list:
+    """The assessment-limit breaches dated in the period, of the scope's classes: the
+    schedule of each term of the year overlapping the period (of its first kind)."""
+    if not class_ids:
+        return []
+    terms = list(
+        Term.objects.filter(year=scope.year, start__lte=scope.end, end__gte=scope.start).order_by(
+            "kind", "start"
+        )
+    )
+    kinds = sorted({t.kind for t in terms}, key=lambda k: (k != "quarter", k))
+    found = []
+    seen = set()
+    for term in (t for t in terms if kinds and t.kind == kinds[0]):
+        for breach in school_schedule(scope.school, term, class_ids=class_ids).breaches:
+            key = (breach.code, breach.class_id, breach.subject_id, breach.date)
+            if scope.start <= breach.date <= scope.end and key not in seen:
+                seen.add(key)
+                found.append(breach)
+    return found
+
+
+def _overload(scope: Scope, courses: list[Course], classes) -> list[OverloadDay]:
+    """The days of the period on which a class's homework due exceeds the limit of its grade
+    (СанПиН 1.2.3685-21, table 6.6). Homework set at a lesson is due at the course's next
+    lesson on a later day (as the diary shows it); subgroups of a subject do it in parallel,
+    so a class's day counts the largest of them. One query."""
+    if scope.teacher is not None or scope.course is not None or not classes:
+        return []
+    rows = (
+        Lesson.objects.filter(
+            course__in=[c.pk for c in courses],
+            date__range=(scope.start - HOMEWORK_LOOK_BACK, scope.day + timedelta(days=21)),
+        )
+        .exclude(status=LessonStatus.CANCELLED)
+        .values_list("course_id", "date", "homework__minutes")
+        .order_by("course_id", "date", "number")
+    )
+    by_course: dict[int, list[tuple[date, int | None]]] = defaultdict(list)
+    for course_id, day, minutes in rows:
+        by_course[course_id].append((day, minutes))
+    course_of = {c.pk: c for c in courses}
+    # (class id, day) → subject → the largest minutes due of its courses.
+    due: dict[tuple[int, date], dict[str, int]] = defaultdict(dict)
+    for course_id, dated in by_course.items():
+        course = course_of[course_id]
+        class_id = class_id_of_course(course)
+        if class_id is None:
+            continue
+        days = [d for d, _m in dated]
+        for day, minutes in dated:
+            if not minutes:
+                continue
+            index = bisect_right(days, day)
+            if index >= len(days):
+                continue
+            due_day = days[index]
+            if not scope.start <= due_day <= scope.day:
+                continue
+            subjects = due[(class_id, due_day)]
+            name = course.subject.name
+            subjects[name] = max(subjects.get(name, 0), minutes)
+    found = []
+    for (class_id, day), subjects in sorted(due.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        school_class = classes[class_id]
+        limit = homework_limit(school_class.grade_level.number)
+        total = sum(subjects.values())
+        if limit is not None and total > limit:
+            found.append(OverloadDay(school_class, day, total, limit, sorted(subjects)))
+    return found
