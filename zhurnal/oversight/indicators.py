@@ -220,8 +220,7 @@ def control(scope: Scope) -> Control:
     if not courses:
         return Control(scope, {}, classes, [], [], {}, [], [], {})
     ids = list(by_id)
-    day = scope.day
-    lessons = _lessons(ids, scope.start, day)
+    lessons = _lessons(ids, scope.start, scope.day)
     for row in lessons:
         own = by_id[row.course_id]
         own.lessons += 1
@@ -230,20 +229,9 @@ def control(scope: Scope) -> Control:
         own.counts["no_roll_call"] += not row.roll_call
         own.counts["no_homework"] += not row.homework
         own.counts["late_homework"] += row.homework_late
-    late_attendance = dict(
-        Attendance.objects.filter(
-            lesson__course_id__in=ids,
-            lesson__date__range=(scope.start, day),
-            late=True,
-        )
-        .exclude(lesson__status=LessonStatus.CANCELLED)
-        .values_list("lesson__course_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for course_id, n in late_attendance.items():
-        by_id[course_id].counts["late_attendance"] += n
-    marks = _marks(ids, scope.start, day)
+    late_attendance = _late_attendance(ids, scope.start, scope.day)
+    _add(by_id, "late_attendance", late_attendance)
+    marks = _marks(ids, scope.start, scope.day)
     for (course_id, _student_id), row in marks.items():
         counts = by_id[course_id].counts
         counts["owed"] += row["owed"]
@@ -256,10 +244,45 @@ def control(scope: Scope) -> Control:
         own.counts["no_marks"] += row.marks == 0
         own.counts["one_mark"] += row.marks == 1
         own.counts["below_norm"] += row.marks < row.expected
-    for course_id, n in (
+    _add(by_id, "corrections", _corrections(scope, ids))
+    lag = fulfilment_by_course(courses, scope.day)
+    _add(by_id, "lag", {course_id: max(f.lag, 0) for course_id, f in lag.items()})
+    breaches = _breaches(scope, set(classes))
+    for breach in breaches:
+        _add(by_id, "breaches", {course_id: 1 for course_id in breach.course_ids})
+    overload = _overload(scope, courses, classes)
+    return Control(
+        scope, by_id, classes, lessons, students, late_attendance, overload, breaches, lag
+    )
+
+
+def _add(by_id: dict[int, CourseControl], key: str, counts: dict[int, int]) -> None:
+    """Add per-course counts to an indicator (courses outside the scope left out)."""
+    for course_id, n in counts.items():
+        if course_id in by_id:
+            by_id[course_id].counts[key] += n
+
+
+def _late_attendance(course_ids: list[int], start: date, day: date) -> dict[int, int]:
+    """course id → attendance entries made late on its lessons: one query."""
+    return dict(
+        Attendance.objects.filter(
+            lesson__course_id__in=course_ids, lesson__date__range=(start, day), late=True
+        )
+        .exclude(lesson__status=LessonStatus.CANCELLED)
+        .values_list("lesson__course_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+
+def _corrections(scope: Scope, course_ids: list[int]) -> dict[int, int]:
+    """course id → marks and period marks changed or deleted in the period with a reason (the
+    reason is required after the grace window): one query."""
+    return dict(
         AuditEvent.objects.filter(
             school=scope.school,
-            course_id__in=ids,
+            course_id__in=course_ids,
             action__in=CORRECTION_ACTIONS,
             at__date__range=(scope.start, scope.end),
         )
@@ -268,19 +291,6 @@ def control(scope: Scope) -> Control:
         .values_list("course_id")
         .annotate(n=Count("pk"))
         .order_by()
-    ):
-        by_id[course_id].counts["corrections"] += n
-    lag = fulfilment_by_course(courses, day)
-    for course_id, fulfilment in lag.items():
-        by_id[course_id].counts["lag"] += max(fulfilment.lag, 0)
-    breaches = _breaches(scope, set(classes))
-    for breach in breaches:
-        for course_id in breach.course_ids:
-            if course_id in by_id:
-                by_id[course_id].counts["breaches"] += 1
-    overload = _overload(scope, courses, classes)
-    return Control(
-        scope, by_id, classes, lessons, students, late_attendance, overload, breaches, lag
     )
 
 

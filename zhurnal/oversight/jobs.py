@@ -78,14 +78,12 @@ def preliminary_reports(school, today: date) -> str | None:
         for class_id, term in running_terms(classes, terms, today).items()
         if term is not None and term.end - PRELIMINARY_BEFORE <= today <= term.end
     }
-    waiting = [
-        c
-        for c in classes
-        if c.pk in due
-        and not PreliminaryReport.objects.filter(
-            school=school, term=due[c.pk], school_class=c
-        ).exists()
-    ]
+    sent = set(
+        PreliminaryReport.objects.filter(
+            school=school, term__in={t.pk for t in due.values()}, school_class__isnull=False
+        ).values_list("term_id", "school_class_id")
+    )
+    waiting = [c for c in classes if c.pk in due and (due[c.pk].pk, c.pk) not in sent]
     if not waiting:
         return None
     found = lagging(school, year, waiting, today, at_risk_only=True)
@@ -96,48 +94,51 @@ def preliminary_reports(school, today: date) -> str | None:
     for school_class in waiting:
         term = due[school_class.pk]
         entries = by_class.get(school_class.pk, [])
-        if not _claim(school, term, school_class, len(entries)):
-            continue
-        teacher = school_class.class_teacher
-        if teacher is not None and teacher.user_id:
-            link = reverse("oversight:lagging") + f"?class={school_class.pk}&at_risk=1"
-            notify(
-                users=[teacher.user],
-                school=school,
-                kind=Kind.PRELIMINARY,
-                title=_("Preliminary report of %(class)s: %(term)s ends on %(end)s")
-                % {
-                    "class": school_class.name,
-                    "term": term.title,
-                    "end": term.end.strftime("%d.%m.%Y"),
-                },
-                body=_students_text(entries),
-                link=link,
-            )
-            told += 1
+        if _claim(school, term, school_class, len(entries)):
+            told += _tell_class_teacher(school, school_class, term, entries)
     # The administration: one notice for the terms claimed now (quarters and halves end
     # together).
-    claimed = [
-        term
-        for term in sorted({due[c.pk] for c in waiting}, key=lambda t: (t.end, t.kind != "quarter"))
-        if _claim(school, term, None, sum(e.term == term for e in found))
-    ]
+    ordered = sorted({due[c.pk] for c in waiting}, key=lambda t: (t.end, t.kind != "quarter"))
+    claimed = [t for t in ordered if _claim(school, t, None, sum(e.term == t for e in found))]
     if claimed:
-        entries = [e for e in found if e.term in claimed]
-        notify(
-            users=_administration(school),
-            school=school,
-            kind=Kind.PRELIMINARY,
-            title=_("Preliminary report: %(terms)s end on %(end)s")
-            % {
-                "terms": ", ".join(t.title for t in claimed),
-                "end": max(t.end for t in claimed).strftime("%d.%m.%Y"),
-            },
-            body=_students_text(entries),
-            link=reverse("oversight:lagging") + "?at_risk=1",
-        )
-        told += 1
+        told += _tell_administration(school, claimed, [e for e in found if e.term in claimed])
     return f"{told} preliminary reports told" if told else None
+
+
+def _tell_class_teacher(school, school_class, term, entries) -> int:
+    teacher = school_class.class_teacher
+    if teacher is None or not teacher.user_id:
+        return 0
+    notify(
+        users=[teacher.user],
+        school=school,
+        kind=Kind.PRELIMINARY,
+        title=_("Preliminary report of %(class)s: %(term)s ends on %(end)s")
+        % {
+            "class": school_class.name,
+            "term": term.title,
+            "end": term.end.strftime("%d.%m.%Y"),
+        },
+        body=_students_text(entries),
+        link=reverse("oversight:lagging") + f"?class={school_class.pk}&at_risk=1",
+    )
+    return 1
+
+
+def _tell_administration(school, terms, entries) -> int:
+    notify(
+        users=_administration(school),
+        school=school,
+        kind=Kind.PRELIMINARY,
+        title=_("Preliminary report: %(terms)s end on %(end)s")
+        % {
+            "terms": ", ".join(t.title for t in terms),
+            "end": max(t.end for t in terms).strftime("%d.%m.%Y"),
+        },
+        body=_students_text(entries),
+        link=reverse("oversight:lagging") + "?at_risk=1",
+    )
+    return 1
 
 
 def _students_text(entries) -> str:

@@ -422,26 +422,7 @@ def check_report(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("The report of the check is saved."))
             return redirect(reverse("oversight:check_report") + f"?report={report.pk}")
     data = control(scope)
-    written = queries.remarks(school, status="all").filter(
-        created_at__date__range=(scope.start, scope.end)
-    )
-    remark_table = Table(
-        _("Remarks written in the period"),
-        [_("Journal"), _("Teacher"), _("About"), _("Fix by"), _("Status")],
-    )
-    for remark in written:
-        remark_table.add(
-            f"{remark.course.subject.name}, {remark.course.audience_name}",
-            remark.teacher.short_name,
-            remark.get_kind_display(),
-            remark.due,
-            Cell(
-                remark.get_status_display(),
-                css="bad"
-                if remark.status == RemarkStatus.OPEN and remark.due < scope.today
-                else "",
-            ),
-        )
+    remark_table = _remarks_written(school, scope)
     tables = [indicator_table(data, "teacher", scope), remark_table]
     tables[0].title = _("Indicators by teacher")
     return respond(
@@ -465,6 +446,27 @@ def check_report(request: HttpRequest) -> HttpResponse:
         sign=_("Deputy director"),
         print_template="oversight/check_report_print.html",
     )
+
+
+def _remarks_written(school, scope: Scope) -> Table:
+    """The remarks written in the period of a check, with their status (overdue ones marked)."""
+    table = Table(
+        _("Remarks written in the period"),
+        [_("Journal"), _("Teacher"), _("About"), _("Fix by"), _("Status")],
+    )
+    written = queries.remarks(school, status="all").filter(
+        created_at__date__range=(scope.start, scope.end)
+    )
+    for remark in written:
+        overdue = remark.status == RemarkStatus.OPEN and remark.due < scope.today
+        table.add(
+            f"{remark.course.subject.name}, {remark.course.audience_name}",
+            remark.teacher.short_name,
+            remark.get_kind_display(),
+            remark.due,
+            Cell(remark.get_status_display(), css="bad" if overdue else ""),
+        )
+    return table
 
 
 # --- lagging students ------------------------------------------------------------------------

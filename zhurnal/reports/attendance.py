@@ -112,69 +112,13 @@ def class_attendance(
     if not students:
         return [ClassAttendance(c, [], AttendanceLine()) for c in classes]
     spans = roster_spans(students, start, end, extra=absence_rows(students, start, end))
-    class_ids = {s.ref_id for own in spans.values() for s in own.classes}
-    group_ids = {s.ref_id for own in spans.values() for s in own.groups}
-    # Lessons per list and day: a class's whole-class courses, a group's courses.
-    per_list: dict[tuple[str, int, date], int] = {}
-    for class_id, group_id, day, n in (
-        Lesson.objects.filter(school=school, date__range=(start, end))
-        .filter(Q(course__school_class_id__in=class_ids) | Q(course__group_id__in=group_ids))
-        .exclude(status=LessonStatus.CANCELLED)
-        .values_list("course__school_class_id", "course__group_id", "date")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        key = ("g", group_id, day) if group_id else ("c", class_id, day)
-        per_list[key] = per_list.get(key, 0) + n
-    entered: dict[int, dict[date, Counter]] = defaultdict(lambda: defaultdict(Counter))
-    for student_id, day, code, n in (
-        Attendance.objects.filter(
-            school=school, student_id__in=list(students), lesson__date__range=(start, end)
-        )
-        .exclude(lesson__status=LessonStatus.CANCELLED)
-        .values_list("student_id", "lesson__date", "code")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        entered[student_id][day][code] += n
+    per_list = _lessons_per_list(school, spans, start, end)
+    entered = _entered(school, students, start, end)
     days = sorted({day for (_kind, _ref, day) in per_list})
-
     # (student id, class id) → the student's attendance on the days they were in that class.
     lines: dict[tuple[int, int], AttendanceLine] = defaultdict(AttendanceLine)
     for student_id in students:
-        own = spans[student_id]
-        registers = [
-            (first, last, reason)
-            for kind, _pk, first, last, reason in own.extra
-            if kind == ABSENCE_ROWS
-        ]
-        for day in days:
-            class_id = next((s.ref_id for s in own.classes if s.covers(day)), None)
-            if class_id is None:
-                continue
-            had = per_list.get(("c", class_id, day), 0) + sum(
-                per_list.get(("g", s.ref_id, day), 0) for s in own.groups if s.covers(day)
-            )
-            if not had:
-                continue
-            line = lines[(student_id, class_id)]
-            line.lessons += had
-            codes = Counter(entered[student_id].get(day, {}))
-            register = next((r for first, last, r in registers if first <= day <= last), None)
-            if register:
-                # The register's reason stands for every lesson not entered as Б, У or ОП.
-                stand = sum(
-                    codes[c]
-                    for c in (AttendanceCode.ILL, AttendanceCode.EXCUSED, AttendanceCode.LATE)
-                )
-                codes[AttendanceCode.ABSENT] = 0
-                codes[register] += had - stand
-            line.late += codes[AttendanceCode.LATE]
-            missed = sum(codes[reason] for reason in REASONS)
-            line.missed.update({reason: codes[reason] for reason in REASONS})
-            if missed >= had:
-                line.days[_day_reason(codes, register)] += 1
-
+        _count_days(lines, student_id, spans[student_id], days, per_list, entered[student_id])
     result = []
     for school_class in classes:
         seen = set()
@@ -189,3 +133,73 @@ def class_attendance(
             total += line
         result.append(ClassAttendance(school_class, rows, total))
     return result
+
+
+def _lessons_per_list(school, spans, start: date, end: date) -> dict[tuple[str, int, date], int]:
+    """Lessons (not cancelled) per list and day: a class's whole-class courses (``"c"``), a
+    group's courses (``"g"``). One query."""
+    class_ids = {s.ref_id for own in spans.values() for s in own.classes}
+    group_ids = {s.ref_id for own in spans.values() for s in own.groups}
+    per_list: dict[tuple[str, int, date], int] = {}
+    for class_id, group_id, day, n in (
+        Lesson.objects.filter(school=school, date__range=(start, end))
+        .filter(Q(course__school_class_id__in=class_ids) | Q(course__group_id__in=group_ids))
+        .exclude(status=LessonStatus.CANCELLED)
+        .values_list("course__school_class_id", "course__group_id", "date")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        key = ("g", group_id, day) if group_id else ("c", class_id, day)
+        per_list[key] = per_list.get(key, 0) + n
+    return per_list
+
+
+def _entered(school, students, start: date, end: date) -> dict[int, dict[date, Counter]]:
+    """The teachers' attendance entries per student, day and code. One query."""
+    entered: dict[int, dict[date, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    for student_id, day, code, n in (
+        Attendance.objects.filter(
+            school=school, student_id__in=list(students), lesson__date__range=(start, end)
+        )
+        .exclude(lesson__status=LessonStatus.CANCELLED)
+        .values_list("student_id", "lesson__date", "code")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        entered[student_id][day][code] += n
+    return entered
+
+
+def _count_days(lines, student_id: int, own, days, per_list, entered) -> None:
+    """Add a student's days to their line of the class they were in each day: the lessons of
+    their lists, the shown codes (the register's reason standing for every lesson not entered
+    as Б, У or ОП), the whole days missed."""
+    registers = [
+        (first, last, reason)
+        for kind, _pk, first, last, reason in own.extra
+        if kind == ABSENCE_ROWS
+    ]
+    for day in days:
+        class_id = next((s.ref_id for s in own.classes if s.covers(day)), None)
+        if class_id is None:
+            continue
+        had = per_list.get(("c", class_id, day), 0) + sum(
+            per_list.get(("g", s.ref_id, day), 0) for s in own.groups if s.covers(day)
+        )
+        if not had:
+            continue
+        line = lines[(student_id, class_id)]
+        line.lessons += had
+        codes = Counter(entered.get(day, {}))
+        register = next((r for first, last, r in registers if first <= day <= last), None)
+        if register:
+            stand = sum(
+                codes[c] for c in (AttendanceCode.ILL, AttendanceCode.EXCUSED, AttendanceCode.LATE)
+            )
+            codes[AttendanceCode.ABSENT] = 0
+            codes[register] += had - stand
+        line.late += codes[AttendanceCode.LATE]
+        missed = sum(codes[reason] for reason in REASONS)
+        line.missed.update({reason: codes[reason] for reason in REASONS})
+        if missed >= had:
+            line.days[_day_reason(codes, register)] += 1
