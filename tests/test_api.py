@@ -22,6 +22,8 @@ from zhurnal.audit.models import AuditEvent
 from zhurnal.journal import services as journal_services
 from zhurnal.journal.defaults import ensure_work_types
 from zhurnal.journal.models import GradeColumn, Homework, HomeworkAttachment
+from zhurnal.oversight import services as oversight_services
+from zhurnal.oversight.models import JournalRemark, RemarkStatus
 from zhurnal.school import models as m
 
 from .factories import (
@@ -150,6 +152,34 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/schools/{school_id}/notifications/read"): STAFF | {"parent", "student"},
     ("GET", "/notifications/preferences"): EVERYONE - {"nobody"},
     ("PUT", "/notifications/preferences"): EVERYONE - {"nobody"},
+    # Reports (tests/test_api_reports.py): the school's figures are the administration's; the
+    # summary and attendance of class 5А its class teacher's too.
+    ("GET", "/schools/{school_id}/reports/results"): ADMINISTRATION,
+    ("GET", "/schools/{school_id}/classes/{class_id}/reports/summary"): ADMINISTRATION
+    | {"class_teacher"},
+    ("GET", "/schools/{school_id}/classes/{class_id}/reports/attendance"): ADMINISTRATION
+    | {"class_teacher"},
+    # The control of the journals (tests/test_api_reports.py): the indicators of the whole
+    # school for the administration, of their own courses for a teacher; the world's remark
+    # (``_remark``: the deputy's, on the course of 6Б, to the teacher) read by the
+    # administration and its teacher, fixed by the teacher, reopened (once fixed, see PREPARE)
+    # and accepted by the deputy and the director; the lagging students of the whole school;
+    # the support log of the student persona (6Б): the administration, their subject teacher,
+    # the student themself; recorded by the staff among them.
+    ("GET", "/schools/{school_id}/control/indicators"): ADMINISTRATION
+    | {"teacher", "class_teacher"},
+    ("GET", "/schools/{school_id}/control/indicators/{key}/cases"): ADMINISTRATION
+    | {"teacher", "class_teacher"},
+    ("GET", "/schools/{school_id}/remarks"): ADMINISTRATION | {"teacher", "class_teacher"},
+    ("POST", "/schools/{school_id}/remarks"): {"deputy", "director"},
+    ("GET", "/schools/{school_id}/remarks/{remark_id}"): ADMINISTRATION | {"teacher"},
+    ("POST", "/schools/{school_id}/remarks/{remark_id}/fix"): {"teacher"},
+    ("POST", "/schools/{school_id}/remarks/{remark_id}/reopen"): {"deputy", "director"},
+    ("POST", "/schools/{school_id}/remarks/{remark_id}/accept"): {"deputy", "director"},
+    ("GET", "/schools/{school_id}/control/lagging"): ADMINISTRATION,
+    ("GET", "/schools/{school_id}/students/{student_id}/support"): ADMINISTRATION
+    | {"teacher", "student"},
+    ("POST", "/schools/{school_id}/students/{student_id}/support"): ADMINISTRATION | {"teacher"},
 }
 # Denied as "not found" to everyone not allowed: a conversation of others, a recipient one may
 # not write to (ids cannot be probed).
@@ -167,6 +197,8 @@ MULTIPART = {
     ("POST", "/schools/{school_id}/threads/{thread_id}/messages/files"),
 }
 # A parent or a student asking for another family's child: "not found" (tests/test_diary.py).
+# The student of the paths is the student persona themself, so only the parent (of another
+# family) is answered so; the student persona denied their own record gets 403.
 FAMILY_NOT_FOUND = {
     ("GET", f"/schools/{{school_id}}/students/{{student_id}}/{tail}")
     for tail in (
@@ -175,8 +207,9 @@ FAMILY_NOT_FOUND = {
         "attendance",
         "homework",
         "homework-attachments/{homework_attachment_id}",
+        "support",
     )
-}
+} | {("POST", "/schools/{school_id}/students/{student_id}/support")}
 # Answered the same to everyone (tested below).
 PUBLIC = {("POST", "/auth/token")}
 
@@ -202,6 +235,8 @@ def path_ids(world, token_id: int) -> dict:
         "thread_id": _thread(world).pk,
         "message_attachment_id": _message_attachment(world).pk,
         "homework_attachment_id": _homework_attachment(world).pk,
+        "remark_id": _remark(world).pk,
+        "key": "no_topic",
     }
 
 
@@ -264,6 +299,34 @@ def _homework_attachment(world):
     return item
 
 
+def _remark(world) -> JournalRemark:
+    """The deputy's remark on the world's course (6Б) to the teacher (made once per world)."""
+    remark = JournalRemark.objects.filter(school=world.school).order_by("pk").first()
+    return remark or oversight_services.write_remark(
+        course=world.course,
+        teacher=world.teacher_staff,
+        kind="topics",
+        text="Не записаны темы уроков.",
+        due=date(2026, 11, 27),
+        actor=Actor(world.users["deputy"]),
+        today=date(2026, 11, 20),
+    )
+
+
+def _remark_fixed(world) -> None:
+    """Only a remark marked fixed is reopened: the teacher marks the world's remark so first
+    (unless the teacher's own call did)."""
+    remark = _remark(world)
+    if remark.status == RemarkStatus.OPEN:
+        oversight_services.fix_remark(
+            remark=remark, comment="Темы записаны.", actor=Actor(world.users["teacher"])
+        )
+
+
+# What an endpoint's object must be before the call, so that the matrix tests the rule.
+PREPARE = {("POST", "/schools/{school_id}/remarks/{remark_id}/reopen"): _remark_fixed}
+
+
 def _homework_version(world) -> int:
     homework = Homework.objects.filter(lesson=world.lesson).first()
     return homework.version if homework else 0
@@ -316,6 +379,22 @@ def write_bodies(world) -> dict[tuple[str, str], dict]:
             "term_id": world.term.pk,
             "value": "5",
             "version": 0,
+        },
+        ("POST", "/schools/{school_id}/remarks"): {
+            "course_id": world.course.pk,
+            "teacher_id": world.teacher_staff.pk,
+            "kind": "homework",
+            "text": "Не задано домашнее задание.",
+        },
+        ("POST", "/schools/{school_id}/remarks/{remark_id}/fix"): {"comment": "Темы записаны."},
+        ("POST", "/schools/{school_id}/remarks/{remark_id}/reopen"): {
+            "comment": "Не все темы.",
+            "due": "2026-11-30",
+        },
+        ("POST", "/schools/{school_id}/remarks/{remark_id}/accept"): {"comment": ""},
+        ("POST", "/schools/{school_id}/students/{student_id}/support"): {
+            "kind": "parents",
+            "text": "Беседа с мамой о пересдаче.",
         },
     }
 
@@ -376,6 +455,8 @@ CREATED = {
     ("POST", "/schools/{school_id}/threads/{thread_id}/messages"),
     ("POST", "/schools/{school_id}/threads/{thread_id}/messages/files"),
     ("POST", "/schools/{school_id}/threads/files"),
+    ("POST", "/schools/{school_id}/remarks"),
+    ("POST", "/schools/{school_id}/students/{student_id}/support"),
 }
 
 
@@ -388,7 +469,7 @@ def _expected(persona: str, method: str, path: str) -> int:
         return 404
     if (method, path) in HIDDEN:
         return 404
-    if (method, path) in FAMILY_NOT_FOUND and persona in {"parent", "student"}:
+    if (method, path) in FAMILY_NOT_FOUND and persona == "parent":
         return 404
     return 403
 
@@ -405,6 +486,8 @@ def test_endpoint_access_for_every_role(api, world, persona):
     results, expected = {}, {}
     for method, path in order:
         body = bodies.get((method, path))
+        if (method, path) in PREPARE:
+            PREPARE[(method, path)](world)
         url = PREFIX + path.format(**ids)
         if (method, path) in MULTIPART:
             response = api.post(url, body, **bearer(raw))

@@ -5,7 +5,18 @@ content security policy forbids and offline schools do not have."""
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
-from . import assessments, auth, diary, journal, messaging, notifications, schools, timetable
+from . import (
+    assessments,
+    auth,
+    diary,
+    journal,
+    messaging,
+    notifications,
+    oversight,
+    reports,
+    schools,
+    timetable,
+)
 from .errors import error_response, install_handlers
 
 api = NinjaAPI(
@@ -28,6 +39,8 @@ api.add_router("/", assessments.router)
 api.add_router("/", diary.router)
 api.add_router("/", messaging.router)
 api.add_router("/", notifications.router)
+api.add_router("/", reports.router)
+api.add_router("/", oversight.router)
 
 
 def not_found(request: HttpRequest, *args, **kwargs) -> HttpResponse:

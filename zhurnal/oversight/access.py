@@ -18,7 +18,7 @@ from .models import CheckReport, JournalRemark
 REMARK_RELATED = (
     "course__subject",
     "course__school_class__grade_level",
-    "course__group",
+    "course__group__school_class__grade_level",
     "lesson",
     "teacher",
     "author",

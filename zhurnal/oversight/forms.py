@@ -4,6 +4,8 @@ what the browser sends; the workflow's rules are ``oversight.services``'."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -12,6 +14,17 @@ from zhurnal.school.models import Course, Staff
 from .models import OversightPolicy, RemarkKind, RemarkStatus, SupportKind
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def control_range(year, today: date) -> tuple[date, date]:
+    """The range the control opens on (the deputy checks monthly, regulation 2.3.1): this month
+    so far; in the first week of a month, the last month (within the year)."""
+    day = min(max(today, year.start), year.end)
+    start = day.replace(day=1)
+    if day.day <= 7 and start > year.start:
+        end = start - timedelta(days=1)
+        return max(end.replace(day=1), year.start), end
+    return max(start, year.start), day
 
 
 class StaffChoiceField(forms.ModelChoiceField):

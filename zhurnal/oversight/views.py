@@ -9,7 +9,7 @@ files (``reports.exports.respond``)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -49,6 +49,7 @@ from .forms import (
     RemarkForm,
     StepForm,
     SupportForm,
+    control_range,
 )
 from .indicators import BY_KEY, INDICATORS, STUDENTS, Scope, control
 from .lagging import lagging
@@ -70,22 +71,10 @@ def _year(school, today):
     return year
 
 
-def _default_range(year, today: date) -> tuple[date, date]:
-    """The deputy checks monthly (regulation 2.3.1): this month so far by default; in the first
-    week of a month, the last month."""
-    day = min(max(today, year.start), year.end)
-    start = day.replace(day=1)
-    if day.day <= 7 and start > year.start:
-        end = start - timedelta(days=1)
-        start = max(end.replace(day=1), year.start)
-        return start, end
-    return max(start, year.start), day
-
-
 def _scope(request: HttpRequest, school) -> tuple[Scope, RangeForm, dict]:
     today = school_today(school)
     year = _year(school, today)
-    form = RangeForm(request.GET, default=_default_range(year, today))
+    form = RangeForm(request.GET, default=control_range(year, today))
     start, end = form.chosen()
     narrowed = indicator_scope(
         request.user,

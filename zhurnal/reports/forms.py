@@ -42,6 +42,16 @@ def default_period(year: AcademicYear, terms: list[Term], today: date) -> Period
     return Period(year, term)
 
 
+def attendance_range(year: AcademicYear, terms: list[Term], today: date) -> tuple[date, date]:
+    """The range the attendance pages open on: the running term, quarters before halves — else
+    from the first of the month — up to today (within the year)."""
+    running = sorted(
+        (t for t in terms if t.start <= today <= t.end), key=lambda t: t.kind != "quarter"
+    )
+    start = running[0].start if running else max(year.start, min(today, year.end).replace(day=1))
+    return start, min(today, year.end)
+
+
 class PeriodForm(forms.Form):
     """The period of a results report: one of the year's terms, or the year."""
 

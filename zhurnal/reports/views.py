@@ -30,7 +30,7 @@ from .access import report_class_for, report_teacher_for
 from .attendance import class_attendance
 from .charts import percent_bars
 from .exports import respond
-from .forms import PeriodForm, RangeForm
+from .forms import PeriodForm, RangeForm, attendance_range
 from .periods import Period, previous, reference_day
 from .results import PeriodResults, period_results
 
@@ -313,12 +313,7 @@ def class_summary(request: HttpRequest, class_id: int) -> HttpResponse:
 def _range_page(request: HttpRequest, school):
     today = school_today(school)
     year, terms = _year(school, today)
-    # The running term, quarters before halves; else from the first of the month.
-    running = sorted(
-        (t for t in terms if t.start <= today <= t.end), key=lambda t: t.kind != "quarter"
-    )
-    start = running[0].start if running else max(year.start, min(today, year.end).replace(day=1))
-    form = RangeForm(request.GET, default=(start, min(today, year.end)))
+    form = RangeForm(request.GET, default=attendance_range(year, terms, today))
     return year, form, form.chosen()
 
 
