@@ -33,9 +33,11 @@ from zhurnal.journal.models import (
     Homework,
     Mark,
     RollCall,
+    ScaleRule,
     WorkCategory,
     WorkType,
 )
+from zhurnal.journal.scales import ScaleKind
 from zhurnal.oversight import cases, levels
 from zhurnal.oversight.indicators import Scope, control
 from zhurnal.school import models as m
@@ -247,3 +249,43 @@ def test_the_indicators_cost_the_same_whatever_the_school(week):
     with CaptureQueriesContext(connection) as large:
         control(scope(week))
     assert len(large) == len(small) == 17
+
+
+def test_a_journal_without_marks_counts_no_students_figures(week):
+    """An extracurricular course (Разговоры о важном) and one on the scale «no marks» give no
+    marks: their students are not «without marks» nor below the norm."""
+    talks = m.Course.objects.create(
+        school=week.school,
+        year=week.year,
+        subject=m.Subject.objects.create(school=week.school, name="Разговоры о важном"),
+        school_class=week.class_5a,
+        kind=m.CourseKind.EXTRACURRICULAR,
+    )
+    art = m.Course.objects.create(
+        school=week.school,
+        year=week.year,
+        subject=m.Subject.objects.create(school=week.school, name="ИЗО"),
+        school_class=week.class_5a,
+    )
+    ScaleRule.objects.create(school=week.school, subject=art.subject, scale=ScaleKind.NONE)
+    data = control(scope(week))
+    for course in (talks, art):
+        own = data.courses[course.pk]
+        assert (own.students, own.counts["no_marks"], own.counts["below_norm"]) == (0, 0, 0)
+    assert data.courses[week.maths.pk].students == 5
+
+
+def test_a_breach_counts_once_for_its_class_and_once_per_journal(week):
+    data = control(scope(week))
+    same_day = [b for b in data.breaches if b.code == "same_day"]
+    assert len(same_day) == 1 and len(same_day[0].course_ids) == 2
+    by_class = {row.label: row for row in levels.rows_by(data, "class")}
+    assert by_class["5А"].counts["breaches"] == len(
+        [b for b in data.breaches if b.class_id == week.class_5a.pk]
+    )
+    by_course = {row.params.get("course"): row for row in levels.rows_by(data, "course")}
+    assert by_course[week.maths.pk].counts["breaches"] >= 1
+    assert by_course[week.russian.pk].counts["breaches"] >= 1
+    (teacher,) = [r for r in levels.rows_by(data, "teacher") if r.params]
+    assert teacher.counts["breaches"] == len(data.breaches)  # one teacher, each breach once
+    assert levels.total(data).counts["breaches"] == len(data.breaches)

@@ -18,6 +18,7 @@ from zhurnal.reports.tables import Cell, Table
 from zhurnal.timetable.models import LessonStatus
 
 from .indicators import BY_KEY, CORRECTION_ACTIONS, Control
+from .levels import journal_label
 
 LESSON_KEYS = {
     "no_topic": lambda r: not r.topic,
@@ -35,9 +36,7 @@ STUDENT_KEYS = {
 
 def _course_label(control: Control, course_id: int) -> str:
     own = control.courses[course_id]
-    school_class = control.classes.get(own.class_id)
-    place = school_class.name if school_class else own.course.audience_name
-    return f"{own.course.subject.name}, {place}"
+    return journal_label(own, control.classes.get(own.class_id))
 
 
 def _lesson_url(lesson_id: int) -> str:

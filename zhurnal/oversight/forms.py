@@ -46,8 +46,6 @@ class RemarkForm(forms.Form):
     def __init__(self, *args, teachers, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["teacher"].queryset = teachers
-        if len(teachers) == 1:
-            self.fields["teacher"].initial = teachers[0].pk
 
 
 class StepForm(forms.Form):

@@ -15,13 +15,15 @@ levels:
 * the students on the course's list on the reference day **without a mark**, **with one
   mark**, and **below the norm of marks** (накопляемость, ``journal.accumulation``: the
   school's norm for the course's weekly hours, prorated by the lessons held while the student
-  was on the list); «•» is work owed, not a mark;
+  was on the list); «•» is work owed, not a mark — for the journals that give marks (not
+  those on the scale «no marks», nor extracurricular and additional courses);
 * **work owed** («•») of the period's lessons;
 * **corrections after the grace window**: marks and period marks changed or deleted in the
   period with the reason required then;
 * **lessons behind the plan** on the reference day (``planning.queries``);
-* **assessment-limit breaches** of the period (``assessments.queries``), counted for the
-  courses of the class and subject;
+* **assessment-limit breaches** of the period (``assessments.queries``): a breach counts once
+  for its class (and parallel, and the school), and once for each journal — and each teacher
+  — it involves (two tests on one day involve two journals);
 * **days over the homework limit** of СанПиН 1.2.3685-21 (a class's homework due on a day,
   ``diary.queries.homework_limit``), counted for classes, not courses.
 
@@ -46,13 +48,14 @@ from zhurnal.audit.models import AuditAction, AuditEvent
 from zhurnal.diary.queries import homework_limit
 from zhurnal.journal.accumulation import expected_marks, norms_from_policy
 from zhurnal.journal.models import Attendance, Homework, Mark, RollCall, WorkCategory
-from zhurnal.journal.policy import policy_of
-from zhurnal.journal.scales import Special
+from zhurnal.journal.policy import policy_of, with_scale_rule
+from zhurnal.journal.scales import ScaleKind, Special
 from zhurnal.planning.queries import fulfilment_by_course
 from zhurnal.school.courses import class_id_of_course
 from zhurnal.school.models import (
     AcademicYear,
     Course,
+    CourseKind,
     Enrollment,
     GroupMembership,
     SchoolClass,
@@ -101,6 +104,8 @@ CORRECTION_ACTIONS = (
     AuditAction.PERIOD_MARK_SET,
     AuditAction.PERIOD_MARK_DELETED,
 )
+# Journals without marks by their kind (DESIGN §2 course kinds).
+UNGRADED_KINDS = (CourseKind.EXTRACURRICULAR, CourseKind.ADDITIONAL)
 # How far back homework may have been set for a lesson of the period (as the diary looks).
 HOMEWORK_LOOK_BACK = timedelta(days=14)
 
@@ -165,6 +170,7 @@ class CourseControl:
     course: Course
     class_id: int | None
     teachers: list[Staff]
+    graded: bool = True  # gives marks: its students' marks are counted
     counts: Counter = field(default_factory=Counter)
     lessons: int = 0  # held in the period
     students: int = 0  # on the list on the reference day
@@ -186,9 +192,9 @@ class Control:
 
 
 def _courses(scope: Scope) -> list[Course]:
-    courses = Course.objects.filter(school=scope.school, year=scope.year).select_related(
-        "subject", "school_class__grade_level", "group__school_class__grade_level"
-    )
+    courses = with_scale_rule(
+        Course.objects.filter(school=scope.school, year=scope.year)
+    ).select_related("subject", "school_class__grade_level", "group__school_class__grade_level")
     if scope.course is not None:
         courses = courses.filter(pk=scope.course.pk)
     if scope.teacher is not None:
@@ -208,8 +214,15 @@ def _courses(scope: Scope) -> list[Course]:
 def control(scope: Scope) -> Control:
     """The indicators of the scope's courses over the period (see the module)."""
     courses = _courses(scope)
+    default_scale = policy_of(scope.school).default_scale
     by_id = {
-        c.pk: CourseControl(c, class_id_of_course(c), sorted(c.teachers.all(), key=_name))
+        c.pk: CourseControl(
+            c,
+            class_id_of_course(c),
+            sorted(c.teachers.all(), key=_name),
+            graded=(c.scale_rule or default_scale) != ScaleKind.NONE
+            and c.kind not in UNGRADED_KINDS,
+        )
         for c in courses
     }
     classes = {}
@@ -247,7 +260,7 @@ def control(scope: Scope) -> Control:
     _add(by_id, "corrections", _corrections(scope, ids))
     lag = fulfilment_by_course(courses, scope.day)
     _add(by_id, "lag", {course_id: max(f.lag, 0) for course_id, f in lag.items()})
-    breaches = _breaches(scope, set(classes))
+    breaches = [b for b in _breaches(scope, set(classes)) if any(c in by_id for c in b.course_ids)]
     for breach in breaches:
         _add(by_id, "breaches", {course_id: 1 for course_id in breach.course_ids})
     overload = _overload(scope, courses, classes)
@@ -363,6 +376,8 @@ def _students(scope: Scope, by_id, lessons: list[LessonRow], marks) -> list[Stud
     class_courses: dict[int, list[int]] = defaultdict(list)
     group_courses: dict[int, list[int]] = defaultdict(list)
     for own in by_id.values():
+        if not own.graded:
+            continue
         if own.course.group_id:
             group_courses[own.course.group_id].append(own.course.pk)
         elif own.course.school_class_id:

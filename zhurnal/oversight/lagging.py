@@ -1,18 +1,22 @@
 """Lagging students (issue 12, item 4; seeds 003 and 004: "работа с отстающими учащимися") and
 the preliminary report two weeks before a term ends (seed 002, regulation 2.2.3).
 
-A student of a class is listed, for the term their class follows today (its forecasts and
-marks so far, ``reports.results``), when at least one of these holds:
+For the term their class follows today (its forecasts and marks so far, ``reports.results``),
+a student's reasons are:
 
-* a subject's forecast (or term mark) is «2», «н/а» or «незачёт»;
+* a subject's forecast (or term mark) is «2», «н/а» or «незачёт» (``FAILING``);
 * a subject's weighted average is below the school's threshold (``OversightPolicy``, 3.00);
-* a subject has fewer marks than the norm by now (накопляемость, ``journal.accumulation``);
+* a subject has fewer than half the marks the norm expects by now (накопляемость,
+  ``journal.accumulation``), when at least two are due (``FEW_MARKS``: a student that short of
+  marks risks not being attested; a mark or two behind the norm is the journal's delay, which
+  the control's indicators count);
 * they missed at least the school's share of their lessons (30 %), the register applied;
 * they owe at least the school's number of works («•», 2).
 
-The preliminary report is the first and the third of these: the students at risk of a «2» or
-of not being attested. Each student comes with the work already done with them
-(``SupportAction``): the count and the latest.
+**Lagging** (seeds 003, 004) are the students with a failing forecast, a low average, many
+absences or works owed; **at risk** (the preliminary report, regulation 2.2.3) those with a
+failing forecast or too few marks — of a «2» or of not being attested. Each student comes with
+the work already done with them (``SupportAction``): the count and the latest.
 
 ``lagging`` costs a bounded number of queries: the results of each term the classes follow
 today (one for most schools, two with halves), the attendance, the work owed, the lessons held
@@ -48,8 +52,12 @@ LOW_AVERAGE = "low_average"
 FEW_MARKS = "few_marks"
 ABSENCES = "absences"
 OWED = "owed"
-# The reasons that put a student in the preliminary report (regulation 2.2.3).
+# The reasons that put a student in the preliminary report (regulation 2.2.3), and in the list
+# of lagging students (seeds 003, 004).
 AT_RISK = frozenset({FAILING, FEW_MARKS})
+LAGGING = frozenset({FAILING, LOW_AVERAGE, ABSENCES, OWED})
+# Too few marks counts from this many marks due by now.
+FEW_MARKS_FROM = 2
 
 
 @dataclass
@@ -75,6 +83,10 @@ class LaggingStudent:
     @property
     def at_risk(self) -> bool:
         return bool(self.kinds & AT_RISK)
+
+    @property
+    def lagging(self) -> bool:
+        return bool(self.kinds & LAGGING)
 
 
 def running_terms(classes: list[SchoolClass], terms: list[Term], today: date) -> dict:
@@ -144,7 +156,7 @@ def lagging(
                         Reason(OWED, _("owes %(n)d works «•»") % {"n": owed[student.pk]})
                     )
                 entry = LaggingStudent(student, class_results.school_class, term, reasons)
-                if reasons and (entry.at_risk or not at_risk_only):
+                if entry.at_risk if at_risk_only else entry.lagging:
                     found.append(entry)
     _with_support(found)
     order = {c.pk: i for i, c in enumerate(classes)}
@@ -167,7 +179,7 @@ def _subject_reasons(results, student_id: int, held, norms, thresholds) -> list[
             text = _("%(subject)s: average %(average)s") % {"subject": subject, "average": average}
             reasons.append(Reason(LOW_AVERAGE, text, subject))
         expected = expected_marks(info.course.hours_per_week, held.get(course_id, 0), norms)
-        if result.marks < expected:
+        if expected >= FEW_MARKS_FROM and result.marks * 2 < expected:
             text = _("%(subject)s: %(marks)d marks of %(expected)d by now") % {
                 "subject": subject,
                 "marks": result.marks,

@@ -54,11 +54,7 @@ def rows_by(control: Control, by: str) -> list[IndicatorRow]:
     for own in control.courses.values():
         school_class = control.classes.get(own.class_id)
         if by == "course":
-            place = school_class.name if school_class else own.course.audience_name
-            label = f"{own.course.subject.name}, {place}"
-            if own.course.group_id:
-                label += f" ({own.course.group.name})"
-            row(own.course.pk, label, {"course": own.course.pk}).add(own)
+            row(own.course.pk, journal_label(own, school_class), {"course": own.course.pk}).add(own)
         elif by == "teacher":
             for teacher in own.teachers or [None]:
                 if teacher is None:
@@ -74,17 +70,53 @@ def rows_by(control: Control, by: str) -> list[IndicatorRow]:
                 row(None, _("cross-class groups"), {}).add(own)
             else:
                 row(school_class.pk, school_class.name, {"class": school_class.pk}).add(own)
-    for day in control.overload:
-        school_class = day.school_class
-        if by == "class":
-            row(school_class.pk, school_class.name, {"class": school_class.pk}).counts[
-                "overload"
-            ] += 1
-        elif by == "grade":
-            number = school_class.grade_level.number
-            row(number, str(number), {"grade": number}).counts["overload"] += 1
+    # The figures of classes, not of journals: a day over the homework limit counts for its
+    # class; a breach of the assessment limits once for its class (its journals each counted
+    # it above), and once for a teacher whatever the number of their journals in it.
+    if by in ("class", "grade"):
+        for r in rows.values():
+            r.counts["breaches"] = 0
+        for breach in control.breaches:
+            school_class = control.classes.get(breach.class_id)
+            if school_class is not None:
+                _class_row(row, school_class, by).counts["breaches"] += 1
+        for day in control.overload:
+            _class_row(row, day.school_class, by).counts["overload"] += 1
+    elif by == "teacher":
+        for r in rows.values():
+            r.counts["breaches"] = 0
+        for breach in control.breaches:
+            teachers = {
+                t.pk
+                for course_id in breach.course_ids
+                if course_id in control.courses
+                for t in control.courses[course_id].teachers
+            }
+            for pk in teachers:
+                if pk in rows:
+                    rows[pk].counts["breaches"] += 1
     ordered = sorted(rows.values(), key=lambda r: (-r.flagged, r.label))
     return ordered
+
+
+def journal_label(own, school_class) -> str:
+    """A journal as the control names it: its subject and class, and its group — without
+    saying a name twice (a group's name often holds its class or its subject)."""
+    subject = own.course.subject.name
+    group = own.course.group.name if own.course.group_id else ""
+    if group.startswith(subject):
+        return group
+    label = subject
+    if school_class is not None and school_class.name not in group:
+        label += f", {school_class.name}"
+    return f"{label} ({group})" if group else label
+
+
+def _class_row(row, school_class, by: str) -> IndicatorRow:
+    if by == "grade":
+        number = school_class.grade_level.number
+        return row(number, str(number), {"grade": number})
+    return row(school_class.pk, school_class.name, {"class": school_class.pk})
 
 
 def total(control: Control) -> IndicatorRow:
@@ -92,6 +124,7 @@ def total(control: Control) -> IndicatorRow:
     for own in control.courses.values():
         whole.add(own)
     whole.counts["overload"] += len(control.overload)
+    whole.counts["breaches"] = len(control.breaches)
     return whole
 
 

@@ -271,8 +271,11 @@ def remark_new(request: HttpRequest) -> HttpResponse:
     initial = {
         "due": today + timedelta(days=services.policy_of(school).remark_days),
         "kind": kind if kind in RemarkKind.values else RemarkKind.OTHER,
-        "teacher": lesson.teacher_id if lesson is not None else None,
     }
+    if lesson is not None:
+        initial["teacher"] = lesson.teacher_id  # who taught it, a substitute included
+    elif len(teachers) == 1:
+        initial["teacher"] = teachers[0].pk
     form = RemarkForm(
         request.POST or None,
         teachers=queries.staff_among(school, [t.pk for t in teachers]),
