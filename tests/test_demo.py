@@ -11,13 +11,17 @@ import time_machine
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 
 from zhurnal.accounts.models import Membership, User
 from zhurnal.journal import models as j
 from zhurnal.ops.demo import DEMO_LOGINS, DEMO_PASSWORD, generate
+from zhurnal.ops.demo import journal as demo_journal
 from zhurnal.ops.demo.calendar import plan_calendar
+from zhurnal.oversight.lagging import FAILING, lagging
+from zhurnal.oversight.models import SupportAction
 from zhurnal.planning.models import CoursePlan, PlanItem, ThematicPlan
 from zhurnal.school import models as m
 from zhurnal.timetable.models import Lesson, TimetableEntry
@@ -148,3 +152,34 @@ def test_a_taken_demo_username_is_left_out_and_the_others_are_created():
         assert login(demo.username) is not None, demo.username
     admin_staff = m.Staff.objects.get(positions__title="Системный администратор")
     assert admin_staff.user.username != "admin"
+
+
+def test_without_a_failing_student_in_5a_one_is_made_weak_in_one_subject(monkeypatch):
+    """The demo's 5А always has a student at risk of a «2» for the preliminary report and the
+    work with lagging students: when the generated marks give none (here every student is
+    strong), one student's marks of the term in one subject are made weak — and the control
+    costs a query per table whatever the school's size."""
+    for level in ("average", "weak"):
+        monkeypatch.setitem(demo_journal.LEVELS, level, demo_journal.LEVELS["strong"])
+    with time_machine.travel(TODAY, tick=False), CaptureQueriesContext(connection) as queries:
+        (school,) = generate(size="small", today=TODAY).schools
+    control = [q["sql"] for q in queries.captured_queries if "oversight_" in q["sql"]]
+    assert len(control) == 4 and all(sql.startswith("INSERT") for sql in control)
+    year = m.AcademicYear.objects.get(school=school)
+    five_a = m.SchoolClass.objects.get(school=school, grade_level__number=5, letter="А")
+    at_risk = lagging(school, year, [five_a], TODAY, at_risk_only=True)
+    (weak,) = [e for e in at_risk if FAILING in e.kinds]
+    (reason,) = [r for r in weak.reasons if r.kind == FAILING]
+    assert weak.support_count == 2
+    support = SupportAction.objects.filter(student=weak.student)
+    assert {a.course.subject.name for a in support} == {reason.subject}
+    assert not m.Student.objects.filter(pk=weak.student.pk, guardians__user__username="parent")
+    # Only that student's marks of the term changed: no other «2» in the class this term.
+    twos = j.Mark.objects.filter(
+        student__enrollments__school_class=five_a,
+        column__lesson__date__gte=weak.term.start,
+        value="2",
+    )
+    assert set(twos.values_list("student_id", "column__lesson__course__subject__name")) == {
+        (weak.student.pk, reason.subject)
+    }

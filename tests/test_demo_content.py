@@ -1,20 +1,23 @@
 """What the demo school holds (zhurnal.ops.demo): people, courses, logins, the timetable, the
-lessons, the plans and the journal. One demo school, built once for the module (it takes
-seconds) in a transaction rolled back at the end; each test runs in its own savepoint."""
+lessons, the plans, the journal and the deputies' control of it. One demo school, built once for
+the module (it takes seconds) in a transaction rolled back at the end; each test runs in its own
+savepoint."""
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from io import StringIO
 
 import pytest
 import time_machine
 from django.contrib.auth import authenticate
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.test import RequestFactory, override_settings
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from zhurnal.accounts.models import Membership, Role, User
 from zhurnal.audit.models import AuditAction, AuditEvent
@@ -25,8 +28,20 @@ from zhurnal.journal.policy import policy_of, scale_of, with_scale_rule
 from zhurnal.journal.scales import parse
 from zhurnal.messaging.models import Announcement, Message, Thread, ThreadParticipant
 from zhurnal.notifications.models import Notification
-from zhurnal.ops.demo import DEMO_LOGINS, DEMO_PASSWORD
+from zhurnal.ops.demo import DEMO_LOGINS, DEMO_PASSWORD, generate
 from zhurnal.ops.demo.syllabi import SYLLABI
+from zhurnal.oversight import queries as oversight_queries
+from zhurnal.oversight.lagging import FAILING, lagging
+from zhurnal.oversight.models import (
+    CheckReport,
+    JournalRemark,
+    RemarkKind,
+    RemarkStatus,
+    RemarkStep,
+    StepAction,
+    SupportAction,
+    SupportKind,
+)
 from zhurnal.planning.models import CoursePlan, ThematicPlan
 from zhurnal.planning.queries import school_weeks
 from zhurnal.school import models as m
@@ -439,3 +454,155 @@ def test_demo_parent_has_unread_notifications_with_links(demo_school, client):
         for note in notes:
             assert note.link.startswith("/")
             assert client.get(note.link).status_code == 200, note.link
+
+
+# --- the deputies' control: remarks, lagging students and their support, the справка (issue 12)
+
+
+def test_demo_deputy_has_remarks_in_each_status_and_one_overdue(demo_school):
+    remarks = list(
+        JournalRemark.objects.filter(school=demo_school).select_related(
+            "author", "teacher__user", "lesson", "course"
+        )
+    )
+    assert 4 <= len(remarks) <= 6
+    assert {r.author.username for r in remarks} == {"deputy"}
+    assert {r.status for r in remarks} == set(RemarkStatus.values)
+    overdue = [r for r in remarks if r.status == RemarkStatus.OPEN and r.due < TODAY]
+    assert len(overdue) == 1 and overdue[0].teacher.user.username != "teacher"
+    mine = {r.status: r for r in remarks if r.teacher.user.username == "teacher"}
+    assert set(mine) == set(RemarkStatus.values)
+    assert TODAY < mine[RemarkStatus.OPEN].due <= TODAY + timedelta(days=7)  # in a few days
+    assert mine[RemarkStatus.OPEN].course.subject.name == "Математика"
+    counts = oversight_queries.remark_counts(demo_school, TODAY)
+    open_ = sum(r.status == RemarkStatus.OPEN for r in remarks)
+    assert counts == {"open": open_, "overdue": 1, "fixed": 1}
+    for remark in remarks:
+        remark.full_clean()
+        assert remark.kind in RemarkKind.values
+        teaches = remark.course.teachers.filter(pk=remark.teacher_id).exists()
+        assert teaches or remark.lesson.teacher_id == remark.teacher_id, remark
+        if remark.lesson is not None:
+            assert remark.lesson.course_id == remark.course_id
+            assert remark.lesson.date < remark.created_at.date()
+            assert remark.lesson.status != LessonStatus.CANCELLED
+
+
+def test_each_remark_has_its_steps_in_order_before_today(demo_school):
+    for remark in JournalRemark.objects.filter(school=demo_school):
+        steps = list(RemarkStep.objects.filter(remark=remark).select_related("by"))
+        for step in steps:
+            step.full_clean()
+        assert steps[0].action == StepAction.WRITTEN and steps[0].at == remark.created_at
+        assert steps[0].by_id == remark.author_id and steps[0].due is not None
+        times = [step.at for step in steps]
+        assert times == sorted(times) and len(set(times)) == len(times)
+        assert times[-1].date() < TODAY
+        last = steps[-1]
+        expected = {
+            StepAction.WRITTEN: RemarkStatus.OPEN,
+            StepAction.REOPENED: RemarkStatus.OPEN,
+            StepAction.FIXED: RemarkStatus.FIXED,
+            StepAction.ACCEPTED: RemarkStatus.ACCEPTED,
+        }[last.action]
+        assert remark.status == expected
+        assert remark.due == [s.due for s in steps if s.due][-1]
+        teacher_user = remark.teacher.user_id
+        for step in steps:
+            by_teacher = step.action == StepAction.FIXED
+            assert step.by_id == (teacher_user if by_teacher else remark.author_id), step
+        # As the services leave it: fixed_at of the last fixing since it was (re)opened.
+        opened = max(i for i, s in enumerate(steps) if s.due is not None)
+        fixes = [s.at for s in steps[opened:] if s.action == StepAction.FIXED]
+        assert remark.fixed_at == (fixes[-1] if fixes else None)
+        assert (remark.closed_at is not None) == (remark.status == RemarkStatus.ACCEPTED)
+        if remark.status == RemarkStatus.ACCEPTED:
+            assert remark.closed_at == last.at
+    actions = set(RemarkStep.objects.filter(school=demo_school).values_list("action", flat=True))
+    assert actions == set(StepAction.values)  # one remark was reopened
+
+
+def test_open_remarks_are_about_what_the_journal_still_shows(demo_school):
+    """The overdue one: a lesson whose attendance was never taken; the reopened one: a written
+    work some students who were there have no mark for."""
+    opened = JournalRemark.objects.filter(school=demo_school, status=RemarkStatus.OPEN)
+    attendance = opened.get(kind=RemarkKind.ATTENDANCE)
+    assert not j.RollCall.objects.filter(lesson=attendance.lesson).exists()
+    assert not j.Attendance.objects.filter(lesson=attendance.lesson).exists()
+    homework = opened.get(kind=RemarkKind.HOMEWORK)
+    written = Lesson.objects.filter(
+        course=homework.course, date__lt=homework.created_at.date(), homework__isnull=True
+    ).exclude(status=LessonStatus.CANCELLED)
+    assert written.exists()
+    for lesson in written.order_by("-date")[:2]:
+        assert f"{lesson.date:%d.%m}" in homework.text
+    marks = opened.get(kind=RemarkKind.MARKS)
+    assert marks.steps.filter(action=StepAction.REOPENED).exists()
+    column = j.GradeColumn.objects.filter(lesson=marks.lesson, work_type__category="written")
+    assert column.exists()
+
+
+def test_a_student_of_5a_is_at_risk_and_lagging_students_have_support(demo_school):
+    year = m.AcademicYear.objects.get(school=demo_school)
+    five_a = m.SchoolClass.objects.get(school=demo_school, grade_level__number=5, letter="А")
+    at_risk = lagging(demo_school, year, [five_a], TODAY, at_risk_only=True)
+    failing = [e for e in at_risk if FAILING in e.kinds]
+    assert failing
+    listed = {e.student.pk: e for e in lagging(demo_school, year, [five_a], TODAY)}
+    support = list(SupportAction.objects.filter(school=demo_school).select_related("author"))
+    assert 3 <= len(support) <= 5
+    assert {a.kind for a in support} >= {
+        SupportKind.TALK_PARENTS,
+        SupportKind.EXTRA_LESSON,
+        SupportKind.PLAN,
+    }
+    authors = {a.author.username for a in support}
+    assert "teacher" in authors and len(authors) >= 2  # the class teacher and a subject teacher
+    parent_child = m.Student.objects.get(
+        guardians__user__username="parent", enrollments__school_class=five_a
+    )
+    for action in support:
+        action.full_clean()
+        # Each for a lagging student of 5А — or the demo parent's child, whose consultation
+        # the family asked for (the messages of the demo family).
+        assert action.student_id in listed or action.student_id == parent_child.pk
+        assert action.day < TODAY and action.created_at.date() >= action.day
+        student = action.student
+        assert action.course in oversight_queries.student_courses(student, TODAY)
+    helped = [e for e in failing if e.support_count]
+    assert helped and helped[0].last_support is not None
+
+
+def test_demo_parent_sees_the_school_support_of_the_child_in_5a(demo_school, client):
+    parent = User.objects.get(username="parent")
+    five_a = m.SchoolClass.objects.get(school=demo_school, grade_level__number=5, letter="А")
+    child = m.Student.objects.get(guardians__user=parent, enrollments__school_class=five_a)
+    log = SupportAction.objects.filter(student=child)
+    assert log.count() >= 1
+    assert Notification.objects.filter(user=parent, kind="support").count() == log.count()
+    client.force_login(parent)
+    with time_machine.travel(TODAY, tick=False):
+        page = client.get(reverse("oversight:support", kwargs={"student_id": child.pk}))
+    assert page.status_code == 200
+    for action in log:
+        assert action.text in page.content.decode()
+
+
+def test_demo_has_the_справка_of_the_last_month(demo_school):
+    (report,) = CheckReport.objects.filter(school=demo_school)
+    report.full_clean()
+    assert (report.start, report.end) == (date(2026, 10, 1), date(2026, 10, 31))
+    assert report.author.username == "deputy"
+    assert report.end < report.created_at.date() < TODAY
+    assert "октябрь 2026" in report.title and report.conclusions.strip()
+
+
+def test_generated_schools_other_than_the_demo_one_get_no_control(shared_demo, db):
+    with time_machine.travel(TODAY, tick=False), CaptureQueriesContext(connection) as queries:
+        result = generate(size="small", today=TODAY, demo_logins=False, first_number=2)
+    (school,) = result.schools
+    assert not any("oversight_" in q["sql"] for q in queries.captured_queries)
+    assert not JournalRemark.objects.filter(school=school).exists()
+    assert not SupportAction.objects.filter(school=school).exists()
+    assert not CheckReport.objects.filter(school=school).exists()
+    assert not Notification.objects.filter(school=school).exists()

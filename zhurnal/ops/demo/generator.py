@@ -34,6 +34,7 @@ from zhurnal.timetable.models import BellPeriod, BellSchedule, Lesson, Timetable
 from . import fastrows, journal, lessons, names, people, plans
 from . import timetable as tt
 from .calendar import CalendarPlan, plan_calendar
+from .control import plan_control, write_control
 from .curriculum import (
     ELECTIVES,
     PRIMARY,
@@ -207,6 +208,7 @@ class _SchoolBuilder:
             self.plan_life()
         if self.demo:
             plan_family(self)
+            plan_control(self)
 
     def plan_year(self) -> None:
         cal, school = self.cal, self.school
@@ -470,6 +472,7 @@ class _SchoolBuilder:
         self.count()
         if self.demo:
             write_family(self)
+            write_control(self)
         if self.demo:
             self.describe_logins()
 

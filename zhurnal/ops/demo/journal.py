@@ -25,7 +25,7 @@ lesson, version 1, not late):
 from __future__ import annotations
 
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -66,6 +66,8 @@ LEVEL_SHARES = (("strong", 0.3), ("average", 0.5), ("weak", 0.2))
 FIVE_VALUES = ("5", "4", "3", "2")
 
 ORAL_SHARE = 0.6  # lessons with an oral column
+# More students answer orally at a lesson of a subject of few hours a week (hours → extra).
+ORAL_EXTRA = {1: 4, 2: 2}
 WRITTEN_SHARE = 0.12  # lessons with a written column for everyone present
 HOMEWORK_SHARE = 0.85
 NOTE_SHARE = 0.008
@@ -138,6 +140,9 @@ class _Journal:
         q1_start, q1_end = builder.cal.quarters[0]
         self.q1 = (q1_start, q1_end)
         self.q1_marks: dict[tuple[int, int], list[tuple[Decimal, Decimal]]] = defaultdict(list)
+        # Marks so far per (course, student): a teacher asks orally those with the fewest
+        # (накопляемость, seed 002 regulation 2.1.6), so that every student gets marks.
+        self.mark_counts: Counter = Counter()
         self.wt = builder.work_types
         # Whose attendance was never taken: a stream of its own, seeded from the builder's
         # state without drawing from it, so that every other row stays the same for a seed.
@@ -232,6 +237,7 @@ class _Journal:
         for student in students:
             value, number = self.mark_value(student, scale)
             self.b.row(Mark, column=column, student=student, value=value, number=number, **stamp)
+            self.mark_counts[(id(lesson.course), id(student))] += 1
             if in_q1 and number is not None:
                 self.q1_marks[(id(lesson.course), id(student))].append((number, column.weight))
         for student in owed:
@@ -280,8 +286,13 @@ class _Journal:
                 position += 1
             if rng.random() < (ORAL_SHARE if scale == ScaleKind.FIVE else 0.25):
                 column = self.column(lesson, "У", position)
-                chosen = rng.sample(present, min(len(present), rng.randint(2, 5)))
-                self.marks(lesson, column, chosen, scale, stamp)
+                # Fewer lessons, more answers each: a one-hour subject keeps its marks too.
+                extra = ORAL_EXTRA.get(int(lesson.course.hours_per_week or 0), 0)
+                count = min(len(present), rng.randint(2, 5) + extra)
+                # Those with the fewest marks first, in a random order among equals.
+                order = rng.sample(present, len(present))
+                order.sort(key=lambda s: self.mark_counts[(id(lesson.course), id(s))])
+                self.marks(lesson, column, order[:count], scale, stamp)
         if homework and rng.random() < HOMEWORK_SHARE:
             b.row(
                 Homework,
