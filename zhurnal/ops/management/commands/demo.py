@@ -20,7 +20,8 @@ with guardians, staff, the curriculum, courses, the year's terms and holidays, t
 schedules and the weekly timetable, the year's lessons, thematic plans of the main subjects,
 and the journal of the days before today (topics, marks, attendance, homework, notes, the
 1st quarter's marks, a few cancellations and a substitution), and one login per role
-(password "{password}"), printed at the end.
+(password "{password}"), printed at the end. The demo school also has the deputy's remarks
+on its journals (one overdue), a saved справка, and the work with lagging students of 5A.
 
 By default the database must have no school yet. --if-empty does nothing (one line) if a
 school exists, as `make run` uses it. --force adds the generated schools next to the existing
