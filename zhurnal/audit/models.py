@@ -58,6 +58,17 @@ class AuditAction(models.TextChoices):
     REMARK_ACCEPTED = "remark.accept", _("remark accepted")
     CHECK_REPORT_SAVED = "checkreport.save", _("check report saved")
     SUPPORT_RECORDED = "support.add", _("work with a lagging student recorded")
+    # The year end (issue 13): closing, the next year and promotion, the printed journals and
+    # the archive, the backups (server-wide: no school).
+    YEAR_CLOSED = "year.close", _("school year closed")
+    YEAR_REOPENED = "year.reopen", _("closed year opened for a correction")
+    YEAR_CREATED = "year.create", _("next school year created")
+    CLASS_PROMOTED = "year.promote", _("class promoted to the next year")
+    JOURNAL_PRINTED = "print.journal", _("journal printed")
+    ARCHIVE_BUILT = "archive.build", _("archive package built")
+    ARCHIVE_DOWNLOADED = "archive.download", _("archive package downloaded")
+    BACKUP_MADE = "backup.make", _("backup made")
+    BACKUP_RESTORED = "backup.restore", _("backup restored")
 
 
 class AuditEvent(models.Model):

@@ -24,6 +24,7 @@ class Kind(models.TextChoices):
     REMARK = "remark", _("remarks on the keeping of journals")
     PRELIMINARY = "preliminary", _("the preliminary report before a term ends")
     SUPPORT = "support", _("the school's work with a lagging student")
+    BACKUP = "backup", _("a backup failed or is overdue")
 
 
 class Notification(models.Model):
