@@ -76,6 +76,13 @@ MATRIX: dict[str, tuple[tuple[str, ...], set[str]]] = {
     "oversight:lagging": ((), ADMINISTRATION | {"outsider"}),
     "oversight:support": (("student_id",), ADMINISTRATION | {"class_teacher", "parent"}),
     "oversight:settings": ((), {"admin", "deputy", "outsider"}),
+    # The year end (issue 13): the checklist for the deputies, the secretary and the director;
+    # the next year and the promotion for the secretary and the director (closing and reopening
+    # are POST-only: tests/test_yearend_closing.py).
+    "yearend:index": ((), {"director", "deputy", "secretary"}),
+    "yearend:class_checklist": (("class_id",), {"director", "deputy", "secretary"}),
+    "yearend:next_year": ((), {"director", "secretary"}),
+    "yearend:promote": (("class_id",), {"director", "secretary"}),
     # The deputy imports the timetable; a plan's import (?kind=plan&plan=) is in
     # tests/test_imports_plan.py.
     "imports:index": ((), {"admin", "deputy", "secretary", "hr", "outsider"}),
@@ -211,6 +218,9 @@ NOT_IN_MATRIX = {
     # sides are in tests/test_oversight_remarks.py.
     "oversight:remark",
     "oversight:remark_new",
+    # POST-only: closing and reopening a year, each role's side in tests/test_yearend_closing.py.
+    "yearend:close",
+    "yearend:reopen",
 }
 # Pages where a parent or a student asking for another family's child gets 404, not 403: the
 # child's existence is not told (tests/test_diary.py).

@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     # What reads the journal for the school's term and year: analytics, control, remarks.
     "zhurnal.reports",
     "zhurnal.oversight",
+    # The year end: the checklist, closing the year, the next year and the promotion (issue 13).
+    "zhurnal.yearend",
     "zhurnal.api",
     # The pages that compose several apps (the role home page).
     "zhurnal.home",

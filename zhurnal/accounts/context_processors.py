@@ -21,6 +21,8 @@ NAV_PERMISSIONS = {
     "reports": "reports.index",
     "oversight": "oversight.view_indicators",
     "oversight_settings": "oversight.manage_settings",
+    "year_end": "yearend.view_checklist",
+    "promote_year": "yearend.promote",
 }
 
 

@@ -193,6 +193,12 @@ RULES = {
     "oversight.manage_settings": is_admin | is_deputy,
     # The audit trail: who changed or viewed what (personal data access included).
     "audit.view_trail": is_admin | is_director,
+    # The year end (issue 13; seed 002 §6.2.3: the secretary closes the year, opens the next
+    # one and promotes; the director may too; the deputies see the checklist). obj = School,
+    # or the SchoolClass of a class's checklist and promotion.
+    "yearend.view_checklist": is_director | is_deputy | is_secretary,
+    "yearend.close_year": is_director | is_secretary,
+    "yearend.promote": is_director | is_secretary,
 }
 
 for _name, _predicate in RULES.items():

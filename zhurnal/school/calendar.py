@@ -38,6 +38,14 @@ def latest_year(school, day: date) -> AcademicYear | None:
     )
 
 
+def year_is_closed(course: Course) -> bool:
+    """The course's academic year was closed at year end (issue 13: its journal is read-only
+    then). Free when the course was loaded with its year, else one query."""
+    if Course.year.is_cached(course):
+        return course.year.is_closed
+    return AcademicYear.objects.filter(pk=course.year_id, closed_at__isnull=False).exists()
+
+
 def clamp_to_year(day: date, year) -> date:
     """The day itself if it lies in the year, else the year's nearest end."""
     return min(max(day, year.start), year.end)

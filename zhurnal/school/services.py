@@ -77,9 +77,16 @@ def admit_student(
 
 @transaction.atomic
 def transfer_student(
-    *, student: Student, school_class: SchoolClass, day: date, order: Order, actor: Actor
+    *,
+    student: Student,
+    school_class: SchoolClass,
+    day: date,
+    order: Order,
+    note: str = "",
+    actor: Actor,
 ) -> Movement:
-    """Transfer to another class from ``day``: the old enrollment ends the day before."""
+    """Transfer to another class from ``day``: the old enrollment ends the day before (also
+    the promotion to the next year's class, with its note: ``yearend.services``)."""
     current = _open_enrollment(student)
     if current is None:
         raise ValidationError(_("The student is not enrolled in any class."))
@@ -103,6 +110,7 @@ def transfer_student(
         to_class=school_class,
         order_number=order.number,
         order_date=order.date,
+        note=note,
     )
     events.movement_recorded(movement, actor=actor)
     return movement

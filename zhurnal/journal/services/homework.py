@@ -23,7 +23,13 @@ from .. import deadlines, events
 from ..models import Homework, HomeworkAttachment, NoteKind, StudentNote
 from ..policy import policy_of
 from .cells import VersionedCell
-from .rules import Moment, check_not_cancelled, check_not_locked, check_student
+from .rules import (
+    Moment,
+    check_not_cancelled,
+    check_not_locked,
+    check_student,
+    check_year_open,
+)
 
 MAX_LINKS = 10
 MAX_TEXT = 4000
@@ -174,6 +180,7 @@ def add_note(
     if len(text) > 1000:
         raise ValidationError(_("The note is too long: at most 1000 characters."))
     check_student(lesson, student)
+    check_year_open(lesson.course, lesson.date, timezone.now())
     note = StudentNote.objects.create(
         school_id=lesson.school_id,
         lesson=lesson,

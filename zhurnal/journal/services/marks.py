@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Case, Value, When
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhurnal.audit.actor import Actor
@@ -27,6 +28,7 @@ from .rules import (
     check_not_cancelled,
     check_not_locked,
     check_student,
+    check_year_open,
     reason_of,
 )
 
@@ -45,6 +47,7 @@ def add_column(
     if work_type.school_id != lesson.school_id:
         raise ValidationError(_("The record belongs to another school."))
     check_not_cancelled(lesson)
+    check_year_open(lesson.course, lesson.date, timezone.now())
     position = GradeColumn.objects.filter(lesson=lesson).count()
     column = GradeColumn.objects.create(
         school_id=lesson.school_id,

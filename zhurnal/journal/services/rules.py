@@ -6,6 +6,8 @@
 * students on the lesson's list that day;
 * deadlines: a late entry is allowed and flagged, unless the school locks entries after N days
   and no deputy has unlocked the course for that date;
+* a closed year (issue 13, seed 002 §6.2.3) is read-only: an entry of its courses only
+  through a deputy's unlock of the course for that date, as for a locked date;
 * a change or a deletion after the grace window (the day of the entry by default) needs a
   reason.
 """
@@ -21,7 +23,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from zhurnal.school.calendar import school_today
+from zhurnal.school.calendar import school_today, year_is_closed
 from zhurnal.school.models import Course, School, Student
 from zhurnal.school.rosters import on_roster
 from zhurnal.timetable.models import Lesson
@@ -78,11 +80,26 @@ def is_unlocked(course: Course, day: date, now: datetime) -> bool:
     ).exists()
 
 
+def check_year_open(course: Course, day: date, now: datetime) -> None:
+    """The journal of a closed year is read-only (issue 13: closing the year, seed 002 §6.2.3
+    and regulation 3.1), unless a deputy unlocked the course for that date with a reason."""
+    if year_is_closed(course) and not is_unlocked(course, day, now):
+        raise ValidationError(
+            _(
+                "The academic year is closed: its journal is read-only. A deputy director can "
+                "unlock the course for a correction, giving the reason."
+            ),
+            code="year_closed",
+        )
+
+
 def check_not_locked(
     policy: JournalPolicy, course: Course, day: date, deadline: datetime, moment: Moment
 ) -> None:
     """A school that locks entries (``lock_after_days``) refuses one whose deadline passed
-    that long ago, unless a deputy unlocked the course for that date."""
+    that long ago, unless a deputy unlocked the course for that date; so does a closed year
+    (``check_year_open``)."""
+    check_year_open(course, day, moment.now)
     if deadlines.is_locked(policy, deadline, moment.now) and not is_unlocked(
         course, day, moment.now
     ):

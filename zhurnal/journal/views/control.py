@@ -23,9 +23,10 @@ from django.utils.translation import ngettext
 
 from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction
-from zhurnal.core.access import current_school, school_permission
+from zhurnal.core.access import current_school, in_school, school_permission
 from zhurnal.school.access import class_for
 from zhurnal.school.calendar import current_year, school_today
+from zhurnal.school.models import AcademicYear
 from zhurnal.school.rosters import class_roster
 
 from .. import services
@@ -133,7 +134,12 @@ def unlocks(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and not can_grant:
         raise PermissionDenied
     today = school_today(school)
-    year = current_year(school, today)
+    # ``?year=``: a past year's courses, for a correction after the year was closed (issue 13).
+    year_id = request.GET.get("year", "")
+    if year_id.isdigit():
+        year = in_school(school, AcademicYear, pk=int(year_id))
+    else:
+        year = current_year(school, today)
     form = UnlockForm(
         request.POST or None,
         courses=school_courses(school, year),
@@ -154,7 +160,7 @@ def unlocks(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error)
         else:
             messages.success(request, _("The course is unlocked."))
-            return redirect("journal_control:unlocks")
+            return redirect(request.get_full_path())
     page = Paginator(school_unlocks(school), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -165,6 +171,7 @@ def unlocks(request: HttpRequest) -> HttpResponse:
             "can_grant": can_grant,
             "now": timezone.now(),
             "locks": policy_of(school).lock_after_days,
+            "year": year,
             **_nav(request, school),
         },
     )

@@ -57,6 +57,10 @@ class AcademicYear(models.Model):
     title = models.CharField(_("title"), max_length=20, help_text=_("e.g. 2026/2027"))
     start = models.DateField(_("first day"))
     end = models.DateField(_("last day"))
+    # Closed at year end (issue 13; seed 002 §6.2.3, regulation 3.1): the year's journal is
+    # read-only from then on, a correction only through a deputy's unlock with a reason
+    # (``journal.services.rules.check_year_open``). Set and cleared by ``zhurnal.yearend``.
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("academic year")
@@ -72,6 +76,10 @@ class AcademicYear(models.Model):
 
     def contains(self, day: date) -> bool:
         return self.start <= day <= self.end
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
 
 
 class TermKind(models.TextChoices):
