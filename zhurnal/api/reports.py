@@ -29,8 +29,8 @@ from zhurnal.reports import analysis
 from zhurnal.reports.access import report_class_for
 from zhurnal.reports.attendance import REASONS, AttendanceLine, class_attendance
 from zhurnal.reports.forms import PeriodForm, RangeForm, attendance_range
-from zhurnal.reports.periods import Period, previous
-from zhurnal.reports.results import PeriodResults, period_results
+from zhurnal.reports.periods import Period
+from zhurnal.reports.results import PeriodResults, period_results, with_previous
 from zhurnal.reports.statistics import Figures, Grade, Standing, Tally
 from zhurnal.school.calendar import latest_year, school_today
 from zhurnal.school.models import AcademicYear, School, SchoolClass, Student, Term
@@ -264,11 +264,7 @@ def results(
     year, terms = _year(school, today)
     chosen = _period(school, year, terms, today, period)
     classes = _classes(school, year)
-    now = period_results(school, chosen, classes, today, terms=terms)
-    before = previous(chosen, terms)
-    earlier = (
-        period_results(school, before, classes, today, terms=terms) if before is not None else None
-    )
+    now, before, earlier = with_previous(school, chosen, classes, today, terms)
     rows, unmarked = _rows(by, now, earlier)
     return ResultsOut(
         period=_period_out(chosen),

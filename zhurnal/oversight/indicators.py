@@ -371,7 +371,8 @@ def _marks(course_ids: list[int], start: date, day: date) -> dict[tuple[int, int
 
 def _students(scope: Scope, by_id, lessons: list[LessonRow], marks) -> list[StudentRow]:
     """The students on each course's list on the reference day, with their marks and the norm
-    for the lessons held since they are on it: two queries (class lists, group lists)."""
+    for the lessons held since they are on it: three queries (class lists, group lists, the
+    students)."""
     day = scope.day
     class_courses: dict[int, list[int]] = defaultdict(list)
     group_courses: dict[int, list[int]] = defaultdict(list)
@@ -382,32 +383,44 @@ def _students(scope: Scope, by_id, lessons: list[LessonRow], marks) -> list[Stud
             group_courses[own.course.group_id].append(own.course.pk)
         elif own.course.school_class_id:
             class_courses[own.course.school_class_id].append(own.course.pk)
-    rows: list[tuple[int, Student, date]] = []
-    names = ("student__last_name", "student__first_name", "student__middle_name")
+    # The lists' rows without the students, then each student once (a student is on the
+    # class's list and on their groups': one instance, not one per row).
+    listed: list[tuple[int, int, date]] = []  # (course id, student id, on the list since)
+    on_day = enrolled_on(day)
+    class_rows = Enrollment.objects.filter(on_day, school_class_id__in=list(class_courses))
+    group_rows = GroupMembership.objects.filter(on_day, group_id__in=list(group_courses))
     if class_courses:
-        for enrollment in (
-            Enrollment.objects.filter(enrolled_on(day), school_class_id__in=list(class_courses))
-            .select_related("student")
-            .only("school_class_id", "start", "student_id", *names)
-            .order_by(*names, "student_id")
-        ):
-            for course_id in class_courses[enrollment.school_class_id]:
-                rows.append((course_id, enrollment.student, enrollment.start))
+        for class_id, student_id, since in class_rows.values_list(
+            "school_class_id", "student_id", "start"
+        ).order_by():
+            listed += [(course_id, student_id, since) for course_id in class_courses[class_id]]
     if group_courses:
-        for membership in (
-            GroupMembership.objects.filter(enrolled_on(day), group_id__in=list(group_courses))
-            .select_related("student")
-            .only("group_id", "start", "student_id", *names)
-            .order_by(*names, "student_id")
-        ):
-            for course_id in group_courses[membership.group_id]:
-                rows.append((course_id, membership.student, membership.start))
+        for group_id, student_id, since in group_rows.values_list(
+            "group_id", "student_id", "start"
+        ).order_by():
+            listed += [(course_id, student_id, since) for course_id in group_courses[group_id]]
+    if not listed:
+        return []
+    order = ("last_name", "first_name", "middle_name", "pk")
+    students = {
+        student.pk: (position, student)
+        for position, student in enumerate(
+            Student.objects.filter(
+                Exists(class_rows.filter(student=OuterRef("pk")))
+                | Exists(group_rows.filter(student=OuterRef("pk")))
+            )
+            .only(*order[:3])
+            .order_by(*order)
+        )
+    }
+    listed.sort(key=lambda row: students[row[1]][0])
     held: dict[int, list[date]] = defaultdict(list)
     for lesson in lessons:
         held[lesson.course_id].append(lesson.date)
     norms = norms_from_policy(policy_of(scope.school).accumulation_norms)
     result = []
-    for course_id, student, since in rows:
+    for course_id, student_id, since in listed:
+        student = students[student_id][1]
         dates = held.get(course_id, [])
         on_list = len(dates) - bisect_left(dates, max(since, scope.start))
         hours = by_id[course_id].course.hours_per_week
@@ -450,7 +463,8 @@ def _overload(scope: Scope, courses: list[Course], classes) -> list[OverloadDay]
     rows = (
         Lesson.objects.filter(
             course__in=[c.pk for c in courses],
-            date__range=(scope.start - HOMEWORK_LOOK_BACK, scope.day + timedelta(days=21)),
+            # Up to the reference day: homework due later is not of the period.
+            date__range=(scope.start - HOMEWORK_LOOK_BACK, scope.day),
         )
         .exclude(status=LessonStatus.CANCELLED)
         .values_list("course_id", "date", "homework__minutes")

@@ -362,9 +362,14 @@ def _fulfilment_for(courses: list[Course], day: date) -> dict[int, Fulfilment]:
         return {}
     ids = [c.pk for c in courses]
     plan_of = dict(CoursePlan.objects.filter(course_id__in=ids).values_list("course_id", "plan_id"))
-    items_of: dict[int, list[PlanItem]] = defaultdict(list)
-    for item in PlanItem.objects.filter(plan_id__in=set(plan_of.values())).order_by(
-        "plan_id", "position"
+    # Named rows, not model instances: a school's plans hold a couple of thousand items.
+    items_of: dict[int, list] = defaultdict(list)
+    for item in (
+        PlanItem.objects.filter(plan_id__in=set(plan_of.values()))
+        .order_by("plan_id", "position")
+        .values_list(
+            "pk", "plan_id", "position", "section", "topic", "hours", "planned_date", named=True
+        )
     ):
         items_of[item.plan_id].append(item)
     cancelled = Q(status=LessonStatus.CANCELLED)

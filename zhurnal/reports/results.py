@@ -17,7 +17,8 @@ courses assessed without marks are not.
 ``period_results`` costs seven SQL queries whatever the school's size (one more for the
 school's policy when the school was not loaded with it): the year's terms, the courses with
 their scale, their teachers, the classes' lists, the group memberships, the period marks, and
-the current marks summed per student, course and term in one query.
+the current marks summed per student, course and term in one query (for the previous term a
+report compares with, only of the courses where a period mark is missing: ``with_previous``).
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Case, Count, DecimalField, F, Q, Sum, Value, When
-from django.db.models.functions import Round
+from django.db.models import BigIntegerField, Case, Count, DecimalField, F, Q, Sum, Value, When
+from django.db.models.functions import Cast, Round
 
 from zhurnal.journal.averages import (
     TWO_PLACES,
@@ -54,12 +55,13 @@ from zhurnal.school.models import (
 from zhurnal.school.rosters import enrolled_on
 from zhurnal.timetable.models import LessonStatus
 
-from .periods import Period, class_term, reference_day
+from .periods import Period, class_term, previous, reference_day
 from .statistics import Grade, grade_of
 
 # The courses the results count: the curriculum's (DESIGN §2 course kinds).
 COUNTED_KINDS = (CourseKind.REGULAR, CourseKind.HOME)
 NAME_FIELDS = ("last_name", "first_name", "middle_name")
+DECIMAL = DecimalField(max_digits=12, decimal_places=2)
 
 
 @dataclass(frozen=True)
@@ -135,9 +137,16 @@ def period_results(
     today: date,
     *,
     terms: list[Term] | None = None,
+    courses: dict[int, CourseInfo] | None = None,
+    grades_only: bool = False,
 ) -> PeriodResults:
     """The results of ``classes`` (of the period's year, with ``grade_level`` selected) in
-    ``period``. ``terms``: the year's terms, if the caller has them (else one query)."""
+    ``period``. ``terms``: the year's terms, if the caller has them (else one query);
+    ``courses``: ``counted_courses`` of these classes, if the caller has them (a report
+    compared with the previous term computes them once for both). ``grades_only``: only what
+    each result counts as is wanted (the previous term a report compares with): the current
+    marks are then summed only for the courses where a period mark is missing (none once a
+    term's marks are entered), and a result entered carries no count or average of marks."""
     if terms is None:
         terms = list(Term.objects.filter(year=period.year).order_by("start", "kind", "number"))
     reported: list[ClassResults] = []
@@ -159,15 +168,33 @@ def period_results(
         return PeriodResults(period, [], others, {}, {})
 
     policy = policy_of(school)
-    courses = _courses(school, period, [c.school_class for c in reported], policy)
+    if courses is None:
+        courses = counted_courses(school, period.year, classes, policy)
+    reported_ids = {c.school_class.pk for c in reported}
+    courses = {
+        pk: info
+        for pk, info in courses.items()
+        if info.class_id is None or info.class_id in reported_ids
+    }
     _lists(reported, courses)
     class_of_student = {s.pk: c for c in reported for s in c.students}
     on_courses = _group_lists(reported, courses, class_of_student)
 
-    student_ids = list(class_of_student)
     needed_terms = {t.pk: t for ts in terms_of_class.values() for t in ts}
-    marks = _period_marks(period, courses, student_ids, needed_terms)
-    current = _current_marks(courses, student_ids, list(needed_terms.values()))
+    marks = _period_marks(period, courses, needed_terms)
+    if grades_only:
+        missing = {
+            course_id
+            for student_id, class_results in class_of_student.items()
+            for course_id in on_courses.get(student_id, ())
+            if any(
+                (student_id, course_id, None if period.is_year else term.pk) not in marks
+                for term in terms_of_class[class_results.school_class.pk]
+            )
+        }
+        current = _current_marks({pk: courses[pk] for pk in missing}, terms_of_class)
+    else:
+        current = _current_marks(courses, terms_of_class)
     thresholds = thresholds_from_policy(policy.forecast_thresholds)
 
     results: dict[int, dict[int, Result]] = defaultdict(dict)
@@ -203,6 +230,23 @@ def period_results(
     return PeriodResults(period, reported, others, courses, dict(results))
 
 
+def with_previous(
+    school, period: Period, classes: list[SchoolClass], today: date, terms: list[Term]
+) -> tuple[PeriodResults, Period | None, PeriodResults | None]:
+    """The results of ``period`` and of the term before it (regulation 2.3.2: a term's results
+    are compared with the previous term's), the courses read once for both: (results, the
+    previous period or None, its results or None)."""
+    courses = counted_courses(school, period.year, classes, policy_of(school))
+    now = period_results(school, period, classes, today, terms=terms, courses=courses)
+    before = previous(period, terms)
+    if before is None:
+        return now, None, None
+    earlier = period_results(
+        school, before, classes, today, terms=terms, courses=courses, grades_only=True
+    )
+    return now, before, earlier
+
+
 def _term_result(entered: str | None, current, scale: str, thresholds) -> Result:
     """A term's result: the period mark entered, else the forecast of the term's marks."""
     count, total, weights = current or (0, 0, 0)
@@ -215,20 +259,19 @@ def _term_result(entered: str | None, current, scale: str, thresholds) -> Result
     return Result(predicted, grade_of(predicted, scale), True, count, average)
 
 
-def _courses(school, period: Period, classes: list[SchoolClass], policy) -> dict[int, CourseInfo]:
+def counted_courses(school, year, classes: list[SchoolClass], policy) -> dict[int, CourseInfo]:
     """The counted courses of the classes — their own and their subgroups' — and the year's
-    cross-class group courses, with their scale and teachers. Two queries."""
+    cross-class group courses, with their scale and teachers. Two queries (the teachers read
+    through the course–teacher table at once: a ``prefetch_related`` would build a queryset per
+    course, a third of the report's time for a school's 370 courses)."""
     class_ids = [c.pk for c in classes]
     queryset = (
-        with_scale_rule(
-            Course.objects.filter(school=school, year=period.year, kind__in=COUNTED_KINDS)
-        )
+        with_scale_rule(Course.objects.filter(school=school, year=year, kind__in=COUNTED_KINDS))
         .filter(
             of_class(SchoolClass.objects.filter(pk__in=class_ids))
             | Q(group__isnull=False, group__school_class__isnull=True)
         )
         .select_related("subject", "group")
-        .prefetch_related("teachers")
         .order_by("subject__name", "pk")
     )
     courses = {}
@@ -236,9 +279,15 @@ def _courses(school, period: Period, classes: list[SchoolClass], policy) -> dict
         scale = course.scale_rule or policy.default_scale
         if scale == ScaleKind.NONE:
             continue
-        class_id = class_id_of_course(course)
-        teachers = sorted(course.teachers.all(), key=lambda s: (s.last_name, s.first_name))
-        courses[course.pk] = CourseInfo(course, scale, class_id, teachers)
+        courses[course.pk] = CourseInfo(course, scale, class_id_of_course(course))
+    if courses:
+        links = (
+            Course.teachers.through.objects.filter(course_id__in=list(courses))
+            .select_related("staff")
+            .order_by("staff__last_name", "staff__first_name", "staff_id")
+        )
+        for link in links:
+            courses[link.course_id].teachers.append(link.staff)
     return courses
 
 
@@ -279,96 +328,88 @@ def _group_lists(
         for student in class_results.students:
             on_courses[student.pk].extend(whole_class.get(class_results.school_class.pk, ()))
     if by_group:
-        by_day: dict[date, list[int]] = defaultdict(list)
-        for student_id, class_results in class_of_student.items():
-            by_day[class_results.day].append(student_id)
-        condition = Q()
-        for day, student_ids in by_day.items():
-            condition |= Q(student_id__in=student_ids) & enrolled_on(day)
-        for student_id, group_id in (
-            GroupMembership.objects.filter(condition, group_id__in=list(by_group))
-            .values_list("student_id", "group_id")
+        # By the groups, not by a list of hundreds of students (whose ids would be sent and
+        # parsed one by one); the reference day of each student's class is checked here.
+        for student_id, group_id, start, end in (
+            GroupMembership.objects.filter(group_id__in=list(by_group))
+            .values_list("student_id", "group_id", "start", "end")
             .order_by()
         ):
-            on_courses[student_id].extend(by_group[group_id])
+            class_results = class_of_student.get(student_id)
+            if class_results is None:
+                continue
+            day = class_results.day
+            if start <= day and (end is None or end >= day):
+                on_courses[student_id].extend(by_group[group_id])
     return on_courses
 
 
-def _period_marks(period: Period, courses, student_ids, terms: dict[int, Term]) -> dict:
+def _period_marks(period: Period, courses, terms: dict[int, Term]) -> dict:
     """(student id, course id, term id or None for the year) → the period mark entered. One
-    query."""
+    query (by course: the marks of students no longer on a list are read and not looked up)."""
     wanted = Q(kind=PeriodKind.TERM, term_id__in=list(terms))
     if period.is_year:
         wanted |= Q(kind=PeriodKind.YEAR)
     return {
         (student_id, course_id, term_id): value
         for student_id, course_id, term_id, value in PeriodMark.objects.filter(
-            wanted, course_id__in=list(courses), student_id__in=student_ids
+            wanted, course_id__in=list(courses)
         )
         .values_list("student_id", "course_id", "term_id", "value")
         .order_by()
     }
 
 
-def _current_marks(courses, student_ids, terms: list[Term]) -> dict:
+def _current_marks(courses, terms_of_class: dict[int, list[Term]]) -> dict:
     """(student id, course id, term id) → (marks, Σ number·weight·100, Σ weight·100) of the
     lessons of each term, cancelled lessons left out: the journal's weighted average
     (``journal.averages.weighted_average``) in whole numbers, exact on every database. One
-    query, summing each term by a condition on the lesson's date."""
-    if not courses or not student_ids or not terms:
+    query, summing each term by a condition on the lesson's date; only the marks of each
+    course's own terms are read (a class following quarters does not read a half's months),
+    by course: those of students no longer on a list are summed and not looked up."""
+    if not courses or not terms_of_class:
         return {}
-    decimal = DecimalField(max_digits=12, decimal_places=2)
+    terms: dict[int, Term] = {}
+    courses_of_term: dict[int, list[int]] = defaultdict(list)
+    for course_id, info in courses.items():
+        # A cross-class group follows the terms of the classes its students come from.
+        own = (
+            terms_of_class.get(info.class_id, ())
+            if info.class_id is not None
+            else {t.pk: t for ts in terms_of_class.values() for t in ts}.values()
+        )
+        for term in own:
+            terms[term.pk] = term
+            courses_of_term[term.pk].append(course_id)
+    if not terms:
+        return {}
+    whole = BigIntegerField()
     annotations = {}
-    for term in terms:
+    read = Q()
+    for term in terms.values():
         in_term = Q(column__lesson__date__range=(term.start, term.end))
+        read |= in_term & Q(column__lesson__course_id__in=courses_of_term[term.pk])
         numeric = in_term & Q(number__isnull=False)
         annotations[f"n{term.pk}"] = Count("pk", filter=in_term)
-        annotations[f"s{term.pk}"] = Sum(
-            Round(
-                Case(
-                    When(numeric, then=F("number") * F("column__weight") * Value(100)),
-                    default=Value(0),
-                    output_field=decimal,
-                )
-            ),
-            output_field=decimal,
-        )
-        annotations[f"w{term.pk}"] = Sum(
-            Round(
-                Case(
-                    When(numeric, then=F("column__weight") * Value(100)),
-                    default=Value(0),
-                    output_field=decimal,
-                )
-            ),
-            output_field=decimal,
-        )
-    start = min(t.start for t in terms)
-    end = max(t.end for t in terms)
+        for name, value in (
+            ("s", F("number") * F("column__weight") * Value(100)),
+            ("w", F("column__weight") * Value(100)),
+        ):
+            rounded = Round(Case(When(numeric, then=value), default=Value(0), output_field=DECIMAL))
+            annotations[f"{name}{term.pk}"] = Cast(Sum(rounded, output_field=DECIMAL), whole)
     rows = (
-        Mark.objects.filter(
-            column__lesson__course_id__in=list(courses),
-            student_id__in=student_ids,
-            column__lesson__date__range=(start, end),
-        )
+        Mark.objects.filter(read)
         .exclude(column__lesson__status=LessonStatus.CANCELLED)
-        .values("student_id", "column__lesson__course_id")
+        .values_list("student_id", "column__lesson__course_id")
         .annotate(**annotations)
         .order_by()
     )
     current = {}
+    keys = [(term_id, 2 + 3 * i) for i, term_id in enumerate(terms)]
     for row in rows:
-        for term in terms:
-            count = row[f"n{term.pk}"]
+        student_id, course_id = row[0], row[1]
+        for term_id, at in keys:
+            count = row[at]
             if count:
-                current[(row["student_id"], row["column__lesson__course_id"], term.pk)] = (
-                    count,
-                    _whole(row[f"s{term.pk}"]),
-                    _whole(row[f"w{term.pk}"]),
-                )
+                current[(student_id, course_id, term_id)] = (count, row[at + 1], row[at + 2])
     return current
-
-
-def _whole(number) -> int:
-    """A sum of whole hundredths as an int: a Decimal on PostgreSQL, a float on SQLite."""
-    return int(Decimal(str(number or 0)).to_integral_value(ROUND_HALF_UP))

@@ -31,8 +31,8 @@ from .attendance import class_attendance
 from .charts import percent_bars
 from .exports import respond
 from .forms import PeriodForm, RangeForm, attendance_range
-from .periods import Period, previous, reference_day
-from .results import PeriodResults, period_results
+from .periods import Period, reference_day
+from .results import PeriodResults, period_results, with_previous
 
 BY_CHOICES = ("class", "parallel", "subject", "teacher")
 
@@ -61,15 +61,6 @@ def _period_page(request: HttpRequest, school):
     form = PeriodForm(request.GET, year=year, terms=terms, today=today)
     period = form.chosen()
     return today, year, terms, form, period
-
-
-def _with_previous(school, period: Period, classes, today, terms):
-    results = period_results(school, period, classes, today, terms=terms)
-    before = previous(period, terms)
-    earlier = (
-        period_results(school, before, classes, today, terms=terms) if before is not None else None
-    )
-    return results, before, earlier
 
 
 def _period_title(period: Period, results: PeriodResults) -> str:
@@ -134,7 +125,7 @@ def results(request: HttpRequest) -> HttpResponse:
     today, year, terms, form, period = _period_page(request, school)
     by = request.GET.get("by") if request.GET.get("by") in BY_CHOICES else "class"
     classes = _classes(school, year)
-    now, before, earlier = _with_previous(school, period, classes, today, terms)
+    now, before, earlier = with_previous(school, period, classes, today, terms)
     compare = earlier is not None
     success, quality = _("Success, %"), _("Quality, %")
     unmarked = []
@@ -222,7 +213,7 @@ def class_report(request: HttpRequest, class_id: int) -> HttpResponse:
     today, year, terms, form, period = _period_page(request, school)
     if school_class.year_id != year.pk:
         raise Http404
-    now, before, earlier = _with_previous(school, period, [school_class], today, terms)
+    now, before, earlier = with_previous(school, period, [school_class], today, terms)
     if not now.classes:
         return render(
             request,
@@ -380,7 +371,7 @@ def teacher_report(request: HttpRequest, staff_id: int) -> HttpResponse:
     )
     class_ids = {class_id_of_course(c) for c in courses} - {None}
     classes = _classes(school, year, class_ids)
-    now, before, earlier = _with_previous(school, period, classes, today, terms)
+    now, before, earlier = with_previous(school, period, classes, today, terms)
     rows = analysis.by_course(now, [c.pk for c in courses], earlier)
     table = report_tables.tally_table("", _("Course"), rows, compare=earlier is not None)
     points = [(row.label, [row.tally.success_rate, row.tally.quality]) for row in rows]
