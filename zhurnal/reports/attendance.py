@@ -190,8 +190,11 @@ def _count_days(lines, student_id: int, own, days, per_list, entered) -> None:
             continue
         line = lines[(student_id, class_id)]
         line.lessons += had
-        codes = Counter(entered.get(day, {}))
         register = next((r for first, last, r in registers if first <= day <= last), None)
+        shown = entered.get(day)
+        if not shown and not register:
+            continue  # present at every lesson: most days of most students
+        codes = Counter(shown)
         if register:
             stand = sum(
                 codes[c] for c in (AttendanceCode.ILL, AttendanceCode.EXCUSED, AttendanceCode.LATE)
@@ -200,6 +203,6 @@ def _count_days(lines, student_id: int, own, days, per_list, entered) -> None:
             codes[register] += had - stand
         line.late += codes[AttendanceCode.LATE]
         missed = sum(codes[reason] for reason in REASONS)
-        line.missed.update({reason: codes[reason] for reason in REASONS})
+        line.missed.update({reason: codes[reason] for reason in REASONS if codes[reason]})
         if missed >= had:
             line.days[_day_reason(codes, register)] += 1
