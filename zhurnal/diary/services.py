@@ -24,19 +24,41 @@ from .informing import is_current_period
 from .models import IssueKind, ProgressReportIssue, TermAcknowledgement
 
 
-def student_class(student: Student, day: date) -> SchoolClass | None:
-    """The class of a student on ``day``, else their latest class before it (after a
-    departure), else the first to come; with grade level and year. One query."""
-    enrollments = list(
+def _enrollments(student: Student) -> list[Enrollment]:
+    return list(
         Enrollment.objects.filter(student=student)
         .select_related("school_class__grade_level", "school_class__year")
         .order_by("start")
     )
+
+
+def _class_on(enrollments: list[Enrollment], day: date) -> SchoolClass | None:
     current = next((e for e in enrollments if e.covers(day)), None)
     if current is None:
         past = [e for e in enrollments if e.start <= day]
         current = past[-1] if past else (enrollments[0] if enrollments else None)
     return current.school_class if current else None
+
+
+def student_class(student: Student, day: date) -> SchoolClass | None:
+    """The class of a student on ``day``, else their latest class before it (after a
+    departure), else the first to come; with grade level and year. One query."""
+    return _class_on(_enrollments(student), day)
+
+
+def class_of_year(
+    student: Student, day: date, year_id: int | None
+) -> tuple[SchoolClass | None, list[SchoolClass]]:
+    """The student's class in the year chosen (``year_id``: a past year's marks stay readable
+    after the promotion, issue 13), else ``student_class``; and the student's last class of
+    each year they studied in, the latest first (the family's choice of year). One query."""
+    enrollments = _enrollments(student)
+    by_year: dict[int, SchoolClass] = {}
+    for enrollment in enrollments:
+        by_year[enrollment.school_class.year_id] = enrollment.school_class  # the last wins
+    years = sorted(by_year.values(), key=lambda c: c.year.start, reverse=True)
+    chosen = by_year.get(year_id) if year_id is not None else None
+    return chosen or _class_on(enrollments, day), years
 
 
 def term_marks_entered(student: Student, term: Term) -> bool:

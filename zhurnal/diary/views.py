@@ -114,16 +114,18 @@ def week(request: HttpRequest, student_id: int) -> HttpResponse:
 
 
 def _terms(request: HttpRequest, student: Student, today: date):
-    school_class = services.student_class(student, today)
+    """The terms of the student's class this year, or of a past year (``?year=``: last year's
+    marks after the promotion, issue 13), the term chosen, and the student's classes by year."""
+    school_class, classes = services.class_of_year(student, today, _int(request.GET.get("year")))
     terms = class_terms(school_class)
-    return terms, pick_term(terms, _int(request.GET.get("term")), today)
+    return terms, pick_term(terms, _int(request.GET.get("term")), today), classes
 
 
 @login_required
 def marks(request: HttpRequest, student_id: int) -> HttpResponse:
     student = diary_student(request, student_id)
     today = school_today(request.school)
-    terms, term = _terms(request, student, today)
+    terms, term, classes = _terms(request, student, today)
     may_ack = term is not None and request.user.has_perm("diary.acknowledge", student)
     if request.method == "POST":
         if not may_ack:
@@ -152,6 +154,7 @@ def marks(request: HttpRequest, student_id: int) -> HttpResponse:
         "marks",
         terms=terms,
         term=term,
+        year_classes=classes,
         subjects=subjects,
         may_acknowledge=may_ack,
         can_acknowledge=can_acknowledge,
@@ -163,7 +166,7 @@ def marks(request: HttpRequest, student_id: int) -> HttpResponse:
 def attendance(request: HttpRequest, student_id: int) -> HttpResponse:
     student = diary_student(request, student_id)
     today = school_today(request.school)
-    terms, term = _terms(request, student, today)
+    terms, term, classes = _terms(request, student, today)
     summary = queries.attendance_summary(student, term, until=today) if term else None
     return _page(
         request,
@@ -172,6 +175,7 @@ def attendance(request: HttpRequest, student_id: int) -> HttpResponse:
         "attendance",
         terms=terms,
         term=term,
+        year_classes=classes,
         summary=summary,
     )
 

@@ -210,7 +210,7 @@ def promote_class(
     the default. All or nothing: any error of the preview refuses the whole class. Students
     already moved by an earlier run are left as they are."""
     year = school_class.year
-    if not year.is_closed:
+    if not AcademicYear.objects.filter(pk=year.pk, closed_at__isnull=False).exists():
         raise ValidationError(_("Close the year first: the promotion follows the closing."))
     plan = promotion_plan(school_class=school_class, new_year=new_year, decisions=decisions)
     if plan.errors:
