@@ -40,7 +40,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from zhurnal.assessments.queries import school_schedule
@@ -51,7 +51,7 @@ from zhurnal.journal.models import Attendance, Homework, Mark, RollCall, WorkCat
 from zhurnal.journal.policy import policy_of, with_scale_rule
 from zhurnal.journal.scales import ScaleKind, Special
 from zhurnal.planning.queries import fulfilment_by_course
-from zhurnal.school.courses import class_id_of_course
+from zhurnal.school.courses import class_id_of_course, teachers_by_course
 from zhurnal.school.models import (
     AcademicYear,
     Course,
@@ -208,18 +208,19 @@ def _courses(scope: Scope) -> list[Course]:
             Q(school_class__grade_level__number=scope.grade)
             | Q(group__school_class__grade_level__number=scope.grade)
         )
-    return list(courses.prefetch_related("teachers").order_by("subject__name", "pk"))
+    return list(courses.order_by("subject__name", "pk"))
 
 
 def control(scope: Scope) -> Control:
     """The indicators of the scope's courses over the period (see the module)."""
     courses = _courses(scope)
     default_scale = policy_of(scope.school).default_scale
+    teachers = teachers_by_course(c.pk for c in courses)
     by_id = {
         c.pk: CourseControl(
             c,
             class_id_of_course(c),
-            sorted(c.teachers.all(), key=_name),
+            teachers.get(c.pk, []),
             graded=(c.scale_rule or default_scale) != ScaleKind.NONE
             and c.kind not in UNGRADED_KINDS,
         )
@@ -307,10 +308,6 @@ def _corrections(scope: Scope, course_ids: list[int]) -> dict[int, int]:
     )
 
 
-def _name(staff: Staff) -> tuple:
-    return (staff.last_name, staff.first_name, staff.middle_name)
-
-
 def _lessons(course_ids: list[int], start: date, day: date) -> list[LessonRow]:
     """The held lessons of the courses from ``start`` to ``day``: one query."""
     homework = Homework.objects.filter(lesson=OuterRef("pk")).exclude(text="")
@@ -321,6 +318,7 @@ def _lessons(course_ids: list[int], start: date, day: date) -> list[LessonRow]:
         Lesson.objects.filter(course_id__in=course_ids, date__range=(start, day))
         .exclude(status=LessonStatus.CANCELLED)
         .annotate(
+            has_topic=ExpressionWrapper(~Q(topic=""), output_field=BooleanField()),
             has_homework=Exists(homework),
             homework_late=Exists(late_homework),
             has_roll_call=Exists(roll_call) | Exists(entered),
@@ -331,7 +329,7 @@ def _lessons(course_ids: list[int], start: date, day: date) -> list[LessonRow]:
             "date",
             "number",
             "teacher_id",
-            "topic",
+            "has_topic",
             "topic_late",
             "has_homework",
             "homework_late",
@@ -340,7 +338,7 @@ def _lessons(course_ids: list[int], start: date, day: date) -> list[LessonRow]:
         .order_by("date", "number", "pk")
     )
     return [
-        LessonRow(pk, course, day_, number, teacher, bool(topic), late, hw, hw_late, roll)
+        LessonRow(pk, course, day_, number, teacher, topic, late, hw, hw_late, roll)
         for pk, course, day_, number, teacher, topic, late, hw, hw_late, roll in rows
     ]
 
