@@ -9,7 +9,8 @@ The checks, on the reference day (today, or the year's last day once it is over)
   for that term (the terms the course's grade level follows);
 * topics: every held lesson up to the reference day has its topic;
 * attendance: every held lesson up to the reference day has its roll call;
-* the КТП: a course that follows a plan covered all its hours;
+* the КТП: a course that follows a plan covered all its hours (before the year's end, the
+  hours due so far);
 * remarks: no deputy's remark on a course's journal is still open or waiting to be checked.
 
 A graded course is a regular, elective or home-schooling course on a scale with marks (not the
@@ -239,15 +240,25 @@ def checklist(
         for kind, key in ((GapKind.TOPICS, "no_topic"), (GapKind.ATTENDANCE, "no_roll_call")):
             if counts.get(key):
                 gaps.append(Gap(kind, course, counts[key]))
-        done = fulfilment.get(course.pk)
-        if done is not None and done.plan_id and done.remaining:
-            gaps.append(Gap(GapKind.PLAN, course, done.remaining))
+        hours = _plan_hours_behind(fulfilment.get(course.pk), year, day)
+        if hours:
+            gaps.append(Gap(GapKind.PLAN, course, hours))
         if remarks.get(course.pk):
             gaps.append(Gap(GapKind.REMARKS, course, remarks[course.pk]))
     listed = list(rows.values())
     if cross.gaps:
         listed.append(cross)
     return Checklist(year=year, day=day, classes=listed)
+
+
+def _plan_hours_behind(done, year: AcademicYear, day: date) -> int:
+    """The КТП hours not covered: at the year's end, every hour of the plan; before it, the
+    hours due by the day (the items the lessons so far should have covered)."""
+    if done is None or not done.plan_id:
+        return 0
+    if day >= year.end:
+        return done.remaining
+    return sum(item.hours - item.covered for item in done.not_covered)
 
 
 def _marks_gap(kind, course, missing, names, term=None) -> Gap:
