@@ -33,7 +33,15 @@ from zhurnal.accounts.models import ApiToken, Membership, Role, User
 from zhurnal.journal.defaults import ensure_work_types
 from zhurnal.journal.models import GradeColumn, Mark
 from zhurnal.school.calendar import course_terms, pick_term
-from zhurnal.school.models import Course, School, SchoolClass, Staff, Student
+from zhurnal.school.models import (
+    Course,
+    School,
+    SchoolClass,
+    Staff,
+    Student,
+    Term,
+    TermKind,
+)
 from zhurnal.school.rosters import class_roster, course_roster, enrolled_on
 from zhurnal.timetable.models import Lesson, LessonStatus
 
@@ -45,6 +53,8 @@ HOST = "localhost"
 # (read, and saved on every request: BEGIN, UPDATE, COMMIT), the user, their schools and
 # roles, the permission context (staff card, led classes, taught classes).
 DEFAULT_BUDGET = 20
+# The control indicators over a month that spans two quarters (see SCENARIOS).
+CONTROL = 30
 
 
 @dataclass(frozen=True)
@@ -118,6 +128,45 @@ SCENARIOS: tuple[Scenario, ...] = (
         api=True,
         budget=14,
     ),
+    # Issue 12's targets: the school-wide control indicators and the term report (the school's
+    # results of the 2nd quarter) in a bounded number of queries, p95 ≤ 300 ms; the class
+    # summary (30 students × 15 subjects) p95 ≤ 60 ms; 20 schools within 1.3× of one. The
+    # budgets are the counts measured, the same on 1 and 20 schools. The control pages' default
+    # range is the month so far (the last month in a month's first week): 25 statements while
+    # it lies in one quarter, 5 more (the second quarter's assessment schedule) when it spans
+    # two — March and the first week of April with the demo's calendar — hence 30.
+    Scenario("control: indicators by class (default month)", "deputy", "/control/", budget=CONTROL),
+    Scenario(
+        "control: indicators by teacher (default month)",
+        "deputy",
+        "/control/?by=teacher",
+        budget=CONTROL,
+    ),
+    Scenario(
+        "reports: results of quarter 2 by class",
+        "deputy",
+        "/reports/results/?period={quarter_2}&by=class",
+        budget=17,
+    ),
+    Scenario(
+        "reports: results of quarter 2 by subject",
+        "deputy",
+        "/reports/results/?period={quarter_2}&by=subject",
+        budget=17,
+    ),
+    Scenario("reports: summary of 5А", "deputy", "/reports/classes/{class_5a}/summary/", budget=13),
+    Scenario("reports: report of 5А", "deputy", "/reports/classes/{class_5a}/", budget=21),
+    # The students at risk: 8 statements per kind of term running (the demo's grades follow
+    # quarters, its 10th and 11th grades halves), the support records once.
+    Scenario(
+        "control: students at risk (preliminary report)",
+        "deputy",
+        "/control/lagging/?at_risk=1",
+        budget=33,
+    ),
+    Scenario(
+        "reports: report of a teacher (own)", "teacher", "/reports/teachers/{staff}/", budget=19
+    ),
 )
 
 
@@ -132,6 +181,7 @@ class Fixture:
     # The journal scenarios: the demo teacher's course with the most students × lessons in
     # the current term, a held lesson's mark column and a student on its list.
     child: int = 0  # the demo parent's first child (the diary scenarios)
+    quarter_2: int = 0  # the 2nd quarter of 5А's year (the term report)
     journal_course: int = 0
     journal_term: int = 0
     journal_column: int = 0
@@ -195,7 +245,8 @@ class BenchError(Exception):
 
 def find_fixture(school_id: int | None = None, day: date | None = None) -> Fixture:
     """The demo school (where the demo ``admin`` works, unless ``school_id`` says), its 5А of
-    the current year, the first student of 5А's list and the demo teacher's staff card."""
+    the current year, the first student of 5А's list, the demo teacher's staff card and the
+    2nd quarter of 5А's year."""
     day = day or timezone.localdate()
     if school_id is None:
         membership = (
@@ -236,12 +287,18 @@ def find_fixture(school_id: int | None = None, day: date | None = None) -> Fixtu
         .values_list("pk", flat=True)
         .first()
     )
+    quarter_2 = (
+        Term.objects.filter(year_id=class_5a.year_id, kind=TermKind.QUARTER, number=2)
+        .values_list("pk", flat=True)
+        .first()
+    )
     return Fixture(
         school=school.pk,
         class_5a=class_5a.pk,
         student=student.pk,
         staff=staff.pk,
         child=child or 0,
+        quarter_2=quarter_2 or 0,
         **_journal_fixture(staff, day),
     )
 
