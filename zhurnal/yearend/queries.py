@@ -217,7 +217,7 @@ def checklist(
         own = class_of_course(course)
         row = rows.get(own.pk) if own is not None else cross
         if row is None:
-            continue  # a subgroup of a class outside the year's list: not possible, kept safe
+            continue  # a course of this year taught to a class of another year
         gaps = row.gaps
         roster = by_group[course.group_id] if course.group_id else by_class[course.school_class_id]
         if _is_graded(course, policy):
