@@ -332,3 +332,13 @@ def test_the_deputy_unlocks_a_course_of_a_closed_year_from_the_unlocks_page(clie
         )
     assert response.status_code == 302
     assert AuditEvent.objects.filter(action=AuditAction.JOURNAL_UNLOCKED).count() == 1
+
+
+def test_the_journal_of_a_closed_year_says_it_is_read_only(client, world):
+    client.force_login(world.users["teacher"])
+    url = reverse("journal:course", args=[world.course.pk])
+    notice = "The academic year is closed: its journal is read-only."
+    with at(2026, 11, 20, 12, 0):
+        assert notice not in client.get(url).content.decode()
+        close(world)
+        assert notice in client.get(url).content.decode()
