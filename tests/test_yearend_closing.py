@@ -342,3 +342,16 @@ def test_the_journal_of_a_closed_year_says_it_is_read_only(client, world):
         assert notice not in client.get(url).content.decode()
         close(world)
         assert notice in client.get(url).content.decode()
+
+
+def test_the_absence_register_refuses_the_dates_of_a_closed_year(world):
+    with at(2026, 11, 20, 12, 0):
+        close(world)
+    with pytest.raises(ValidationError, match="The academic year 2026/2027 is closed"):
+        journal.record_absence(
+            student=world.student,
+            start=date(2027, 5, 25),
+            end=date(2027, 6, 5),
+            reason="Б",
+            actor=Actor(world.users["class_teacher"]),
+        )

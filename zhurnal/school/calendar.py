@@ -46,6 +46,14 @@ def year_is_closed(course: Course) -> bool:
     return AcademicYear.objects.filter(pk=course.year_id, closed_at__isnull=False).exists()
 
 
+def closed_year_between(school_id: int, start: date, end: date) -> AcademicYear | None:
+    """A closed academic year of the school overlapping the days from ``start`` to ``end``
+    (issue 13: its journal is read-only), if any. One query."""
+    return AcademicYear.objects.filter(
+        school_id=school_id, closed_at__isnull=False, start__lte=end, end__gte=start
+    ).first()
+
+
 def clamp_to_year(day: date, year) -> date:
     """The day itself if it lies in the year, else the year's nearest end."""
     return min(max(day, year.start), year.end)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from zhurnal.audit.actor import Actor
 from zhurnal.notifications.dispatch import emit
+from zhurnal.school.calendar import closed_year_between
 from zhurnal.school.models import Student
 from zhurnal.timetable.models import Lesson
 
@@ -147,11 +148,19 @@ def record_absence(
 ) -> Absence:
     """The class teacher's absence register: the student is absent from ``start`` to ``end``
     for a documented reason (Б or У); every lesson it covers shows the reason, a teacher's «Н»
-    included. Overlapping ranges are allowed (a note from a doctor after a parent's note)."""
+    included. Overlapping ranges are allowed (a note from a doctor after a parent's note).
+    Refused for dates of a closed year (issue 13: its journal is read-only)."""
     if end < start:
         raise ValidationError(_("The end date is before the start date."))
     if reason not in AbsenceReason.values:
         raise ValidationError(_("Choose the reason: ill (Б) or another valid reason (У)."))
+    closed = closed_year_between(student.school_id, start, end)
+    if closed is not None:
+        raise ValidationError(
+            _("The academic year %(year)s is closed: its journal is read-only.")
+            % {"year": closed.title},
+            code="year_closed",
+        )
     absence = Absence.objects.create(
         school_id=student.school_id,
         student=student,
