@@ -76,6 +76,12 @@ MATRIX: dict[str, tuple[tuple[str, ...], set[str]]] = {
     "oversight:lagging": ((), ADMINISTRATION | {"outsider"}),
     "oversight:support": (("student_id",), ADMINISTRATION | {"class_teacher", "parent"}),
     "oversight:settings": ((), {"admin", "deputy", "outsider"}),
+    # The printed journals and the archive (issue 13): the deputies print, the director signs;
+    # a class's journal, summary sheet and report cards are PDFs made on the request.
+    "archive:index": ((), {"deputy", "director"}),
+    "archive:journal": (("class_id",), {"deputy", "director"}),
+    "archive:summary": (("class_id",), {"deputy", "director"}),
+    "archive:report_cards": (("class_id",), {"deputy", "director"}),
     # The year end (issue 13): the checklist for the deputies, the secretary and the director;
     # the next year and the promotion for the secretary and the director (closing and reopening
     # are POST-only: tests/test_yearend_closing.py).
@@ -201,6 +207,11 @@ NOT_IN_MATRIX = {
     "journal:note",
     "journal:roll_call",
     "journal:attachment",
+    # A term copy and an archive package need one made, and a package's build is POST-only:
+    # their allowed and denied sides are in tests/test_archive.py.
+    "archive:term_copy",
+    "archive:build",
+    "archive:package",
     # POST-only: the administrator sends a failed e-mail again (tests/test_notifications.py).
     "notifications:resend",
     # The diary's entry page redirects a student to their own diary, and a homework

@@ -393,8 +393,8 @@ RANGE = {"start": "2026-11-01", "end": "2026-12-09"}
 
 def test_the_indicators_of_the_school_by_class(api, rw, django_assert_max_num_queries):
     call(api, rw, "deputy", "/remarks")  # the token's last use
-    # The token, the user's schools and context, the year; the indicators' 18.
-    with django_assert_max_num_queries(22):
+    # The token, the user's schools and context, the year; the indicators' 20.
+    with django_assert_max_num_queries(24):
         response = call(api, rw, "deputy", "/control/indicators", **RANGE)
     assert response.status_code == 200
     body = response.json()

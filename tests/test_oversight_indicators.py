@@ -248,7 +248,7 @@ def test_the_indicators_cost_the_same_whatever_the_school(week):
     more.teachers.add(week.teacher)
     with CaptureQueriesContext(connection) as large:
         control(scope(week))
-    assert len(large) == len(small) == 18
+    assert len(large) == len(small) == 20
 
 
 def test_a_journal_without_marks_counts_no_students_figures(week):

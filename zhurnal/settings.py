@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     # What reads the journal for the school's term and year: analytics, control, remarks.
     "zhurnal.reports",
     "zhurnal.oversight",
+    # The printed journals, the term copies and the year's archive packages (issue 13).
+    "zhurnal.archive",
     # The year end: the checklist, closing the year, the next year and the promotion (issue 13).
     "zhurnal.yearend",
     "zhurnal.api",
@@ -270,6 +272,11 @@ DEFAULT_FROM_EMAIL = os.environ.get("ZHURNAL_MAIL_FROM", "Журнал <zhurnal@
 ZHURNAL_SITE_URL = os.environ.get("ZHURNAL_SITE_URL", "")
 # New marks are mailed as one digest per recipient, this long after the first of them.
 ZHURNAL_DIGEST_DELAY_MINUTES = int(os.environ.get("ZHURNAL_DIGEST_DELAY_MINUTES", "60"))
+
+# --- The archive (issue 13; seed 002 §4.2, §5.5–5.9) ----------------------------------------
+# Where the term copies and the archive packages are written, read-only, never published by
+# the web server (a folder of its own, apart from MEDIA_ROOT; back it up with the rest).
+ZHURNAL_ARCHIVE_DIR = Path(os.environ.get("ZHURNAL_ARCHIVE_DIR", VAR_DIR / "archive"))
 
 # --- Product settings -----------------------------------------------------------------------
 # Age from which a student may log in, unless a school sets its own (seed 002, 3.3.2).

@@ -29,6 +29,7 @@ urlpatterns = [
     path("messages/", include("zhurnal.messaging.urls")),
     path("reports/", include("zhurnal.reports.urls")),
     path("control/", include("zhurnal.oversight.urls")),
+    path("archive/", include("zhurnal.archive.urls")),
     path("year-end/", include("zhurnal.yearend.urls")),
     path("api/v1/", include("zhurnal.api.urls")),
     path("django-admin/", admin.site.urls),

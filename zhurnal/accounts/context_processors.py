@@ -19,6 +19,7 @@ NAV_PERMISSIONS = {
     "view_deliveries": "notifications.view_deliveries",
     "view_assessments": "timetable.view_assessments",
     "reports": "reports.index",
+    "archive": "archive.print",
     "oversight": "oversight.view_indicators",
     "oversight_settings": "oversight.manage_settings",
     "year_end": "yearend.view_checklist",

@@ -168,7 +168,7 @@ def school_schedule(
     # Every test lesson of the courses in the year: all of them count for the 10 % limit and
     # say which planned items already have a lesson; those of the term are the rows.
     tests = list(
-        Lesson.objects.filter(course__in=courses_qs)
+        Lesson.objects.filter(school=school, course__in=courses_qs)
         .filter(_held() & _is_test())
         .select_related("teacher", "plan_item")
         .order_by("date", "number", "course_id")
@@ -195,7 +195,7 @@ def school_schedule(
     # Each class's first and last lesson of the day in the term, in one query.
     day_bounds: dict[tuple[int, date], tuple[int, int]] = {}
     for item in (
-        Lesson.objects.filter(course__in=courses_qs, date__range=span)
+        Lesson.objects.filter(school=school, course__in=courses_qs, date__range=span)
         .filter(_held())
         .values("course_id", "date")
         .annotate(first=Min("number"), last=Max("number"))

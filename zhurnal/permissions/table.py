@@ -191,6 +191,13 @@ RULES = {
     "oversight.record_support": is_administration | leads_the_class | teaches_the_students_class,
     # obj = School: the control thresholds.
     "oversight.manage_settings": is_admin | is_deputy,
+    # The printed journals and the archive (issue 13; seed 002 §4.1, §5.7–5.9). obj = School /
+    # SchoolClass: print a class's journal, summary sheet and report cards, and see the
+    # archive's term copies — the deputies print, the director signs.
+    "archive.print": is_deputy | is_director,
+    # obj = School / ArchivePackage: build and download the archive package of a year (the
+    # whole year's personal data: the director, who answers for the archive).
+    "archive.package": is_director,
     # The audit trail: who changed or viewed what (personal data access included).
     "audit.view_trail": is_admin | is_director,
     # The year end (issue 13; seed 002 §6.2.3: the secretary closes the year, opens the next

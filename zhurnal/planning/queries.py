@@ -361,6 +361,9 @@ def _fulfilment_for(courses: list[Course], day: date) -> dict[int, Fulfilment]:
     if not courses:
         return {}
     ids = [c.pk for c in courses]
+    # Lessons of the courses' schools only: the planner then reads one school's lessons, not
+    # the region's (the courses of a page are of one school).
+    schools = {c.school_id for c in courses}
     plan_of = dict(CoursePlan.objects.filter(course_id__in=ids).values_list("course_id", "plan_id"))
     # Named rows, not model instances: a school's plans hold a couple of thousand items.
     items_of: dict[int, list] = defaultdict(list)
@@ -376,7 +379,7 @@ def _fulfilment_for(courses: list[Course], day: date) -> dict[int, Fulfilment]:
     past = Q(date__lte=day)
     counts = {
         row["course_id"]: row
-        for row in Lesson.objects.filter(course_id__in=ids)
+        for row in Lesson.objects.filter(school_id__in=schools, course_id__in=ids)
         .values("course_id")
         .annotate(
             scheduled=Count("id", filter=past & Q(origin=LessonOrigin.TIMETABLE)),
@@ -389,7 +392,9 @@ def _fulfilment_for(courses: list[Course], day: date) -> dict[int, Fulfilment]:
     }
     linked: dict[tuple[int, int], int] = {
         (row["course_id"], row["plan_item_id"]): row["n"]
-        for row in Lesson.objects.filter(course_id__in=ids, date__lte=day, plan_item__isnull=False)
+        for row in Lesson.objects.filter(
+            school_id__in=schools, course_id__in=ids, date__lte=day, plan_item__isnull=False
+        )
         .exclude(cancelled)
         .values("course_id", "plan_item_id")
         .annotate(n=Count("id"))

@@ -192,9 +192,9 @@ def period_results(
                 for term in terms_of_class[class_results.school_class.pk]
             )
         }
-        current = _current_marks({pk: courses[pk] for pk in missing}, terms_of_class)
+        current = _current_marks(school, {pk: courses[pk] for pk in missing}, terms_of_class)
     else:
-        current = _current_marks(courses, terms_of_class)
+        current = _current_marks(school, courses, terms_of_class)
     thresholds = thresholds_from_policy(policy.forecast_thresholds)
 
     results: dict[int, dict[int, Result]] = defaultdict(dict)
@@ -352,13 +352,15 @@ def _period_marks(period: Period, courses, terms: dict[int, Term]) -> dict:
     }
 
 
-def _current_marks(courses, terms_of_class: dict[int, list[Term]]) -> dict:
+def _current_marks(school, courses, terms_of_class: dict[int, list[Term]]) -> dict:
     """(student id, course id, term id) → (marks, Σ number·weight·100, Σ weight·100) of the
     lessons of each term, cancelled lessons left out: the journal's weighted average
     (``journal.averages.weighted_average``) in whole numbers, exact on every database. One
     query, summing each term by a condition on the lesson's date; only the marks of each
     course's own terms are read (a class following quarters does not read a half's months),
-    by course: those of students no longer on a list are summed and not looked up."""
+    by course: those of students no longer on a list are summed and not looked up. Each table
+    joined is narrowed to the school's rows (on a region's database the planner would otherwise
+    hash every school's mark columns)."""
     if not courses or not terms_of_class:
         return {}
     terms: dict[int, Term] = {}
@@ -390,7 +392,9 @@ def _current_marks(courses, terms_of_class: dict[int, list[Term]]) -> dict:
             rounded = Round(Case(When(numeric, then=value), default=Value(0), output_field=DECIMAL))
             annotations[f"{name}{term.pk}"] = Cast(Sum(rounded, output_field=DECIMAL), whole)
     rows = (
-        Mark.objects.filter(read)
+        Mark.objects.filter(
+            read, school=school, column__school=school, column__lesson__school=school
+        )
         .exclude(column__lesson__status=LessonStatus.CANCELLED)
         .values_list("student_id", "column__lesson__course_id")
         .annotate(**annotations)

@@ -1,0 +1,22 @@
+"""Background work of the archive (Django tasks API, run by `zhurnal db_worker`): building a
+year's archive package asked for on the director's page — every class's documents take
+minutes, longer than a request may."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django_tasks import task
+
+from zhurnal.audit.actor import Actor
+from zhurnal.school.models import AcademicYear
+
+from .services import build_package
+
+
+@task()
+def build_package_task(year_id: int, actor_id: int | None) -> int:
+    """Build the package of the year as the director who asked; its id."""
+    year = AcademicYear.objects.select_related("school").get(pk=year_id)
+    user = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    package = build_package(school=year.school, year=year, actor=Actor(user=user))
+    return package.pk
