@@ -4,6 +4,11 @@ having checked who may act (``planning.access``). A lesson's record against the 
 and plan item) is the journal's (``journal.services.record_topic``).
 
 Item numbers stay 1..n without gaps: adding, deleting and moving an item renumber the rest.
+
+A closed year's plans are read-only (issue 13; seed 002 §6.2.3, regulation 3.1: the closed
+year's journal, whose programme fulfilment they measure, is archived as it is): every write on a
+plan of a closed year, or on the plan a closed year's course follows, is refused
+(``check_year_open``); copying such a plan into an open year is the way to reuse it.
 """
 
 from __future__ import annotations
@@ -49,6 +54,20 @@ def _item_state(item: PlanItem) -> dict:
     }
 
 
+def check_year_open(year: AcademicYear) -> None:
+    """Refuse a change of a closed year's plans (see the module's docstring); no query when
+    the year is loaded with the plan or the course."""
+    if year.is_closed:
+        raise ValidationError(
+            _(
+                "The academic year %(title)s is closed: its thematic plans (КТП) are read-only. "
+                "Copy the plan into an open year to change it."
+            )
+            % {"title": year.title},
+            code="year_closed",
+        )
+
+
 def _check_same_school(school_id: int, *objects) -> None:
     for obj in objects:
         if obj is not None and obj.school_id != school_id:
@@ -68,6 +87,7 @@ def create_plan(
 ) -> ThematicPlan:
     """A new empty plan: a base plan of the parallel, or a course's own copy."""
     _check_same_school(school.pk, year, subject, grade_level, owner_course)
+    check_year_open(year)
     if owner_course is not None and (
         owner_course.subject_id != subject.pk or owner_course.year_id != year.pk
     ):
@@ -108,6 +128,7 @@ def _base_title_taken(school, year, subject, grade_level, title, exclude=None) -
 
 @transaction.atomic
 def rename_plan(*, plan: ThematicPlan, title: str, actor: Actor) -> ThematicPlan:
+    check_year_open(plan.year)
     title = title.strip()
     if not title:
         raise ValidationError(_("Give the plan a title."))
@@ -133,6 +154,7 @@ def rename_plan(*, plan: ThematicPlan, title: str, actor: Actor) -> ThematicPlan
 @transaction.atomic
 def delete_plan(*, plan: ThematicPlan, actor: Actor) -> None:
     """Delete a plan nobody follows and no lesson is linked to (the links are the record)."""
+    check_year_open(plan.year)
     followers = CoursePlan.objects.filter(plan=plan).count()
     if followers:
         raise ValidationError(
@@ -182,6 +204,7 @@ def add_item(
     actor: Actor,
 ) -> PlanItem:
     """Add an item at the end, or at ``position`` (the items from there move one down)."""
+    check_year_open(plan.year)
     ThematicPlan.objects.select_for_update().filter(pk=plan.pk).first()
     last = PlanItem.objects.filter(plan=plan).aggregate(m=Max("position"))["m"] or 0
     item = PlanItem(
@@ -215,6 +238,7 @@ def update_item(
     planned_date: date | None = None,
     actor: Actor,
 ) -> PlanItem:
+    check_year_open(item.plan.year)
     before = _item_state(PlanItem.objects.get(pk=item.pk))
     item.topic, item.hours, item.section, item.kind = topic, hours, section, kind
     item.planned_date = planned_date
@@ -232,6 +256,7 @@ def update_item(
 @transaction.atomic
 def delete_item(*, item: PlanItem, actor: Actor) -> None:
     """Delete an item no lesson is linked to; the items after it move up."""
+    check_year_open(item.plan.year)
     linked = Lesson.objects.filter(plan_item=item).count()
     if linked:
         raise ValidationError(
@@ -254,6 +279,7 @@ def delete_item(*, item: PlanItem, actor: Actor) -> None:
 @transaction.atomic
 def move_item(*, item: PlanItem, position: int, actor: Actor) -> PlanItem:
     """Move an item to ``position`` (1..n); the items between shift by one."""
+    check_year_open(item.plan.year)
     ids = list(
         PlanItem.objects.filter(plan_id=item.plan_id)
         .order_by("position")
@@ -335,6 +361,7 @@ def copy_plan(
 @transaction.atomic
 def choose_plan(*, course: Course, plan: ThematicPlan | None, actor: Actor) -> None:
     """The plan a course follows: a base plan of its subject and year, or its own copy."""
+    check_year_open(course.year)
     current = CoursePlan.objects.filter(course=course).first()
     before = {"plan": current.plan_id if current else None}
     if plan is None:

@@ -12,7 +12,8 @@ timetable wants with the lessons already there:
   recorded on it; a lesson with a record is kept and reported for a decision (never deleted
   or moved silently).
 
-Extra lessons and cancelled lessons are decisions already taken and are left alone.
+Extra lessons and cancelled lessons are decisions already taken and are left alone. A closed
+year's lessons are not generated again (issue 13: ``rules.check_year_open``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from zhurnal.school.models import Course, School
 from . import events
 from .calendar import BellTimes, HolidayCalendar
 from .models import JOURNAL_RECORD, Lesson, LessonOrigin, LessonStatus, TimetableEntry, WeekParity
+from .rules import check_year_open
 
 
 @dataclass
@@ -94,7 +96,9 @@ def generate_lessons(
     *, school: School, year, start: date, end: date, courses=None, actor: Actor | None = None
 ) -> GenerationReport:
     """Create, update and delete the generated lessons of ``courses`` (all courses of the year
-    if None) between ``start`` and ``end`` inclusive, as described in the module docstring."""
+    if None) between ``start`` and ``end`` inclusive, as described in the module docstring;
+    refused in a closed year."""
+    check_year_open(year)
     start, end = max(start, year.start), min(end, year.end)
     course_qs = Course.objects.filter(school=school, year=year).select_related(
         "school_class", "group__school_class"

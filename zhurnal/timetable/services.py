@@ -5,7 +5,8 @@ these.
 Single-day changes (issue 3): cancel, move, add an extra lesson, substitute a teacher. A
 lesson's own record — its topic and plan item — is the journal's (``journal.services``). Who
 may act (``timetable.manage``) the callers have checked (``core.access``); these functions
-check the facts: the school, free teachers and slots, no silent loss of a record.
+check the facts: the school, free teachers and slots, no silent loss of a record, and no change
+in a closed year (issue 13: ``rules.check_year_open``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from . import events
 from .calendar import BellTimes
 from .conflicts import find_conflicts
 from .models import BellPeriod, BellSchedule, Lesson, LessonOrigin, LessonStatus, TimetableEntry
+from .rules import check_year_open
 
 
 def _same_school(school_id: int, *objects) -> None:
@@ -38,14 +40,15 @@ def save_entry(*, entry: TimetableEntry, actor: Actor) -> TimetableEntry:
     _same_school(entry.school_id, entry.course, entry.teacher)
     if entry.course.year_id != entry.year_id:
         raise ValidationError(_("The course belongs to another academic year."))
+    check_year_open(entry.course.year)
+    before = None
+    if entry.pk:
+        saved = TimetableEntry.objects.select_related("course", "teacher", "year").get(pk=entry.pk)
+        check_year_open(saved.year)
+        before = events.entry_state(saved)
     problems = find_conflicts(entry)
     if problems:
         raise ValidationError(problems)
-    before = None
-    if entry.pk:
-        before = events.entry_state(
-            TimetableEntry.objects.select_related("course", "teacher").get(pk=entry.pk)
-        )
     entry.full_clean()
     entry.save()
     events.record_saved(
@@ -58,6 +61,7 @@ def save_entry(*, entry: TimetableEntry, actor: Actor) -> TimetableEntry:
 def end_entry(*, entry: TimetableEntry, last_day: date, actor: Actor) -> None:
     """Stop an entry after ``last_day`` (or delete it if it never held): the lessons already
     generated stay until the deputy regenerates."""
+    check_year_open(entry.year)
     before = events.entry_state(entry)
     if last_day < entry.valid_from:
         events.record_deleted(entry, actor=actor, before=before, course=entry.course)
@@ -85,6 +89,7 @@ def substitute(*, lesson: Lesson, teacher: Staff, reason: str, actor: Actor) -> 
     """Замена: ``teacher`` takes this one lesson instead of the course's teacher. The
     substitute may then keep this lesson's record and nothing else (DESIGN §4)."""
     _same_school(lesson.school_id, teacher)
+    check_year_open(lesson.course.year)
     if lesson.is_cancelled:
         raise ValidationError(_("The lesson is cancelled."))
     original = lesson.substitute_for_id or lesson.teacher_id
@@ -113,6 +118,7 @@ def substitute(*, lesson: Lesson, teacher: Staff, reason: str, actor: Actor) -> 
 @transaction.atomic
 def cancel_lesson(*, lesson: Lesson, reason: str, actor: Actor) -> Lesson:
     """Cancel one lesson (a trip, a quarantine day): it stays, marked, with the reason."""
+    check_year_open(lesson.course.year)
     if not reason.strip():
         raise ValidationError(_("Give the reason of the cancellation."))
     before = events.lesson_state(lesson)
@@ -126,6 +132,7 @@ def cancel_lesson(*, lesson: Lesson, reason: str, actor: Actor) -> Lesson:
 @transaction.atomic
 def restore_lesson(*, lesson: Lesson, actor: Actor) -> Lesson:
     """Undo a cancellation, if the slot is still free."""
+    check_year_open(lesson.course.year)
     if not lesson.is_cancelled:
         return lesson
     if (
@@ -177,9 +184,10 @@ def move_lesson(
 ) -> Lesson:
     """Move one lesson to another day or lesson number; it keeps its slot in the timetable, so
     regeneration neither brings it back nor deletes it."""
+    course = lesson.course
+    check_year_open(course.year)
     if lesson.is_cancelled:
         raise ValidationError(_("The lesson is cancelled."))
-    course = lesson.course
     _check_school_day(course, day)
     _check_slot_free(course, lesson.teacher_id, day, number, lesson.pk)
     before = events.lesson_state(lesson)
@@ -205,6 +213,7 @@ def add_extra_lesson(
     actor: Actor,
 ) -> Lesson:
     """An extra lesson outside the timetable (a make-up lesson, a consultation)."""
+    check_year_open(course.year)
     teacher = teacher or course.teachers.order_by("pk").first()
     if teacher is None:
         raise ValidationError(_("The course has no teacher."))

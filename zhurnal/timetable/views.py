@@ -391,18 +391,23 @@ def generate(request: HttpRequest) -> HttpResponse:
         courses = None
         if school_class is not None:
             courses = list(_class_courses(school_class).values_list("pk", flat=True))
-        report = generate_lessons(
-            school=school,
-            year=term.year,
-            start=term.start,
-            end=term.end,
-            courses=courses,
-            actor=Actor.of(request),
-        )
-        needs_decision = Lesson.objects.filter(
-            pk__in=[lesson.pk for lesson in report.needs_decision]
-        ).select_related(*(f"course__{r}" for r in COURSE_RELATED), "teacher")
-        messages.success(request, _("The lessons are generated."))
+        try:
+            report = generate_lessons(
+                school=school,
+                year=term.year,
+                start=term.start,
+                end=term.end,
+                courses=courses,
+                actor=Actor.of(request),
+            )
+        except ValidationError as error:  # a closed year
+            for text in error.messages:
+                form.add_error(None, text)
+        else:
+            needs_decision = Lesson.objects.filter(
+                pk__in=[lesson.pk for lesson in report.needs_decision]
+            ).select_related(*(f"course__{r}" for r in COURSE_RELATED), "teacher")
+            messages.success(request, _("The lessons are generated."))
     return render(
         request,
         "timetable/generate.html",

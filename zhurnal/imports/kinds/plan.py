@@ -83,6 +83,12 @@ def build_plan(batch, parsed: list[ParsedRow], today: date) -> Plan:
 def _plan_row(plan: RowPlan, items: dict[int, PlanItem], year) -> None:
     values = plan.row.values
     day = values.get("planned_date")
+    if year.is_closed:  # issue 13: a closed year's plans are read-only (planning.services)
+        plan.error(
+            "position",
+            KIND,
+            _("the academic year %(year)s is closed: its plans are read-only") % {"year": year},
+        )
     if day and not year.start <= day <= year.end:
         plan.error(
             "planned_date",

@@ -196,6 +196,13 @@ def _plan_row(plan: RowPlan, school, year, lookup: _Lookup) -> _Slot | None:
             _("there is no current academic year; create it in the school structure first"),
         )
         return None
+    if year.is_closed:  # issue 13: a closed year's timetable is read-only
+        plan.error(
+            "audience",
+            KIND,
+            _("the academic year %(year)s is closed: its timetable is read-only") % {"year": year},
+        )
+        return None
     course = _course(plan, year, lookup)
     teacher = _teacher(plan, course, lookup)
     if weekday == 6 and school.week_days == 5:

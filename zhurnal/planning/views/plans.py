@@ -122,7 +122,9 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
             "row": row,
             "plan": plan,
             "items": PlanItem.objects.filter(plan=plan).order_by("position"),
-            "can_edit": request.user.has_perm("planning.edit_plan", plan),
+            # A closed year's plan is read-only (``services.check_year_open``).
+            "can_edit": not plan.year.is_closed
+            and request.user.has_perm("planning.edit_plan", plan),
             "can_copy": request.user.has_perm("planning.create_plan", request.school),
         },
     )
