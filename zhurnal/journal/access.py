@@ -25,7 +25,8 @@ from .queries import NAME_FIELDS
 # loaded with its journal policy (``accounts.memberships``): no join and no query for it.
 COURSE_RELATED = ("subject", "year", *COURSE_PLACE)
 LESSON_RELATED = (
-    *(f"course__{name}" for name in ("subject", *COURSE_PLACE)),
+    # The course's year too: whether it is closed decides every write (``check_year_open``).
+    *(f"course__{name}" for name in ("subject", "year", *COURSE_PLACE)),
     "teacher",
     "substitute_for",
 )
@@ -74,7 +75,7 @@ def column_for(user, school, column_id: int) -> GradeColumn:
         user, school, GradeColumn.objects.select_related("work_type", "lesson"), None, pk=column_id
     )
     lesson = column.lesson
-    lesson.course = with_scale_rule(Course.objects.select_related(*COURSE_PLACE)).get(
+    lesson.course = with_scale_rule(Course.objects.select_related("year", *COURSE_PLACE)).get(
         pk=lesson.course_id
     )
     lesson.course.school = school
