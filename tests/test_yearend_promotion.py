@@ -338,3 +338,190 @@ def test_a_promotion_page_of_another_school_is_not_found(client, world, new_year
     )
     client.force_login(world.users["secretary"])
     assert client.get(reverse("yearend:promote", args=[foreign.pk])).status_code == 404
+
+
+# --- what the next year carries: groups, the class's own curriculum, the kept down ------------
+
+
+def _member(world, group, student):
+    return m.GroupMembership.objects.create(
+        school=world.school, group=group, student=student, start=date(2026, 9, 1)
+    )
+
+
+@pytest.fixture
+def elective(world):
+    """An elective of the 5th grade for a cross-class group (no class) of 5А and 5Б, with its
+    teacher and a lesson on Thursdays, and a student of 5А kept down."""
+    class_5b = SchoolClassFactory(
+        school=world.school, year=world.year, grade_level=world.class_5a.grade_level, letter="Б"
+    )
+    other = StudentFactory(school=world.school, last_name="Борисов")
+    enroll(other, class_5b, date(2026, 9, 1))
+    kept = StudentFactory(school=world.school, last_name="Кузнецов")
+    enroll(kept, world.class_5a, date(2026, 9, 1))
+    group = m.Group.objects.create(school=world.school, year=world.year, name="Информатика, 5 кл.")
+    for student in (world.student, other, kept):
+        _member(world, group, student)
+    subject = m.Subject.objects.create(school=world.school, name="Информатика")
+    course = m.Course.objects.create(
+        school=world.school,
+        year=world.year,
+        subject=subject,
+        group=group,
+        kind=m.CourseKind.ELECTIVE,
+        hours_per_week=1,
+    )
+    course.teachers.add(world.teacher_staff)
+    TimetableEntry.objects.create(
+        school=world.school,
+        year=world.year,
+        course=course,
+        teacher=world.teacher_staff,
+        weekday=4,
+        number=6,
+        room="31",
+        valid_from=world.year.start,
+    )
+    return class_5b, other, kept
+
+
+def test_a_cross_class_group_goes_up_with_its_promoted_students_teacher_and_course(
+    world, new_year, elective
+):
+    class_5b, other, kept = elective
+    promote(world, world.class_5a, new_year, {kept.pk: (Decision.KEEP, "")})
+    group = m.Group.objects.get(year=new_year, name="Информатика, 6 кл.")
+    assert group.school_class is None
+    course = m.Course.objects.get(group=group)
+    assert (course.kind, course.subject.name, course.year) == (
+        m.CourseKind.ELECTIVE,
+        "Информатика",
+        new_year,
+    )
+    assert list(course.teachers.all()) == [world.teacher_staff]
+    entry = TimetableEntry.objects.get(course=course)
+    assert (entry.weekday, entry.number, entry.room, entry.valid_from) == (
+        4,
+        6,
+        "31",
+        new_year.start,
+    )
+    members = m.GroupMembership.objects.filter(group=group)
+    assert [(g.student, g.start) for g in members] == [(world.student, new_year.start)]
+
+    # 5Б's promotion joins the group made by 5А's: no second group or course.
+    promote(world, class_5b, new_year)
+    assert m.Group.objects.filter(year=new_year, name__startswith="Информатика").count() == 1
+    assert m.Course.objects.filter(group=group).count() == 1
+    assert set(members.values_list("student", flat=True)) == {world.student.pk, other.pk}
+    assert not m.GroupMembership.objects.filter(student=kept, group__year=new_year).exists()
+
+
+def test_a_class_keeps_its_own_curriculum_lines_and_their_hours(world, new_year):
+    m.CurriculumLine.objects.create(
+        school=world.school,
+        year=world.year,
+        subject=world.course.subject,
+        grade_level=world.class_5a.grade_level,
+        school_class=world.class_5a,
+        hours_per_week=6,
+    )
+    promote(world, world.class_5a, new_year)
+    class_6a = m.SchoolClass.objects.get(year=new_year, grade_level__number=6, letter="А")
+    line = m.CurriculumLine.objects.get(year=new_year, school_class=class_6a)
+    assert (line.subject, line.grade_level, line.hours_per_week) == (
+        world.course.subject,
+        class_6a.grade_level,
+        6,
+    )
+    # Its own line wins over the grade level's 5 hours.
+    assert (
+        m.Course.objects.get(school_class=class_6a, subject=world.course.subject).hours_per_week
+        == 6
+    )
+
+
+def test_a_student_kept_down_joins_the_subgroup_of_the_class_of_their_grade(world, new_year):
+    kept = StudentFactory(school=world.school, last_name="Кузнецов")
+    enroll(kept, world.class_5a, date(2026, 9, 1))
+    for student in (world.student, kept):
+        _member(world, world.group, student)  # «Англ. 1» of 5А
+    promote(world, world.class_5a, new_year, {kept.pk: (Decision.KEEP, "")})
+    new_5a = m.SchoolClass.objects.get(year=new_year, grade_level__number=5, letter="А")
+    # The class teacher goes up with 6А; the new 5А waits for the class promoted into it.
+    assert new_5a.class_teacher is None
+    assert m.SchoolClass.objects.get(year=new_year, letter="А", grade_level__number=6).class_teacher
+    kept_in = m.GroupMembership.objects.get(student=kept, group__year=new_year)
+    assert (kept_in.group.name, kept_in.group.school_class, kept_in.start) == (
+        "5А: Англ. 1",
+        new_5a,
+        new_year.start,
+    )
+    promoted_in = m.GroupMembership.objects.get(student=world.student, group__year=new_year)
+    assert promoted_in.group.name == "6А: Англ. 1"
+
+    # 4А promoted into 5А later: its subgroup's course finds the kept student's subgroup, its
+    # class teacher takes the class.
+    level_4 = GradeLevelFactory(school=world.school, number=4)
+    teacher_4a = world.teacher_staff
+    class_4a = SchoolClassFactory(
+        school=world.school,
+        year=world.year,
+        grade_level=level_4,
+        letter="А",
+        class_teacher=teacher_4a,
+    )
+    pupil = StudentFactory(school=world.school)
+    enroll(pupil, class_4a, date(2026, 9, 1))
+    group_4a = m.Group.objects.create(
+        school=world.school, year=world.year, name="4А: Англ. 1", school_class=class_4a
+    )
+    _member(world, group_4a, pupil)
+    english = m.Subject.objects.create(school=world.school, name="Английский язык")
+    m.Course.objects.create(
+        school=world.school, year=world.year, subject=english, group=group_4a
+    ).teachers.add(world.class_teacher_staff)
+    promote(world, class_4a, new_year)
+    new_5a.refresh_from_db()
+    assert new_5a.class_teacher == teacher_4a
+    group = m.Group.objects.get(year=new_year, name="5А: Англ. 1")
+    assert m.Course.objects.get(group=group).subject == english
+    assert set(group.memberships.values_list("student", flat=True)) == {kept.pk, pupil.pk}
+
+
+def test_a_second_run_with_groups_and_own_curriculum_changes_nothing(world, new_year, elective):
+    class_5b, _other, kept = elective
+    _member(world, world.group, world.student)
+    m.CurriculumLine.objects.create(
+        school=world.school,
+        year=world.year,
+        subject=world.course.subject,
+        grade_level=world.class_5a.grade_level,
+        school_class=world.class_5a,
+        hours_per_week=6,
+    )
+    decisions = {kept.pk: (Decision.KEEP, "")}
+    promote(world, world.class_5a, new_year, decisions)
+    promote(world, class_5b, new_year)
+
+    def counts():
+        return tuple(
+            model.objects.count()
+            for model in (
+                m.Movement,
+                m.Enrollment,
+                m.SchoolClass,
+                m.Group,
+                m.GroupMembership,
+                m.Course,
+                m.CurriculumLine,
+                TimetableEntry,
+                CoursePlan,
+            )
+        )
+
+    before = counts()
+    assert not promote(world, world.class_5a, new_year, decisions).steps
+    assert not promote(world, class_5b, new_year).steps
+    assert counts() == before
