@@ -166,6 +166,8 @@ MATRIX: dict[str, tuple[tuple[str, ...], set[str]]] = {
     "notifications:unread_badge": ((), EVERYONE - {"nobody"}),
     "notifications:preferences": ((), EVERYONE - {"nobody"}),
     "notifications:deliveries": ((), {"admin", "outsider"}),
+    # --- backups of the server (issue 13): the administrator's page
+    "backups:index": ((), {"admin", "outsider"}),
     "messaging:announcements": ((), EVERYONE - {"nobody"}),
     "messaging:announce": ((), ADMINISTRATION | {"teacher", "class_teacher", "outsider"}),
 }
@@ -214,6 +216,8 @@ NOT_IN_MATRIX = {
     "archive:package",
     # POST-only: the administrator sends a failed e-mail again (tests/test_notifications.py).
     "notifications:resend",
+    # POST-only: the administrator queues a backup now (tests/test_backups.py, every role).
+    "backups:run",
     # The diary's entry page redirects a student to their own diary, and a homework
     # attachment needs an attachment id: both in tests/test_diary.py.
     "diary:index",

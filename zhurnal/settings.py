@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "zhurnal.oversight",
     # The printed journals, the term copies and the year's archive packages (issue 13).
     "zhurnal.archive",
+    # Backups of the whole server: the database and the uploaded files (issue 13).
+    "zhurnal.backups",
     # The year end: the checklist, closing the year, the next year and the promotion (issue 13).
     "zhurnal.yearend",
     "zhurnal.api",
@@ -272,6 +274,19 @@ DEFAULT_FROM_EMAIL = os.environ.get("ZHURNAL_MAIL_FROM", "Журнал <zhurnal@
 ZHURNAL_SITE_URL = os.environ.get("ZHURNAL_SITE_URL", "")
 # New marks are mailed as one digest per recipient, this long after the first of them.
 ZHURNAL_DIGEST_DELAY_MINUTES = int(os.environ.get("ZHURNAL_DIGEST_DELAY_MINUTES", "60"))
+
+# --- Backups (issue 13; seed 002 §4.2, §5.2, §5.6) -------------------------------------------
+# Where `zhurnal backup` and the scheduled backups write: comma-separated folders, each on its
+# own medium (two media kept in different rooms: a second disk, a network share).
+ZHURNAL_BACKUP_DIRS = [
+    part.strip() for part in os.environ.get("ZHURNAL_BACKUP_DIRS", "").split(",") if part.strip()
+]
+# How many backups each destination keeps (the term-end ones are kept besides these).
+ZHURNAL_BACKUP_KEEP = int(os.environ.get("ZHURNAL_BACKUP_KEEP", "10"))
+# The schedule: a backup when the last good one is this many days old (0: none on this count)…
+ZHURNAL_BACKUP_EVERY_DAYS = int(os.environ.get("ZHURNAL_BACKUP_EVERY_DAYS", "7"))
+# …and the day after a term of any school ends.
+ZHURNAL_BACKUP_AT_TERM_END = _env_bool("ZHURNAL_BACKUP_AT_TERM_END", default=True)
 
 # --- The archive (issue 13; seed 002 §4.2, §5.5–5.9) ----------------------------------------
 # Where the term copies and the archive packages are written, read-only, never published by

@@ -30,6 +30,7 @@ urlpatterns = [
     path("reports/", include("zhurnal.reports.urls")),
     path("control/", include("zhurnal.oversight.urls")),
     path("archive/", include("zhurnal.archive.urls")),
+    path("backups/", include("zhurnal.backups.urls")),
     path("year-end/", include("zhurnal.yearend.urls")),
     path("api/v1/", include("zhurnal.api.urls")),
     path("django-admin/", admin.site.urls),

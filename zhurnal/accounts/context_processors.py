@@ -17,6 +17,8 @@ NAV_PERMISSIONS = {
     "control_journals": "journal.view_changes",
     "journal_settings": "journal.manage_settings",
     "view_deliveries": "notifications.view_deliveries",
+    "view_backups": "backups.view",
+    "run_backups": "backups.run",
     "view_assessments": "timetable.view_assessments",
     "reports": "reports.index",
     "archive": "archive.print",

@@ -224,7 +224,8 @@ def mark_all_read(user, school: School) -> int:
 # Who is told of each kind: the families (guardians, and students from the school's age) of
 # their children's marks, absences, notes, term marks, announcements, reports and the work done
 # with a lagging child; staff of the acknowledgements of their class (class teachers), of
-# remarks on their journals and of the preliminary reports; everyone of their messages.
+# remarks on their journals and of the preliminary reports; administrators of a failed or
+# overdue backup; everyone of their messages.
 FAMILY_KINDS = frozenset(
     {
         Kind.MARKS,
@@ -248,6 +249,8 @@ def kinds_for(user) -> list[str]:
         wanted |= FAMILY_KINDS
     if roles & STAFF_ROLES:
         wanted |= STAFF_KINDS
+    if Role.ADMIN in roles:  # the server's backups (zhurnal.backups), seed 002 §6.2.3
+        wanted.add(Kind.BACKUP)
     return [kind for kind in Kind.values if kind in wanted or kind == Kind.MESSAGE]
 
 

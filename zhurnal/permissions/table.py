@@ -200,6 +200,11 @@ RULES = {
     "archive.package": is_director,
     # The audit trail: who changed or viewed what (personal data access included).
     "audit.view_trail": is_admin | is_director,
+    # Backups of the server (issue 13; seed 002 §4.2, §6.2.3: the administrator backs up and
+    # restores). obj = School: its administrator sees the state and queues a backup now; the
+    # restore is the server operator's command (zhurnal restore), no page.
+    "backups.view": is_admin,
+    "backups.run": is_admin,
     # The year end (issue 13; seed 002 §6.2.3: the secretary closes the year, opens the next
     # one and promotes; the director may too; the deputies see the checklist). obj = School,
     # or the SchoolClass of a class's checklist and promotion.

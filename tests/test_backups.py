@@ -1,0 +1,408 @@
+"""Backups as a product feature (issue 13 item 5; seed 002 §4.2, §5.2, §5.6, §6.2.3): the copy of
+the database and the uploaded files with its manifest, two destinations, a destination full or
+unwritable, retention, the restore drill and a damaged backup refused, the schedule on the
+worker, the administrator's page. The drill runs on the suite's database: SQLite, and
+PostgreSQL under scripts/test-postgres."""
+
+from __future__ import annotations
+
+import errno
+import json
+import shutil
+import subprocess
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from zhurnal.audit.actor import Actor
+from zhurnal.audit.models import AuditAction, AuditEvent
+from zhurnal.backups import bundle, services
+from zhurnal.backups.models import BackupRun, RunState, Trigger
+from zhurnal.backups.tasks import run_backup
+from zhurnal.journal import services as journal
+from zhurnal.journal.defaults import ensure_work_types
+from zhurnal.journal.models import Attendance, GradeColumn, HomeworkAttachment, Mark, WorkType
+from zhurnal.notifications.models import Kind, Notification
+from zhurnal.notifications.services import kinds_for
+from zhurnal.ops.daily import run_daily
+from zhurnal.timetable.models import Lesson
+
+from .factories import SchoolFactory
+from .personas import build_world
+
+# A backup is made outside any transaction, as on the server (SQLite's online backup cannot read
+# a database its own connection is writing; pg_dump would not see uncommitted rows).
+pytestmark = [pytest.mark.usefixtures("english"), pytest.mark.django_db(transaction=True)]
+
+MSK = ZoneInfo("Europe/Moscow")
+MONDAY, TUESDAY = date(2026, 11, 16), date(2026, 11, 17)
+
+
+def at(*args) -> time_machine.travel:
+    return time_machine.travel(datetime(*args, tzinfo=MSK), tick=False)
+
+
+@pytest.fixture
+def dirs(tmp_path, settings):
+    """Two destinations, as on two media: a second disk and a network share."""
+    disk, share = tmp_path / "disk", tmp_path / "share"
+    settings.ZHURNAL_BACKUP_DIRS = [str(disk), str(share)]
+    return disk, share
+
+
+def _fill_journal(world) -> None:
+    """Marks, attendance, a homework file: a small journal with its audit trail."""
+    ensure_work_types(world.school)
+    teacher = Actor(world.users["class_teacher"])
+    work_type = WorkType.objects.get(school=world.school, code="КР")
+    for day, value in ((MONDAY, "5"), (TUESDAY, "4")):
+        lesson = Lesson.objects.get(course=world.class_course, date=day)
+        column = journal.add_column(lesson=lesson, work_type=work_type, actor=Actor.system())
+        journal.set_mark(
+            column=column, student=world.student, value=value, version=0, actor=teacher
+        )
+    tuesday = Lesson.objects.get(course=world.class_course, date=TUESDAY)
+    journal.set_attendance(
+        lesson=tuesday, student=world.student, code="Н", version=0, actor=teacher
+    )
+    homework = journal.set_homework(lesson=tuesday, text="§ 3", version=0, actor=teacher)
+    HomeworkAttachment.objects.create(
+        school=world.school,
+        homework=homework,
+        name="task.pdf",
+        size=9,
+        file=SimpleUploadedFile("task.pdf", b"%PDF-task"),
+    )
+
+
+def _snapshot() -> dict:
+    """Every mark, attendance entry, audit row (but the backups' own) and uploaded file."""
+    media = Path(settings.MEDIA_ROOT)
+    return {
+        "marks": list(Mark.objects.order_by("pk").values()),
+        "columns": list(GradeColumn.objects.order_by("pk").values()),
+        "attendance": list(Attendance.objects.order_by("pk").values()),
+        "audit": list(
+            AuditEvent.objects.exclude(
+                action__in=[AuditAction.BACKUP_MADE, AuditAction.BACKUP_RESTORED]
+            )
+            .order_by("pk")
+            .values()
+        ),
+        "files": {
+            path.relative_to(media).as_posix(): path.read_bytes()
+            for path in media.rglob("*")
+            if path.is_file()
+        },
+    }
+
+
+def _backup(**kwargs) -> BackupRun:
+    return services.make_backup(actor=Actor.system(), trigger=Trigger.COMMAND, **kwargs)
+
+
+def test_backup_wipe_restore_gives_back_every_mark_attendance_audit_row_and_file(dirs):
+    with at(2026, 11, 20, 10, 0):
+        world = build_world()
+        _fill_journal(world)
+    before = _snapshot()
+    assert len(before["marks"]) == 2 and before["attendance"] and before["files"]
+    assert len(before["audit"]) >= 4
+
+    run = _backup()
+    assert run.state == RunState.OK
+    assert [entry["ok"] for entry in run.destinations] == [True, True]
+
+    call_command("flush", interactive=False, verbosity=0)  # the wipe
+    shutil.rmtree(settings.MEDIA_ROOT)
+    assert not Mark.objects.exists() and not AuditEvent.objects.exists()
+
+    services.restore(backup=dirs[1] / run.name, actor=Actor.system())
+
+    assert _snapshot() == before
+    restored = AuditEvent.objects.get(action=AuditAction.BACKUP_RESTORED)
+    assert restored.after["source"] == str(dirs[1] / run.name)
+
+
+def test_the_restore_command_replaces_newer_data_only_when_confirmed(dirs):
+    with at(2026, 11, 20, 10, 0):
+        world = build_world()
+        _fill_journal(world)
+    run = _backup()
+    Mark.objects.all().delete()
+    with pytest.raises(CommandError, match="--yes"):
+        call_command("restore", str(dirs[0] / run.name), stdout=_Sink())
+    assert not Mark.objects.exists()
+    call_command("restore", str(dirs[0] / run.name), "--yes", stdout=_Sink())
+    assert Mark.objects.count() == 2
+
+
+class _Sink:
+    def __init__(self) -> None:
+        self.text = ""
+
+    def write(self, text: str) -> None:
+        self.text += text
+
+    def flush(self) -> None:
+        pass
+
+
+def test_the_manifest_holds_version_engine_time_migrations_and_every_checksum(dirs):
+    with at(2026, 11, 20, 10, 0):
+        world = build_world()
+        _fill_journal(world)
+        run = _backup()
+    folder = dirs[0] / run.name
+    manifest = json.loads((folder / bundle.MANIFEST).read_text())
+    assert manifest["engine"] in {"sqlite", "postgresql"}
+    assert manifest["zhurnal_version"] and manifest["created_at"].startswith("2026-11-20T07:00")
+    assert manifest["migrations"]["journal"].startswith("00")
+    attachment = HomeworkAttachment.objects.get()
+    stored = Path(settings.MEDIA_ROOT) / attachment.file.name
+    assert manifest["media"] == {attachment.file.name: bundle.sha256_of(stored)}
+    assert set(manifest["files"]) == {bundle.MEDIA, _db_file(folder)}
+    assert run.size == sum(path.stat().st_size for path in folder.iterdir())
+    # An operator checks a copy without Zhurnal.
+    checked = subprocess.run(
+        ["sha256sum", "-c", bundle.SUMS], cwd=folder, capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert not list(dirs[0].glob(".*")), "no temporary folder is left behind"
+    made = AuditEvent.objects.get(action=AuditAction.BACKUP_MADE)
+    assert made.school_id is None and made.after["name"] == run.name
+
+
+def _db_file(folder: Path) -> str:
+    return next(path.name for path in folder.iterdir() if path.name.startswith("database."))
+
+
+@pytest.mark.parametrize("damaged", ["database", bundle.MEDIA, bundle.MANIFEST])
+def test_a_flipped_byte_is_refused_by_restore_naming_the_damaged_file(dirs, damaged):
+    with at(2026, 11, 20, 10, 0):
+        world = build_world()
+        _fill_journal(world)
+        run = _backup()
+    folder = dirs[0] / run.name
+    name = _db_file(folder) if damaged == "database" else damaged
+    data = bytearray((folder / name).read_bytes())
+    data[len(data) // 2] ^= 0x01
+    (folder / name).write_bytes(bytes(data))
+    marks = Mark.objects.count()
+
+    with pytest.raises(CommandError, match=f"damaged.*{name}"):
+        call_command("restore", str(folder), "--yes", stdout=_Sink())
+    with pytest.raises(CommandError, match=name):
+        call_command("restore", str(folder), "--verify", stdout=_Sink())
+    assert Mark.objects.count() == marks  # nothing was touched
+    # The same backup on the other medium is whole.
+    out = _Sink()
+    call_command("restore", str(dirs[1] / run.name), "--verify", stdout=out)
+    assert "verified" in out.text
+
+
+def test_an_unwritable_destination_is_named_and_the_other_is_still_written(dirs, tmp_path):
+    not_a_folder = tmp_path / "a-file"
+    not_a_folder.write_text("x")
+    with at(2026, 11, 20, 10, 0):
+        world = build_world()
+        run = _backup(destinations=[not_a_folder / "backups", dirs[1]])
+    assert run.state == RunState.PARTIAL
+    bad, good = run.destinations
+    assert not bad["ok"] and str(not_a_folder / "backups") in bad["error"]
+    assert good["ok"] and (dirs[1] / run.name / bundle.MANIFEST).is_file()
+    # The administrators are told; the backup made is audited.
+    told = Notification.objects.get(user=world.users["admin"], kind=Kind.BACKUP)
+    assert str(not_a_folder / "backups") in told.body
+    assert AuditEvent.objects.filter(action=AuditAction.BACKUP_MADE).exists()
+
+
+def test_a_destination_that_fills_up_half_way_keeps_nothing_that_looks_like_a_backup(
+    dirs, monkeypatch
+):
+    real_copy = shutil.copyfile
+
+    def copy_then_fill_the_share(source, target):
+        if str(target).startswith(str(dirs[1])) and Path(source).name == bundle.MEDIA:
+            Path(target).write_bytes(b"half")
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_copy(source, target)
+
+    monkeypatch.setattr(bundle.shutil, "copyfile", copy_then_fill_the_share)
+    with at(2026, 11, 20, 10, 0):
+        build_world()
+        run = _backup()
+    assert run.state == RunState.PARTIAL
+    assert run.destinations[0]["ok"]
+    assert "no space left" in run.destinations[1]["error"]
+    assert str(dirs[1]) in run.destinations[1]["error"]
+    assert list(dirs[1].iterdir()) == []  # neither the folder nor its temporary name
+    assert bundle.backups_in(dirs[0])[0].name == run.name
+
+
+def test_a_destination_without_room_for_the_backup_is_refused_before_writing(dirs, monkeypatch):
+    real_space = bundle.space_of
+
+    def full_share(destination):
+        space = real_space(destination)
+        return bundle.Space(space.exists, space.writable, 1000) if destination == dirs[1] else space
+
+    monkeypatch.setattr(bundle, "space_of", full_share)
+    with at(2026, 11, 20, 10, 0):
+        build_world()
+        run = _backup()
+    assert run.state == RunState.PARTIAL
+    assert "not enough free space" in run.destinations[1]["error"]
+    assert not dirs[1].exists() or not list(dirs[1].iterdir())
+
+
+def test_no_destination_at_all_fails_the_run_and_tells_the_administrators(settings):
+    settings.ZHURNAL_BACKUP_DIRS = []
+    with at(2026, 11, 20, 10, 0):
+        world = build_world()
+        run = _backup()
+    assert run.state == RunState.FAILED and "ZHURNAL_BACKUP_DIRS" in run.error
+    assert Notification.objects.filter(user=world.users["admin"], kind=Kind.BACKUP).exists()
+    assert not Notification.objects.filter(user=world.users["teacher"], kind=Kind.BACKUP).exists()
+    with pytest.raises(CommandError, match="failed"):
+        call_command("backup", stdout=_Sink(), stderr=_Sink())
+
+
+def test_retention_keeps_the_newest_and_every_term_end_backup(dirs):
+    with at(2026, 11, 20, 10, 0):
+        build_world()
+    names = []
+    for hour, trigger in ((1, Trigger.TERM_END), (2, Trigger.COMMAND), (3, Trigger.COMMAND)):
+        with at(2026, 11, 21, hour, 0):
+            run = services.make_backup(actor=Actor.system(), trigger=trigger, keep=1)
+            names.append(run.name)
+    with at(2026, 11, 21, 4, 0):
+        call_command("backup", "--to", str(dirs[0]), "--keep", "1", stdout=_Sink())
+    kept = [path.name for path in bundle.backups_in(dirs[0])]
+    assert len(kept) == 2 and names[0] in kept  # the newest and the term end's
+    assert [path.name for path in bundle.backups_in(dirs[1])] == [names[2], names[0]]
+
+
+def test_the_schedule_queues_one_backup_for_the_whole_server_weekly(dirs):
+    with at(2026, 11, 20, 10, 0):
+        world = build_world()
+        SchoolFactory(timezone="Asia/Vladivostok")
+        outcomes = run_daily(job="backups.schedule")
+        queued = BackupRun.objects.get()
+        assert queued.state == RunState.QUEUED and queued.trigger == Trigger.WEEKLY
+        assert sum(bool(outcome.summary) for outcome in outcomes) == 1  # not once per school
+        assert run_backup.call(queued.pk) == RunState.OK
+        assert BackupRun.objects.get().state == RunState.OK
+    with at(2026, 11, 24, 10, 0):  # four days later: not due
+        assert services.scheduled_backup(world.school, date(2026, 11, 24)) is None
+    with at(2026, 11, 28, 10, 0):  # a week after the last good one
+        assert "weekly" in services.scheduled_backup(world.school, date(2026, 11, 28))
+        # queued already: the other schools' jobs (and a second run) add none
+        assert services.scheduled_backup(world.other_school, date(2026, 11, 28)) is None
+
+
+def test_the_schedule_makes_a_backup_after_each_term_end(dirs):
+    with at(2026, 10, 22, 10, 0):
+        world = build_world()
+        good = _backup()  # two days before the 1st quarter ends (24.10)
+        assert good.state == RunState.OK
+    with at(2026, 10, 24, 10, 0):  # the last day of the quarter: not yet
+        assert services.scheduled_backup(world.school, date(2026, 10, 24)) is None
+    with at(2026, 10, 25, 6, 1):  # the morning after
+        summary = services.scheduled_backup(world.school, date(2026, 10, 25))
+        assert "term_end" in summary
+        run = BackupRun.objects.get(state=RunState.QUEUED)
+        run_backup.call(run.pk)
+    with at(2026, 10, 26, 6, 1):  # done: not again
+        assert services.scheduled_backup(world.school, date(2026, 10, 26)) is None
+
+
+def test_nothing_is_scheduled_without_destinations(settings):
+    settings.ZHURNAL_BACKUP_DIRS = []
+    with at(2026, 11, 20, 10, 0):
+        world = build_world()
+        assert services.scheduled_backup(world.school, date(2026, 11, 20)) is None
+    assert not BackupRun.objects.exists()
+
+
+# --- The administrator's page ----------------------------------------------------------------
+
+
+@pytest.fixture
+def world(transactional_db):
+    with at(2026, 11, 20, 10, 0):
+        yield build_world()
+
+
+def test_the_administrator_sees_the_last_backup_and_each_destination(client, world, dirs):
+    run = _backup(destinations=[dirs[0]])
+    client.force_login(world.users["admin"])
+    html = client.get(reverse("backups:index")).content.decode()
+    assert run.name in html
+    assert str(dirs[0]) in html and str(dirs[1]) in html
+    assert "writable" in html
+    assert "Back up now" in html
+    assert "overdue" not in html
+
+
+def test_the_page_warns_when_a_backup_is_overdue_or_failed(client, world, dirs, settings):
+    client.force_login(world.users["admin"])
+    html = client.get(reverse("backups:index")).content.decode()
+    assert "no good backup has been made yet" in html
+    with at(2026, 11, 1, 10, 0):
+        _backup()
+    settings.ZHURNAL_BACKUP_DIRS = [str(dirs[0])]
+    _backup(destinations=[Path("/proc/no-such-place")])
+    html = client.get(reverse("backups:index")).content.decode()
+    assert "A backup is overdue: the last good one is from" in html
+    assert "failed" in html
+    assert "Only one destination is configured" in html
+
+
+def test_the_page_says_when_backups_are_not_configured(client, world, settings):
+    settings.ZHURNAL_BACKUP_DIRS = []
+    client.force_login(world.users["admin"])
+    html = client.get(reverse("backups:index")).content.decode()
+    assert "Backups are not configured" in html
+
+
+@pytest.mark.parametrize(
+    "persona, status",
+    [("admin", 302), ("director", 403), ("deputy", 403), ("teacher", 403), ("parent", 403)],
+)
+def test_only_the_administrator_queues_a_backup_now(client, world, dirs, persona, status):
+    client.force_login(world.users[persona])
+    response = client.post(reverse("backups:run"))
+    assert response.status_code == status
+    assert BackupRun.objects.filter(trigger=Trigger.MANUAL).exists() == (status == 302)
+
+
+def test_a_second_backup_now_is_not_queued_while_one_waits(client, world, dirs):
+    client.force_login(world.users["admin"])
+    client.post(reverse("backups:run"))
+    response = client.post(reverse("backups:run"), follow=True)
+    assert "already queued or running" in response.content.decode()
+    assert BackupRun.objects.count() == 1
+    assert BackupRun.objects.get().requested_by == world.users["admin"]
+
+
+def test_backup_notifications_are_offered_to_administrators_only(world):
+    assert Kind.BACKUP in kinds_for(world.users["admin"])
+    assert Kind.BACKUP not in kinds_for(world.users["teacher"])
+    assert Kind.BACKUP not in kinds_for(world.users["parent"])
+
+
+def test_the_deploy_check_asks_for_two_destinations(settings):
+    from zhurnal.backups.checks import check_two_destinations
+
+    settings.ZHURNAL_BACKUP_DIRS = ["/srv/backups"]
+    assert [warning.id for warning in check_two_destinations()] == ["backups.W001"]
+    settings.ZHURNAL_BACKUP_DIRS = ["/srv/backups", "/mnt/share"]
+    assert check_two_destinations() == []
