@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import http.client
 import json
 from datetime import datetime
 from io import StringIO
@@ -13,7 +14,7 @@ import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from zhurnal.ops import bench
+from zhurnal.ops import bench, bench_http
 
 pytestmark = pytest.mark.django_db
 
@@ -147,3 +148,57 @@ def test_percentile_is_nearest_rank():
     assert bench.percentile(values, 95) == 48.0
     assert bench.percentile([7.0], 95) == 7.0
     assert bench.percentile([], 95) == 0.0
+
+
+def test_the_full_grid_has_a_mark_in_every_cell_and_is_generated_once(demo):
+    from zhurnal.journal.models import GradeColumn, Mark
+    from zhurnal.school.models import Term
+    from zhurnal.school.rosters import course_roster, enrolled_on
+
+    fixture = bench.find_fixture()
+    term = Term.objects.get(pk=fixture.grid_term)
+    assert term.end < NOW.date()  # the last term over: every lesson of it held
+    columns = GradeColumn.objects.filter(
+        lesson__course_id=fixture.grid_course, lesson__date__range=(term.start, term.end)
+    ).select_related("lesson")
+    assert columns.count() >= 30
+    for column in columns:
+        listed = course_roster(column.lesson.course).filter(enrolled_on(column.lesson.date))
+        assert Mark.objects.filter(column=column).count() == listed.count() > 0
+    marks = Mark.objects.count()
+    assert bench.find_fixture().grid_size == fixture.grid_size  # nothing added the second time
+    assert Mark.objects.count() == marks
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_http_mode_times_the_marked_pages_over_a_socket(live_server, travel):
+    call_command("demo", "--size", "small", stdout=StringIO())
+    fixture = bench.find_fixture()
+    rows = bench_http.run(bench.SCENARIOS, fixture, runs=2, base_url=live_server.url)
+
+    assert [row["name"] for row in rows] == [f"HTTP: {s.name}" for s in bench.SCENARIOS if s.http]
+    for row in rows:
+        assert row["statuses"] == [200], row
+        assert row["wire_kb"] > 0
+        assert row["cpu_ms"] is None  # a server of its own: its CPU is not read
+    assert bench_http.problems(rows) == []
+    table = bench_http.markdown_table(rows)
+    assert "| HTTP: journal page, full grid |" in table
+
+
+def test_the_production_server_starts_answers_and_its_worker_cpu_is_read(tmp_path, monkeypatch):
+    monkeypatch.setenv("ZHURNAL_VAR_DIR", str(tmp_path))
+    with bench_http.production_server() as server:
+        before = bench_http.cpu_seconds(server.worker_pid)
+        connection = http.client.HTTPConnection(server.host, server.port, timeout=10)
+        for _ in range(20):
+            connection.request("GET", "/healthz", headers={"Host": bench.HOST})
+            assert connection.getresponse().read()
+        after = bench_http.cpu_seconds(server.worker_pid)
+    assert server.worker_pid is not None
+    assert after > before >= 0
+
+
+def test_http_problems_name_a_page_that_did_not_answer_200():
+    row = {"name": "HTTP: page", "statuses": [200, 500]}
+    assert bench_http.problems([row]) == ["HTTP: page: answered [200, 500], expected [200]"]

@@ -16,11 +16,13 @@ from __future__ import annotations
 import json
 import math
 import platform
+import random
 import statistics
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import django
@@ -31,7 +33,7 @@ from django.utils import timezone
 
 from zhurnal.accounts.models import ApiToken, Membership, Role, User
 from zhurnal.journal.defaults import ensure_work_types
-from zhurnal.journal.models import GradeColumn, Mark
+from zhurnal.journal.models import Attendance, AttendanceCode, GradeColumn, Mark
 from zhurnal.school.calendar import course_terms, pick_term
 from zhurnal.school.models import (
     Course,
@@ -70,6 +72,8 @@ class Scenario:
     # A write: the JSON body POSTed on each run, built from the fixture and the previous
     # answer (e.g. the version a cell is at); None for a GET.
     post: Callable[[Fixture, dict], dict] | None = None
+    # Measured over HTTP too, through the production server (``zhurnal bench --http``).
+    http: bool = False
 
 
 SCENARIOS: tuple[Scenario, ...] = (
@@ -110,10 +114,45 @@ SCENARIOS: tuple[Scenario, ...] = (
             "version": last.get("version", fixture.journal_version),
         },
         budget=16,
+        http=True,
+    ),
+    # Issue 14: the journal as a teacher keeps it — 30 students × 40 lessons, a mark in every
+    # cell (generated: ``_full_grid_fixture``) — and the parent's pages of a term.
+    Scenario(
+        "journal page, full grid",
+        "teacher",
+        "/journal/courses/{grid_course}/?term={grid_term}",
+        budget=12,
+        http=True,
+    ),
+    Scenario(
+        "diary: marks page of a term (parent)",
+        "parent",
+        "/diary/students/{child}/marks/",
+        budget=13,
+        http=True,
+    ),
+    Scenario(
+        "diary: attendance page of a term (parent)",
+        "parent",
+        "/diary/students/{child}/attendance/",
+        budget=11,
+        http=True,
+    ),
+    # The floor: the cheapest page behind the login, through the same middleware stack (the
+    # menu's badge of unread messages); every page's time reads as the floor plus its own work.
+    Scenario(
+        "floor: the unread messages badge", "parent", "/messages/unread/", budget=5, http=True
     ),
     # Issue 5's targets: the diary week view and its API call ≤ 10 queries, p95 ≤ 30 ms at
     # 20-school size (the demo parent's first child).
-    Scenario("diary: week of a child (parent)", "parent", "/diary/students/{child}/", budget=10),
+    Scenario(
+        "diary: week of a child (parent)",
+        "parent",
+        "/diary/students/{child}/",
+        budget=10,
+        http=True,
+    ),
     Scenario(
         "API: diary week of a child",
         "parent",
@@ -188,6 +227,10 @@ class Fixture:
     journal_student: int = 0
     journal_version: int = 0
     journal_size: str = ""
+    # The full grid (issue 14): a journal with a mark in every cell, generated.
+    grid_course: int = 0
+    grid_term: int = 0
+    grid_size: str = ""
 
     def ids(self) -> dict[str, int]:
         return {k: v for k, v in asdict(self).items() if isinstance(v, int)}
@@ -300,6 +343,7 @@ def find_fixture(school_id: int | None = None, day: date | None = None) -> Fixtu
         child=child or 0,
         quarter_2=quarter_2 or 0,
         **_journal_fixture(staff, day),
+        **_full_grid_fixture(staff, day),
     )
 
 
@@ -352,6 +396,110 @@ def _journal_fixture(staff: Staff, day: date) -> dict:
         "journal_student": student_id,
         "journal_version": mark.version if mark else 0,
         "journal_size": f"{course}: {students} students × {lessons} lessons in {term}",
+    }
+
+
+# The full grid's marks, as a class's marks go (weights of «5», «4», «3», «2»), and its
+# attendance: about one cell in 25 absent, ill or late.
+GRID_MARKS = (("5", 30), ("4", 40), ("3", 25), ("2", 5))
+GRID_ABSENCE = 0.04
+GRID_CODES = (AttendanceCode.ABSENT, AttendanceCode.ILL, AttendanceCode.LATE)
+
+
+def _full_grid_fixture(staff: Staff, day: date) -> dict:
+    """The full grid (issue 14: the journal as a teacher keeps it, not the sparse demo): the
+    demo teacher's course with the most students, in its last term that is over by ``day``
+    (the current one at the year's start), every held lesson given a mark column and every
+    student on the list that day a mark in it, one cell in 25 an attendance entry. Generated
+    into the benchmark's database, reproducibly (seeded by the course); a second run adds
+    nothing. Empty when the teacher has no lessons."""
+    courses = (
+        Course.objects.filter(teachers=staff, year__start__lte=day, year__end__gte=day)
+        .select_related("school")
+        .order_by("pk")
+    )
+    best = None
+    for course in courses:
+        students = course_roster(course).filter(enrolled_on(day)).count()
+        terms = [t for t in course_terms(course) if t.start <= day]
+        over = [t for t in terms if t.end < day] or terms
+        if over and (best is None or students > best[0]):
+            best = (students, course, over[-1])
+    if best is None:
+        return {}
+    _students, course, term = best
+    lessons = list(
+        Lesson.objects.filter(course=course, date__range=(term.start, min(term.end, day)))
+        .exclude(status=LessonStatus.CANCELLED)
+        .order_by("date", "number")
+    )
+    if not lessons:
+        return {}
+    roster = list(course_roster(course).values_list("student_id", "start", "end"))
+    work_type = ensure_work_types(course.school)[0]
+    user_id = staff.user_id
+    now = timezone.now()
+    rng = random.Random(course.pk)
+    with_column = set(
+        GradeColumn.objects.filter(lesson__in=lessons).values_list("lesson_id", flat=True)
+    )
+    GradeColumn.objects.bulk_create(
+        GradeColumn(
+            school=course.school, lesson=lesson, work_type=work_type, weight=work_type.weight
+        )
+        for lesson in lessons
+        if lesson.pk not in with_column
+    )
+    columns = list(GradeColumn.objects.filter(lesson__in=lessons).select_related("lesson"))
+    marked = set(Mark.objects.filter(column__in=columns).values_list("column_id", "student_id"))
+    entered = set(
+        Attendance.objects.filter(lesson__in=lessons).values_list("lesson_id", "student_id")
+    )
+    values, weights = zip(*GRID_MARKS, strict=True)
+    marks, attendance = [], []
+    for column in columns:
+        on_list = [
+            student_id
+            for student_id, start, end in roster
+            if start <= column.lesson.date and (end is None or column.lesson.date <= end)
+        ]
+        for student_id in on_list:
+            if (column.pk, student_id) not in marked:
+                value = rng.choices(values, weights)[0]
+                marks.append(
+                    Mark(
+                        school=course.school,
+                        column=column,
+                        student_id=student_id,
+                        value=value,
+                        number=Decimal(value),
+                        entered_by_id=user_id,
+                        entered_at=now,
+                        changed_at=now,
+                    )
+                )
+            if (column.lesson_id, student_id) not in entered and rng.random() < GRID_ABSENCE:
+                entered.add((column.lesson_id, student_id))
+                attendance.append(
+                    Attendance(
+                        school=course.school,
+                        lesson=column.lesson,
+                        student_id=student_id,
+                        code=rng.choice(GRID_CODES),
+                        entered_by_id=user_id,
+                        entered_at=now,
+                        changed_at=now,
+                    )
+                )
+    Mark.objects.bulk_create(marks, batch_size=1000)
+    Attendance.objects.bulk_create(attendance, batch_size=1000)
+    cells = Mark.objects.filter(column__in=columns).count()
+    students = len({student_id for student_id, _start, _end in roster})
+    return {
+        "grid_course": course.pk,
+        "grid_term": term.pk,
+        "grid_size": f"{course}: {students} students × {len(lessons)} lessons in {term}, "
+        f"{cells} marks",
     }
 
 
@@ -507,6 +655,7 @@ def describe_data(fixture: Fixture, runs: int) -> dict:
         "classes": SchoolClass.objects.count(),
         "school_id": fixture.school,
         "journal": fixture.journal_size,
+        "full_grid": fixture.grid_size,
         "school_students": Student.objects.filter(school_id=fixture.school).count(),
     }
 

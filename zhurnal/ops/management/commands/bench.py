@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from zhurnal.ops import bench
+from zhurnal.ops import bench, bench_http
 from zhurnal.ops.runtime import freeze_startup_objects
 
 HELP = """Measure the pages of the demo school in the current database (fill it with
@@ -13,7 +13,10 @@ HELP = """Measure the pages of the demo school in the current database (fill it 
 Each scenario (zhurnal.ops.bench.SCENARIOS) is requested in-process through the whole
 middleware stack as a demo login: {warmup} warm-up requests, then --runs measured ones. Prints
 a Markdown table of p50/p95/max server time in ms and the number of SQL queries per request,
-and fails if a page does not answer 200 or its query count varies between runs.
+and fails if a page does not answer 200 or its query count varies between runs. With --http,
+the scenarios marked for it are then timed over HTTP through the production server (gunicorn,
+one worker, started on a free port): p50/p95, the server's CPU per request and the bytes on the
+wire.
 
 Note: the personal card writes an audit row per view and the API scenarios issue a token for
 the demo admin, so run it on a benchmark database, not on a school's."""
@@ -40,6 +43,11 @@ class Command(BaseCommand):
             "--sql",
             metavar="TEXT",
             help="Print the SQL of one request of each scenario whose name contains TEXT.",
+        )
+        parser.add_argument(
+            "--http",
+            action="store_true",
+            help="Also time the scenarios marked for it over HTTP through the production server.",
         )
         parser.add_argument(
             "--compare",
@@ -77,6 +85,10 @@ class Command(BaseCommand):
                 school_id=options["school"],
                 progress=self.progress if options["verbosity"] > 1 else None,
             )
+            if options["http"]:
+                report["http"] = bench_http.run(
+                    scenarios, bench.find_fixture(options["school"]), runs=options["runs"]
+                )
         except bench.BenchError as error:
             raise CommandError(str(error)) from error
         meta = report["meta"]
@@ -92,9 +104,15 @@ class Command(BaseCommand):
             "(zhurnal.ops.bench.reference_ms; lower is faster).\n".format(*meta["reference_ms"])
         )
         self.stdout.write(bench.markdown_table(report))
+        if report.get("http"):
+            self.stdout.write(
+                "\nOver HTTP (gunicorn, one worker; time to the last byte, the worker's CPU per "
+                "request, the answer's bytes as sent):\n"
+            )
+            self.stdout.write(bench_http.markdown_table(report["http"]))
         if options["json"]:
             bench.save(report, options["json"])
-        found = bench.problems(report)
+        found = bench.problems(report) + bench_http.problems(report.get("http", []))
         if found:
             raise CommandError("Benchmark problems:\n  " + "\n  ".join(found))
 
