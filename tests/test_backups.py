@@ -23,7 +23,7 @@ from django.urls import reverse
 
 from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction, AuditEvent
-from zhurnal.backups import bundle, services
+from zhurnal.backups import bundle, queries, services
 from zhurnal.backups.models import BackupRun, RunState, Trigger
 from zhurnal.backups.tasks import run_backup
 from zhurnal.journal import services as journal
@@ -364,6 +364,18 @@ def test_the_page_warns_when_a_backup_is_overdue_or_failed(client, world, dirs, 
     assert "A backup is overdue: the last good one is from" in html
     assert "failed" in html
     assert "Only one destination is configured" in html
+
+
+def test_the_pages_state_costs_three_queries_whatever_the_number_of_runs(
+    world, dirs, django_assert_num_queries
+):
+    for _ in range(3):
+        _backup()
+    # the recent runs with who asked, the last good one, the one queued or running
+    with django_assert_num_queries(3):
+        state = queries.overview()
+    assert len(state.runs) == 3 and state.destinations[0].count == 3
+    assert not state.overdue and state.warnings == []
 
 
 def test_the_page_says_when_backups_are_not_configured(client, world, settings):
