@@ -180,6 +180,16 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/schools/{school_id}/students/{student_id}/support"): ADMINISTRATION
     | {"teacher", "student"},
     ("POST", "/schools/{school_id}/students/{student_id}/support"): ADMINISTRATION | {"teacher"},
+    # The year end (tests/test_api_yearend.py): the checklists are the director's, the deputies'
+    # and the secretary's; the promotion's preview of 5А (into the next year, see PREPARE) the
+    # director's and the secretary's.
+    ("GET", "/schools/{school_id}/year-end"): {"director", "deputy", "secretary"},
+    ("GET", "/schools/{school_id}/classes/{class_id}/year-end"): {
+        "director",
+        "deputy",
+        "secretary",
+    },
+    ("GET", "/schools/{school_id}/classes/{class_id}/promotion"): {"director", "secretary"},
 }
 # Denied as "not found" to everyone not allowed: a conversation of others, a recipient one may
 # not write to (ids cannot be probed).
@@ -323,8 +333,20 @@ def _remark_fixed(world) -> None:
         )
 
 
+def _next_year(world) -> None:
+    """A class is promoted into the next year: it exists (made once per world)."""
+    m.AcademicYear.objects.get_or_create(
+        school=world.school,
+        title="2027/2028",
+        defaults={"start": date(2027, 9, 1), "end": date(2028, 5, 31)},
+    )
+
+
 # What an endpoint's object must be before the call, so that the matrix tests the rule.
-PREPARE = {("POST", "/schools/{school_id}/remarks/{remark_id}/reopen"): _remark_fixed}
+PREPARE = {
+    ("POST", "/schools/{school_id}/remarks/{remark_id}/reopen"): _remark_fixed,
+    ("GET", "/schools/{school_id}/classes/{class_id}/promotion"): _next_year,
+}
 
 
 def _homework_version(world) -> int:

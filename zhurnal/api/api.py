@@ -16,6 +16,7 @@ from . import (
     reports,
     schools,
     timetable,
+    yearend,
 )
 from .errors import error_response, install_handlers
 
@@ -41,6 +42,7 @@ api.add_router("/", messaging.router)
 api.add_router("/", notifications.router)
 api.add_router("/", reports.router)
 api.add_router("/", oversight.router)
+api.add_router("/", yearend.router)
 
 
 def not_found(request: HttpRequest, *args, **kwargs) -> HttpResponse:

@@ -26,9 +26,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Count, Q, TextChoices
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from zhurnal.audit.models import AuditAction, AuditEvent
 from zhurnal.journal.models import PeriodKind, PeriodMark
 from zhurnal.journal.policy import policy_of, scale_of, with_scale_rule
 from zhurnal.journal.scales import ScaleKind
@@ -77,6 +79,27 @@ class Gap:
     @property
     def label(self) -> str:
         return GapKind(self.kind).label
+
+    @property
+    def page(self) -> tuple[str, str]:
+        """Where the gap is fixed: the page's address and what is done there (the links of
+        the class's checklist and the API's ``url``)."""
+        course_id = self.course.pk
+        if self.kind == GapKind.TERM_MARKS:
+            url = f"{reverse('journal:course', args=[course_id])}?term={self.term.pk}"
+            return url, _("enter the term marks")
+        name, action = GAP_PAGES[self.kind]
+        return reverse(name, args=[course_id]), str(action)
+
+
+# The page of each kind of gap (the term marks: the journal at the gap's term) and its action.
+GAP_PAGES = {
+    GapKind.YEAR_MARKS: ("journal:course", gettext_lazy("enter the year marks")),
+    GapKind.TOPICS: ("lessons:course", gettext_lazy("enter the topics")),
+    GapKind.ATTENDANCE: ("journal:course", gettext_lazy("take the attendance")),
+    GapKind.PLAN: ("lessons:fulfilment", gettext_lazy("programme fulfilment")),
+    GapKind.REMARKS: ("oversight:journal_remarks", gettext_lazy("the remarks")),
+}
 
 
 @dataclass
@@ -264,6 +287,33 @@ def _plan_hours_behind(done, year: AcademicYear, day: date) -> int:
 def _marks_gap(kind, course, missing, names, term=None) -> Gap:
     students = tuple(sorted(names.get(s, str(s)) for s in missing))
     return Gap(kind, course, len(missing), students, term)
+
+
+@dataclass(frozen=True)
+class YearState:
+    """Whether a year is closed, when and by whom (the last closing in the audit trail)."""
+
+    year: AcademicYear
+    closed_by: object | None  # the user who closed it, None while it is open
+
+
+def year_state(year: AcademicYear) -> YearState:
+    """The year's closing: its flag, and its closer read from the audit trail (one query,
+    none while the year is open)."""
+    if not year.is_closed:
+        return YearState(year, None)
+    event = (
+        AuditEvent.objects.filter(
+            school_id=year.school_id,
+            action=AuditAction.YEAR_CLOSED,
+            object_type=AcademicYear._meta.label_lower,
+            object_id=str(year.pk),
+        )
+        .select_related("actor")
+        .order_by("-at", "-pk")
+        .first()
+    )
+    return YearState(year, event.actor if event is not None else None)
 
 
 def years_of(school: School):

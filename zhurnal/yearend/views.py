@@ -43,8 +43,8 @@ def _index_url(year) -> str:
 
 @school_permission("yearend.view_checklist")
 def index(request: HttpRequest) -> HttpResponse:
-    """The year's checklist by class, its closing, the next year and the promotion of each
-    class. The checklist's 13 queries and a few for the page."""
+    """The year's checklist by class, its closing (when and by whom), the next year and the
+    promotion of each class. The checklist's 13 queries and a few for the page."""
     school = current_school(request)
     year = _chosen_year(request, school, "yearend.view_checklist", request.GET.get("year"))
     today = school_today(school)
@@ -56,6 +56,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "yearend/index.html",
         {
             "year": year,
+            "state": queries.year_state(year),
             "years": queries.years_of(school),
             "checklist": found,
             "kinds": queries.GapKind.choices,
