@@ -77,9 +77,8 @@ MATRIX: dict[str, tuple[tuple[str, ...], set[str]]] = {
     "oversight:support": (("student_id",), ADMINISTRATION | {"class_teacher", "parent"}),
     "oversight:settings": ((), {"admin", "deputy", "outsider"}),
     # The printed journals and the archive (issue 13): the deputies print, the director signs;
-    # a class's journal, summary sheet and report cards are PDFs made on the request.
+    # a class's summary sheet and report cards are PDFs made on the request.
     "archive:index": ((), {"deputy", "director"}),
-    "archive:journal": (("class_id",), {"deputy", "director"}),
     "archive:summary": (("class_id",), {"deputy", "director"}),
     "archive:report_cards": (("class_id",), {"deputy", "director"}),
     # The year end (issue 13): the checklist for the deputies, the secretary and the director;
@@ -209,8 +208,11 @@ NOT_IN_MATRIX = {
     "journal:note",
     "journal:roll_call",
     "journal:attachment",
-    # A term copy and an archive package need one made, and a package's build is POST-only:
-    # their allowed and denied sides are in tests/test_archive.py.
+    # A term copy, a printed journal and an archive package need one made, and printing a
+    # journal and building a package are POST-only: their allowed and denied sides are in
+    # tests/test_archive.py.
+    "archive:journal",
+    "archive:printed",
     "archive:term_copy",
     "archive:build",
     "archive:package",

@@ -22,11 +22,17 @@ from pypdf import PdfReader
 
 from zhurnal.accounts.models import Role
 from zhurnal.archive import storage
-from zhurnal.archive.models import ArchivePackage, DocumentKind, TermCopy
+from zhurnal.archive.models import (
+    ArchivePackage,
+    DocumentKind,
+    JournalPrint,
+    PrintStatus,
+    TermCopy,
+)
 from zhurnal.archive.package import verify
 from zhurnal.archive.printing import journal_pdf, report_cards_pdf, summary_pdf
 from zhurnal.archive.queries import CLASS_RELATED, class_journal
-from zhurnal.archive.services import build_package, term_copies_job
+from zhurnal.archive.services import build_package, make_journal_print, term_copies_job
 from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction, AuditEvent
 from zhurnal.journal.models import Attendance, Homework, PeriodKind, PeriodMark
@@ -146,7 +152,7 @@ def test_the_summary_sheet_and_the_report_cards_hold_the_period_marks(world):
     assert "Математика" in akseonov and "Lessons missed: 1" in akseonov
 
 
-def test_printing_is_audited_and_only_for_the_deputies_and_the_director(client, world):
+def test_the_journal_is_printed_by_the_worker_for_the_deputies_and_the_director(client, world):
     users = {}
     for role in (Role.DEPUTY, Role.DIRECTOR, Role.ADMIN, Role.TEACHER, Role.SECRETARY):
         user = UserFactory(username=f"u-{role}")
@@ -156,12 +162,31 @@ def test_printing_is_audited_and_only_for_the_deputies_and_the_director(client, 
     url = reverse("archive:journal", kwargs={"class_id": world.class_5a.pk})
     for role, user in users.items():
         client.force_login(user)
-        response = client.get(url)
-        expected = 200 if role in (Role.DEPUTY, Role.DIRECTOR) else 403
+        assert client.get(url).status_code in (403, 405), role
+        response = client.post(url)
+        expected = 302 if role in (Role.DEPUTY, Role.DIRECTOR) else 403
         assert response.status_code == expected, role
-    events = AuditEvent.objects.filter(action=AuditAction.JOURNAL_PRINTED)
-    assert events.count() == 2
-    assert {e.after["document"] for e in events} == {DocumentKind.JOURNAL}
+    jobs = JournalPrint.objects.order_by("pk")
+    assert [j.requested_by for j in jobs] == [users[Role.DEPUTY], users[Role.DIRECTOR]]
+    assert not AuditEvent.objects.filter(action=AuditAction.JOURNAL_PRINTED).exists()
+    # The worker prints it: the file in the archive storage, the audit as the deputy's.
+    job = make_journal_print(jobs[0])
+    assert job.status == PrintStatus.DONE and job.pages > 4
+    event = AuditEvent.objects.get(action=AuditAction.JOURNAL_PRINTED)
+    assert event.actor == users[Role.DEPUTY]
+    assert event.after == {"document": DocumentKind.JOURNAL, "pages": job.pages}
+    download = reverse("archive:printed", kwargs={"print_id": job.pk})
+    for role, expected in ((Role.DEPUTY, 200), (Role.DIRECTOR, 200), (Role.TEACHER, 403)):
+        client.force_login(users[role])
+        response = client.get(download)
+        assert response.status_code == expected, role
+        if expected == 200:
+            assert b"".join(response.streaming_content).startswith(b"%PDF")
+    # The summary sheet is made in the request, and logged.
+    client.force_login(users[Role.DIRECTOR])
+    sheet = client.get(reverse("archive:summary", kwargs={"class_id": world.class_5a.pk}))
+    assert sheet.status_code == 200 and sheet.content.startswith(b"%PDF")
+    assert AuditEvent.objects.filter(action=AuditAction.JOURNAL_PRINTED).count() == 2
 
 
 def test_the_term_copies_are_made_once_after_the_term_ends(world, archive_dir):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from zhurnal.core.access import object_for
 from zhurnal.school.models import SchoolClass
 
-from .models import ArchivePackage, TermCopy
+from .models import ArchivePackage, JournalPrint, TermCopy
 from .queries import CLASS_RELATED
 
 
@@ -28,3 +28,8 @@ def package_for(user, school, package_id: int) -> ArchivePackage:
     """An archive package, for the director."""
     packages = ArchivePackage.objects.select_related("year")
     return object_for(user, school, packages, "archive.package", pk=package_id)
+
+
+def journal_print_for(user, school, print_id: int) -> JournalPrint:
+    """A printed journal of the archive, for who may print the journals."""
+    return object_for(user, school, JournalPrint.objects.all(), "archive.print", pk=print_id)

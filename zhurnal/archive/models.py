@@ -48,6 +48,48 @@ class TermCopy(models.Model):
         return self.path
 
 
+class PrintStatus(models.TextChoices):
+    QUEUED = "queued", _("being printed")
+    DONE = "done", _("ready")
+    FAILED = "failed", _("failed")
+
+
+class JournalPrint(models.Model):
+    """A class journal of a year printed to PDF/A on a deputy's or the director's request (seed
+    002 §4.1, §5.7). A year's journal is some 300 pages, laid out in about a minute: longer
+    than a request may take, so the worker makes it (DESIGN §5: PDF runs are background work)
+    into the archive storage, and the archive's page offers it when it is ready."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    school_class = models.ForeignKey(SchoolClass, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        _("status"), max_length=10, choices=PrintStatus.choices, default=PrintStatus.QUEUED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    path = models.CharField(_("file"), max_length=300, blank=True)
+    pages = models.PositiveIntegerField(_("pages"), null=True, blank=True)
+    size = models.PositiveBigIntegerField(_("size"), null=True, blank=True)
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("printed journal")
+        verbose_name_plural = _("printed journals")
+        ordering = ["-requested_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["school", "school_class", "requested_at"], name="archive_print_class"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.path or f"print {self.pk}"
+
+
 class ArchivePackage(models.Model):
     """One build of a school year's archive package: the PDFs, the tables as CSV and the
     manifest of their SHA-256 (issue 13). Never rebuilt in place: building again makes the next

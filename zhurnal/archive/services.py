@@ -3,8 +3,9 @@ the pages load the class, the package and the school through ``archive.access`` 
 and the director print, the director builds and downloads a package); the commands and the
 daily job act for the school as the system.
 
-* ``print_document`` — a class's journal, summary sheet or report cards as PDF/A, logged
-  (seed 002 §4.1: the deputy prints the journal at year end; §5.7, §5.9);
+* ``print_document`` — a class's summary sheet or report cards as PDF/A, logged (seed 002
+  §5.9); ``request_journal_print`` and ``make_journal_print`` — its journal, made by the
+  worker (seed 002 §4.1: the deputy prints the journal at year end; §5.7);
 * ``term_copies_job`` — the daily job that puts each ended term's journal copies and summary
   sheets into the archive (seed 002 §4.2);
 * ``build_package`` — the archive package of a school's year, a new version each time;
@@ -31,7 +32,7 @@ from zhurnal.school.calendar import school_today, terms_of_level
 from zhurnal.school.models import AcademicYear, SchoolClass, Term
 
 from . import events, storage
-from .models import ArchivePackage, DocumentKind, TermCopy
+from .models import ArchivePackage, DocumentKind, JournalPrint, PrintStatus, TermCopy
 from .package import write_documents, write_manifest, write_tables
 from .printing import Printed, journal_pdf, report_cards_pdf, summary_pdf
 from .queries import CLASS_RELATED, class_journal
@@ -45,18 +46,61 @@ TERM_COPIES_WITHIN = timedelta(days=120)
 def print_document(
     *, school_class: SchoolClass, kind: DocumentKind, printed: date, actor: Actor
 ) -> Printed:
-    """A class's document of its year as PDF/A, and the audit event of its printing (DESIGN §3:
-    an export of personal data is logged). ``school_class`` with ``CLASS_RELATED``."""
+    """A class's summary sheet or report cards of its year as PDF/A (seconds: made in the
+    request), and the audit event of its printing (DESIGN §3: an export of personal data is
+    logged). ``school_class`` with ``CLASS_RELATED``."""
     journal = class_journal(school_class)
-    render = {
-        DocumentKind.JOURNAL: journal_pdf,
-        DocumentKind.SUMMARY: summary_pdf,
-        DocumentKind.REPORT_CARDS: report_cards_pdf,
-    }[kind]
+    render = {DocumentKind.SUMMARY: summary_pdf, DocumentKind.REPORT_CARDS: report_cards_pdf}[kind]
     document = render(journal, printed=printed)
     with transaction.atomic():
         events.journal_printed(school_class, kind, document.pages, actor=actor)
     return document
+
+
+def request_journal_print(*, school_class: SchoolClass, actor: Actor) -> JournalPrint:
+    """Queue the printing of a class's journal of its year (the worker makes it:
+    ``make_journal_print``)."""
+    from .tasks import print_journal_task  # the task module imports this one
+
+    job = JournalPrint.objects.create(
+        school=school_class.school, school_class=school_class, requested_by=actor.user
+    )
+    transaction.on_commit(lambda: print_journal_task.enqueue(job.pk))
+    return job
+
+
+def make_journal_print(job: JournalPrint) -> JournalPrint:
+    """Print a queued journal into the archive storage (``prints/``) and log it as printed by
+    who asked for it. A job done is not made again; one that fails says why."""
+    if job.status == PrintStatus.DONE:
+        return job
+    school_class = SchoolClass.objects.select_related(*CLASS_RELATED).get(pk=job.school_class_id)
+    try:
+        document = journal_pdf(
+            class_journal(school_class), printed=school_today(school_class.school)
+        )
+        relative = (
+            f"{storage.year_dir(school_class.school, school_class.year)}/prints/"
+            f"{storage.safe(school_class.name)}-journal-{job.pk}.pdf"
+        )
+        path = _store(relative, document.content)
+    except Exception as error:
+        job.status, job.error, job.finished_at = (
+            PrintStatus.FAILED,
+            str(error)[:500],
+            timezone.now(),
+        )
+        job.save(update_fields=["status", "error", "finished_at"])
+        raise
+    job.status, job.path, job.pages = PrintStatus.DONE, relative, document.pages
+    job.size, job.sha256 = path.stat().st_size, storage.sha256_of(path)
+    job.finished_at = timezone.now()
+    with transaction.atomic():
+        job.save(update_fields=["status", "path", "pages", "size", "sha256", "finished_at"])
+        events.journal_printed(
+            school_class, DocumentKind.JOURNAL, document.pages, actor=Actor(user=job.requested_by)
+        )
+    return job
 
 
 # --- the term copies (seed 002 §4.2) ---------------------------------------------------------

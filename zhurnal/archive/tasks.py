@@ -1,6 +1,6 @@
-"""Background work of the archive (Django tasks API, run by `zhurnal db_worker`): building a
-year's archive package asked for on the director's page — every class's documents take
-minutes, longer than a request may."""
+"""Background work of the archive (Django tasks API, run by `zhurnal db_worker`): a class's
+journal of a year (about a minute) and a year's archive package (every class's documents:
+minutes) — longer than a request may take."""
 
 from __future__ import annotations
 
@@ -10,7 +10,15 @@ from django_tasks import task
 from zhurnal.audit.actor import Actor
 from zhurnal.school.models import AcademicYear
 
-from .services import build_package
+from .models import JournalPrint
+from .services import build_package, make_journal_print
+
+
+@task()
+def print_journal_task(print_id: int) -> int:
+    """Print a queued class journal; its number of pages."""
+    job = JournalPrint.objects.get(pk=print_id)
+    return make_journal_print(job).pages or 0
 
 
 @task()

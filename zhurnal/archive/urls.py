@@ -7,7 +7,8 @@ from . import views
 app_name = "archive"
 urlpatterns = [
     path("", views.index, name="index"),
-    path("classes/<int:class_id>/journal.pdf", views.journal, name="journal"),
+    path("classes/<int:class_id>/journal/", views.journal, name="journal"),
+    path("printed/<int:print_id>/", views.printed, name="printed"),
     path("classes/<int:class_id>/summary.pdf", views.summary, name="summary"),
     path("classes/<int:class_id>/report-cards.pdf", views.report_cards, name="report_cards"),
     path("term-copies/<int:copy_id>/", views.term_copy, name="term_copy"),

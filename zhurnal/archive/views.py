@@ -1,6 +1,7 @@
 """The pages of the printed journals and the archive (issue 13; seed 002 §4.1–4.2, §5.7–5.9):
-the deputies' and the director's page of a year's classes with their documents to print, the
-term copies made at each term's end, and the director's archive packages."""
+the deputies' and the director's page of a year's classes with their documents to print (the
+journal by the worker, the summary sheet and the report cards at once), the term copies made
+at each term's end, and the director's archive packages."""
 
 from __future__ import annotations
 
@@ -19,10 +20,10 @@ from zhurnal.school.calendar import latest_year, school_today
 from zhurnal.school.models import AcademicYear
 
 from . import storage
-from .access import package_for, print_class_for, term_copy_for
+from .access import journal_print_for, package_for, print_class_for, term_copy_for
 from .models import DocumentKind
 from .queries import archive_index
-from .services import open_package, print_document
+from .services import open_package, print_document, request_journal_print
 from .tasks import build_package_task
 
 
@@ -59,10 +60,27 @@ def _pdf(request: HttpRequest, class_id: int, kind: DocumentKind, filename: str)
     return response
 
 
+@require_POST
 @login_required
 def journal(request: HttpRequest, class_id: int) -> HttpResponse:
-    """The class journal of the year for printing (seed 002 §4.1, §5.7), PDF/A."""
-    return _pdf(request, class_id, DocumentKind.JOURNAL, "journal")
+    """Print the class journal of the year (seed 002 §4.1, §5.7): the worker makes the PDF/A,
+    the archive's page offers it when it is ready."""
+    school = current_school(request)
+    school_class = print_class_for(request.user, school, class_id)
+    request_journal_print(school_class=school_class, actor=Actor.of(request))
+    messages.success(
+        request,
+        _("The journal of %(class)s is being printed; it appears on this page in a minute or two.")
+        % {"class": school_class.name},
+    )
+    return redirect(f"{reverse('archive:index')}?year={school_class.year_id}")
+
+
+@login_required
+def printed(request: HttpRequest, print_id: int) -> FileResponse:
+    """A printed class journal from the archive storage."""
+    job = journal_print_for(request.user, current_school(request), print_id)
+    return _stored(job.path)
 
 
 @login_required
@@ -81,8 +99,12 @@ def report_cards(request: HttpRequest, class_id: int) -> HttpResponse:
 def term_copy(request: HttpRequest, copy_id: int) -> FileResponse:
     """A term copy from the archive storage, as it was made."""
     copy = term_copy_for(request.user, current_school(request), copy_id)
-    path = storage.root() / copy.path
-    if not path.is_file():
+    return _stored(copy.path)
+
+
+def _stored(relative: str) -> FileResponse:
+    path = storage.root() / relative
+    if not relative or not path.is_file():
         raise Http404
     return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
 

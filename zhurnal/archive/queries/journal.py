@@ -110,12 +110,6 @@ class MonthPage:
     # the year's, exam and final marks columns after the year's last lesson.
     period_headers: list[str] = field(default_factory=list)
 
-    @property
-    def blank_columns(self) -> range:
-        """Empty columns up to the page's width: the grid keeps the paper journal's columns
-        whatever the number of lessons."""
-        return range(LESSONS_PER_PAGE - len(self.lessons))
-
 
 @dataclass
 class CourseJournal:
