@@ -118,11 +118,11 @@ def test_a_classs_gaps_link_the_page_where_each_is_fixed(api, world):
     assert gaps["plan"]["url"] == reverse("lessons:fulfilment", args=[course])
 
 
-def test_the_promotion_preview_waits_for_the_next_year_then_shows_each_student(api, world):
+def test_the_promotion_preview_stands_before_the_next_year_then_names_it(api, world):
     path = f"/classes/{world.class_5a.pk}/promotion"
-    response = get(api, world, "secretary", path)
-    assert response.status_code == 409
-    assert response.json() == {"code": "no_next_year", "message": "Create the next year first."}
+    early = get(api, world, "secretary", path).json()
+    assert (early["new_year"], early["next_title"]) == (None, "2027/2028")
+    assert [s["target"] for s in early["steps"]] == ["6А"]
     next_year = YearFactory(
         school=world.school, title="2027/2028", start=date(2027, 9, 1), end=date(2028, 5, 31)
     )

@@ -525,3 +525,15 @@ def test_a_second_run_with_groups_and_own_curriculum_changes_nothing(world, new_
     assert not promote(world, world.class_5a, new_year, decisions).steps
     assert not promote(world, class_5b, new_year).steps
     assert counts() == before
+
+
+def test_the_promotion_is_previewed_before_the_next_year_exists_but_not_made(client, closed):
+    client.force_login(closed.users["secretary"])
+    url = reverse("yearend:promote", args=[closed.class_5a.pk])
+    html = client.get(url).content.decode()
+    assert "The year 2027/2028 is not created yet" in html
+    assert "Promoted to grade 6." in html  # the preview of the defaults
+    assert 'name="confirm"' not in html
+    data = {"order_number": "45-у", "order_date": "2027-06-20", "confirm": "1"}
+    assert client.post(url, data).status_code == 200
+    assert not m.Movement.objects.exists()

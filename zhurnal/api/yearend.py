@@ -164,8 +164,8 @@ def class_checklist(request: HttpRequest, school_id: int, class_id: int):
         "With each student's default decision (up a grade; grades 9 and 11 graduate): the "
         "steps, the students an earlier run moved, and the errors that would refuse the "
         "whole class (a student already in another class of the next year, a graduate "
-        "without a final mark). 409 `no_next_year` until the next year is created. The "
-        "promotion itself is made on its page, by an order."
+        "without a final mark). Also before the next year is created (`new_year` null: the "
+        "promotion waits for it). The promotion itself is made on its page, by an order."
     ),
     openapi_extra=_perm(PROMOTE),
 )
@@ -173,16 +173,17 @@ def promotion_preview(request: HttpRequest, school_id: int, class_id: int):
     school = school_for(request.user, school_id, "school.enter")
     school_class = year_class_for(request.user, school, class_id, PROMOTE)
     year = school_class.year
-    new_year = queries.next_year_preview(year).existing
-    if new_year is None:
-        raise ApiError(409, "no_next_year", _("Create the next year first."))
+    new_year = queries.next_year_of(year)
     plan = queries.promotion_plan(school_class=school_class, new_year=new_year, decisions={})
     return PromotionOut(
         school_class=_class_ref(school_class),
         year=_year_out(year),
         new_year=NextYearRefOut(
             id=new_year.pk, title=new_year.title, start=new_year.start, end=new_year.end
-        ),
+        )
+        if new_year is not None
+        else None,
+        next_title=queries.next_title(year),
         grade=plan.grade,
         target=plan.target_name,
         steps=[

@@ -94,7 +94,8 @@ class DoneOut(Out):
 class PromotionOut(Out):
     school_class: ClassRefOut
     year: YearStateOut
-    new_year: NextYearRefOut
+    new_year: NextYearRefOut | None = Field(description="null until the next year is created")
+    next_title: str = Field(description="The next year's title («2027/2028»)")
     grade: int
     target: str = Field(description="The class the promoted go to («6А»)")
     steps: list[StepOut]

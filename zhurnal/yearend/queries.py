@@ -361,6 +361,11 @@ class NextYear:
     existing: AcademicYear | None
 
 
+def next_year_of(year: AcademicYear) -> AcademicYear | None:
+    """The next year made from ``year`` (``next_title``), if it exists yet. One query."""
+    return AcademicYear.objects.filter(school_id=year.school_id, title=next_title(year)).first()
+
+
 def next_year_preview(year: AcademicYear) -> NextYear:
     """The preview of ``services.create_next_year``. Five queries."""
     title = next_title(year)
@@ -409,10 +414,11 @@ class Step:
 @dataclass
 class PromotionPlan:
     """The preview of a class's promotion: the steps to take, the students already moved by
-    an earlier run (``done``: name and where), and the errors that refuse it all."""
+    an earlier run (``done``: name and where), and the errors that refuse it all. ``new_year``
+    is None while the next year is not created: the preview stands, the promotion waits."""
 
     school_class: SchoolClass
-    new_year: AcademicYear
+    new_year: AcademicYear | None
     grade: int
     target_name: str
     steps: list[Step] = field(default_factory=list)
@@ -446,21 +452,26 @@ def class_students(school_class: SchoolClass) -> list[tuple[Student, Enrollment]
 
 
 def promotion_plan(
-    *, school_class: SchoolClass, new_year: AcademicYear, decisions: dict[int, tuple[str, str]]
+    *,
+    school_class: SchoolClass,
+    new_year: AcademicYear | None,
+    decisions: dict[int, tuple[str, str]],
 ) -> PromotionPlan:
     """The preview of ``services.promote_class`` for a class (``decisions``: a student's id →
-    (decision, academic debt) where not the default). Four queries: the class's students,
-    their enrollments in the new year, and for graduates the graded courses and final marks."""
+    (decision, academic debt) where not the default), also before the next year is created
+    (``new_year`` None: nobody is in it yet). Four queries: the class's students, their
+    enrollments in the new year, and for graduates the graded courses and final marks."""
     grade = school_class.grade_level.number
     letter = school_class.letter
     plan = PromotionPlan(school_class, new_year, grade, f"{grade + 1}{letter}")
     students = class_students(school_class)
     ids = [s.pk for s, _e in students]
     later: dict[int, list[str]] = defaultdict(list)
-    for student_id, number, other_letter in Enrollment.objects.filter(
-        student_id__in=ids, school_class__year=new_year
-    ).values_list("student_id", "school_class__grade_level__number", "school_class__letter"):
-        later[student_id].append(f"{number}{other_letter}")
+    if new_year is not None:
+        for student_id, number, other_letter in Enrollment.objects.filter(
+            student_id__in=ids, school_class__year=new_year
+        ).values_list("student_id", "school_class__grade_level__number", "school_class__letter"):
+            later[student_id].append(f"{number}{other_letter}")
     graduates = []
     for student, enrollment in students:
         name = student.short_name

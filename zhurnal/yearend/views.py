@@ -158,22 +158,20 @@ def next_year(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def promote(request: HttpRequest, class_id: int) -> HttpResponse:
-    """A class's promotion: each student's decision and the class's order, a preview, then the
-    whole class at once (POST ``confirm``)."""
+    """A class's promotion: each student's decision and the class's order, a preview (also
+    before the next year is created: the graduates' missing final marks are seen early), then
+    the whole class at once (POST ``confirm``, once the next year exists)."""
     school = current_school(request)
     school_class = year_class_for(request.user, school, class_id, "yearend.promote")
     year = school_class.year
-    new_year = queries.next_year_preview(year).existing
-    context = {"school_class": school_class, "year": year, "new_year": new_year}
-    if new_year is None:
-        return render(request, "yearend/promote.html", context)
+    new_year = queries.next_year_of(year)
     students = [s for s, e in queries.class_students(school_class) if e.end is None]
     grade = school_class.grade_level.number
     form = PromotionForm(request.POST or None, students=students, grade=grade)
-    plan = None
+    decisions: dict[int, tuple[str, str]] = {}
     if request.method == "POST" and form.is_valid():
         decisions = form.decisions()
-        if "confirm" in request.POST:
+        if "confirm" in request.POST and new_year is not None:
             try:
                 services.promote_class(
                     school_class=school_class,
@@ -190,9 +188,20 @@ def promote(request: HttpRequest, class_id: int) -> HttpResponse:
                     request, _("Class %(name)s is promoted.") % {"name": school_class.name}
                 )
                 return redirect("yearend:promote", class_id=school_class.pk)
+    plan = None
+    if request.method == "GET" or form.is_valid():
         plan = queries.promotion_plan(
             school_class=school_class, new_year=new_year, decisions=decisions
         )
-    elif request.method == "GET":
-        plan = queries.promotion_plan(school_class=school_class, new_year=new_year, decisions={})
-    return render(request, "yearend/promote.html", {**context, "form": form, "plan": plan})
+    return render(
+        request,
+        "yearend/promote.html",
+        {
+            "school_class": school_class,
+            "year": year,
+            "new_year": new_year,
+            "next_title": queries.next_title(year),
+            "form": form,
+            "plan": plan,
+        },
+    )
