@@ -378,6 +378,22 @@ def test_the_pages_state_costs_three_queries_whatever_the_number_of_runs(
     assert not state.overdue and state.warnings == []
 
 
+def test_the_page_warns_of_a_destination_without_room_for_the_next_backup(
+    client, world, dirs, monkeypatch
+):
+    _backup()
+    real_space = bundle.space_of
+    monkeypatch.setattr(
+        bundle,
+        "space_of",
+        lambda path: bundle.Space(True, True, 1000) if path == dirs[1] else real_space(path),
+    )
+    client.force_login(world.users["admin"])
+    html = client.get(reverse("backups:index")).content.decode()
+    assert f"The destination {dirs[1]} has less free space than a backup needs." in html
+    assert "not enough free space" in html
+
+
 def test_the_page_says_when_backups_are_not_configured(client, world, settings):
     settings.ZHURNAL_BACKUP_DIRS = []
     client.force_login(world.users["admin"])

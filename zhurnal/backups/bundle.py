@@ -208,6 +208,10 @@ def publish(files: list[Path], destination: Path, name: str) -> Path:
     the destination) and leaves no partial folder behind."""
     need = sum(path.stat().st_size for path in files)
     space = space_of(destination)
+    if not space.writable:
+        raise DestinationError(
+            f"{destination}: cannot be written (missing, read-only or no permission)"
+        )
     if space.free is not None and space.free < need + MARGIN:
         raise DestinationError(
             f"{destination}: not enough free space ({_mb(space.free)} free, "

@@ -66,6 +66,7 @@ class DestinationState:
     space: bundle.Space
     latest: str  # the newest complete backup's folder name, or ""
     count: int
+    full: bool  # less free space than the last backup needs
 
 
 @dataclass
@@ -89,13 +90,14 @@ def overview(now: datetime | None = None) -> Overview:
     good = last_good()
     every = settings.ZHURNAL_BACKUP_EVERY_DAYS
     gap = timedelta(days=(every + 1) if every else LONGEST_GAP_DAYS)
+    need = (runs[0].size if runs else 0) + bundle.MARGIN
     states = []
     for path in destinations():
         found = bundle.backups_in(path)
+        space = bundle.space_of(path)
+        full = space.free is not None and space.free < need
         states.append(
-            DestinationState(
-                path, bundle.space_of(path), found[0].name if found else "", len(found)
-            )
+            DestinationState(path, space, found[0].name if found else "", len(found), full)
         )
     result = Overview(
         runs=runs,
@@ -132,6 +134,11 @@ def _warnings(state: Overview) -> list[str]:
         if not destination.space.writable:
             warnings.append(
                 _("The destination %(path)s cannot be written.") % {"path": destination.path}
+            )
+        elif destination.full:
+            warnings.append(
+                _("The destination %(path)s has less free space than a backup needs.")
+                % {"path": destination.path}
             )
     latest = state.runs[0] if state.runs else None
     if latest is not None and latest.state in (RunState.FAILED, RunState.PARTIAL):
