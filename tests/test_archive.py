@@ -31,7 +31,7 @@ from zhurnal.archive.models import (
 )
 from zhurnal.archive.package import verify
 from zhurnal.archive.printing import journal_pdf, report_cards_pdf, summary_pdf
-from zhurnal.archive.queries import CLASS_RELATED, class_journal
+from zhurnal.archive.queries import CLASS_RELATED, archive_index, class_journal
 from zhurnal.archive.services import build_package, make_journal_print, term_copies_job
 from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction, AuditEvent
@@ -305,3 +305,22 @@ def test_a_term_copy_is_served_to_the_deputy_not_to_a_teacher(client, world):
         grant(user, world.school, role)
         client.force_login(user)
         assert client.get(url).status_code == expected, role
+
+
+def test_the_archives_page_is_read_in_five_queries(world):
+    term_copies_job(world.school, date(2026, 12, 29))
+    with CaptureQueriesContext(connection) as queries:
+        page = archive_index(world.school, world.year, with_packages=True)
+    assert len(queries.captured_queries) == 5
+    copies = dict((c.name, len(own)) for c, own, _printed in page.classes)
+    assert copies == {"5А": 4, "10А": 2}
+
+
+def test_a_term_copy_left_by_a_killed_run_is_recorded_not_made_again(world, archive_dir):
+    term_copies_job(world.school, date(2026, 12, 29))
+    copy = TermCopy.objects.get(school_class=world.class_5a, term=world.q2, kind="journal")
+    sha256 = copy.sha256
+    copy.delete()  # the run was killed after writing the file, before saving its row
+    assert term_copies_job(world.school, date(2026, 12, 30)) == "1 term copies made"
+    again = TermCopy.objects.get(school_class=world.class_5a, term=world.q2, kind="journal")
+    assert (again.path, again.sha256) == (copy.path, sha256)
