@@ -325,3 +325,26 @@ def test_a_plan_file_for_a_closed_years_plan_is_refused_on_its_preview(client, w
         "the academic year 2026/2027 is closed: its plans are read-only"
     ]
     assert world.plan.items.get(position=1).topic == "Тема 1"
+
+
+def test_the_day_and_the_week_of_a_closed_year_offer_no_change(client, world):
+    close(world)
+    client.force_login(world.users["deputy"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with time_machine.travel(NOW, tick=False):
+        day = client.get(reverse("timetable:day") + "?day=2026-11-18").content.decode()
+        week = client.get(
+            reverse("timetable:grid") + f"?class_id={world.class_6b.pk}"
+        ).content.decode()
+    for html in (day, week):
+        assert CLOSED in html
+    assert 'value="cancel"' not in day and 'value="substitute"' not in day
+    assert reverse("timetable:entry_create") not in week
+
+
+def test_the_day_of_an_open_year_offers_the_changes(client, world):
+    client.force_login(world.users["deputy"])
+    with time_machine.travel(NOW, tick=False):
+        day = client.get(reverse("timetable:day") + "?day=2026-11-18").content.decode()
+    assert 'value="cancel"' in day
+    assert CLOSED not in day

@@ -213,12 +213,16 @@ def grid(request: HttpRequest, class_id: int | None = None) -> HttpResponse:
     year = _year(school)
     today = school_today(school)
     on = _date(request, request.GET.get("on"), today)
+    shown = school_class or group
+    # A closed year's timetable is read-only (``rules.check_year_open``): no change offered.
+    closed_year = shown.year if shown is not None and shown.year.is_closed else None
     ctx = {
         "year": year,
         "on": on,
         "school_class": school_class,
         "group": group,
-        "can_manage": _can_manage(request),
+        "closed_year": closed_year,
+        "can_manage": closed_year is None and _can_manage(request),
         "classes": _year_classes(school, year),
         "groups": _year_groups(school, year),
     }
@@ -538,12 +542,15 @@ def day(request: HttpRequest) -> HttpResponse:
         "course__group__name",
         "number",
     )
-    can_manage = _can_manage(request)
+    # A day of a closed year: its lessons are read-only (``rules.check_year_open``).
+    closed_year = year if year is not None and year.is_closed and year.contains(the_day) else None
+    can_manage = closed_year is None and _can_manage(request)
     return render(
         request,
         "timetable/day.html",
         {
             "day": the_day,
+            "closed_year": closed_year,
             "previous": the_day - timedelta(days=1),
             "next": the_day + timedelta(days=1),
             "school_class": school_class,
