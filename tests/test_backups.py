@@ -434,3 +434,24 @@ def test_the_deploy_check_asks_for_two_destinations(settings):
     assert [warning.id for warning in check_two_destinations()] == ["backups.W001"]
     settings.ZHURNAL_BACKUP_DIRS = ["/srv/backups", "/mnt/share"]
     assert check_two_destinations() == []
+
+
+def test_backups_overdue_are_told_to_the_administrators_once_a_day(dirs):
+    """The worker is stopped while the daily jobs run from cron: the queued backup never runs."""
+    with at(2026, 11, 1, 10, 0):
+        world = build_world()
+        assert "queued" in services.scheduled_backup(world.school, date(2026, 11, 1))
+    with at(2026, 11, 5, 10, 0):  # four days: not overdue yet
+        services.scheduled_backup(world.school, date(2026, 11, 5))
+    assert not Notification.objects.filter(kind=Kind.BACKUP).exists()
+    with at(2026, 11, 10, 10, 0):  # nine days, nothing good: overdue
+        summary = services.scheduled_backup(world.school, date(2026, 11, 10))
+        assert "the administrators told" in summary
+        services.scheduled_backup(world.other_school, date(2026, 11, 10))  # speaks for no one
+    # the administrators of every school on the server, once
+    told = Notification.objects.filter(kind=Kind.BACKUP)
+    assert {notice.user for notice in told} == {world.users["admin"], world.users["outsider"]}
+    assert {notice.title for notice in told} == {"A backup is overdue"}
+    with at(2026, 11, 10, 20, 0):  # the same day again: not told twice
+        services.scheduled_backup(world.school, date(2026, 11, 10))
+    assert Notification.objects.filter(kind=Kind.BACKUP).count() == 2

@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from zhurnal.school.models import Term
+from zhurnal.notifications.models import Kind, Notification
+from zhurnal.school.models import School, Term
 
 from . import bundle
 from .models import BackupRun, RunState
@@ -43,6 +44,36 @@ def active_run(now: datetime | None = None) -> BackupRun | None:
 def last_good() -> BackupRun | None:
     """The newest backup written to every destination (one query)."""
     return BackupRun.objects.filter(state=RunState.OK).order_by("-finished_at").first()
+
+
+def longest_gap() -> timedelta:
+    """How old the last good backup may be before a backup is overdue: the schedule's days and
+    one more (the job runs once a day), or two weeks (seed 002, DESIGN §3) without a weekly
+    schedule."""
+    every = settings.ZHURNAL_BACKUP_EVERY_DAYS
+    return timedelta(days=(every + 1) if every else LONGEST_GAP_DAYS)
+
+
+def overdue_since(now: datetime) -> datetime | None:
+    """Since when backups have been overdue — the last good one's end, or the first attempt
+    when none succeeded — if that is longer ago than ``longest_gap``; None otherwise, and
+    before any backup was ever tried (two queries at most)."""
+    good = last_good()
+    since = good.finished_at if good else None
+    if since is None:
+        first = BackupRun.objects.order_by("created_at").first()
+        since = first.created_at if first else None
+    return since if since is not None and since < now - longest_gap() else None
+
+
+def first_school_id() -> int | None:
+    """The server's first school (one query): whose daily job speaks for the server."""
+    return School.objects.order_by("pk").values_list("pk", flat=True).first()
+
+
+def told_since(moment: datetime) -> bool:
+    """Whether anyone was told of a backup (failed or overdue) since ``moment`` (one query)."""
+    return Notification.objects.filter(kind=Kind.BACKUP, created_at__gte=moment).exists()
 
 
 def tried_since(moment: datetime) -> bool:
@@ -89,7 +120,6 @@ def overview(now: datetime | None = None) -> Overview:
     runs = list(BackupRun.objects.select_related("requested_by")[:RECENT])
     good = last_good()
     every = settings.ZHURNAL_BACKUP_EVERY_DAYS
-    gap = timedelta(days=(every + 1) if every else LONGEST_GAP_DAYS)
     need = (runs[0].size if runs else 0) + bundle.MARGIN
     states = []
     for path in destinations():
@@ -104,7 +134,7 @@ def overview(now: datetime | None = None) -> Overview:
         last_good=good,
         destinations=states,
         active=active_run(now),
-        overdue=good is None or good.finished_at < now - gap,
+        overdue=good is None or good.finished_at < now - longest_gap(),
         every_days=every,
         keep=settings.ZHURNAL_BACKUP_KEEP,
         at_term_end=settings.ZHURNAL_BACKUP_AT_TERM_END,

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from zhurnal.accounts.models import Membership, Role
@@ -139,7 +140,10 @@ def _tell_administrators(run: BackupRun) -> None:
         title = _("The backup was not written to every destination")
     problems = [run.error] if run.error else []
     problems += [entry["error"] for entry in run.failed_destinations]
-    body = "\n".join(problems)
+    _tell(title, "\n".join(problems))
+
+
+def _tell(title: str, body: str) -> None:
     admins = Membership.objects.filter(role=Role.ADMIN, user__is_active=True).select_related(
         "user", "school"
     )
@@ -188,13 +192,15 @@ def scheduled_backup(school: School, today: date) -> str | None:
     after a term of this school ended with no good backup since (``ZHURNAL_BACKUP_AT_TERM_END``;
     seed 002 §5.2). A backup is of the whole server: the first school whose job finds it due
     queues it; the others find it queued, or tried within ``RETRY_AFTER``, and do nothing.
+    Backups overdue all the same are told to the administrators once a day.
     Without a configured destination nothing is queued (the page and ``check --deploy``
     warn)."""
     if not queries.destinations():
         return None
     now = timezone.now()
+    told = _tell_if_overdue(school, now)
     if queries.active_run(now) is not None or queries.tried_since(now - RETRY_AFTER):
-        return None
+        return told
     good = queries.last_good()
     trigger = None
     term = queries.ended_term(school, today) if settings.ZHURNAL_BACKUP_AT_TERM_END else None
@@ -211,10 +217,28 @@ def scheduled_backup(school: School, today: date) -> str | None:
         and (good is None or good.started_at < now - timedelta(days=every))
     ):
         trigger = Trigger.WEEKLY
-    if trigger is None:
+    run = queue_backup(actor=Actor.system(), trigger=trigger) if trigger else None
+    queued = f"backup {run.pk} queued ({trigger})" if run else None
+    return "; ".join(filter(None, (told, queued))) or None
+
+
+def _tell_if_overdue(school: School, now: datetime) -> str | None:
+    """Tell the administrators when backups are overdue (``queries.overdue_since``: e.g. the
+    queued ones never run because the worker is stopped while ``zhurnal daily`` runs from
+    cron). Once a day for the server: from the daily job of its first school only, and not
+    when a backup's failure was told within ``RETRY_AFTER``."""
+    if school.pk != queries.first_school_id():
         return None
-    run = queue_backup(actor=Actor.system(), trigger=trigger)
-    return f"backup {run.pk} queued ({trigger})" if run else None
+    since = queries.overdue_since(now)
+    if since is None or queries.told_since(now - RETRY_AFTER):
+        return None
+    when = date_format(timezone.localtime(since), "DATETIME_FORMAT")
+    _tell(
+        _("A backup is overdue"),
+        _("No good backup has been made since %(when)s. Is the background worker running?")
+        % {"when": when},
+    )
+    return f"backups overdue since {since:%Y-%m-%d %H:%M} UTC: the administrators told"
 
 
 def restore(*, backup: Path, actor: Actor) -> dict:
