@@ -455,3 +455,48 @@ def test_backups_overdue_are_told_to_the_administrators_once_a_day(dirs):
     with at(2026, 11, 10, 20, 0):  # the same day again: not told twice
         services.scheduled_backup(world.school, date(2026, 11, 10))
     assert Notification.objects.filter(kind=Kind.BACKUP).count() == 2
+
+
+def _rewrite_manifest(folder: Path, **changes) -> None:
+    """Change the manifest and seal it again, as a backup made elsewhere would be."""
+    manifest = json.loads((folder / bundle.MANIFEST).read_text())
+    manifest.update(changes)
+    (folder / bundle.MANIFEST).write_text(json.dumps(manifest))
+    sums = (folder / bundle.SUMS).read_text().splitlines()
+    digest = bundle.sha256_of(folder / bundle.MANIFEST)
+    sums = [
+        f"{digest}  {bundle.MANIFEST}" if line.endswith(bundle.MANIFEST) else line for line in sums
+    ]
+    (folder / bundle.SUMS).write_text("\n".join(sums) + "\n")
+
+
+@pytest.mark.parametrize(
+    "changes, refusal",
+    [
+        ({"migrations": {"journal": "9999_from_the_future"}}, "newer Zhurnal"),
+        ({"engine": "oracle"}, "oracle database"),
+    ],
+)
+def test_a_backup_of_a_newer_version_or_another_engine_is_refused(dirs, changes, refusal):
+    with at(2026, 11, 20, 10, 0):
+        world = build_world()
+        _fill_journal(world)
+        run = _backup()
+    folder = dirs[0] / run.name
+    _rewrite_manifest(folder, **changes)
+    with pytest.raises(CommandError, match=refusal):
+        call_command("restore", str(folder), "--yes", stdout=_Sink())
+    assert Mark.objects.count() == 2
+
+
+def test_an_unforeseen_failure_is_recorded_and_told(dirs, monkeypatch):
+    def broken(media_root, target):
+        raise RuntimeError("disk controller on fire")
+
+    monkeypatch.setattr(bundle, "pack_media", broken)
+    with at(2026, 11, 20, 10, 0):
+        world = build_world()
+        run = _backup()
+    assert run.state == RunState.FAILED and "disk controller on fire" in run.error
+    assert Notification.objects.filter(user=world.users["admin"], kind=Kind.BACKUP).exists()
+    assert not dirs[0].exists() or not any(dirs[0].iterdir())

@@ -63,13 +63,18 @@ def dump(work: Path) -> Path:
     return target
 
 
-def load(path: Path, kind: str) -> None:
-    """Replace the whole current database by the copy at ``path`` (made on ``kind``)."""
+def check_engine(kind: str) -> None:
+    """Refuse a backup made on another engine (BackupError)."""
     if kind != engine():
         raise BackupError(
             f"the backup is of a {kind} database and this server runs on {engine()}: "
             "restore it on a server with the same database engine"
         )
+
+
+def load(path: Path, kind: str) -> None:
+    """Replace the whole current database by the copy at ``path`` (made on ``kind``)."""
+    check_engine(kind)
     if kind == SQLITE:
         _sqlite_load(path)
     else:

@@ -82,6 +82,9 @@ def make_backup(
     except BackupError as error:
         log.error("backup %s failed: %s", run.name, error)
         run.error = str(error)
+    except Exception as error:  # an unforeseen failure must be recorded and told, not lost
+        log.exception("backup %s failed", run.name)
+        run.error = f"{type(error).__name__}: {error}"
     written = sum(entry["ok"] for entry in run.destinations)
     if written and written == len(run.destinations):
         run.state = RunState.OK
@@ -256,7 +259,8 @@ def restore(*, backup: Path, actor: Actor) -> dict:
             f"unknown migrations {', '.join(unknown)}; restore it with that version"
         )
     kind = manifest.get("engine")
-    db_file = backup / database.FILES.get(kind, "")
+    database.check_engine(kind)
+    db_file = backup / database.FILES[kind]
     media_root = Path(settings.MEDIA_ROOT)
     media_root.parent.mkdir(parents=True, exist_ok=True)
     # Unpacked next to MEDIA_ROOT, so that the swap below is a rename on the same disk.
