@@ -206,6 +206,24 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         "reports: report of a teacher (own)", "teacher", "/reports/teachers/{staff}/", budget=19
     ),
+    # Issue 13: the year end as the secretary works through it — the school's checklist (its
+    # 13 statements whatever the school's size, the year's state and the page), a class's
+    # promotion preview (before the next year exists: the demo's year runs) — and the
+    # checklist through the API as a deputy reads it. The budgets are the counts measured.
+    Scenario("year end: the school's checklist", "secretary", "/year-end/", budget=23),
+    Scenario(
+        "year end: promotion preview of 5А",
+        "secretary",
+        "/year-end/classes/{class_5a}/promote/",
+        budget=8,
+    ),
+    Scenario(
+        "API: the school's year-end checklist",
+        "deputy",
+        "/api/v1/schools/{school}/year-end",
+        api=True,
+        budget=16,
+    ),
 )
 
 
