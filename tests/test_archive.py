@@ -213,6 +213,7 @@ def test_the_term_copies_are_made_once_after_the_term_ends(world, archive_dir):
 
 
 def test_an_archive_package_is_built_verified_and_never_rebuilt_in_place(world, archive_dir):
+    term_copies_job(world.school, date(2026, 12, 29))
     first = build_package(school=world.school, year=world.year, actor=Actor.system())
     folder = archive_dir / first.path
     assert verify(folder) == []
@@ -221,6 +222,8 @@ def test_an_archive_package_is_built_verified_and_never_rebuilt_in_place(world, 
         "journals/5А-journal.pdf",
         "summary/10А-summary.pdf",
         "report-cards/5А-cards.pdf",
+        "terms/quarter-2/5А-journal.pdf",
+        "terms/half-1/10А-summary.pdf",
     } <= names
     for table in ("students", "courses", "lessons", "marks", "attendance", "period_marks", "audit"):
         assert f"data/{table}.csv" in names

@@ -5,6 +5,7 @@ SHA-256 of every file, so that a changed byte anywhere is found years later.
     journals/<class>-journal.pdf     the class journals (PDF/A), with the closing page
     summary/<class>-summary.pdf      the summary sheets of the marks (kept 25 years, §5.9)
     report-cards/<class>-cards.pdf   the report cards
+    terms/<term>/<class>-….pdf       the term copies made at each term's end (§4.2), as made
     data/<table>.csv                 students, courses, lessons, marks, attendance, period
                                      marks, audit, … (UTF-8, comma-separated, a header row)
     package.json                     what the package is: school, year, version, when built
@@ -21,6 +22,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -59,6 +61,22 @@ def write_tables(folder: Path, school, year, until: datetime) -> list[str]:
             writer.writerow(table.header)
             for row in table.rows.iterator(chunk_size=2000):
                 writer.writerow([_cell(v) for v in row])
+        written.append(relative)
+    return written
+
+
+def copy_term_copies(folder: Path, copies) -> list[str]:
+    """The year's term copies from the archive storage, byte for byte; a copy whose file no
+    longer matches its recorded SHA-256 stops the build (the package would seal a damage)."""
+    written = []
+    for copy in copies:
+        source = storage.root() / copy.path
+        if storage.sha256_of(source) != copy.sha256:
+            raise ValueError(f"{copy.path}: changed since it was made (SHA-256 differs)")
+        relative = f"terms/{Path(copy.path).parent.name}/{Path(copy.path).name}"
+        target = folder / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
         written.append(relative)
     return written
 

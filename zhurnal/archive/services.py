@@ -33,7 +33,7 @@ from zhurnal.school.models import AcademicYear, SchoolClass, Term
 
 from . import events, storage
 from .models import ArchivePackage, DocumentKind, JournalPrint, PrintStatus, TermCopy
-from .package import write_documents, write_manifest, write_tables
+from .package import copy_term_copies, write_documents, write_manifest, write_tables
 from .printing import Printed, journal_pdf, report_cards_pdf, summary_pdf
 from .queries import CLASS_RELATED, class_journal
 
@@ -216,6 +216,9 @@ def build_package(
         )
         built_at = timezone.now()
         files = write_documents(work, classes, printed, progress)
+        files += copy_term_copies(
+            work, TermCopy.objects.filter(school=school, term__year=year).order_by("path")
+        )
         files += write_tables(work, school, year, built_at)
         version = (
             ArchivePackage.objects.filter(school=school, year=year).aggregate(v=Max("version"))["v"]
