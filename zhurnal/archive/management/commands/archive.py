@@ -48,12 +48,15 @@ class Command(BaseCommand):
             raise CommandError(
                 f"No year {wanted!r} in the school {school.pk} (its years: {titles})."
             )
-        package = build_package(
-            school=school,
-            year=year,
-            actor=Actor.system(),
-            progress=lambda name: self.stdout.write(f"  {name}"),
-        )
+        try:
+            package = build_package(
+                school=school,
+                year=year,
+                actor=Actor.system(),
+                progress=lambda name: self.stdout.write(f"  {name}"),
+            )
+        except ValueError as damaged:  # a term copy changed since it was made
+            raise CommandError(f"Not built: {damaged}") from damaged
         self.stdout.write(
             self.style.SUCCESS(
                 f"Built {storage.root() / package.path}: {package.files} files, "
