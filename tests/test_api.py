@@ -182,7 +182,9 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/schools/{school_id}/students/{student_id}/support"): ADMINISTRATION | {"teacher"},
     # The year end (tests/test_api_yearend.py): the checklists are the director's, the deputies'
     # and the secretary's; the promotion's preview of 5А (into the next year, see PREPARE) the
-    # director's and the secretary's.
+    # director's and the secretary's; so are closing the world's year and promoting 5А — last,
+    # in this order: the promotion follows the closing, and a closed year refuses the writes
+    # above.
     ("GET", "/schools/{school_id}/year-end"): {"director", "deputy", "secretary"},
     ("GET", "/schools/{school_id}/classes/{class_id}/year-end"): {
         "director",
@@ -190,6 +192,8 @@ MATRIX: dict[tuple[str, str], set[str]] = {
         "secretary",
     },
     ("GET", "/schools/{school_id}/classes/{class_id}/promotion"): {"director", "secretary"},
+    ("POST", "/schools/{school_id}/years/{year_id}/close"): {"director", "secretary"},
+    ("POST", "/schools/{school_id}/classes/{class_id}/promotion"): {"director", "secretary"},
 }
 # Denied as "not found" to everyone not allowed: a conversation of others, a recipient one may
 # not write to (ids cannot be probed).
@@ -247,6 +251,7 @@ def path_ids(world, token_id: int) -> dict:
         "homework_attachment_id": _homework_attachment(world).pk,
         "remark_id": _remark(world).pk,
         "key": "no_topic",
+        "year_id": world.year.pk,
     }
 
 
@@ -346,6 +351,7 @@ def _next_year(world) -> None:
 PREPARE = {
     ("POST", "/schools/{school_id}/remarks/{remark_id}/reopen"): _remark_fixed,
     ("GET", "/schools/{school_id}/classes/{class_id}/promotion"): _next_year,
+    ("POST", "/schools/{school_id}/classes/{class_id}/promotion"): _next_year,
 }
 
 
@@ -417,6 +423,11 @@ def write_bodies(world) -> dict[tuple[str, str], dict]:
         ("POST", "/schools/{school_id}/students/{student_id}/support"): {
             "kind": "parents",
             "text": "Беседа с мамой о пересдаче.",
+        },
+        ("POST", "/schools/{school_id}/years/{year_id}/close"): {"accept_gaps": True},
+        ("POST", "/schools/{school_id}/classes/{class_id}/promotion"): {
+            "order_number": "45-у",
+            "order_date": "2027-06-20",
         },
     }
 

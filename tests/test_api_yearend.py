@@ -5,6 +5,7 @@ what the answers say."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -199,3 +200,104 @@ def test_the_schools_checklist_takes_the_same_queries_whatever_its_size(api, wor
         for _n in range(4):
             enroll(StudentFactory(school=world.school), school_class, date(2026, 9, 1))
     assert queries() == small
+
+
+# --- the writes: closing the year, promoting a class -------------------------------------------
+
+
+def send(api, world, persona: str, path: str, body: dict):
+    raw = ApiToken.issue(world.users[persona], "test")[1]
+    with time_machine.travel(NOW, tick=False):
+        return api.post(
+            f"/api/v1/schools/{world.school.pk}{path}",
+            json.dumps(body),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {raw}",
+        )
+
+
+def test_closing_the_year_needs_the_gaps_accepted_and_is_done_once(api, world):
+    path = f"/years/{world.year.pk}/close"
+    refused = send(api, world, "secretary", path, {})
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "gaps"
+    assert not m.AcademicYear.objects.get(pk=world.year.pk).is_closed
+    done = send(api, world, "secretary", path, {"accept_gaps": True})
+    assert done.status_code == 200
+    assert done.json()["closed"] is True
+    assert done.json()["closed_by"]["id"] == world.users["secretary"].pk
+    again = send(api, world, "director", path, {"accept_gaps": True})
+    assert (again.status_code, again.json()["code"]) == (409, "closed_already")
+
+
+def test_the_deputy_may_not_close_the_year(api, world):
+    response = send(api, world, "deputy", f"/years/{world.year.pk}/close", {"accept_gaps": True})
+    assert response.status_code == 403
+    assert not m.AcademicYear.objects.get(pk=world.year.pk).is_closed
+
+
+@pytest.fixture
+def next_year(world):
+    return YearFactory(
+        school=world.school, title="2027/2028", start=date(2027, 9, 1), end=date(2028, 5, 31)
+    )
+
+
+ORDER = {"order_number": "45-у", "order_date": "2027-06-20"}
+
+
+def test_a_class_is_promoted_by_its_order_after_the_closing_and_only_once(api, world, next_year):
+    path = f"/classes/{world.class_5a.pk}/promotion"
+    early = send(api, world, "secretary", path, ORDER)
+    assert (early.status_code, early.json()["code"]) == (409, "year_open")
+    send(api, world, "secretary", f"/years/{world.year.pk}/close", {"accept_gaps": True})
+    refused = send(
+        api,
+        world,
+        "secretary",
+        path,
+        {**ORDER, "decisions": [{"student_id": world.student.pk, "decision": "conditional"}]},
+    )
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "refused"
+    assert "name the academic debt" in refused.json()["message"]
+    assert not m.Movement.objects.exists()
+
+    body = {
+        **ORDER,
+        "decisions": [
+            {"student_id": world.student.pk, "decision": "conditional", "debt": "математика"}
+        ],
+    }
+    done = send(api, world, "secretary", path, body)
+    assert done.status_code == 200
+    assert [(s["decision"], s["target"]) for s in done.json()["steps"]] == [("conditional", "6А")]
+    movement = m.Movement.objects.get(student=world.student)
+    assert (movement.order_number, movement.to_class.name, movement.to_class.year) == (
+        "45-у",
+        "6А",
+        next_year,
+    )
+    again = send(api, world, "secretary", path, body).json()
+    assert again["steps"] == []
+    assert again["done"] == [{"name": world.student.short_name, "place": "6А"}]
+    assert m.Movement.objects.count() == 1
+
+
+def test_a_promotion_names_only_students_of_the_class(api, world, next_year):
+    send(api, world, "secretary", f"/years/{world.year.pk}/close", {"accept_gaps": True})
+    response = send(
+        api,
+        world,
+        "secretary",
+        f"/classes/{world.class_5a.pk}/promotion",
+        {**ORDER, "decisions": [{"student_id": world.older_student.pk, "decision": "keep"}]},
+    )
+    assert response.status_code == 422
+    assert not m.Movement.objects.exists()
+
+
+def test_a_promotion_waits_for_the_next_year(api, world):
+    send(api, world, "secretary", f"/years/{world.year.pk}/close", {"accept_gaps": True})
+    response = send(api, world, "director", f"/classes/{world.class_5a.pk}/promotion", ORDER)
+    assert (response.status_code, response.json()["code"]) == (409, "no_next_year")

@@ -1,39 +1,48 @@
 """The year end through the API (issue 13): the state of a year (closed, when, by whom), the
 checklist of the school by class and of one class with every gap and the page where it is
 fixed, and the preview of a class's promotion — the same read models (``yearend.queries``) and
-entry points (``yearend.access``) as the pages. Closing a year and promoting a class stay on the
-pages (the secretary's, each a decision with a confirmation and an order).
+entry points (``yearend.access``) as the pages; closing the year and promoting a class by an
+order through the same services (``yearend.services``).
 
 Rules: ``yearend.view_checklist`` (the director, the deputies, the secretary) reads the
-checklists; ``yearend.promote`` (the director, the secretary) the promotion's preview. A year or
-a class of another school is a 404.
+checklists; ``yearend.close_year`` (the director, the secretary) closes a year;
+``yearend.promote`` (the director, the secretary) previews and promotes a class. A year, a
+class or a student of another school is a 404. What the school's rules refuse (a year closed
+already, gaps not accepted, the year not closed before the promotion, a student who would be in
+two classes, a graduate without a final mark) is a 409 with its ``code`` and message; nothing
+is written then.
 """
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router
 
 from zhurnal.accounts.access import school_for
+from zhurnal.audit.actor import Actor
 from zhurnal.school.calendar import school_today
 from zhurnal.school.models import AcademicYear, School, SchoolClass
-from zhurnal.yearend import queries
+from zhurnal.school.services import Order
+from zhurnal.yearend import queries, services
 from zhurnal.yearend.access import year_class_for, year_for
 
 from .auth import token_auth
-from .errors import COMMON_ERRORS, ApiError
+from .errors import COMMON_ERRORS, ApiError, ErrorOut
 from .oversight_schemas import UserRefOut
 from .reports import student_ref, term_ref
 from .reports_schemas import ClassRefOut
 from .yearend_schemas import (
     ChecklistRowOut,
     ClassChecklistOut,
+    CloseIn,
     DoneOut,
     GapCourseOut,
     GapKindOut,
     GapOut,
     NextYearRefOut,
+    PromoteIn,
     PromotionOut,
     SchoolChecklistOut,
     StepOut,
@@ -42,7 +51,15 @@ from .yearend_schemas import (
 
 router = Router(auth=token_auth, tags=["year end"])
 VIEW = "yearend.view_checklist"
+CLOSE = "yearend.close_year"
 PROMOTE = "yearend.promote"
+WRITE_ERRORS = {**COMMON_ERRORS, 409: ErrorOut}
+
+
+def _refused(error: ValidationError) -> ApiError:
+    """What the school's rules refuse: 409 with the service's code and every message."""
+    code = getattr(error, "code", None) or "refused"
+    return ApiError(409, code, " ".join(str(m) for m in error.messages))
 
 
 def _perm(name: str) -> dict:
@@ -175,8 +192,13 @@ def promotion_preview(request: HttpRequest, school_id: int, class_id: int):
     year = school_class.year
     new_year = queries.next_year_of(year)
     plan = queries.promotion_plan(school_class=school_class, new_year=new_year, decisions={})
+    return _promotion_out(plan, year)
+
+
+def _promotion_out(plan: queries.PromotionPlan, year: AcademicYear) -> PromotionOut:
+    new_year = plan.new_year
     return PromotionOut(
-        school_class=_class_ref(school_class),
+        school_class=_class_ref(plan.school_class),
         year=_year_out(year),
         new_year=NextYearRefOut(
             id=new_year.pk, title=new_year.title, start=new_year.start, end=new_year.end
@@ -200,3 +222,71 @@ def promotion_preview(request: HttpRequest, school_id: int, class_id: int):
         errors=plan.errors,
         outcome=plan.outcome(),
     )
+
+
+@router.post(
+    "/schools/{school_id}/years/{year_id}/close",
+    response={200: YearStateOut, **WRITE_ERRORS},
+    summary="Close a year: its journal, timetable and plans read-only",
+    description=(
+        "As on the year-end page. With gaps left in the checklist, `accept_gaps: true` is "
+        "needed (the gaps are audited); else 409 `gaps`. A year closed already: 409 "
+        "`closed_already`. Answers the year with when and by whom it was closed."
+    ),
+    openapi_extra=_perm(CLOSE),
+)
+def close_year(request: HttpRequest, school_id: int, year_id: int, data: CloseIn):
+    school = school_for(request.user, school_id, "school.enter")
+    year = year_for(request.user, school, year_id, CLOSE)
+    try:
+        services.close_year(
+            year=year,
+            today=school_today(school),
+            accept_gaps=data.accept_gaps,
+            actor=Actor.of(request),
+        )
+    except ValidationError as error:
+        raise _refused(error) from error
+    return _year_out(year)
+
+
+@router.post(
+    "/schools/{school_id}/classes/{class_id}/promotion",
+    response={200: PromotionOut, **WRITE_ERRORS},
+    summary="Promote a class into the next year by an order, all or nothing",
+    description=(
+        "As on the promotion page: every student of the class by the order (`order_number`, "
+        "`order_date`), with the default decision unless `decisions` names another "
+        "(`conditional` with its `debt`). Answers the promotion made (`steps`; a second call "
+        "finds them in `done` and changes nothing). 409: `no_next_year`, `year_open` (close "
+        "the year first), `refused` (the preview's errors, every one in the message: nothing "
+        "is written); a student not on the class's list: 422."
+    ),
+    openapi_extra=_perm(PROMOTE),
+)
+def promote(request: HttpRequest, school_id: int, class_id: int, data: PromoteIn):
+    school = school_for(request.user, school_id, "school.enter")
+    school_class = year_class_for(request.user, school, class_id, PROMOTE)
+    year = school_class.year
+    new_year = queries.next_year_of(year)
+    if new_year is None:
+        raise ApiError(409, "no_next_year", _("Create the next year first."))
+    listed = {s.pk for s, enrollment in queries.class_students(school_class)}
+    for decision in data.decisions:
+        if decision.student_id not in listed:
+            raise ApiError(
+                422,
+                "invalid",
+                _("Student %(id)s is not on the class's list.") % {"id": decision.student_id},
+            )
+    try:
+        plan = services.promote_class(
+            school_class=school_class,
+            new_year=new_year,
+            decisions={d.student_id: (d.decision, d.debt) for d in data.decisions},
+            order=Order(data.order_number, data.order_date),
+            actor=Actor.of(request),
+        )
+    except ValidationError as error:
+        raise _refused(error) from error
+    return _promotion_out(plan, year)

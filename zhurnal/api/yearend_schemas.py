@@ -2,8 +2,9 @@
 school and of a class with each gap's page, the preview of a class's promotion."""
 
 from datetime import date, datetime
+from typing import Literal
 
-from ninja import Field
+from ninja import Field, Schema
 
 from .oversight_schemas import UserRefOut
 from .reports_schemas import ClassRefOut, StudentRefOut, TermRefOut
@@ -102,3 +103,23 @@ class PromotionOut(Out):
     done: list[DoneOut] = Field(description="Moved by an earlier run, left as they are")
     errors: list[str] = Field(description="What refuses the whole class; [] when it may go")
     outcome: dict[str, int] = Field(description="Students per decision")
+
+
+class CloseIn(Schema):
+    accept_gaps: bool = Field(
+        False, description="Close with the checklist's gaps left (they are audited)"
+    )
+
+
+class DecisionIn(Schema):
+    student_id: int
+    decision: Literal["promote", "conditional", "keep", "graduate"]
+    debt: str = Field("", max_length=200, description="The academic debt of a conditional one")
+
+
+class PromoteIn(Schema):
+    order_number: str = Field(min_length=1, max_length=40)
+    order_date: date
+    decisions: list[DecisionIn] = Field(
+        default_factory=list, description="Where not the default decision; others by default"
+    )

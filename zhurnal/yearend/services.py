@@ -73,14 +73,15 @@ def close_year(*, year: AcademicYear, today: date, accept_gaps: bool, actor: Act
     them (a student who came in May, a course without marks): the gaps left are audited."""
     locked = AcademicYear.objects.select_for_update().filter(pk=year.pk).first()
     if locked.closed_at is not None:
-        raise ValidationError(_("The year is closed already."))
+        raise ValidationError(_("The year is closed already."), code="closed_already")
     found = checklist(year.school, year, today)
     if not found.complete and not accept_gaps:
         raise ValidationError(
             _(
                 "The checklist still has gaps: fix them, or confirm that the year is closed "
                 "with the gaps left."
-            )
+            ),
+            code="gaps",
         )
     year.closed_at = timezone.now()
     year.save(update_fields=["closed_at"])
@@ -218,7 +219,9 @@ def promote_class(
     already moved by an earlier run are left as they are."""
     year = school_class.year
     if not AcademicYear.objects.filter(pk=year.pk, closed_at__isnull=False).exists():
-        raise ValidationError(_("Close the year first: the promotion follows the closing."))
+        raise ValidationError(
+            _("Close the year first: the promotion follows the closing."), code="year_open"
+        )
     plan = promotion_plan(school_class=school_class, new_year=new_year, decisions=decisions)
     if plan.errors:
         raise ValidationError(plan.errors)
