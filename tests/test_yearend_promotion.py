@@ -21,7 +21,7 @@ from zhurnal.school import models as m
 from zhurnal.school.services import Order
 from zhurnal.timetable.models import Lesson, TimetableEntry
 from zhurnal.yearend import services
-from zhurnal.yearend.queries import Decision, promotion_plan
+from zhurnal.yearend.queries import Decision, promotion_plan, regraded
 
 from .factories import GradeLevelFactory, SchoolClassFactory, StudentFactory, enroll
 from .personas import build_world
@@ -537,3 +537,40 @@ def test_the_promotion_is_previewed_before_the_next_year_exists_but_not_made(cli
     data = {"order_number": "45-у", "order_date": "2027-06-20", "confirm": "1"}
     assert client.post(url, data).status_code == 200
     assert not m.Movement.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "grade", "expected"),
+    [
+        ("Информатика, 9 кл.", 9, "Информатика, 10 кл."),
+        ("Элективный курс 9кл", 9, "Элективный курс 10кл"),
+        ("9А/9Б: физика", 9, "10А/10Б: физика"),
+        ("Проектная деятельность, гр. 1", 1, "Проектная деятельность, гр. 1"),
+        ("Хор 19 кл.", 9, "Хор 19 кл."),
+        ("Робототехника", 5, "Робототехника"),
+        ("5-е классы: шахматы", 5, "5-е классы: шахматы"),
+    ],
+)
+def test_a_cross_class_groups_name_goes_up_a_grade_only_where_it_names_the_grade(
+    name, grade, expected
+):
+    assert regraded(name, grade, grade + 1) == expected
+
+
+def test_the_preview_names_the_groups_the_students_take_along(world, new_year, elective):
+    _class_5b, _other, kept = elective
+    _member(world, world.group, world.student)
+    _member(world, world.group, kept)
+    plan = promotion_plan(
+        school_class=world.class_5a, new_year=new_year, decisions={kept.pk: (Decision.KEEP, "")}
+    )
+    assert [(g.name, g.next_name, g.students) for g in plan.groups] == [
+        ("Англ. 1", "5А: Англ. 1", 1),  # the student kept down, in the class of their grade
+        ("Англ. 1", "6А: Англ. 1", 1),
+        ("Информатика, 5 кл.", "Информатика, 6 кл.", 1),  # not the student kept down
+    ]
+    promote(world, world.class_5a, new_year, {kept.pk: (Decision.KEEP, "")})
+    made = set(
+        m.GroupMembership.objects.filter(group__year=new_year).values_list("group__name", flat=True)
+    )
+    assert made == {g.next_name for g in plan.groups}

@@ -34,6 +34,7 @@ from .oversight_schemas import UserRefOut
 from .reports import student_ref, term_ref
 from .reports_schemas import ClassRefOut
 from .yearend_schemas import (
+    CarriedGroupOut,
     ChecklistRowOut,
     ClassChecklistOut,
     CloseIn,
@@ -221,6 +222,10 @@ def _promotion_out(plan: queries.PromotionPlan, year: AcademicYear) -> Promotion
         done=[DoneOut(name=name, place=place) for name, place in plan.done],
         errors=plan.errors,
         outcome=plan.outcome(),
+        groups=[
+            CarriedGroupOut(name=g.name, next_name=g.next_name, students=g.students)
+            for g in plan.groups
+        ],
     )
 
 

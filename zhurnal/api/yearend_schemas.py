@@ -92,6 +92,12 @@ class DoneOut(Out):
     place: str = Field(description="Where an earlier run put them")
 
 
+class CarriedGroupOut(Out):
+    name: str = Field(description="The group now")
+    next_name: str = Field(description="Its name in the next year")
+    students: int
+
+
 class PromotionOut(Out):
     school_class: ClassRefOut
     year: YearStateOut
@@ -103,6 +109,9 @@ class PromotionOut(Out):
     done: list[DoneOut] = Field(description="Moved by an earlier run, left as they are")
     errors: list[str] = Field(description="What refuses the whole class; [] when it may go")
     outcome: dict[str, int] = Field(description="Students per decision")
+    groups: list[CarriedGroupOut] = Field(
+        description="The subgroups and cross-class groups the students take along"
+    )
 
 
 class CloseIn(Schema):

@@ -215,7 +215,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         "year end: promotion preview of 5А",
         "secretary",
         "/year-end/classes/{class_5a}/promote/",
-        budget=8,
+        budget=9,
     ),
     Scenario(
         "API: the school's year-end checklist",

@@ -21,6 +21,7 @@ size: 13 (see its docstring)."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -384,6 +385,20 @@ def next_year_preview(year: AcademicYear) -> NextYear:
     )
 
 
+def renamed(name: str, old: str, new: str) -> str:
+    """A subgroup's name in the class a student goes to («5А: английский, гр. 1» → «6А: …»):
+    the old class's name ``old`` replaced by ``new``, or ``new`` put in front."""
+    if old in name:
+        return name.replace(old, new)
+    return f"{new}: {name}"
+
+
+def regraded(name: str, grade: int, new_grade: int) -> str:
+    """A cross-class group's name in the new year: the old grade where the name gives it
+    («Информатика, 9 кл.» → «…, 10 кл.», «9А/9Б: физика» → «10А/10Б: …»), else unchanged."""
+    return re.sub(rf"(?<!\d){grade}(?=\s*кл|[А-ЯЁ](?![а-яё]))", str(new_grade), name)
+
+
 class Decision(TextChoices):
     PROMOTE = "promote", gettext_lazy("promote to the next grade")
     CONDITIONAL = "conditional", gettext_lazy("promote conditionally (academic debt)")
@@ -411,6 +426,15 @@ class Step:
         return Decision(self.decision).label
 
 
+@dataclass(frozen=True)
+class CarriedGroup:
+    """A group the students take into the next year: its name now and there, how many."""
+
+    name: str
+    next_name: str
+    students: int
+
+
 @dataclass
 class PromotionPlan:
     """The preview of a class's promotion: the steps to take, the students already moved by
@@ -424,6 +448,7 @@ class PromotionPlan:
     steps: list[Step] = field(default_factory=list)
     done: list[tuple[str, str]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    groups: list[CarriedGroup] = field(default_factory=list)
 
     def outcome(self) -> dict[str, int]:
         counts = dict.fromkeys(Decision.values, 0)
@@ -459,8 +484,9 @@ def promotion_plan(
 ) -> PromotionPlan:
     """The preview of ``services.promote_class`` for a class (``decisions``: a student's id →
     (decision, academic debt) where not the default), also before the next year is created
-    (``new_year`` None: nobody is in it yet). Four queries: the class's students, their
-    enrollments in the new year, and for graduates the graded courses and final marks."""
+    (``new_year`` None: nobody is in it yet). Five queries: the class's students, their
+    enrollments in the new year, the groups they take along, and for graduates the graded
+    courses and final marks."""
     grade = school_class.grade_level.number
     letter = school_class.letter
     plan = PromotionPlan(school_class, new_year, grade, f"{grade + 1}{letter}")
@@ -511,8 +537,34 @@ def promotion_plan(
         if decision == Decision.GRADUATE:
             graduates.append(student)
         plan.steps.append(Step(student, decision, target, note))
+    plan.groups = _groups_carried(school_class, plan)
     plan.errors.extend(_missing_final_marks(school_class, graduates))
     return plan
+
+
+def _groups_carried(school_class: SchoolClass, plan: PromotionPlan) -> list[CarriedGroup]:
+    """The groups ``services.promote_class`` carries into the next year: a promoted student's
+    subgroups (named for the class they go to) and cross-class groups (the grade in the name
+    raised: ``regraded``), a student kept down's subgroups (named for the class of their grade).
+    One query, none when every student graduates."""
+    going = {step.student.pk: step for step in plan.steps if step.decision != Decision.GRADUATE}
+    if not going:
+        return []
+    year = school_class.year
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for name, class_id, student_id in (
+        GroupMembership.objects.filter(
+            enrolled_on(year.end), group__year=year, student_id__in=going
+        )
+        .filter(Q(group__school_class=school_class) | Q(group__school_class__isnull=True))
+        .values_list("group__name", "group__school_class_id", "student_id")
+    ):
+        step = going[student_id]
+        if class_id is not None:
+            counts[(name, renamed(name, school_class.name, step.target_name))] += 1
+        elif step.decision in PROMOTED:
+            counts[(name, regraded(name, plan.grade, plan.grade + 1))] += 1
+    return [CarriedGroup(name, next_name, n) for (name, next_name), n in sorted(counts.items())]
 
 
 def _target(decision: str, grade: int, letter: str) -> str:

@@ -23,7 +23,6 @@ may act (``yearend.access``).
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from decimal import Decimal
 
@@ -60,6 +59,8 @@ from .queries import (
     checklist,
     next_title,
     promotion_plan,
+    regraded,
+    renamed,
     shift_year,
 )
 
@@ -299,19 +300,6 @@ def _class_in(new_year: AcademicYear, old: SchoolClass, grade: int) -> SchoolCla
     return new
 
 
-def _renamed(name: str, old: SchoolClass, new: SchoolClass) -> str:
-    """A subgroup's name in the promoted class: «5А: английский, гр. 1» → «6А: …»."""
-    if old.name in name:
-        return name.replace(old.name, new.name)
-    return f"{new.name}: {name}"
-
-
-def _regraded(name: str, grade: int, new_grade: int) -> str:
-    """A cross-class group's name in the new year: the old grade where the name gives it
-    («Информатика, 9 кл.» → «…, 10 кл.», «9А/9Б: физика» → «10А/10Б: …»), else unchanged."""
-    return re.sub(rf"(?<!\d){grade}(?=\s*кл|[А-ЯЁ](?![а-яё]))", str(new_grade), name)
-
-
 def _base_plans(new_year: AcademicYear, level: GradeLevel) -> dict[int, int]:
     """The new year's base КТП of a grade level by subject (the first made of a subject)."""
     plans: dict[int, int] = {}
@@ -419,7 +407,7 @@ def _carry_courses(old: SchoolClass, new: SchoolClass) -> None:
     for course in courses:
         group = None
         if course.group_id:
-            name = _renamed(course.group.name, old, new)
+            name = renamed(course.group.name, old.name, new.name)
             if course.group_id not in groups:
                 groups[course.group_id] = Group.objects.get_or_create(
                     school_id=new.school_id,
@@ -454,7 +442,7 @@ def _carry_group_members(old: SchoolClass, new: SchoolClass, students: list[Stud
     for group_name, subject_id, student_id in GroupMembership.objects.filter(
         enrolled_on(year_end), group__school_class=old, student_id__in=ids
     ).values_list("group__name", "group__subject_id", "student_id"):
-        name = _renamed(group_name, old, new)
+        name = renamed(group_name, old.name, new.name)
         wanted.setdefault(name, set()).add(student_id)
         subjects[name] = subject_id
     if not wanted:
@@ -495,7 +483,7 @@ def _join(groups: dict[str, Group], wanted: dict[str, set[int]], start: date) ->
 def _carry_cross_class_groups(old: SchoolClass, new: SchoolClass, students: list[Student]) -> None:
     """The promoted ``students`` keep their cross-class groups (electives by grade, profile
     groups, a group without a class): each group they were in at the year's end is re-created
-    in the new year (``_regraded`` name, no class) with its courses — teachers, hours, the КТП
+    in the new year (``regraded`` name, no class) with its courses — teachers, hours, the КТП
     of the subject for ``new``'s grade and a draft timetable (``_copy_course``) — and they join
     it from the new year's start. A group, or a course of it, made already by the promotion of
     another class of its members is joined, not made twice. Students kept down or graduating
@@ -514,7 +502,7 @@ def _carry_cross_class_groups(old: SchoolClass, new: SchoolClass, students: list
     if not members:
         return
     grade, new_grade = old.grade_level.number, new.grade_level.number
-    names = {pk: _regraded(g.name, grade, new_grade) for pk, g in old_groups.items()}
+    names = {pk: regraded(g.name, grade, new_grade) for pk, g in old_groups.items()}
     groups = {g.name: g for g in Group.objects.filter(year=new_year, name__in=names.values())}
     for pk, name in sorted(names.items()):
         if name not in groups:
