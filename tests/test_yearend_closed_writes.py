@@ -180,6 +180,10 @@ def test_generating_a_closed_years_term_is_a_form_error(client, world):
     assert response.status_code == 200
     assert CLOSED in " ".join(response.context["form"].non_field_errors())
     assert not Lesson.objects.filter(course=world.course, date=date(2026, 12, 7)).exists()
+    with time_machine.travel(NOW, tick=False):
+        page = client.get(reverse("timetable:generate")).content.decode()
+    assert CLOSED in page  # said before anything is tried, and no form offered
+    assert 'name="term"' not in page
 
 
 def test_the_api_answers_a_closed_years_substitution_with_a_conflict(world):

@@ -415,7 +415,13 @@ def generate(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "timetable/generate.html",
-        {"form": form, "report": report, "needs_decision": needs_decision},
+        {
+            "form": form,
+            "report": report,
+            "needs_decision": needs_decision,
+            # The current year closed (before the next one begins): nothing to generate.
+            "closed_year": year if year is not None and year.is_closed else None,
+        },
     )
 
 
