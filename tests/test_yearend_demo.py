@@ -27,7 +27,7 @@ from zhurnal.school.calendar import current_year
 from zhurnal.school.courses import of_class
 from zhurnal.school.services import Order
 from zhurnal.timetable.generation import generate_lessons
-from zhurnal.timetable.models import Lesson
+from zhurnal.timetable.models import Lesson, TimetableEntry
 from zhurnal.yearend import services
 from zhurnal.yearend.queries import Decision, class_students
 
@@ -111,12 +111,23 @@ def test_the_demo_school_closes_its_year_and_promotes_every_class(client, demo):
                 order=order,
                 actor=secretary,
             )
+
         # Run again: nothing changes.
-        before = (
-            m.Movement.objects.count(),
-            m.Enrollment.objects.count(),
-            m.Course.objects.count(),
-        )
+        def counts():
+            return tuple(
+                model.objects.count()
+                for model in (
+                    m.Movement,
+                    m.Enrollment,
+                    m.Course,
+                    m.Group,
+                    m.GroupMembership,
+                    m.CurriculumLine,
+                    TimetableEntry,
+                )
+            )
+
+        before = counts()
         for school_class in classes:
             services.promote_class(
                 school_class=school_class,
@@ -125,11 +136,7 @@ def test_the_demo_school_closes_its_year_and_promotes_every_class(client, demo):
                 order=order,
                 actor=secretary,
             )
-        assert (
-            m.Movement.objects.count(),
-            m.Enrollment.objects.count(),
-            m.Course.objects.count(),
-        ) == before
+        assert counts() == before
 
     # Every student on a list at the year's end is in a class of the new year or has left.
     new_classes = {
@@ -151,6 +158,25 @@ def test_the_demo_school_closes_its_year_and_promotes_every_class(client, demo):
     assert m.Enrollment.objects.filter(school_class=new_classes["10А"]).count() == 1
     assert AuditEvent.objects.filter(action=AuditAction.CLASS_PROMOTED).count() == len(classes)
     assert m.Course.objects.filter(year=new_year).exists()
+    # The cross-class groups (the demo's electives by grade) went up with their promoted
+    # members, each made once with its course and teacher, their grade raised in the name.
+    carried = {
+        g.name: g
+        for g in m.Group.objects.filter(year=new_year, school_class__isnull=True).prefetch_related(
+            "courses__teachers", "memberships"
+        )
+    }
+    old_cross = m.Group.objects.filter(year=year, school_class__isnull=True)
+    assert old_cross.exists() and carried
+    for group in carried.values():
+        assert group.memberships.all() and group.courses.all()
+        assert all(course.teachers.all() for course in group.courses.all())
+    members = set(
+        m.GroupMembership.objects.filter(group__in=carried.values()).values_list(
+            "student_id", flat=True
+        )
+    )
+    assert members <= placed  # nobody who left is in a group of the new year
 
     # The new year opens: its draft timetable generates the lessons, the journal takes marks.
     with at(2027, 9, 2, 12, 0):
