@@ -1,15 +1,18 @@
 """Backups as a product feature (issue 13 item 5; seed 002 §4.2, §5.2, §5.6, §6.2.3): the copy of
-the database and the uploaded files with its manifest, two destinations, a destination full or
-unwritable, retention, the restore drill and a damaged backup refused, the schedule on the
-worker, the administrator's page. The drill runs on the suite's database: SQLite, and
-PostgreSQL under scripts/test-postgres."""
+the database, the uploaded files and the archive (§5.5–5.9: printed journals, term copies,
+packages) with its manifest, two destinations, a destination full or unwritable, retention, the
+restore drill and a damaged backup refused, a backup made before the archive was backed up, the
+schedule on the worker, the administrator's page. The drill runs on the suite's database:
+SQLite, and PostgreSQL under scripts/test-postgres."""
 
 from __future__ import annotations
 
 import errno
 import json
 import shutil
+import stat
 import subprocess
+import tarfile
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -21,6 +24,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from zhurnal.archive import storage
+from zhurnal.archive.models import TermCopy
+from zhurnal.archive.services import make_term_copies
 from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction, AuditEvent
 from zhurnal.backups import bundle, queries, services
@@ -55,6 +61,41 @@ def dirs(tmp_path, settings):
     disk, share = tmp_path / "disk", tmp_path / "share"
     settings.ZHURNAL_BACKUP_DIRS = [str(disk), str(share)]
     return disk, share
+
+
+@pytest.fixture(autouse=True)
+def archive_dir(tmp_path, settings):
+    """The archive storage in the test's folder, never the checkout's var/archive."""
+    settings.ZHURNAL_ARCHIVE_DIR = tmp_path / "archive"
+    yield settings.ZHURNAL_ARCHIVE_DIR
+    _writable(tmp_path)  # the archive is read-only: let the test's folder be removed
+
+
+def _writable(folder: Path) -> None:
+    for path in sorted(folder.rglob("*"), reverse=True):
+        if not path.is_symlink():
+            path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+TERM_COPY = "school-1/2026-2027/terms/quarter-1/5А-journal.pdf"
+PACKAGE = "school-1/2026-2027/package-v1"
+
+
+def _fill_archive() -> None:
+    """A term copy and an archive package, as the archive storage keeps them: each file written
+    once and read-only (0444), the package's folders sealed (0555), the term's folder not (the
+    next class's copy goes there)."""
+    storage.write_once(TERM_COPY, b"%PDF-1.7 the 1st quarter of 5A")
+    storage.write_once(f"{PACKAGE}/journals/5А-journal.pdf", b"%PDF-1.7 the year of 5A")
+    storage.write_once(f"{PACKAGE}/data/marks.csv", "ученик;отметка\nИванов;5\n".encode())
+    storage.write_once(f"{PACKAGE}/SHA256SUMS", b"...")
+    storage.seal(storage.root() / PACKAGE)
+
+
+def _wipe_archive() -> None:
+    root = storage.root()
+    _writable(root)
+    shutil.rmtree(root)
 
 
 def _fill_journal(world) -> None:
@@ -101,6 +142,19 @@ def _snapshot() -> dict:
             for path in media.rglob("*")
             if path.is_file()
         },
+        "archive": _archive(),
+    }
+
+
+def _archive() -> dict[str, tuple[int, bytes | None]]:
+    """Every file and folder of the archive storage: its permissions and its bytes."""
+    root = storage.root()
+    return {
+        path.relative_to(root).as_posix(): (
+            stat.S_IMODE(path.stat().st_mode),
+            path.read_bytes() if path.is_file() else None,
+        )
+        for path in sorted(root.rglob("*"))
     }
 
 
@@ -112,9 +166,16 @@ def test_backup_wipe_restore_gives_back_every_mark_attendance_audit_row_and_file
     with at(2026, 11, 20, 10, 0):
         world = build_world()
         _fill_journal(world)
+        # A real term copy of the archive (its row and its PDF, seed 002 §4.2) and a package.
+        assert make_term_copies(world.class_course.school_class, world.term) == 2
+    _fill_archive()
     before = _snapshot()
     assert len(before["marks"]) == 2 and before["attendance"] and before["files"]
     assert len(before["audit"]) >= 4
+    assert before["archive"][TERM_COPY] == (0o444, b"%PDF-1.7 the 1st quarter of 5A")
+    assert before["archive"][f"{PACKAGE}/journals"][0] == 0o555
+    copies = list(TermCopy.objects.order_by("path"))
+    assert [before["archive"][copy.path][0] for copy in copies] == [0o444, 0o444]
 
     run = _backup()
     assert run.state == RunState.OK
@@ -122,13 +183,35 @@ def test_backup_wipe_restore_gives_back_every_mark_attendance_audit_row_and_file
 
     call_command("flush", interactive=False, verbosity=0)  # the wipe
     shutil.rmtree(settings.MEDIA_ROOT)
+    _wipe_archive()  # the lost disk
     assert not Mark.objects.exists() and not AuditEvent.objects.exists()
 
     services.restore(backup=dirs[1] / run.name, actor=Actor.system())
 
+    # Every file back, the archive's read-only as it keeps them.
     assert _snapshot() == before
+    for copy in TermCopy.objects.all():  # each copy's row and its file agree again
+        assert storage.sha256_of(storage.root() / copy.path) == copy.sha256
+    assert TermCopy.objects.count() == 2
     restored = AuditEvent.objects.get(action=AuditAction.BACKUP_RESTORED)
     assert restored.after["source"] == str(dirs[1] / run.name)
+    assert restored.after["parts"] == ["media", "archive"]
+
+
+def test_a_restore_replaces_the_archive_made_after_the_backup(dirs):
+    """The archive comes back as it was when the backup was made, with the database."""
+    with at(2026, 11, 20, 10, 0):
+        build_world()
+    _fill_archive()
+    before = _archive()
+    run = _backup()
+    storage.write_once("school-1/2026-2027/terms/quarter-2/5А-journal.pdf", b"%PDF later")
+
+    call_command("restore", str(dirs[0] / run.name), "--yes", stdout=_Sink())
+
+    assert _archive() == before
+    leftovers = [p for p in storage.root().parent.iterdir() if p.name.startswith(".restoring")]
+    assert leftovers == [], "the replaced archive and the work folders are gone"
 
 
 def test_the_restore_command_replaces_newer_data_only_when_confirmed(dirs):
@@ -168,7 +251,9 @@ def test_the_manifest_holds_version_engine_time_migrations_and_every_checksum(di
     attachment = HomeworkAttachment.objects.get()
     stored = Path(settings.MEDIA_ROOT) / attachment.file.name
     assert manifest["media"] == {attachment.file.name: bundle.sha256_of(stored)}
-    assert set(manifest["files"]) == {bundle.MEDIA, _db_file(folder)}
+    assert set(manifest["files"]) == {bundle.MEDIA, bundle.ARCHIVE, _db_file(folder)}
+    assert manifest["format"] == bundle.FORMAT == 2
+    assert manifest["archive"] == {}  # nothing archived yet: an empty part, not a missing one
     assert run.size == sum(path.stat().st_size for path in folder.iterdir())
     # An operator checks a copy without Zhurnal.
     checked = subprocess.run(
@@ -184,12 +269,29 @@ def _db_file(folder: Path) -> str:
     return next(path.name for path in folder.iterdir() if path.name.startswith("database."))
 
 
-@pytest.mark.parametrize("damaged", ["database", bundle.MEDIA, bundle.MANIFEST])
+def test_the_manifest_holds_the_checksum_of_every_archived_file(dirs):
+    with at(2026, 11, 20, 10, 0):
+        build_world()
+    _fill_archive()
+    run = _backup()
+    manifest = json.loads((dirs[0] / run.name / bundle.MANIFEST).read_text())
+    root = storage.root()
+    assert manifest["archive"] == {
+        path.relative_to(root).as_posix(): bundle.sha256_of(path)
+        for path in root.rglob("*")
+        if path.is_file()
+    }
+    assert TERM_COPY in manifest["archive"] and len(manifest["archive"]) == 4
+
+
+@pytest.mark.parametrize("damaged", ["database", bundle.MEDIA, bundle.ARCHIVE, bundle.MANIFEST])
 def test_a_flipped_byte_is_refused_by_restore_naming_the_damaged_file(dirs, damaged):
     with at(2026, 11, 20, 10, 0):
         world = build_world()
         _fill_journal(world)
+        _fill_archive()
         run = _backup()
+    archive = _archive()
     folder = dirs[0] / run.name
     name = _db_file(folder) if damaged == "database" else damaged
     data = bytearray((folder / name).read_bytes())
@@ -202,10 +304,99 @@ def test_a_flipped_byte_is_refused_by_restore_naming_the_damaged_file(dirs, dama
     with pytest.raises(CommandError, match=name):
         call_command("restore", str(folder), "--verify", stdout=_Sink())
     assert Mark.objects.count() == marks  # nothing was touched
+    assert _archive() == archive
     # The same backup on the other medium is whole.
     out = _Sink()
     call_command("restore", str(dirs[1] / run.name), "--verify", stdout=out)
     assert "verified" in out.text
+
+
+def _reseal(folder: Path, manifest: dict | None = None) -> None:
+    """Write the manifest (the checksums of the backup's files computed again) and SHA256SUMS,
+    as a backup sealed elsewhere would be."""
+    manifest = manifest or json.loads((folder / bundle.MANIFEST).read_text())
+    manifest["files"] = {
+        name: {"sha256": bundle.sha256_of(folder / name), "size": (folder / name).stat().st_size}
+        for name in manifest["files"]
+    }
+    (folder / bundle.MANIFEST).write_text(json.dumps(manifest))
+    sums = {name: entry["sha256"] for name, entry in manifest["files"].items()}
+    sums[bundle.MANIFEST] = bundle.sha256_of(folder / bundle.MANIFEST)
+    (folder / bundle.SUMS).write_text("".join(f"{d}  {n}\n" for n, d in sums.items()))
+
+
+def test_an_archived_file_changed_inside_a_resealed_backup_is_refused_naming_it(dirs, tmp_path):
+    """The tar's own checksum is right (the backup was sealed again), the file inside is not."""
+    with at(2026, 11, 20, 10, 0):
+        world = build_world()
+        _fill_journal(world)
+    _fill_archive()
+    run = _backup()
+    folder = dirs[0] / run.name
+    unpacked = tmp_path / "unpacked"
+    with tarfile.open(folder / bundle.ARCHIVE, "r:gz") as archive:
+        archive.extractall(unpacked, filter="data")
+    (unpacked / TERM_COPY).write_bytes(b"%PDF-1.7 the 1st quarter of 5A, changed")
+    bundle.pack(unpacked, folder / bundle.ARCHIVE)
+    _reseal(folder)
+    archive, marks = _archive(), Mark.objects.count()
+    Mark.objects.all().delete()
+
+    out = _Sink()
+    call_command("restore", str(folder), "--verify", stdout=out)
+    assert "verified" in out.text  # every file of the folder matches its seal…
+    with pytest.raises(CommandError, match=f"{bundle.ARCHIVE}/{TERM_COPY}: checksum does not"):
+        call_command("restore", str(folder), "--yes", stdout=_Sink())  # …but not the copy
+    assert not Mark.objects.exists() and _archive() == archive  # nothing was touched
+    call_command("restore", str(dirs[1] / run.name), "--yes", stdout=_Sink())
+    assert Mark.objects.count() == marks and _archive() == archive
+
+
+def _as_made_before_the_archive_part(folder: Path) -> None:
+    """Turn a backup into one of format 1: no archive.tar.gz, no ``archive`` in the manifest."""
+    manifest = json.loads((folder / bundle.MANIFEST).read_text())
+    del manifest["archive"], manifest["files"][bundle.ARCHIVE]
+    manifest["format"] = 1
+    (folder / bundle.ARCHIVE).unlink()
+    _reseal(folder, manifest)
+
+
+def test_a_backup_made_before_the_archive_part_restores_and_leaves_the_archive(dirs):
+    with at(2026, 11, 20, 10, 0):
+        world = build_world()
+        _fill_journal(world)
+    before = _snapshot()
+    run = _backup()
+    folder = dirs[0] / run.name
+    _as_made_before_the_archive_part(folder)
+    _fill_archive()  # made after that backup: its only copy is on the server's disk
+    archive = _archive()
+    call_command("flush", interactive=False, verbosity=0)
+    shutil.rmtree(settings.MEDIA_ROOT)
+
+    out = _Sink()
+    call_command("restore", str(folder), "--yes", stdout=out)
+
+    assert _snapshot() == dict(before, archive=archive)
+    assert f"holds no archive part (made before it was backed up): {storage.root()}" in out.text
+    restored = AuditEvent.objects.get(action=AuditAction.BACKUP_RESTORED)
+    assert restored.after["parts"] == ["media"]
+
+
+def test_a_backup_of_the_current_format_without_its_archive_part_is_refused(dirs):
+    with at(2026, 11, 20, 10, 0):
+        world = build_world()
+        _fill_journal(world)
+    run = _backup()
+    folder = dirs[0] / run.name
+    manifest = json.loads((folder / bundle.MANIFEST).read_text())
+    del manifest["files"][bundle.ARCHIVE]  # format 2 stays: the part was taken away
+    (folder / bundle.ARCHIVE).unlink()
+    _reseal(folder, manifest)
+    Mark.objects.all().delete()
+    with pytest.raises(CommandError, match=f"{bundle.ARCHIVE}: missing"):
+        call_command("restore", str(folder), "--yes", stdout=_Sink())
+    assert not Mark.objects.exists()
 
 
 def test_an_unwritable_destination_is_named_and_the_other_is_still_written(dirs, tmp_path):
@@ -346,6 +537,7 @@ def test_the_administrator_sees_the_last_backup_and_each_destination(client, wor
     client.force_login(world.users["admin"])
     html = client.get(reverse("backups:index")).content.decode()
     assert run.name in html
+    assert "and the archive (printed journals, term copies and archive packages)" in html
     assert str(dirs[0]) in html and str(dirs[1]) in html
     assert "writable" in html
     assert "Back up now" in html
@@ -475,6 +667,7 @@ def _rewrite_manifest(folder: Path, **changes) -> None:
     [
         ({"migrations": {"journal": "9999_from_the_future"}}, "newer Zhurnal"),
         ({"engine": "oracle"}, "oracle database"),
+        ({"format": 3}, "newer Zhurnal .*an unknown format"),
     ],
 )
 def test_a_backup_of_a_newer_version_or_another_engine_is_refused(dirs, changes, refusal):
@@ -490,10 +683,10 @@ def test_a_backup_of_a_newer_version_or_another_engine_is_refused(dirs, changes,
 
 
 def test_an_unforeseen_failure_is_recorded_and_told(dirs, monkeypatch):
-    def broken(media_root, target):
+    def broken(root, target):
         raise RuntimeError("disk controller on fire")
 
-    monkeypatch.setattr(bundle, "pack_media", broken)
+    monkeypatch.setattr(bundle, "pack", broken)
     with at(2026, 11, 20, 10, 0):
         world = build_world()
         run = _backup()

@@ -293,7 +293,7 @@ ZHURNAL_BACKUP_AT_TERM_END = _env_bool("ZHURNAL_BACKUP_AT_TERM_END", default=Tru
 
 # --- The archive (issue 13; seed 002 §4.2, §5.5–5.9) ----------------------------------------
 # Where the term copies and the archive packages are written, read-only, never published by
-# the web server (a folder of its own, apart from MEDIA_ROOT; back it up with the rest).
+# the web server (a folder of its own, apart from MEDIA_ROOT; every backup holds it).
 ZHURNAL_ARCHIVE_DIR = Path(os.environ.get("ZHURNAL_ARCHIVE_DIR", VAR_DIR / "archive"))
 
 # --- Product settings -----------------------------------------------------------------------

@@ -1,11 +1,19 @@
 """A backup on disk: a folder ``zhurnal-<UTC time>-<run>`` in each destination holding the
-database copy, ``media.tar.gz`` (the uploaded files: homework and message attachments),
+database copy, one gzipped tar per folder of the server's files (its *parts*, ``PARTS``),
 ``manifest.json`` and ``SHA256SUMS`` (issue 13 item 5; seed 002 §5.5: integrity and
 authenticity of what is kept).
 
-* ``manifest.json``: the Zhurnal version, the engine, the time, the schema's last migrations,
-  the SHA-256 and size of every file of the backup, and the SHA-256 of every uploaded file
-  inside ``media.tar.gz``.
+* The parts: ``media.tar.gz``, the uploaded files (``MEDIA_ROOT``: homework and message
+  attachments); ``archive.tar.gz``, the archive storage (``ZHURNAL_ARCHIVE_DIR``: printed
+  journals, term copies, archive packages; seed 002 §5.5–5.9 wants them on two media too).
+  Each holds its folder's files and sub-folders with their permissions, so that the archive's
+  read-only files (0444) and sealed folders (0555) come back read-only.
+* ``manifest.json``: its ``format``, the Zhurnal version, the engine, the time, the schema's
+  last migrations, the SHA-256 and size of every file of the backup (``files``), and for each
+  part the SHA-256 of every file inside its tar by path (``media``, ``archive``). A part is
+  optional in the format: a part missing from ``files`` means the backup holds none of it —
+  backups of format 1 (before the archive part) have no ``archive.tar.gz`` — and the restore
+  then leaves that folder as it is. A manifest of the format that added a part must list it.
 * ``SHA256SUMS``: the same checksums for every file, the manifest included, in the format of
   ``sha256sum -c`` (an operator can check a copy without Zhurnal).
 * Written under a temporary name (``.zhurnal-….partial``) and renamed when complete, so that a
@@ -15,6 +23,7 @@ authenticity of what is kept).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import json
@@ -31,7 +40,9 @@ from .errors import DamagedBackup, DestinationError
 MANIFEST = "manifest.json"
 SUMS = "SHA256SUMS"
 MEDIA = "media.tar.gz"
-FORMAT = 1
+ARCHIVE = "archive.tar.gz"
+# 1: the database and media.tar.gz; 2: archive.tar.gz added.
+FORMAT = 2
 CHUNK = 1 << 20
 NAME = re.compile(r"^zhurnal-\d{8}T\d{6}Z-\d+$")
 PARTIAL_SUFFIX = ".partial"
@@ -62,40 +73,96 @@ class _HashingReader:
         return block
 
 
-def pack_media(media_root: Path, target: Path) -> dict[str, str]:
-    """Put every file under ``media_root`` into the gzipped tar ``target``; returns the SHA-256
-    of each by its path relative to ``media_root`` (POSIX separators)."""
+@dataclass(frozen=True)
+class Part:
+    """A folder of the server packed into every backup as a gzipped tar."""
+
+    key: str  # its entry in the manifest: the SHA-256 of each file, by relative path
+    file: str  # the tar's name in the backup folder
+    setting: str  # the Django setting naming the folder
+    since: int  # the manifest format that added it: an older backup has none of it
+
+
+PARTS = (
+    Part("media", MEDIA, "MEDIA_ROOT", since=1),
+    Part("archive", ARCHIVE, "ZHURNAL_ARCHIVE_DIR", since=2),
+)
+
+
+def parts_of(manifest: dict) -> list[Part]:
+    """The parts a verified backup holds (a missing part means none: an older backup). Raises
+    DamagedBackup when a part its format requires is missing."""
+    held = []
+    for part in PARTS:
+        if part.file in manifest["files"]:
+            held.append(part)
+        elif manifest.get("format", 1) >= part.since:
+            raise DamagedBackup(part.file, "missing (the manifest's format requires it)")
+    return held
+
+
+def pack(root: Path, target: Path) -> dict[str, str]:
+    """Put every file and folder under ``root`` into the gzipped tar ``target`` (with their
+    permissions; symbolic links left out); returns the SHA-256 of each file by its path
+    relative to ``root`` (POSIX separators)."""
     checksums: dict[str, str] = {}
     with tarfile.open(target, "w:gz", compresslevel=6) as archive:
-        if media_root.is_dir():
-            for path in sorted(media_root.rglob("*")):
-                if not path.is_file() or path.is_symlink():
+        if root.is_dir():
+            for path in sorted(root.rglob("*")):
+                if path.is_symlink() or not (path.is_file() or path.is_dir()):
                     continue
-                relative = path.relative_to(media_root).as_posix()
-                info = archive.gettarinfo(str(path), arcname=relative)
-                with path.open("rb") as source:
+                relative = path.relative_to(root).as_posix()
+                try:
+                    info = archive.gettarinfo(str(path), arcname=relative)
+                    if info.isdir():
+                        archive.addfile(info)
+                        continue
+                    source = path.open("rb")
+                except FileNotFoundError:
+                    continue  # gone since the listing (a temporary file renamed): not backed up
+                with source:
                     reader = _HashingReader(source)
                     archive.addfile(info, reader)
                 checksums[relative] = reader.digest.hexdigest()
     return checksums
 
 
-def unpack_media(backup: Path, manifest: dict, target: Path) -> None:
-    """Extract ``media.tar.gz`` into the empty folder ``target`` and check every file against
-    the manifest (none missing, none added, none changed)."""
-    with tarfile.open(backup / MEDIA, "r:gz") as archive:
+def unpack(backup: Path, manifest: dict, part: Part, target: Path) -> None:
+    """Extract a part's tar into the empty folder ``target``, check every file against the
+    manifest (none missing, none added, none changed), then give each file and folder the
+    permissions it was packed with (the archive's read-only ones stay read-only)."""
+    with tarfile.open(backup / part.file, "r:gz") as archive:
+        # The "data" filter refuses links out of the folder, absolute paths and devices, and
+        # extracts with ordinary permissions: the packed ones are given back once checked.
         archive.extractall(target, filter="data")
-    expected: dict[str, str] = manifest.get("media", {})
+        modes = {member.name: member.mode for member in archive.getmembers()}
+    expected: dict[str, str] = manifest.get(part.key, {})
     found = {
         path.relative_to(target).as_posix(): path for path in target.rglob("*") if path.is_file()
     }
     for relative in sorted(set(expected) | set(found)):
         if relative not in found:
-            raise DamagedBackup(f"{MEDIA}/{relative}", "missing from the archive")
+            raise DamagedBackup(f"{part.file}/{relative}", "listed in the manifest, missing")
         if relative not in expected:
-            raise DamagedBackup(f"{MEDIA}/{relative}", "not listed in the manifest")
+            raise DamagedBackup(f"{part.file}/{relative}", "not listed in the manifest")
         if sha256_of(found[relative]) != expected[relative]:
-            raise DamagedBackup(f"{MEDIA}/{relative}", "checksum does not match")
+            raise DamagedBackup(f"{part.file}/{relative}", "checksum does not match")
+    # Deepest first, folders after their files; always readable (and a folder enterable) by
+    # its owner, Zhurnal.
+    for name in sorted(modes, key=lambda name: name.count("/"), reverse=True):
+        path = target / name
+        if path.is_dir():
+            path.chmod(modes[name] & 0o777 | 0o500)
+        elif path.is_file():
+            path.chmod(modes[name] & 0o777 | 0o400)
+
+
+def discard(folder: Path) -> None:
+    """Delete a folder that may hold read-only sub-folders (a replaced archive)."""
+    for current, _dirs, _files in os.walk(folder):
+        with contextlib.suppress(OSError):
+            Path(current).chmod(0o700)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def seal(work: Path, manifest: dict, files: list[Path]) -> list[Path]:

@@ -26,7 +26,7 @@ def backup_made(run: BackupRun, *, actor: Actor) -> None:
     )
 
 
-def backup_restored(manifest: dict, *, source: str, actor: Actor) -> None:
+def backup_restored(manifest: dict, *, parts: list[str], source: str, actor: Actor) -> None:
     """The data replaced by a backup's (seed 002 §6.2.3: restored in a reliable state); written
     into the restored database, after the restore."""
     record(
@@ -37,5 +37,6 @@ def backup_restored(manifest: dict, *, source: str, actor: Actor) -> None:
             "created_at": manifest.get("created_at"),
             "engine": manifest.get("engine"),
             "zhurnal_version": manifest.get("zhurnal_version"),
+            "parts": parts,  # what the backup held and replaced
         },
     )

@@ -8,8 +8,8 @@ commands are the server's operator's.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import shutil
 import tempfile
 from datetime import date, datetime, time, timedelta
 from importlib.metadata import PackageNotFoundError, version
@@ -55,13 +55,13 @@ def make_backup(
     keep: int | None = None,
     run: BackupRun | None = None,
 ) -> BackupRun:
-    """Make one backup: copy the database (online, consistent) and the uploaded files into a
-    temporary folder, seal them with the manifest, and write them to every destination (the
-    configured ones unless given), each then kept to its ``keep`` newest. A destination that
-    is full or cannot be written is named in the run's record and the others are still
-    written: the run is then PARTIAL (FAILED when none was written). Never raises for a
-    destination or the copy: the outcome is the returned run, told to the administrators when
-    it is not OK. ``run`` is the queued record a task runs."""
+    """Make one backup: copy the database (online, consistent), the uploaded files and the
+    archive (``bundle.PARTS``) into a temporary folder, seal them with the manifest, and write
+    them to every destination (the configured ones unless given), each then kept to its
+    ``keep`` newest. A destination that is full or cannot be written is named in the run's
+    record and the others are still written: the run is then PARTIAL (FAILED when none was
+    written). Never raises for a destination or the copy: the outcome is the returned run,
+    told to the administrators when it is not OK. ``run`` is the queued record a task runs."""
     destinations = queries.destinations() if destinations is None else destinations
     keep = settings.ZHURNAL_BACKUP_KEEP if keep is None else keep
     now = timezone.now()
@@ -100,8 +100,15 @@ def make_backup(
     return run
 
 
+def part_root(part: bundle.Part) -> Path:
+    """The folder of the server a backup's part holds (``MEDIA_ROOT``, ``ZHURNAL_ARCHIVE_DIR``;
+    read from the settings: the backups do not depend on the apps writing there)."""
+    return Path(getattr(settings, part.setting))
+
+
 def _make_files(work: Path, now: datetime, trigger: str) -> list[Path]:
-    """The database copy, the uploaded files and the seals, in ``work``."""
+    """The database copy, each part's tar (the uploaded files, the archive) and the seals, in
+    ``work``."""
     manifest = {
         "zhurnal_version": zhurnal_version(),
         "engine": database.engine(),
@@ -111,10 +118,11 @@ def _make_files(work: Path, now: datetime, trigger: str) -> list[Path]:
         # Seed 002 §5.2: the copy of each term's end is kept for good (retention skips it).
         "keep": trigger == Trigger.TERM_END,
     }
-    db_file = database.dump(work)
-    media = work / bundle.MEDIA
-    manifest["media"] = bundle.pack_media(Path(settings.MEDIA_ROOT), media)
-    return bundle.seal(work, manifest, [db_file, media])
+    files = [database.dump(work)]
+    for part in bundle.PARTS:
+        files.append(work / part.file)
+        manifest[part.key] = bundle.pack(part_root(part), files[-1])
+    return bundle.seal(work, manifest, files)
 
 
 def _write(files: list[Path], destination: Path, name: str, keep: int) -> dict:
@@ -245,35 +253,50 @@ def _tell_if_overdue(school: School, now: datetime) -> str | None:
 
 
 def restore(*, backup: Path, actor: Actor) -> dict:
-    """Replace the whole server's data — the database and the uploaded files — by a backup's
-    (seed 002 §6.2.3: restored in a reliable state). Every checksum is verified first and a
-    damaged backup is refused naming the damaged file (DamagedBackup); a backup made by a newer
-    Zhurnal or on another engine is refused (BackupError). The uploaded files are unpacked and
-    checked beside the current ones before the database is replaced, then swapped in; the
-    restore is recorded in the restored database's audit trail. Returns the manifest."""
+    """Replace the whole server's data — the database, the uploaded files and the archive — by
+    a backup's (seed 002 §6.2.3: restored in a reliable state). Every checksum is verified
+    first and a damaged backup is refused naming the damaged file (DamagedBackup); a backup
+    made by a newer Zhurnal or on another engine is refused (BackupError). Each part's files
+    are unpacked and checked beside its folder before the database is replaced, then swapped
+    in, with the permissions they were backed up with (the archive's stay read-only). A part
+    the backup does not hold (one made before the archive was backed up) leaves its folder as
+    it is. The restore is recorded in the restored database's audit trail. Returns the
+    manifest."""
     manifest = bundle.verify(backup)
     unknown = database.unknown_migrations(manifest.get("migrations", {}))
-    if unknown:
+    if unknown or manifest.get("format", 1) > bundle.FORMAT:
+        what = f"unknown migrations {', '.join(unknown)}" if unknown else "an unknown format"
         raise BackupError(
             f"the backup was made by a newer Zhurnal ({manifest.get('zhurnal_version')}): "
-            f"unknown migrations {', '.join(unknown)}; restore it with that version"
+            f"{what}; restore it with that version"
         )
+    parts = bundle.parts_of(manifest)
     kind = manifest.get("engine")
     database.check_engine(kind)
     db_file = backup / database.FILES[kind]
-    media_root = Path(settings.MEDIA_ROOT)
-    media_root.parent.mkdir(parents=True, exist_ok=True)
-    # Unpacked next to MEDIA_ROOT, so that the swap below is a rename on the same disk.
-    with tempfile.TemporaryDirectory(prefix=".restoring-", dir=media_root.parent) as work:
-        unpacked = Path(work) / "media"
-        unpacked.mkdir()
-        bundle.unpack_media(backup, manifest, unpacked)
+    with contextlib.ExitStack() as stack:
+        staged = []
+        for part in parts:
+            root = part_root(part)
+            root.parent.mkdir(parents=True, exist_ok=True)
+            # Unpacked next to its folder, so that the swap below is a rename on the same disk.
+            work = Path(
+                stack.enter_context(
+                    tempfile.TemporaryDirectory(prefix=".restoring-", dir=root.parent)
+                )
+            )
+            unpacked = work / part.key
+            unpacked.mkdir()
+            bundle.unpack(backup, manifest, part, unpacked)
+            staged.append((root, unpacked, work / "replaced"))
         database.load(db_file, kind)
-        replaced = Path(work) / "replaced"
-        if media_root.exists():
-            media_root.rename(replaced)
-        unpacked.rename(media_root)
-        shutil.rmtree(replaced, ignore_errors=True)
+        for root, unpacked, replaced in staged:
+            if root.exists():
+                root.rename(replaced)
+            unpacked.rename(root)
+            bundle.discard(replaced)
     with transaction.atomic():
-        events.backup_restored(manifest, source=str(backup), actor=actor)
+        events.backup_restored(
+            manifest, parts=[part.key for part in parts], source=str(backup), actor=actor
+        )
     return manifest

@@ -13,7 +13,8 @@ from zhurnal.backups.services import make_backup
 
 class Command(BaseCommand):
     help = (
-        "Back up the database and the uploaded files (var/media) to every destination "
+        "Back up the database, the uploaded files (var/media) and the archive (var/archive: "
+        "printed journals, term copies, packages) to every destination "
         "(ZHURNAL_BACKUP_DIRS, or --to given once per destination), each a folder "
         "zhurnal-<time>-<number> with manifest.json and SHA256SUMS; keep the newest "
         "ZHURNAL_BACKUP_KEEP (or --keep) in each. Exits with an error when a destination "

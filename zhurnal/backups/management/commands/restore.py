@@ -10,15 +10,16 @@ from django.core.management.base import BaseCommand, CommandError
 from zhurnal.audit.actor import Actor
 from zhurnal.backups import bundle
 from zhurnal.backups.errors import BackupError
-from zhurnal.backups.services import restore
+from zhurnal.backups.services import part_root, restore
 
 
 class Command(BaseCommand):
     help = (
         "Restore a backup folder made by `zhurnal backup`: every checksum is verified first "
         "and a damaged backup is refused. THIS REPLACES ALL CURRENT DATA of every school (the "
-        "database and the uploaded files) by the backup's. Stop the web server and the worker "
-        "first. Asks for confirmation unless --yes is given; --verify only checks the backup."
+        "database, the uploaded files and the archive) by the backup's. Stop the web server "
+        "and the worker first. Asks for confirmation unless --yes is given; --verify only "
+        "checks the backup."
     )
 
     def add_arguments(self, parser) -> None:
@@ -43,8 +44,8 @@ class Command(BaseCommand):
             if not sys.stdin.isatty():
                 raise CommandError("restoring replaces all current data: confirm with --yes")
             self.stdout.write(
-                "This REPLACES ALL CURRENT DATA (every school's database and uploaded files) "
-                "by the backup's. Type 'restore' to go on: ",
+                "This REPLACES ALL CURRENT DATA (every school's database, uploaded files and "
+                "archive) by the backup's. Type 'restore' to go on: ",
                 ending="",
             )
             if input().strip() != "restore":
@@ -53,6 +54,12 @@ class Command(BaseCommand):
             restore(backup=backup, actor=Actor.system())
         except BackupError as error:
             raise CommandError(f"nothing was restored: {error}") from None
+        for part in bundle.PARTS:
+            if part.file not in manifest["files"]:
+                self.stdout.write(
+                    f"the backup holds no {part.key} part (made before it was backed up): "
+                    f"{part_root(part)} was left as it is"
+                )
         self.stdout.write(
             f"restored {backup}; run `zhurnal migrate` if this version is newer than the backup's, "
             "then start Zhurnal"
