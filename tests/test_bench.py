@@ -187,7 +187,10 @@ def test_the_http_mode_times_the_marked_pages_over_a_socket(live_server, travel)
 
 
 def test_the_production_server_starts_answers_and_its_worker_cpu_is_read(tmp_path, monkeypatch):
+    # The server on an embedded database of its own: the PostgreSQL run's DATABASE_URL names
+    # a database that only the test process's connection knows.
     monkeypatch.setenv("ZHURNAL_VAR_DIR", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
     with bench_http.production_server() as server:
         before = bench_http.cpu_seconds(server.worker_pid)
         connection = http.client.HTTPConnection(server.host, server.port, timeout=10)
