@@ -32,7 +32,7 @@ from .factories import (
     YearFactory,
     grant,
 )
-from .reports_world import ENTERED, MSK, build_reports_world
+from .reports_world import ENTERED, MSK, build_reports_world, plan_statements
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 PREFIX = "/api/v1"
@@ -394,7 +394,7 @@ RANGE = {"start": "2026-11-01", "end": "2026-12-09"}
 def test_the_indicators_of_the_school_by_class(api, rw, django_assert_max_num_queries):
     call(api, rw, "deputy", "/remarks")  # the token's last use
     # The token, the user's schools and context, the year; the indicators' 20.
-    with django_assert_max_num_queries(24):
+    with django_assert_max_num_queries(24 + plan_statements()):
         response = call(api, rw, "deputy", "/control/indicators", **RANGE)
     assert response.status_code == 200
     body = response.json()
@@ -589,7 +589,7 @@ def test_lagging_students_and_the_preliminary_report(api, rw, django_assert_max_
     call(api, rw, "deputy", "/remarks")  # the token's last use
     # Bounded by the terms the classes follow today (quarters for 5А, halves for 10А): per
     # term its results, lessons held, attendance and works owed.
-    with django_assert_max_num_queries(31):
+    with django_assert_max_num_queries(31 + plan_statements()):
         response = call(api, rw, "deputy", "/control/lagging", at_risk="1")
     assert response.status_code == 200
     body = response.json()

@@ -48,6 +48,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zhurnal.assessments.queries import school_schedule
 from zhurnal.audit.models import AuditAction, AuditEvent
+from zhurnal.core.plans import custom_plans
 from zhurnal.diary.queries import homework_limit
 from zhurnal.journal.accumulation import expected_marks, norms_from_policy
 from zhurnal.journal.models import Attendance, Homework, Mark, RollCall, WorkCategory
@@ -214,6 +215,7 @@ def _courses(scope: Scope) -> list[Course]:
     return list(courses.order_by("subject__name", "pk"))
 
 
+@custom_plans()
 def control(scope: Scope) -> Control:
     """The indicators of the scope's courses over the period (see the module)."""
     courses = _courses(scope)

@@ -32,6 +32,7 @@ from datetime import date
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
+from zhurnal.core.plans import custom_plans
 from zhurnal.journal.accumulation import expected_marks, norms_from_policy
 from zhurnal.journal.models import Mark
 from zhurnal.journal.policy import policy_of as journal_policy_of
@@ -95,6 +96,7 @@ def running_terms(classes: list[SchoolClass], terms: list[Term], today: date) ->
     return {c.pk: pick_term(terms_of_level(terms, c.grade_level), None, today) for c in classes}
 
 
+@custom_plans()
 def lagging(
     school, year: AcademicYear, classes: list[SchoolClass], today: date, *, at_risk_only=False
 ) -> list[LaggingStudent]:

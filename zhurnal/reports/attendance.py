@@ -24,6 +24,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q
 
+from zhurnal.core.plans import custom_plans
 from zhurnal.journal.models import Attendance, AttendanceCode
 from zhurnal.journal.queries import ABSENCE_ROWS, absence_rows
 from zhurnal.school.models import Enrollment, SchoolClass, Student
@@ -94,6 +95,7 @@ def _day_reason(codes: Counter, register: str | None) -> str:
     return next(r for r in REASONS if codes[r])
 
 
+@custom_plans()
 def class_attendance(
     school, classes: list[SchoolClass], start: date, end: date
 ) -> list[ClassAttendance]:

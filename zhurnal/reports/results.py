@@ -31,6 +31,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import BigIntegerField, Case, Count, DecimalField, F, Q, Sum, Value, When
 from django.db.models.functions import Cast, Round
 
+from zhurnal.core.plans import custom_plans
 from zhurnal.journal.averages import (
     TWO_PLACES,
     forecast,
@@ -230,6 +231,7 @@ def period_results(
     return PeriodResults(period, reported, others, courses, dict(results))
 
 
+@custom_plans()
 def with_previous(
     school, period: Period, classes: list[SchoolClass], today: date, terms: list[Term]
 ) -> tuple[PeriodResults, Period | None, PeriodResults | None]:
