@@ -430,6 +430,7 @@ def _students(scope: Scope, by_id, lessons: list[LessonRow], marks) -> list[Stud
         student.pk: (position, student)
         for position, student in enumerate(
             Student.objects.filter(
+                Q(school=scope.school),
                 Exists(class_rows.filter(student=OuterRef("pk")))
                 | Exists(group_rows.filter(student=OuterRef("pk")))
             )
