@@ -7,6 +7,15 @@ transfer and departure carries the order number and date, and closes or opens a 
 Enrollment. Nothing is deleted: the history is the record. Personal cards, guardians, consents,
 staff records, the school's settings and its reference data are written from validated data
 (a page's form or an API call: ``core.records``), their values before and after audited.
+
+A closed academic year is read-only here too (issue 13: closing makes the year read-only;
+``AcademicYear.closed_at``): its classes, groups, courses, curriculum lines, terms and holidays
+are not created, changed or deleted, its groups' members are not changed, and no movement
+changes who was in a class on one of its days (``check_year_open``, ``check_lists_open``).
+The promotion (``yearend.services``) passes: it graduates students on the closed year's last
+day (the enrollment ends that day, as it would) and transfers the others from the next year's
+first day, so nothing of the closed year's days changes. A correction needs the year opened
+again by the secretary or the director on the year-end page.
 """
 
 from __future__ import annotations
@@ -22,7 +31,9 @@ from zhurnal.audit.actor import Actor
 from zhurnal.core.records import fresh, snapshot, write
 
 from . import events
+from .calendar import closed_year_between
 from .models import (
+    AcademicYear,
     Consent,
     Enrollment,
     Group,
@@ -50,6 +61,49 @@ def _open_enrollment(student: Student) -> Enrollment | None:
     return Enrollment.objects.filter(student=student, end__isnull=True).first()
 
 
+def check_year_open(year: AcademicYear | None) -> None:
+    """Refuse a change of a closed year's records: its classes, groups, courses, curriculum,
+    terms and holidays, the members of its classes and groups (no query when the year is
+    loaded with the record)."""
+    if year is not None and year.is_closed:
+        raise ValidationError(
+            _(
+                "The academic year %(title)s is closed: its classes, groups, courses and "
+                "curriculum are read-only, and so are its class lists and group members. The "
+                "secretary or the director can open the year again on the year-end page."
+            )
+            % {"title": year.title},
+            code="year_closed",
+        )
+
+
+def check_lists_open(school_id: int, since: date) -> None:
+    """Refuse a movement that changes the class lists from ``since`` on when a closed year
+    has a day on or after it (one query): a movement dated after a closed year's end changes
+    nothing of it."""
+    closed = closed_year_between(school_id, since, date.max)
+    if closed is not None:
+        raise ValidationError(
+            _(
+                "The academic year %(title)s is closed: its class lists are read-only, and a "
+                "movement dated %(day)s would change them. The secretary or the director can "
+                "open the year again on the year-end page."
+            )
+            % {"title": closed.title, "day": f"{since:%d.%m.%Y}"},
+            code="year_closed",
+        )
+
+
+def _year_of(record: models.Model) -> AcademicYear | None:
+    """The academic year a reference record belongs to (the year itself for a year); None for
+    the school's records of no year (grade levels, subjects)."""
+    if isinstance(record, AcademicYear):
+        return record
+    if getattr(record, "year_id", None) is None:
+        return None
+    return record.year
+
+
 @transaction.atomic
 def admit_student(
     *, student: Student, school_class: SchoolClass, day: date, order: Order, actor: Actor
@@ -59,6 +113,8 @@ def admit_student(
         raise ValidationError(_("The class belongs to another school."))
     if _open_enrollment(student) is not None:
         raise ValidationError(_("The student is already enrolled; use a transfer instead."))
+    check_lists_open(student.school_id, day)
+    check_year_open(school_class.year)
     Enrollment.objects.create(
         school_id=student.school_id, student=student, school_class=school_class, start=day
     )
@@ -96,6 +152,8 @@ def transfer_student(
         raise ValidationError(_("The class belongs to another school."))
     if day <= current.start:
         raise ValidationError(_("The transfer date must be after the current enrollment began."))
+    check_lists_open(student.school_id, day)
+    check_year_open(school_class.year)
     current.end = day - timedelta(days=1)
     current.save(update_fields=["end"])
     Enrollment.objects.create(
@@ -126,6 +184,9 @@ def depart_student(
         raise ValidationError(_("The student is not enrolled in any class."))
     if day < current.start:
         raise ValidationError(_("The departure date is before the enrollment began."))
+    # Enrolled to the end of ``day``: a departure on a closed year's last day (a graduation
+    # at the year end) leaves its lists as they were.
+    check_lists_open(student.school_id, day + timedelta(days=1))
     current.end = day
     current.save(update_fields=["end"])
     movement = Movement.objects.create(
@@ -148,7 +209,9 @@ def set_group_members(
 ) -> None:
     """The members of a group from ``since`` on, against its members on ``members_on`` (the
     day the page showed): those left out end their membership (not before it began), the new
-    ones join; the history of who was in it stays (DESIGN §2)."""
+    ones join; the history of who was in it stays (DESIGN §2). Refused for a closed year's
+    group."""
+    check_year_open(group.year)
     current = GroupMembership.objects.filter(enrolled_on(members_on), group=group)
     current_ids = set(current.values_list("student_id", flat=True))
     for membership in current.filter(student_id__in=current_ids - student_ids):
@@ -172,13 +235,17 @@ def set_group_members(
 @transaction.atomic
 def save_record(*, obj: models.Model, data: dict, actor: Actor) -> models.Model:
     """A record of the school's reference data, new (``obj`` unsaved, its school set) or
-    changed, from validated ``data``; audited with the values before and after."""
+    changed, from validated ``data``; audited with the values before and after. Refused for
+    a record of a closed year, or one moved into or out of a closed year."""
     fields = list(data)
-    if obj.pk is None:
+    stored = fresh(obj) if obj.pk is not None else None
+    check_year_open(_year_of(data.get("year", obj)))
+    if stored is None:
         write(obj, data)
         events.record_created(obj, actor=actor, after=snapshot(obj, fields))
         return obj
-    before = snapshot(fresh(obj), fields)
+    check_year_open(_year_of(stored))
+    before = snapshot(stored, fields)
     write(obj, data)
     events.record_changed(obj, actor=actor, before=before, after=snapshot(obj, fields))
     return obj
@@ -187,7 +254,8 @@ def save_record(*, obj: models.Model, data: dict, actor: Actor) -> models.Model:
 @transaction.atomic
 def delete_record(*, obj: models.Model, fields, actor: Actor) -> None:
     """Delete a reference record; ``ProtectedError`` (nothing deleted) while other records
-    refer to it."""
+    refer to it; refused for a record of a closed year."""
+    check_year_open(_year_of(obj))
     events.record_deleted(obj, actor=actor, before=snapshot(obj, fields))
     obj.delete()
 

@@ -159,7 +159,14 @@ def _plan_student_row(plan, kind, row, students, enrollments, links, classes, ye
 
 def _check_movement(plan: RowPlan, kind: str, current: Enrollment | None, cls: SchoolClass):
     day, values = plan.day, plan.row.values
-    if not (cls.year.start <= day <= cls.year.end):
+    if cls.year.is_closed:  # issue 13: a closed year's class lists are read-only
+        plan.error(
+            "class_name",
+            kind,
+            _("the academic year %(year)s is closed: its class lists are read-only")
+            % {"year": cls.year},
+        )
+    elif not (cls.year.start <= day <= cls.year.end):
         plan.error(
             "enrolled_on",
             kind,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -76,13 +77,17 @@ def group_members(request: HttpRequest, group_id: int) -> HttpResponse:
     form = MembersForm(request.POST or None, initial={"students": current_ids, "day": day})
     form.fields["students"].queryset = group_candidates(group, day)
     if request.method == "POST" and form.is_valid():
-        services.set_group_members(
-            group=group,
-            student_ids={s.pk for s in form.cleaned_data["students"]},
-            since=form.cleaned_data["day"],
-            members_on=day,
-            actor=Actor.of(request),
-        )
-        messages.success(request, _("Group members saved."))
-        return redirect("school:group_members", group_id=group.pk)
+        try:
+            services.set_group_members(
+                group=group,
+                student_ids={s.pk for s in form.cleaned_data["students"]},
+                since=form.cleaned_data["day"],
+                members_on=day,
+                actor=Actor.of(request),
+            )
+        except ValidationError as error:  # a closed year's group
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Group members saved."))
+            return redirect("school:group_members", group_id=group.pk)
     return render(request, "school/group_members.html", {"group": group, "form": form})

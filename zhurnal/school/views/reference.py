@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import ProtectedError, QuerySet
@@ -122,13 +123,17 @@ def edit_view(spec: CrudSpec, *, create: bool):
             initial["year"] = current_year(school, school_today(school))
         form = form_class(request.POST or None, instance=instance, school=school, initial=initial)
         if request.method == "POST" and form.is_valid():
-            obj = services.save_record(
-                obj=form.instance,
-                data={name: form.cleaned_data[name] for name in spec.fields},
-                actor=Actor.of(request),
-            )
-            messages.success(request, _("Saved: %(obj)s") % {"obj": obj})
-            return redirect(spec.url_name("list"))
+            try:
+                obj = services.save_record(
+                    obj=form.instance,
+                    data={name: form.cleaned_data[name] for name in spec.fields},
+                    actor=Actor.of(request),
+                )
+            except ValidationError as error:  # a closed year's record
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("Saved: %(obj)s") % {"obj": obj})
+                return redirect(spec.url_name("list"))
         return render(
             request,
             "core/crud_form.html",
@@ -159,6 +164,9 @@ def delete_view(spec: CrudSpec):
                     request,
                     _("%(obj)s cannot be deleted: other records refer to it.") % {"obj": obj},
                 )
+                return redirect(spec.url_name("list"))
+            except ValidationError as error:  # a closed year's record
+                messages.error(request, " ".join(error.messages))
                 return redirect(spec.url_name("list"))
             messages.success(request, _("Deleted: %(obj)s") % {"obj": obj})
             return redirect(spec.url_name("list"))
