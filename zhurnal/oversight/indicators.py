@@ -51,7 +51,7 @@ from zhurnal.audit.models import AuditAction, AuditEvent
 from zhurnal.core.plans import custom_plans
 from zhurnal.diary.queries import homework_limit
 from zhurnal.journal.accumulation import expected_marks, norms_from_policy
-from zhurnal.journal.models import Attendance, Homework, Mark, RollCall, WorkCategory
+from zhurnal.journal.models import Attendance, Homework, Mark, RollCall, WorkCategory, WorkType
 from zhurnal.journal.policy import policy_of, with_scale_rule
 from zhurnal.journal.scales import ScaleKind, Special
 from zhurnal.planning.queries import fulfilment_by_course
@@ -371,7 +371,9 @@ def _marks(school, course_ids: list[int], start: date, day: date) -> dict[tuple[
     oral and written marks: one query."""
     owed = Q(value=Special.OWED)
     late = Q(late=True)
-    oral = Q(column__work_type__category=WorkCategory.ORAL)
+    # The school's oral work types as a subquery: a join would look the type up per mark.
+    oral_types = WorkType.objects.filter(school=school, category=WorkCategory.ORAL).values("pk")
+    oral = Q(column__work_type_id__in=oral_types)
     return {
         (row["column__lesson__course_id"], row["student_id"]): row
         for row in Mark.objects.filter(
@@ -432,7 +434,7 @@ def _students(scope: Scope, by_id, lessons: list[LessonRow], marks) -> list[Stud
             Student.objects.filter(
                 Q(school=scope.school),
                 Exists(class_rows.filter(student=OuterRef("pk")))
-                | Exists(group_rows.filter(student=OuterRef("pk")))
+                | Exists(group_rows.filter(student=OuterRef("pk"))),
             )
             .only(*order[:3])
             .order_by(*order)
