@@ -446,15 +446,19 @@ def _students(scope: Scope, by_id, lessons: list[LessonRow], marks) -> list[Stud
         held[lesson.course_id].append(lesson.date)
     norms = norms_from_policy(policy_of(scope.school).accumulation_norms)
     result = []
+    # The norm depends on the hours and the lessons only: a few dozen values for thousands of
+    # rows.
+    expected_of: dict[tuple, int] = {}
     for course_id, student_id, since in listed:
         student = students[student_id][1]
         dates = held.get(course_id, [])
         on_list = len(dates) - bisect_left(dates, max(since, scope.start))
         hours = by_id[course_id].course.hours_per_week
+        expected = expected_of.get((hours, on_list))
+        if expected is None:
+            expected = expected_of[(hours, on_list)] = expected_marks(hours, on_list, norms)
         counted = marks.get((course_id, student.pk), {}).get("marks", 0)
-        result.append(
-            StudentRow(course_id, student, since, counted, expected_marks(hours, on_list, norms))
-        )
+        result.append(StudentRow(course_id, student, since, counted, expected))
     return result
 
 
