@@ -42,7 +42,6 @@ from django.db.models import (
     Subquery,
     Value,
     When,
-    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
 
@@ -50,7 +49,7 @@ from zhurnal.accounts.context import context
 from zhurnal.planning.models import PlanItem
 from zhurnal.planning.queries import HoursCheck, HoursSource, school_weeks
 from zhurnal.school.calendar import terms_of_level
-from zhurnal.school.courses import class_id_of_course, of_class
+from zhurnal.school.courses import class_id_of_course, of_class, teachers_by_course
 from zhurnal.school.models import AcademicYear, Course, Enrollment, School, SchoolClass, Term
 from zhurnal.timetable.models import Lesson, LessonKind, LessonStatus
 
@@ -244,8 +243,8 @@ def _planned_rows(
     if not items:
         return []
     # The teachers of a planned row (a lesson's teacher is the lesson's), for those courses only.
-    prefetch_related_objects(
-        [c for plan_id in {i.plan_id for i in items} for c in plan_courses[plan_id]], "teachers"
+    teachers = teachers_by_course(
+        c.pk for plan_id in {i.plan_id for i in items} for c in plan_courses[plan_id]
     )
     result = []
     for item in items:
@@ -258,7 +257,7 @@ def _planned_rows(
                     date=item.planned_date,
                     plan_item_id=item.pk,
                     topic=item.topic,
-                    teacher=", ".join(t.short_name for t in course.teachers.all()),
+                    teacher=", ".join(t.short_name for t in teachers.get(course.pk, [])),
                 )
             )
     return result
