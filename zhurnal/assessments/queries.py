@@ -81,8 +81,11 @@ def _class_order(school_class: SchoolClass) -> tuple:
     return (school_class.grade_level.number, school_class.letter)
 
 
-def _is_test() -> Q:
-    return Q(plan_item__kind=LessonKind.TEST) | Q(kind=LessonKind.TEST)
+def _is_test(school) -> Q:
+    """A test lesson: marked so, or following a test item of its plan (the school's test items
+    as a subquery: a join would read the plan item of every lesson of the year)."""
+    test_items = PlanItem.objects.filter(school=school, kind=LessonKind.TEST).values("pk")
+    return Q(kind=LessonKind.TEST) | Q(plan_item_id__in=test_items)
 
 
 def _held() -> Q:
@@ -168,7 +171,7 @@ def school_schedule(
     # say which planned items already have a lesson; those of the term are the rows.
     tests = list(
         Lesson.objects.filter(school=school, course__in=courses_qs)
-        .filter(_held() & _is_test())
+        .filter(_held() & _is_test(school))
         .select_related("teacher", "plan_item")
         .order_by("date", "number", "course_id")
     )
