@@ -137,14 +137,16 @@ def indicator_table(data, by: str, scope: Scope) -> Table:
     headers += [f"{i.group}: {i.label}" for i in INDICATORS]
     table = Table("", headers)
 
+    # Each indicator's cases page, and a row's query once: a school's table has ~800 figures.
+    case_urls = {i.key: reverse("oversight:cases", args=[i.key]) for i in INDICATORS}
+
     def cells(row, params) -> list:
         out = []
+        query = _query(scope, params) if params is not None else None
         for indicator in INDICATORS:
             n, share = levels.cell(row, indicator)
             text = f"{n} ({str(share).replace('.', ',')} %)" if share is not None and n else n
-            url = ""
-            if n and params is not None:
-                url = reverse("oversight:cases", args=[indicator.key]) + "?" + _query(scope, params)
+            url = f"{case_urls[indicator.key]}?{query}" if n and query is not None else ""
             out.append(Cell(text, url=url, css="bad" if n else ""))
         return out
 
