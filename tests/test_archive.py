@@ -238,6 +238,20 @@ def test_an_archive_package_is_built_verified_and_never_rebuilt_in_place(world, 
     assert AuditEvent.objects.filter(action=AuditAction.ARCHIVE_BUILT).count() == 2
 
 
+def test_a_package_folder_without_a_record_is_skipped_not_overwritten(world, archive_dir):
+    """After a restore of an older database (or a build stopped between its folder and its
+    record) a ``package-v<N>`` folder has no record: the next build takes the version after
+    it and leaves it as it is."""
+    first = build_package(school=world.school, year=world.year, actor=Actor.system())
+    orphan = (archive_dir / first.path).parent / "package-v2"
+    orphan.mkdir()
+    (orphan / "SHA256SUMS").write_text("kept\n", encoding="utf-8")
+    second = build_package(school=world.school, year=world.year, actor=Actor.system())
+    assert second.version == 3
+    assert (orphan / "SHA256SUMS").read_text(encoding="utf-8") == "kept\n"
+    assert verify(archive_dir / second.path) == []
+
+
 def test_archive_verify_names_the_file_with_a_flipped_byte(world, archive_dir):
     package = build_package(school=world.school, year=world.year, actor=Actor.system())
     folder = archive_dir / package.path

@@ -15,6 +15,7 @@ daily job act for the school as the system.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import tempfile
@@ -36,6 +37,9 @@ from .models import ArchivePackage, DocumentKind, JournalPrint, PrintStatus, Ter
 from .package import copy_term_copies, write_documents, write_manifest, write_tables
 from .printing import Printed, journal_pdf, report_cards_pdf, summary_pdf
 from .queries import CLASS_RELATED, class_journal
+
+# A built package's folder in a year's folder of the archive.
+PACKAGE_FOLDER = re.compile(r"package-v(\d+)")
 
 # Seed 002 §4.2 asks for the copies "по окончании каждого отчетного периода": the job makes
 # those of the terms over for at most this long (a server down for days still catches up;
@@ -220,10 +224,7 @@ def build_package(
             work, TermCopy.objects.filter(school=school, term__year=year).order_by("path")
         )
         files += write_tables(work, school, year, built_at)
-        version = (
-            ArchivePackage.objects.filter(school=school, year=year).aggregate(v=Max("version"))["v"]
-            or 0
-        ) + 1
+        version = _next_version(base, school, year)
         digest, count, size = write_manifest(
             work,
             files,
@@ -256,6 +257,23 @@ def build_package(
         )
         events.package_built(package, actor=actor)
     return package
+
+
+def _next_version(base: Path, school, year: AcademicYear) -> int:
+    """The next package version: after the last recorded and after every ``package-v<N>``
+    folder already on disk — one may have no record (a database restored from a backup older
+    than the archive folder, or a build stopped between its folder and its record), and a
+    version already built is never built again."""
+    recorded = (
+        ArchivePackage.objects.filter(school=school, year=year).aggregate(v=Max("version"))["v"]
+        or 0
+    )
+    on_disk = [
+        int(match.group(1))
+        for path in base.iterdir()
+        if (match := PACKAGE_FOLDER.fullmatch(path.name))
+    ]
+    return max([recorded, *on_disk]) + 1
 
 
 def open_package(*, package: ArchivePackage, actor: Actor):
