@@ -284,6 +284,21 @@ def test_the_manifest_holds_the_checksum_of_every_archived_file(dirs):
     assert TERM_COPY in manifest["archive"] and len(manifest["archive"]) == 4
 
 
+def test_a_package_being_built_is_not_backed_up(dirs):
+    """A package is built in a folder under a temporary name and renamed when complete: a
+    backup taken meanwhile leaves that work out."""
+    with at(2026, 11, 20, 10, 0):
+        build_world()
+    _fill_archive()
+    building = storage.root() / "school-1" / ".building-x1"
+    building.mkdir(parents=True)
+    (building / "half.pdf").write_bytes(b"%PDF-1.7 half")
+    run = _backup()
+    manifest = json.loads((dirs[0] / run.name / bundle.MANIFEST).read_text())
+    assert not any(".building-" in path for path in manifest["archive"])
+    assert TERM_COPY in manifest["archive"]
+
+
 @pytest.mark.parametrize("damaged", ["database", bundle.MEDIA, bundle.ARCHIVE, bundle.MANIFEST])
 def test_a_flipped_byte_is_refused_by_restore_naming_the_damaged_file(dirs, damaged):
     with at(2026, 11, 20, 10, 0):

@@ -104,7 +104,9 @@ def parts_of(manifest: dict) -> list[Part]:
 def pack(root: Path, target: Path) -> dict[str, str]:
     """Put every file and folder under ``root`` into the gzipped tar ``target`` (with their
     permissions; symbolic links left out); returns the SHA-256 of each file by its path
-    relative to ``root`` (POSIX separators)."""
+    relative to ``root`` (POSIX separators). A folder whose name starts with a dot is work in
+    progress under a temporary name (an archive package being built: renamed when complete)
+    and is left out with everything in it."""
     checksums: dict[str, str] = {}
     with tarfile.open(target, "w:gz", compresslevel=6) as archive:
         if root.is_dir():
@@ -112,6 +114,9 @@ def pack(root: Path, target: Path) -> dict[str, str]:
                 if path.is_symlink() or not (path.is_file() or path.is_dir()):
                     continue
                 relative = path.relative_to(root).as_posix()
+                folders = relative.split("/")[:-1] if path.is_file() else relative.split("/")
+                if any(name.startswith(".") for name in folders):
+                    continue
                 try:
                     info = archive.gettarinfo(str(path), arcname=relative)
                     if info.isdir():
