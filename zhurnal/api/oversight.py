@@ -443,6 +443,19 @@ def _remark(request: HttpRequest, school_id: int, remark_id: int) -> JournalRema
     return remark_for(request.user, school, remark_id)
 
 
+def _step(request: HttpRequest, school_id: int, remark_id: int, perm: str, step, **fields):
+    """One step of a remark's workflow (``services.fix_remark``, ``accept_remark``,
+    ``reopen_remark``) if ``perm`` allows it on the remark: its detail, or 422 with the
+    service's code."""
+    found = _remark(request, school_id, remark_id)
+    require(request.user, perm, found)
+    try:
+        step(remark=found, actor=Actor.of(request), **fields)
+    except ValidationError as error:
+        raise refused(error) from error
+    return _detail(request, found)
+
+
 @router.get(
     "/schools/{school_id}/remarks/{remark_id}",
     response={200: RemarkDetailOut, **COMMON_ERRORS},
@@ -462,13 +475,14 @@ def remark(request: HttpRequest, school_id: int, remark_id: int):
     openapi_extra=_perm("oversight.fix_remark"),
 )
 def fix_remark(request: HttpRequest, school_id: int, remark_id: int, data: StepIn):
-    found = _remark(request, school_id, remark_id)
-    require(request.user, "oversight.fix_remark", found)
-    try:
-        services.fix_remark(remark=found, comment=data.comment, actor=Actor.of(request))
-    except ValidationError as error:
-        raise refused(error) from error
-    return _detail(request, found)
+    return _step(
+        request,
+        school_id,
+        remark_id,
+        "oversight.fix_remark",
+        services.fix_remark,
+        comment=data.comment,
+    )
 
 
 @router.post(
@@ -479,13 +493,14 @@ def fix_remark(request: HttpRequest, school_id: int, remark_id: int, data: StepI
     openapi_extra=_perm("oversight.check_remark"),
 )
 def accept_remark(request: HttpRequest, school_id: int, remark_id: int, data: StepIn):
-    found = _remark(request, school_id, remark_id)
-    require(request.user, "oversight.check_remark", found)
-    try:
-        services.accept_remark(remark=found, comment=data.comment, actor=Actor.of(request))
-    except ValidationError as error:
-        raise refused(error) from error
-    return _detail(request, found)
+    return _step(
+        request,
+        school_id,
+        remark_id,
+        "oversight.check_remark",
+        services.accept_remark,
+        comment=data.comment,
+    )
 
 
 @router.post(
@@ -499,19 +514,17 @@ def accept_remark(request: HttpRequest, school_id: int, remark_id: int, data: St
     openapi_extra=_perm("oversight.check_remark"),
 )
 def reopen_remark(request: HttpRequest, school_id: int, remark_id: int, data: ReopenIn):
-    found = _remark(request, school_id, remark_id)
-    require(request.user, "oversight.check_remark", found)
-    try:
-        services.reopen_remark(
-            remark=found,
-            comment=data.comment,
-            due=data.due,
-            actor=Actor.of(request),
-            today=school_today(found.school),
-        )
-    except ValidationError as error:
-        raise refused(error) from error
-    return _detail(request, found)
+    school = school_for(request.user, school_id, "school.enter")
+    return _step(
+        request,
+        school_id,
+        remark_id,
+        "oversight.check_remark",
+        services.reopen_remark,
+        comment=data.comment,
+        due=data.due,
+        today=school_today(school),
+    )
 
 
 # --- lagging students ------------------------------------------------------------------------
