@@ -6,3 +6,6 @@ class CoreConfig(AppConfig):
 
     name = "zhurnal.core"
     label = "core"
+
+    def ready(self) -> None:
+        from . import lookups  # noqa: F401  (registers ``field__any_of``)
