@@ -26,6 +26,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from zhurnal.assessments.queries import school_schedule
 from zhurnal.audit.models import AuditAction, AuditEvent
 from zhurnal.journal.models import (
     Attendance,
@@ -248,7 +249,7 @@ def test_the_indicators_cost_the_same_whatever_the_school(week):
     more.teachers.add(week.teacher)
     with CaptureQueriesContext(connection) as large:
         control(scope(week))
-    assert len(large) == len(small) == 20 + plan_statements()
+    assert len(large) == len(small) == 18 + plan_statements()
 
 
 def test_a_journal_without_marks_counts_no_students_figures(week):
@@ -289,3 +290,35 @@ def test_a_breach_counts_once_for_its_class_and_once_per_journal(week):
     (teacher,) = [r for r in levels.rows_by(data, "teacher") if r.params]
     assert teacher.counts["breaches"] == len(data.breaches)  # one teacher, each breach once
     assert levels.total(data).counts["breaches"] == len(data.breaches)
+
+
+def test_a_period_over_two_quarters_reads_the_year_once(week):
+    """A period across the autumn holidays finds the breaches of both quarters' schedules
+    dated in it, at the cost of a period in one quarter: the year's assessments are read once,
+    not once per term."""
+    for course, number in ((week.maths, 3), (week.russian, 4)):  # two tests on 20.10 (Q1)
+        Lesson.objects.create(
+            school=week.school,
+            course=course,
+            date=date(2026, 10, 20),
+            number=number,
+            teacher=week.teacher,
+            origin=LessonOrigin.EXTRA,
+            kind=LessonKind.TEST,
+        )
+    week.school = m.School.objects.select_related("journal_policy").get(pk=week.school.pk)
+    with CaptureQueriesContext(connection) as one_quarter:
+        control(scope(week))
+    wide = Scope(school=week.school, year=week.year, start=date(2026, 10, 1), end=END, today=TODAY)
+    with CaptureQueriesContext(connection) as two_quarters:
+        data = control(wide)
+    assert len(two_quarters) == len(one_quarter)
+    quarters = m.Term.objects.filter(year=week.year, kind="quarter", number__in=(1, 2))
+    expected = {
+        (b.code, b.class_id, b.date)
+        for term in quarters
+        for b in school_schedule(week.school, term).breaches
+        if wide.start <= b.date <= wide.end
+    }
+    assert {(b.code, b.class_id, b.date) for b in data.breaches} == expected
+    assert ("same_day", week.class_5a.pk, date(2026, 10, 20)) in expected

@@ -50,7 +50,15 @@ from zhurnal.planning.models import PlanItem
 from zhurnal.planning.queries import HoursCheck, HoursSource, school_weeks
 from zhurnal.school.calendar import terms_of_level
 from zhurnal.school.courses import class_id_of_course, of_class, teachers_by_course
-from zhurnal.school.models import AcademicYear, Course, Enrollment, School, SchoolClass, Term
+from zhurnal.school.models import (
+    AcademicYear,
+    Course,
+    Enrollment,
+    School,
+    SchoolClass,
+    Staff,
+    Term,
+)
 from zhurnal.timetable.models import Lesson, LessonKind, LessonStatus
 
 from .rules import Assessment, Breach, check_all
@@ -125,27 +133,35 @@ def _year_hours(course: Course, grade: int | None) -> int:
     return course.year_lessons or 0
 
 
-def school_schedule(
-    school: School | int, term: Term, *, class_ids: set[int] | frozenset[int] | None = None
-) -> Schedule:
-    """The assessments of every class of the term's year (or of ``class_ids``) in the term,
-    with the breaches of the federal limits — the 10 % one counted over the whole year.
+@dataclass
+class _Year:
+    """What the limits are checked against, read once for a year: the classes, their courses,
+    every assessment of the year (test lessons and planned test items) and the subjects' hours
+    of the year in each class."""
 
-    Six SQL queries at most, whatever the school's size: classes, courses (with the year's
-    lessons of those without hours per week), the test lessons of the year, the test items
-    planned in the year (and their courses' teachers, if any is not yet given a lesson), the
-    term's lessons of each course by day (first and last lesson of each day).
-    """
-    classes_qs = SchoolClass.objects.filter(school=school, year_id=term.year_id)
+    classes: list[SchoolClass]
+    courses: dict[int, Course]
+    courses_qs: QuerySet[Course]
+    rows: list[Assessment]
+    hours: dict[tuple[int, int], int]
+
+    def rows_between(self, start: date, end: date) -> list[Assessment]:
+        return [r for r in self.rows if start <= r.date <= end]
+
+
+def _year(school: School | int, year_id: int, class_ids) -> _Year:
+    """The year's assessments of the classes (every class of the year when ``class_ids`` is
+    None): five queries at most — classes, courses (with the year's lessons of those without
+    hours per week), the test lessons of the year, the test items planned in the year (and
+    their courses' teachers, if any is not yet given a lesson). Rows in date order."""
+    classes_qs = SchoolClass.objects.filter(school=school, year_id=year_id)
     if class_ids is not None:
         classes_qs = classes_qs.filter(pk__in=class_ids)
     classes = list(classes_qs.select_related("grade_level"))
+    courses_qs = Course.objects.filter(school=school, year_id=year_id).filter(of_class(classes_qs))
     if not classes:
-        return Schedule(term=term, classes=[])
+        return _Year(classes, {}, courses_qs, [], {})
     class_by_id = {c.pk: c for c in classes}
-    courses_qs = Course.objects.filter(school=school, year_id=term.year_id).filter(
-        of_class(classes_qs)
-    )
     courses = {
         c.pk: c
         for c in courses_qs.select_related("subject", "group", "plan_choice").annotate(
@@ -153,8 +169,7 @@ def school_schedule(
         )
     }
     if not courses:
-        return Schedule(term=term, classes=classes)
-    span = (term.start, term.end)
+        return _Year(classes, {}, courses_qs, [], {})
 
     def row(course: Course, **kwargs) -> Assessment:
         class_id = class_id_of_course(course)
@@ -168,44 +183,53 @@ def school_schedule(
         )
 
     # Every test lesson of the courses in the year: all of them count for the 10 % limit and
-    # say which planned items already have a lesson; those of the term are the rows.
-    tests = list(
+    # say which planned items already have a lesson.
+    # Named rows, not model instances (a school's year holds hundreds of tests); each
+    # teacher's short name made once.
+    tests = (
         Lesson.objects.filter(school=school, course__in=courses_qs)
         .filter(_held() & _is_test(school))
-        .select_related("teacher", "plan_item")
+        .values_list(
+            "pk",
+            "course_id",
+            "date",
+            "number",
+            "plan_item_id",
+            "topic",
+            "plan_item__topic",
+            "teacher_id",
+            "teacher__last_name",
+            "teacher__first_name",
+            "teacher__middle_name",
+        )
         .order_by("date", "number", "course_id")
     )
-    year_rows = [
-        row(
-            courses[lesson.course_id],
-            date=lesson.date,
-            number=lesson.number,
-            lesson_id=lesson.pk,
-            plan_item_id=lesson.plan_item_id,
-            topic=lesson.topic or (lesson.plan_item.topic if lesson.plan_item else ""),
-            teacher=lesson.teacher.short_name,
+    teacher_names: dict[int, str] = {}
+    rows = []
+    linked: set[tuple[int, int]] = set()
+    for pk, course_id, day, number, item_id, topic, item_topic, teacher_id, *name in tests:
+        if teacher_id not in teacher_names:
+            last, first, middle = name
+            teacher_names[teacher_id] = Staff(
+                last_name=last, first_name=first, middle_name=middle
+            ).short_name
+        rows.append(
+            row(
+                courses[course_id],
+                date=day,
+                number=number,
+                lesson_id=pk,
+                plan_item_id=item_id,
+                topic=topic or item_topic or "",
+                teacher=teacher_names[teacher_id],
+            )
         )
-        for lesson in tests
-    ]
-    linked = {(lesson.course_id, lesson.plan_item_id) for lesson in tests if lesson.plan_item_id}
-    year_rows += _planned_rows(courses, row, linked)
-    rows = [r for r in year_rows if term.start <= r.date <= term.end]
+        if item_id:
+            linked.add((course_id, item_id))
+    rows += _planned_rows(courses, row, linked)
     rows.sort(
         key=lambda r: (r.date, r.number or 0, _class_order(class_by_id[r.class_id]), r.subject_name)
     )
-
-    # Each class's first and last lesson of the day in the term, in one query.
-    day_bounds: dict[tuple[int, date], tuple[int, int]] = {}
-    for item in (
-        Lesson.objects.filter(school=school, course__in=courses_qs, date__range=span)
-        .filter(_held())
-        .values("course_id", "date")
-        .annotate(first=Min("number"), last=Max("number"))
-        .order_by()
-    ):
-        key = (class_id_of_course(courses[item["course_id"]]), item["date"])
-        first, last = day_bounds.get(key, (item["first"], item["last"]))
-        day_bounds[key] = (min(first, item["first"]), max(last, item["last"]))
     # The subject's hours of the year in each class.
     hours: dict[tuple[int, int], int] = defaultdict(int)
     for course in courses.values():
@@ -214,8 +238,75 @@ def school_schedule(
         year_hours = _year_hours(course, class_by_id[class_id].grade_level.number)
         # Subgroups of a class learn the subject in parallel: the class has the hours of one.
         hours[key] = max(hours[key], year_hours)
-    breaches = check_all(rows, year=year_rows, hours=dict(hours), day_bounds=day_bounds)
-    return Schedule(term=term, classes=classes, rows=rows, breaches=breaches)
+    return _Year(classes, courses, courses_qs, rows, dict(hours))
+
+
+def _day_bounds(
+    school: School | int, year: _Year, start: date, end: date
+) -> dict[tuple[int, date], tuple[int, int]]:
+    """Each class's first and last lesson number of each day from ``start`` to ``end``: one
+    query."""
+    # The class of a course: its own, or its group's (grouped by class and day in SQL: a
+    # class's day, not each course's).
+    return {
+        (class_id, day): (first, last)
+        for class_id, day, first, last in Lesson.objects.filter(
+            school=school, course__in=year.courses_qs, date__range=(start, end)
+        )
+        .filter(_held())
+        .annotate(of_class=Coalesce("course__school_class_id", "course__group__school_class_id"))
+        .values("of_class", "date")
+        .annotate(first=Min("number"), last=Max("number"))
+        .values_list("of_class", "date", "first", "last")
+        .order_by()
+    }
+
+
+def school_schedule(
+    school: School | int, term: Term, *, class_ids: set[int] | frozenset[int] | None = None
+) -> Schedule:
+    """The assessments of every class of the term's year (or of ``class_ids``) in the term,
+    with the breaches of the federal limits — the 10 % one counted over the whole year.
+
+    Six SQL queries at most, whatever the school's size: the year's assessments (``_year``,
+    five) and the term's lessons of each course by day (first and last lesson of each day).
+    """
+    year = _year(school, term.year_id, class_ids)
+    if not year.courses:
+        return Schedule(term=term, classes=year.classes)
+    rows = year.rows_between(term.start, term.end)
+    day_bounds = _day_bounds(school, year, term.start, term.end)
+    breaches = check_all(rows, year=year.rows, hours=year.hours, day_bounds=day_bounds)
+    return Schedule(term=term, classes=year.classes, rows=rows, breaches=breaches)
+
+
+def breaches_between(
+    school: School | int,
+    terms: list[Term],
+    start: date,
+    end: date,
+    *,
+    class_ids: set[int] | frozenset[int] | None = None,
+) -> list[Breach]:
+    """The breaches dated from ``start`` to ``end`` in the schedules of ``terms`` (terms of one
+    year, each checked as its schedule checks it; a breach found in two of them counted once),
+    for the control indicators. The year is read once and the lessons' day bounds only for the
+    period: six queries at most, not six per term."""
+    if not terms:
+        return []
+    year = _year(school, terms[0].year_id, class_ids)
+    if not year.courses:
+        return []
+    day_bounds = _day_bounds(school, year, start, end)
+    found, seen = [], set()
+    for term in terms:
+        rows = year.rows_between(term.start, term.end)
+        for breach in check_all(rows, year=year.rows, hours=year.hours, day_bounds=day_bounds):
+            key = (breach.code, breach.class_id, breach.subject_id, breach.date)
+            if start <= breach.date <= end and key not in seen:
+                seen.add(key)
+                found.append(breach)
+    return sorted(found, key=lambda b: (b.date, b.class_id, b.code))
 
 
 def _planned_rows(

@@ -27,10 +27,12 @@ levels:
 * **days over the homework limit** of СанПиН 1.2.3685-21 (a class's homework due on a day,
   ``diary.queries.homework_limit``), counted for classes, not courses.
 
-``control`` costs a bounded number of SQL queries whatever the school's size (the courses and
-their teachers, the lessons, the late attendance, the marks per student, the lists, the
-corrections, the plans' fulfilment, the assessment schedule of each term in the period, the
-homework of the classes), asserted in tests/test_oversight_indicators.py. The queries over
+``control`` costs a bounded number of SQL queries whatever the school's size and the number
+of terms the period spans (the courses and their teachers, the lessons with their homework,
+whether attendance was taken, the late attendance, the marks per student, the lists, the
+corrections, the plans' fulfilment, the year's assessments and the classes' days), asserted in
+tests/test_oversight_indicators.py. Lists of ids go as one array parameter
+(``core.lookups``). The queries over
 the journal's big tables name the school on every table they join: those tables hold every
 school's rows, and on a region's database the planner would otherwise hash all of them (the
 page took 1.5× its one-school time on 20 schools before).
@@ -43,15 +45,15 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 from django.utils.translation import gettext_lazy as _
 
-from zhurnal.assessments.queries import school_schedule
+from zhurnal.assessments.queries import breaches_between
 from zhurnal.audit.models import AuditAction, AuditEvent
 from zhurnal.core.plans import custom_plans
 from zhurnal.diary.queries import homework_limit
 from zhurnal.journal.accumulation import expected_marks, norms_from_policy
-from zhurnal.journal.models import Attendance, Homework, Mark, RollCall, WorkCategory, WorkType
+from zhurnal.journal.models import Attendance, Mark, RollCall, WorkCategory, WorkType
 from zhurnal.journal.policy import policy_of, with_scale_rule
 from zhurnal.journal.scales import ScaleKind, Special
 from zhurnal.planning.queries import fulfilment_by_course
@@ -147,6 +149,7 @@ class LessonRow:
     homework: bool
     homework_late: bool
     roll_call: bool
+    homework_minutes: int | None = None  # the time the homework set at it takes
 
 
 @dataclass
@@ -239,7 +242,9 @@ def control(scope: Scope) -> Control:
     if not courses:
         return Control(scope, {}, classes, [], [], {}, [], [], {})
     ids = list(by_id)
-    lessons = _lessons(scope.school, ids, scope.start, scope.day)
+    # The period's lessons and the fortnight before it, whose homework may be due in it.
+    read = _lessons(scope.school, ids, scope.start - HOMEWORK_LOOK_BACK, scope.start, scope.day)
+    lessons = [row for row in read if row.date >= scope.start]
     for row in lessons:
         own = by_id[row.course_id]
         own.lessons += 1
@@ -269,7 +274,7 @@ def control(scope: Scope) -> Control:
     breaches = [b for b in _breaches(scope, set(classes)) if any(c in by_id for c in b.course_ids)]
     for breach in breaches:
         _add(by_id, "breaches", {course_id: 1 for course_id in breach.course_ids})
-    overload = _overload(scope, courses, classes)
+    overload = _overload(scope, courses, classes, read)
     return Control(
         scope, by_id, classes, lessons, students, late_attendance, overload, breaches, lag
     )
@@ -288,7 +293,7 @@ def _late_attendance(school, course_ids: list[int], start: date, day: date) -> d
         Attendance.objects.filter(
             school=school,
             lesson__school=school,
-            lesson__course_id__in=course_ids,
+            lesson__course_id__any_of=course_ids,
             lesson__date__range=(start, day),
             late=True,
         )
@@ -305,7 +310,7 @@ def _corrections(scope: Scope, course_ids: list[int]) -> dict[int, int]:
     return dict(
         AuditEvent.objects.filter(
             school=scope.school,
-            course_id__in=course_ids,
+            course_id__any_of=course_ids,
             action__in=CORRECTION_ACTIONS,
             at__date__range=(scope.start, scope.end),
         )
@@ -317,25 +322,20 @@ def _corrections(scope: Scope, course_ids: list[int]) -> dict[int, int]:
     )
 
 
-def _lessons(school, course_ids: list[int], start: date, day: date) -> list[LessonRow]:
-    """The held lessons of the courses from ``start`` to ``day``: three queries — the lessons,
-    their homework, whether attendance was taken (a roll call or an entry). Not one query with
-    ``EXISTS`` per lesson: on a region's database PostgreSQL answers those by hashing the whole
-    homework, roll call and attendance tables of every school (180 ms for one school's month on
-    20 schools); each is narrowed to the school's rows first (multi-tenant tables: every query
-    names its school), so that it costs what the school's data does, not the region's."""
+def _lessons(school, course_ids: list[int], since: date, start: date, day: date) -> list[LessonRow]:
+    """The held lessons of the courses from ``since`` to ``day`` with their homework (whether
+    attendance was taken from ``start`` on), in date order: two queries — the lessons with
+    their homework, and the roll calls and attendance entries. Not one query with ``EXISTS``
+    per lesson: on a region's database PostgreSQL answers those by hashing the whole roll
+    call and attendance tables of every school (180 ms for one school's month on 20 schools);
+    each is narrowed to the school's rows first (multi-tenant tables: every query names its
+    school), so that it costs what the school's data does, not the region's. The homework is
+    joined by its lesson (one-to-one, read by its unique index)."""
     of_period = {
         "school": school,
         "lesson__school": school,
-        "lesson__course_id__in": course_ids,
+        "lesson__course_id__any_of": course_ids,
         "lesson__date__range": (start, day),
-    }
-    homework = {
-        lesson_id: (bool(text), late)
-        for lesson_id, text, late in Homework.objects.filter(**of_period)
-        .annotate(has_text=ExpressionWrapper(~Q(text=""), output_field=BooleanField()))
-        .values_list("lesson_id", "has_text", "late")
-        .order_by()
     }
     taken = set(
         RollCall.objects.filter(**of_period)
@@ -343,10 +343,26 @@ def _lessons(school, course_ids: list[int], start: date, day: date) -> list[Less
         .union(Attendance.objects.filter(**of_period).values_list("lesson_id", flat=True))
     )
     rows = (
-        Lesson.objects.filter(school=school, course_id__in=course_ids, date__range=(start, day))
+        Lesson.objects.filter(school=school, course_id__any_of=course_ids, date__range=(since, day))
         .exclude(status=LessonStatus.CANCELLED)
-        .annotate(has_topic=ExpressionWrapper(~Q(topic=""), output_field=BooleanField()))
-        .values_list("pk", "course_id", "date", "number", "teacher_id", "has_topic", "topic_late")
+        .annotate(
+            has_topic=ExpressionWrapper(~Q(topic=""), output_field=BooleanField()),
+            has_homework=ExpressionWrapper(
+                Q(homework__isnull=False) & ~Q(homework__text=""), output_field=BooleanField()
+            ),
+        )
+        .values_list(
+            "pk",
+            "course_id",
+            "date",
+            "number",
+            "teacher_id",
+            "has_topic",
+            "topic_late",
+            "has_homework",
+            "homework__late",
+            "homework__minutes",
+        )
         .order_by("date", "number", "pk")
     )
     return [
@@ -356,13 +372,13 @@ def _lessons(school, course_ids: list[int], start: date, day: date) -> list[Less
             day_,
             number,
             teacher,
-            topic,
-            late,
-            homework.get(pk, (False, False))[0],
-            homework.get(pk, (False, False))[1],
+            *topic,
+            bool(homework),
+            bool(late),
             pk in taken,
+            minutes,
         )
-        for pk, course, day_, number, teacher, topic, late in rows
+        for pk, course, day_, number, teacher, *topic, homework, late, minutes in rows
     ]
 
 
@@ -380,7 +396,7 @@ def _marks(school, course_ids: list[int], start: date, day: date) -> dict[tuple[
             school=school,
             column__school=school,
             column__lesson__school=school,
-            column__lesson__course_id__in=course_ids,
+            column__lesson__course_id__any_of=course_ids,
             column__lesson__date__range=(start, day),
         )
         .exclude(column__lesson__status=LessonStatus.CANCELLED)
@@ -409,62 +425,55 @@ def _students(scope: Scope, by_id, lessons: list[LessonRow], marks) -> list[Stud
             group_courses[own.course.group_id].append(own.course.pk)
         elif own.course.school_class_id:
             class_courses[own.course.school_class_id].append(own.course.pk)
-    # The lists' rows without the students, then each student once (a student is on the
-    # class's list and on their groups': one instance, not one per row).
-    listed: list[tuple[int, int, date]] = []  # (course id, student id, on the list since)
+    # The lists' rows without the students (student id → (course id, on the list since)),
+    # then each student once: a student is on the class's list and on their groups'.
+    on_lists: dict[int, list[tuple[int, date]]] = defaultdict(list)
     on_day = enrolled_on(day)
-    class_rows = Enrollment.objects.filter(on_day, school_class_id__in=list(class_courses))
-    group_rows = GroupMembership.objects.filter(on_day, group_id__in=list(group_courses))
     if class_courses:
-        for class_id, student_id, since in class_rows.values_list(
-            "school_class_id", "student_id", "start"
-        ).order_by():
-            listed += [(course_id, student_id, since) for course_id in class_courses[class_id]]
+        for class_id, student_id, since in (
+            Enrollment.objects.filter(on_day, school_class_id__any_of=list(class_courses))
+            .values_list("school_class_id", "student_id", "start")
+            .order_by()
+        ):
+            on_lists[student_id] += [(course_id, since) for course_id in class_courses[class_id]]
     if group_courses:
-        for group_id, student_id, since in group_rows.values_list(
-            "group_id", "student_id", "start"
-        ).order_by():
-            listed += [(course_id, student_id, since) for course_id in group_courses[group_id]]
-    if not listed:
+        for group_id, student_id, since in (
+            GroupMembership.objects.filter(on_day, group_id__any_of=list(group_courses))
+            .values_list("group_id", "student_id", "start")
+            .order_by()
+        ):
+            on_lists[student_id] += [(course_id, since) for course_id in group_courses[group_id]]
+    if not on_lists:
         return []
-    order = ("last_name", "first_name", "middle_name", "pk")
-    students = {
-        student.pk: (position, student)
-        for position, student in enumerate(
-            Student.objects.filter(
-                Q(school=scope.school),
-                Exists(class_rows.filter(student=OuterRef("pk")))
-                | Exists(group_rows.filter(student=OuterRef("pk"))),
-            )
-            .only(*order[:3])
-            .order_by(*order)
-        )
-    }
-    listed.sort(key=lambda row: students[row[1]][0])
     held: dict[int, list[date]] = defaultdict(list)
     for lesson in lessons:
         held[lesson.course_id].append(lesson.date)
     norms = norms_from_policy(policy_of(scope.school).accumulation_norms)
+    # The norm depends on the course's hours and the lessons held since the student is on its
+    # list: one value per course and date of joining, for thousands of rows.
+    expected_of: dict[tuple[int, date], int] = {}
     result = []
-    # The norm depends on the hours and the lessons only: a few dozen values for thousands of
-    # rows.
-    expected_of: dict[tuple, int] = {}
-    for course_id, student_id, since in listed:
-        student = students[student_id][1]
-        dates = held.get(course_id, [])
-        on_list = len(dates) - bisect_left(dates, max(since, scope.start))
-        hours = by_id[course_id].course.hours_per_week
-        expected = expected_of.get((hours, on_list))
-        if expected is None:
-            expected = expected_of[(hours, on_list)] = expected_marks(hours, on_list, norms)
-        counted = marks.get((course_id, student.pk), {}).get("marks", 0)
-        result.append(StudentRow(course_id, student, since, counted, expected))
+    order = ("last_name", "first_name", "middle_name", "pk")
+    for student in (
+        Student.objects.filter(school=scope.school, pk__any_of=list(on_lists))
+        .only(*order[:3])
+        .order_by(*order)
+    ):
+        for course_id, since in on_lists[student.pk]:
+            expected = expected_of.get((course_id, since))
+            if expected is None:
+                dates = held.get(course_id, [])
+                on_list = len(dates) - bisect_left(dates, max(since, scope.start))
+                hours = by_id[course_id].course.hours_per_week
+                expected = expected_of[(course_id, since)] = expected_marks(hours, on_list, norms)
+            counted = marks.get((course_id, student.pk), {}).get("marks", 0)
+            result.append(StudentRow(course_id, student, since, counted, expected))
     return result
 
 
 def _breaches(scope: Scope, class_ids: set[int]) -> list:
-    """The assessment-limit breaches dated in the period, of the scope's classes: the
-    schedule of each term of the year overlapping the period (of its first kind)."""
+    """The assessment-limit breaches dated in the period, of the scope's classes: as the
+    schedule of each term of the year overlapping the period (of its first kind) finds them."""
     if not class_ids:
         return []
     terms = list(
@@ -473,38 +482,28 @@ def _breaches(scope: Scope, class_ids: set[int]) -> list:
         )
     )
     kinds = sorted({t.kind for t in terms}, key=lambda k: (k != "quarter", k))
-    found = []
-    seen = set()
-    for term in (t for t in terms if kinds and t.kind == kinds[0]):
-        for breach in school_schedule(scope.school, term, class_ids=class_ids).breaches:
-            key = (breach.code, breach.class_id, breach.subject_id, breach.date)
-            if scope.start <= breach.date <= scope.end and key not in seen:
-                seen.add(key)
-                found.append(breach)
-    return found
+    return breaches_between(
+        scope.school,
+        [t for t in terms if t.kind == kinds[0]] if kinds else [],
+        scope.start,
+        scope.end,
+        class_ids=class_ids,
+    )
 
 
-def _overload(scope: Scope, courses: list[Course], classes) -> list[OverloadDay]:
+def _overload(
+    scope: Scope, courses: list[Course], classes, lessons: list[LessonRow]
+) -> list[OverloadDay]:
     """The days of the period on which a class's homework due exceeds the limit of its grade
     (СанПиН 1.2.3685-21, table 6.6). Homework set at a lesson is due at the course's next
     lesson on a later day (as the diary shows it); subgroups of a subject do it in parallel,
-    so a class's day counts the largest of them. One query."""
+    so a class's day counts the largest of them. ``lessons``: the held lessons from
+    ``HOMEWORK_LOOK_BACK`` before the period to the reference day, in date order. No SQL."""
     if scope.teacher is not None or scope.course is not None or not classes:
         return []
-    rows = (
-        Lesson.objects.filter(
-            school=scope.school,
-            course__in=[c.pk for c in courses],
-            # Up to the reference day: homework due later is not of the period.
-            date__range=(scope.start - HOMEWORK_LOOK_BACK, scope.day),
-        )
-        .exclude(status=LessonStatus.CANCELLED)
-        .values_list("course_id", "date", "homework__minutes")
-        .order_by("course_id", "date", "number")
-    )
     by_course: dict[int, list[tuple[date, int | None]]] = defaultdict(list)
-    for course_id, day, minutes in rows:
-        by_course[course_id].append((day, minutes))
+    for lesson in lessons:
+        by_course[lesson.course_id].append((lesson.date, lesson.homework_minutes))
     course_of = {c.pk: c for c in courses}
     # (class id, day) → subject → the largest minutes due of its courses.
     due: dict[tuple[int, date], dict[str, int]] = defaultdict(dict)

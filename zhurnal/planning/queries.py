@@ -364,11 +364,13 @@ def _fulfilment_for(courses: list[Course], day: date) -> dict[int, Fulfilment]:
     # Lessons of the courses' schools only: the planner then reads one school's lessons, not
     # the region's (the courses of a page are of one school).
     schools = {c.school_id for c in courses}
-    plan_of = dict(CoursePlan.objects.filter(course_id__in=ids).values_list("course_id", "plan_id"))
+    plan_of = dict(
+        CoursePlan.objects.filter(course_id__any_of=ids).values_list("course_id", "plan_id")
+    )
     # Named rows, not model instances: a school's plans hold a couple of thousand items.
     items_of: dict[int, list] = defaultdict(list)
     for item in (
-        PlanItem.objects.filter(plan_id__in=set(plan_of.values()))
+        PlanItem.objects.filter(plan_id__any_of=list(set(plan_of.values())))
         .order_by("plan_id", "position")
         .values_list(
             "pk", "plan_id", "position", "section", "topic", "hours", "planned_date", named=True
@@ -379,7 +381,7 @@ def _fulfilment_for(courses: list[Course], day: date) -> dict[int, Fulfilment]:
     past = Q(date__lte=day)
     counts = {
         row["course_id"]: row
-        for row in Lesson.objects.filter(school_id__in=schools, course_id__in=ids)
+        for row in Lesson.objects.filter(school_id__in=schools, course_id__any_of=ids)
         .values("course_id")
         .annotate(
             scheduled=Count("id", filter=past & Q(origin=LessonOrigin.TIMETABLE)),
@@ -393,7 +395,7 @@ def _fulfilment_for(courses: list[Course], day: date) -> dict[int, Fulfilment]:
     linked: dict[tuple[int, int], int] = {
         (row["course_id"], row["plan_item_id"]): row["n"]
         for row in Lesson.objects.filter(
-            school_id__in=schools, course_id__in=ids, date__lte=day, plan_item__isnull=False
+            school_id__in=schools, course_id__any_of=ids, date__lte=day, plan_item__isnull=False
         )
         .exclude(cancelled)
         .values("course_id", "plan_item_id")

@@ -68,7 +68,7 @@ def teachers_by_course(course_ids) -> dict[int, list[Staff]]:
     a teacher is absent."""
     found: dict[int, list[Staff]] = {}
     for link in (
-        Course.teachers.through.objects.filter(course_id__in=list(course_ids))
+        Course.teachers.through.objects.filter(course_id__any_of=list(course_ids))
         .select_related("staff")
         .order_by("staff__last_name", "staff__first_name", "staff__middle_name", "staff_id")
     ):
