@@ -164,6 +164,20 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Caches ---------------------------------------------------------------------------------
+# ``journal``: the journal grids by course version (``journal.freshness``), in each server
+# process's memory (the version is read from the database, so no process shows a stale grid;
+# each keeps its own copies). A grid of 30 × 40 cells takes ~250 KB.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "journal": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "journal-grids",
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("ZHURNAL_GRID_CACHE_ENTRIES", 200))},
+    },
+}
+
 # --- Authentication -------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

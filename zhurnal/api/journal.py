@@ -36,8 +36,8 @@ from zhurnal.journal.access import (
     term_for,
 )
 from zhurnal.journal.defaults import ensure_work_types
+from zhurnal.journal.freshness import cached_grid
 from zhurnal.journal.models import GradeColumn, Homework, RollCall, WorkType
-from zhurnal.journal.queries import journal_grid
 from zhurnal.school.calendar import course_terms, pick_term, school_today
 from zhurnal.school.models import Course, Student
 from zhurnal.timetable.models import Lesson
@@ -176,7 +176,7 @@ def course_journal(
     term = pick_term(terms, term_id, school_today(course.school))
     if term is None:
         raise ApiError(404, "not_found", _("The course's year has no terms."))
-    grid = journal_grid(course, term)
+    grid = cached_grid(course, term)
     marks, attendance = [], []
     for row in grid.rows:
         for grid_lesson, cell in zip(grid.lessons, row.cells, strict=True):

@@ -9,6 +9,8 @@ class JournalConfig(AppConfig):
 
     def ready(self) -> None:
         # At start-up, once every app is loaded (AppConfig.ready): what this app registers.
+        from . import freshness
         from .notices import register_handlers
 
         register_handlers()
+        freshness.connect()

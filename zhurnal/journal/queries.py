@@ -9,7 +9,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from types import MappingProxyType
 
 from django.db.models import CharField, DecimalField, IntegerField, Q, QuerySet, Value
 
@@ -103,9 +102,25 @@ class Entry:
         return self.value
 
 
-# The marks of a cell without any (most cells): one shared, read-only mapping instead of an
-# empty dict per cell (a 30 × 40 grid has 1,200 cells).
-NO_MARKS: Mapping[int, Entry] = MappingProxyType({})
+class _NoMarks(Mapping):
+    """The marks of a cell without any (most cells): one shared, read-only, empty mapping
+    instead of an empty dict per cell (a 30 × 40 grid has 1,200 cells). A grid kept in the
+    cache (``freshness``) comes back with the same one."""
+
+    def __getitem__(self, key):
+        raise KeyError(key)
+
+    def __iter__(self):
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+    def __reduce__(self) -> str:
+        return "NO_MARKS"  # unpickled as this module's NO_MARKS
+
+
+NO_MARKS: Mapping[int, Entry] = _NoMarks()
 
 
 @dataclass(slots=True)

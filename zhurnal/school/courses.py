@@ -6,9 +6,11 @@ courses at once (``teachers_by_course``, one query)."""
 
 from __future__ import annotations
 
-from django.db.models import Q
+from collections.abc import Iterable
 
-from .models import Course, GradeLevel, SchoolClass, Staff
+from django.db.models import F, Q, QuerySet
+
+from .models import Course, Enrollment, GradeLevel, GroupMembership, SchoolClass, Staff
 
 # What to select with a course for these (and for its name: the subject).
 COURSE_PLACE = (
@@ -74,3 +76,29 @@ def teachers_by_course(course_ids) -> dict[int, list[Staff]]:
     ):
         found.setdefault(link.course_id, []).append(link.staff)
     return found
+
+
+# --- the journal's version (``journal.freshness``) ---------------------------------------------
+
+
+def bump_journal_versions(courses: QuerySet[Course] | Iterable[int]) -> None:
+    """Bump ``Course.journal_version`` of the courses (a queryset of them, or their ids), in
+    the caller's transaction: one statement. Called by ``journal.freshness``'s receivers and by
+    the writes that bypass model signals (``bulk_create``, ``QuerySet.update()``)."""
+    if not isinstance(courses, QuerySet):
+        courses = Course.objects.filter(pk__in=list(courses))
+    courses.update(journal_version=F("journal_version") + 1)
+
+
+def courses_of_class(class_id: int) -> QuerySet[Course]:
+    """The class's own courses and its groups' (a departure from the class ends the student's
+    group memberships too)."""
+    return Course.objects.filter(Q(school_class_id=class_id) | Q(group__school_class_id=class_id))
+
+
+def courses_of_student(student_id: int) -> QuerySet[Course]:
+    """Every course of the classes and groups the student was ever listed in."""
+    return Course.objects.filter(
+        Q(school_class__in=Enrollment.objects.filter(student_id=student_id).values("school_class"))
+        | Q(group__in=GroupMembership.objects.filter(student_id=student_id).values("group"))
+    )

@@ -32,6 +32,7 @@ from zhurnal.core.records import fresh, snapshot, write
 
 from . import events
 from .calendar import closed_year_between
+from .courses import bump_journal_versions
 from .models import (
     AcademicYear,
     Consent,
@@ -221,6 +222,7 @@ def set_group_members(
         GroupMembership(school_id=group.school_id, group=group, student_id=pk, start=since)
         for pk in sorted(student_ids - current_ids)
     )
+    bump_journal_versions(group.courses.all())  # no signals for bulk_create
     events.record_changed(
         group,
         actor=actor,

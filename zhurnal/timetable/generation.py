@@ -25,7 +25,7 @@ from datetime import date
 from django.db import transaction
 
 from zhurnal.audit.actor import Actor
-from zhurnal.school.courses import class_of_course
+from zhurnal.school.courses import bump_journal_versions, class_of_course
 from zhurnal.school.models import Course, School
 
 from . import events
@@ -180,6 +180,9 @@ def generate_lessons(
     ]
     Lesson.objects.bulk_create(new, batch_size=1000)
     report.created = len(new)
+    # No model signals for the bulk writes: the journals' versions by hand (deleted lessons
+    # sent theirs).
+    bump_journal_versions({lesson.course_id for lesson in (*to_update, *new)})
     if actor is not None:
         events.lessons_generated(
             school,

@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 
 from zhurnal.audit.actor import Actor
 from zhurnal.planning.models import CoursePlan, PlanItem, ThematicPlan
-from zhurnal.school.courses import of_class
+from zhurnal.school.courses import bump_journal_versions, of_class
 from zhurnal.school.models import (
     AcademicYear,
     Course,
@@ -478,6 +478,8 @@ def _join(groups: dict[str, Group], wanted: dict[str, set[int]], start: date) ->
         for student_id in sorted(ids)
         if (name, student_id) not in have
     )
+    # No model signals for bulk_create: the groups' journals' versions by hand.
+    bump_journal_versions(Course.objects.filter(group__in=groups.values()))
 
 
 def _carry_cross_class_groups(old: SchoolClass, new: SchoolClass, students: list[Student]) -> None:

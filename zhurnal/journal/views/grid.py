@@ -20,8 +20,9 @@ from zhurnal.school.sections import COURSE_JOURNAL, sections_for
 
 from .. import services
 from ..access import journal_course_for
+from ..freshness import cached_grid
 from ..models import PeriodKind
-from ..queries import journal_courses, journal_grid
+from ..queries import journal_courses
 from ..rendering import grid_head, grid_rows
 from ..scales import ScaleKind
 from .common import as_dict, int_or_none
@@ -77,7 +78,7 @@ def course_journal(request: HttpRequest, course_id: int) -> HttpResponse:
     # The year mark's suggestion averages the term marks of the same kind of term (a
     # cross-class group's course lists the quarters and the halves of its classes).
     year_terms = [t for t in terms if t.kind == term.kind] if last_term else ()
-    grid = journal_grid(course, term, year_terms=year_terms)
+    grid = cached_grid(course, term, year_terms=year_terms)
     user = request.user
     no_marks = grid.scale == ScaleKind.NONE
     lessons = [

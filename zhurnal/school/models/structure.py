@@ -399,6 +399,9 @@ class Course(models.Model):
     hours_per_week = models.DecimalField(
         _("hours per week"), max_digits=4, decimal_places=1, default=1
     )
+    # Bumped in the transaction of every write that changes what the course's journal grid
+    # shows (``journal.freshness``): a grid cached under it is never shown stale.
+    journal_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("course")

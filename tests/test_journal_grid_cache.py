@@ -1,0 +1,218 @@
+"""The journal grid from the cache (issue 14, ``journal.freshness``): a second read costs no
+query, and after every kind of write the grid shows the new state at once — a mark set and
+deleted, attendance, a roll call, a column, homework, a period mark, an arrival and a
+departure, a group's new member, a lesson cancelled, an absence in the register, a student
+renamed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from zhurnal.audit.actor import Actor
+from zhurnal.journal import services
+from zhurnal.journal.freshness import cached_grid
+from zhurnal.journal.models import PeriodKind, WorkType
+from zhurnal.journal.policy import with_scale_rule
+from zhurnal.school import models as m
+from zhurnal.school.services import set_group_members
+from zhurnal.timetable.services import cancel_lesson
+
+from .factories import StudentFactory, enroll
+from .personas import build_world
+
+MSK = ZoneInfo("Europe/Moscow")
+SYSTEM = Actor.system()
+
+
+@pytest.fixture
+def world(db):
+    with time_machine.travel(datetime(2026, 11, 20, 10, 0, tzinfo=MSK), tick=False):
+        world = build_world()
+        world.work_type = WorkType.objects.create(school=world.school, code="КР", name="КР")
+        yield world
+
+
+def grid(world, course=None):
+    """The grid as the journal's page asks for it: the course loaded afresh (its version with
+    it), the school with its policy."""
+    course = with_scale_rule(m.Course.objects.select_related("school__journal_policy")).get(
+        pk=(course or world.course).pk
+    )
+    return cached_grid(course, world.term)
+
+
+def row_of(data, student):
+    return next((r for r in data.rows if r.student.pk == student.pk), None)
+
+
+def cell_of(data, student, lesson):
+    index = [gl.lesson.pk for gl in data.lessons].index(lesson.pk)
+    return row_of(data, student).cells[index]
+
+
+def marks_of(data, student, lesson) -> list[str]:
+    return [e.value for e in cell_of(data, student, lesson).marks.values()]
+
+
+def test_a_second_read_comes_from_the_cache(world):
+    grid(world)
+    course = with_scale_rule(m.Course.objects.select_related("school__journal_policy")).get(
+        pk=world.course.pk
+    )
+    with CaptureQueriesContext(connection) as queries:
+        again = cached_grid(course, world.term)
+    assert len(queries) == 0
+    assert again.course is course and again.term is world.term  # the request's own objects
+    assert [r.student.pk for r in again.rows] == [world.older_student.pk]
+
+
+def _mark(world):
+    column = services.add_column(lesson=world.lesson, work_type=world.work_type, actor=SYSTEM)
+    services.set_mark(
+        column=column, student=world.older_student, value="4", version=0, actor=SYSTEM
+    )
+    return lambda data: marks_of(data, world.older_student, world.lesson) == ["4"]
+
+
+def _mark_deleted(world):
+    column = services.add_column(lesson=world.lesson, work_type=world.work_type, actor=SYSTEM)
+    services.set_mark(
+        column=column, student=world.older_student, value="4", version=0, actor=SYSTEM
+    )
+    assert marks_of(grid(world), world.older_student, world.lesson) == ["4"]  # now cached
+    services.set_mark(column=column, student=world.older_student, value="", version=1, actor=SYSTEM)
+    return lambda data: marks_of(data, world.older_student, world.lesson) == []
+
+
+def _attendance(world):
+    services.set_attendance(
+        lesson=world.lesson, student=world.older_student, code="Н", version=0, actor=SYSTEM
+    )
+    return lambda data: cell_of(data, world.older_student, world.lesson).attendance == "Н"
+
+
+def _roll_call(world):
+    services.take_roll_call(lesson=world.lesson, actor=SYSTEM)
+    return lambda data: (
+        next(gl for gl in data.lessons if gl.lesson.pk == world.lesson.pk).roll_call is not None
+    )
+
+
+def _column(world):
+    services.add_column(lesson=world.lesson, work_type=world.work_type, actor=SYSTEM)
+    return lambda data: (
+        [len(gl.columns) for gl in data.lessons if gl.lesson.pk == world.lesson.pk] == [1]
+    )
+
+
+def _homework(world):
+    services.set_homework(lesson=world.lesson, text="№ 125", version=0, actor=SYSTEM)
+    return lambda data: (
+        next(gl for gl in data.lessons if gl.lesson.pk == world.lesson.pk).homework.text == "№ 125"
+    )
+
+
+def _period_mark(world):
+    services.set_period_mark(
+        course=world.course,
+        student=world.older_student,
+        kind=PeriodKind.TERM,
+        term=world.term,
+        value="5",
+        version=0,
+        actor=SYSTEM,
+    )
+    return lambda data: (
+        [e.value for e in row_of(data, world.older_student).period_marks.values()] == ["5"]
+    )
+
+
+def _arrival(world):
+    newcomer = StudentFactory(school=world.school, last_name="Алексеев")
+    enroll(newcomer, world.class_6b, start=date(2026, 11, 19))
+    return lambda data: row_of(data, newcomer) is not None
+
+
+def _departure(world):
+    enrollment = m.Enrollment.objects.get(student=world.older_student, school_class=world.class_6b)
+    enrollment.end = date(2026, 11, 10)
+    enrollment.save()
+    return lambda data: row_of(data, world.older_student).left == date(2026, 11, 10)
+
+
+def _lesson_cancelled(world):
+    cancel_lesson(lesson=world.lesson, reason="карантин", actor=SYSTEM)
+    return lambda data: world.lesson.pk not in [gl.lesson.pk for gl in data.lessons]
+
+
+def _absence(world):
+    services.set_attendance(
+        lesson=world.lesson, student=world.older_student, code="Н", version=0, actor=SYSTEM
+    )
+    # Cached with the teacher's «Н».
+    assert cell_of(grid(world), world.older_student, world.lesson).attendance == "Н"
+    services.record_absence(
+        student=world.older_student,
+        start=date(2026, 11, 18),
+        end=date(2026, 11, 18),
+        reason="Б",
+        actor=SYSTEM,
+    )
+    return lambda data: cell_of(data, world.older_student, world.lesson).attendance == "Б"
+
+
+def _renamed(world):
+    world.older_student.last_name = "Новикова"
+    world.older_student.save()
+    return lambda data: row_of(data, world.older_student).student.last_name == "Новикова"
+
+
+WRITES: dict[str, Callable] = {
+    "mark": _mark,
+    "mark deleted": _mark_deleted,
+    "attendance": _attendance,
+    "roll call": _roll_call,
+    "column": _column,
+    "homework": _homework,
+    "period mark": _period_mark,
+    "arrival": _arrival,
+    "departure": _departure,
+    "lesson cancelled": _lesson_cancelled,
+    "absence in the register": _absence,
+    "student renamed": _renamed,
+}
+
+
+@pytest.mark.parametrize("write", list(WRITES))
+def test_every_kind_of_write_shows_at_once(world, write):
+    with time_machine.travel(datetime(2026, 11, 20, 10, 0, tzinfo=MSK), tick=False):
+        grid(world)  # the grid before, in the cache
+        shows = WRITES[write](world)
+        assert shows(grid(world)), write
+
+
+def test_a_groups_new_member_shows_at_once(world):
+    """``set_group_members`` adds members with ``bulk_create`` (no model signals)."""
+    english = m.Course.objects.create(
+        school=world.school,
+        year=world.year,
+        subject=m.Subject.objects.create(school=world.school, name="Английский язык"),
+        group=world.group,
+    )
+    with time_machine.travel(datetime(2026, 11, 20, 10, 0, tzinfo=MSK), tick=False):
+        assert grid(world, english).rows == []
+        set_group_members(
+            group=world.group,
+            student_ids={world.student.pk},
+            since=date(2026, 11, 5),
+            members_on=date(2026, 11, 20),
+            actor=SYSTEM,
+        )
+        assert [r.student.pk for r in grid(world, english).rows] == [world.student.pk]

@@ -1,0 +1,159 @@
+"""The journal grid's version and its cache (issue 14: "what can be cached safely, keyed by a
+version that every write bumps, so nothing stale is ever shown").
+
+``Course.journal_version`` is bumped **in the transaction of every write** that changes what
+``queries.journal_grid`` reads for the course, so that the new version becomes visible together
+with the new data, never before it:
+
+* the course's lessons (made, moved, cancelled, a topic or a teacher), their homework, roll
+  calls and mark columns, the marks and attendance entries of those lessons, the course's
+  period marks;
+* its list: a class's enrolments (arrivals, departures) bump the class's courses and its
+  groups' courses, a group's memberships the group's courses;
+* a student's absences in the class teacher's register and a change of their card (the name)
+  bump every course of the student's classes and groups;
+* a member of staff's card (the teachers' names in the header) and the school's work types (the
+  columns' names) bump every course of the school — rare writes.
+
+Model signals catch every ``save()`` and ``delete()`` (the services, the admin, the imports);
+writes that bypass them (``bulk_create``, ``bulk_update``, ``QuerySet.update()/delete()`` on
+those tables: the timetable's generation, a group's new members) call
+``school.courses.bump_journal_versions`` themselves. What the grid depends on besides the
+data — the term's dates, the year's terms shown, the course's place, the scale and the forecast
+thresholds of the school's policy — is part of the cache key instead.
+
+``cached_grid`` keeps the grid of a (course, term) in the ``journal`` cache under that key.
+A reader that read the version before a concurrent write committed may store a grid with the
+write's data under the old version: no reader after the commit asks for that key. A grid is
+the same for every reader (who may edit which cell is the page's decision), so the teachers
+and the administration share it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+from django.core.cache import caches
+from django.db.models.signals import post_delete, post_save
+
+from zhurnal.school.courses import bump_journal_versions, courses_of_class, courses_of_student
+from zhurnal.school.models import Course, Enrollment, GroupMembership, Staff, Student, Term
+from zhurnal.timetable.models import Lesson
+
+from .models import (
+    Absence,
+    Attendance,
+    GradeColumn,
+    Homework,
+    JournalPolicy,
+    Mark,
+    PeriodMark,
+    RollCall,
+    WorkType,
+)
+from .policy import policy_of, scale_of
+from .queries import JournalGrid, journal_grid
+
+CACHE = "journal"
+# Part of every key: a change of ``JournalGrid``'s shape must not read grids cached before it.
+GRID_FORMAT = 1
+
+
+# --- bumping ----------------------------------------------------------------------------------
+
+
+def _of_lesson(sender, instance, **kwargs) -> None:
+    bump_journal_versions(
+        Course.objects.filter(pk__in=Lesson.objects.filter(pk=instance.lesson_id).values("course"))
+    )
+
+
+def _of_course(sender, instance, **kwargs) -> None:
+    bump_journal_versions([instance.course_id])
+
+
+def _of_mark(sender, instance, **kwargs) -> None:
+    bump_journal_versions(
+        Course.objects.filter(
+            pk__in=GradeColumn.objects.filter(pk=instance.column_id).values("lesson__course")
+        )
+    )
+
+
+def _of_enrollment(sender, instance, **kwargs) -> None:
+    bump_journal_versions(courses_of_class(instance.school_class_id))
+
+
+def _of_membership(sender, instance, **kwargs) -> None:
+    bump_journal_versions(Course.objects.filter(group_id=instance.group_id))
+
+
+def _of_student(sender, instance, **kwargs) -> None:
+    bump_journal_versions(
+        courses_of_student(instance.pk if sender is Student else instance.student_id)
+    )
+
+
+def _of_school(sender, instance, **kwargs) -> None:
+    bump_journal_versions(Course.objects.filter(school_id=instance.school_id))
+
+
+RECEIVERS = (
+    (Lesson, _of_course),
+    (PeriodMark, _of_course),
+    (Homework, _of_lesson),
+    (RollCall, _of_lesson),
+    (GradeColumn, _of_lesson),
+    (Attendance, _of_lesson),
+    (Mark, _of_mark),
+    (Enrollment, _of_enrollment),
+    (GroupMembership, _of_membership),
+    (Absence, _of_student),
+    (Student, _of_student),
+    (Staff, _of_school),
+    (WorkType, _of_school),
+)
+
+
+def connect() -> None:
+    """Connect the receivers (``JournalConfig.ready``)."""
+    for model, receiver in RECEIVERS:
+        uid = f"journal.freshness.{model._meta.label}"
+        post_save.connect(receiver, sender=model, dispatch_uid=uid)
+        post_delete.connect(receiver, sender=model, dispatch_uid=uid)
+
+
+# --- the cache --------------------------------------------------------------------------------
+
+
+def grid_key(course: Course, term: Term, year_terms: Sequence[Term], policy: JournalPolicy) -> str:
+    """The key of a grid: the course's version and everything else the grid depends on."""
+    facts = (
+        GRID_FORMAT,
+        course.school_class_id,
+        course.group_id,
+        scale_of(course, policy),
+        repr(policy.forecast_thresholds),
+        term.pk,
+        term.start,
+        term.end,
+        tuple(t.pk for t in year_terms),
+    )
+    digest = hashlib.blake2b(repr(facts).encode(), digest_size=12).hexdigest()
+    return f"journal-grid:{course.pk}:{course.journal_version}:{digest}"
+
+
+def cached_grid(course: Course, term: Term, *, year_terms: Sequence[Term] = ()) -> JournalGrid:
+    """``queries.journal_grid`` of the course (loaded with its ``journal_version``, as the
+    journal's entry points load it), from the cache when its version's grid is there."""
+    policy = policy_of(course.school if Course.school.is_cached(course) else course.school_id)
+    cache = caches[CACHE]
+    key = grid_key(course, term, year_terms, policy)
+    grid = cache.get(key)
+    if grid is None:
+        grid = journal_grid(course, term, policy=policy, year_terms=year_terms)
+        cache.set(key, grid)
+    else:  # the request's own objects, not the copies made when the grid was cached
+        grid.course, grid.term = course, term
+    return grid
