@@ -37,7 +37,12 @@ from collections.abc import Sequence
 from django.core.cache import caches
 from django.db.models.signals import post_delete, post_save
 
-from zhurnal.school.courses import bump_journal_versions, courses_of_class, courses_of_student
+from zhurnal.school.courses import (
+    bump_journal_version,
+    bump_journal_versions,
+    courses_of_class,
+    courses_of_student,
+)
 from zhurnal.school.models import Course, Enrollment, GroupMembership, Staff, Student, Term
 from zhurnal.timetable.models import Lesson
 
@@ -63,22 +68,39 @@ GRID_FORMAT = 1
 # --- bumping ----------------------------------------------------------------------------------
 
 
+def _cached(instance, name: str):
+    """The related object ``name`` if it came with ``instance`` (no query), else None."""
+    field = instance._meta.get_field(name)
+    return getattr(instance, name) if field.is_cached(instance) else None
+
+
 def _of_lesson(sender, instance, **kwargs) -> None:
-    bump_journal_versions(
-        Course.objects.filter(pk__in=Lesson.objects.filter(pk=instance.lesson_id).values("course"))
-    )
+    lesson = _cached(instance, "lesson")
+    if lesson is not None:  # the services' entries come with their lesson
+        bump_journal_version(lesson.course_id)
+    else:
+        bump_journal_versions(
+            Course.objects.filter(
+                pk__in=Lesson.objects.filter(pk=instance.lesson_id).values("course")
+            )
+        )
 
 
 def _of_course(sender, instance, **kwargs) -> None:
-    bump_journal_versions([instance.course_id])
+    bump_journal_version(instance.course_id)
 
 
 def _of_mark(sender, instance, **kwargs) -> None:
-    bump_journal_versions(
-        Course.objects.filter(
-            pk__in=GradeColumn.objects.filter(pk=instance.column_id).values("lesson__course")
+    column = _cached(instance, "column")
+    lesson = _cached(column, "lesson") if column is not None else None
+    if lesson is not None:  # a mark saved comes with its column and lesson
+        bump_journal_version(lesson.course_id)
+    else:
+        bump_journal_versions(
+            Course.objects.filter(
+                pk__in=GradeColumn.objects.filter(pk=instance.column_id).values("lesson__course")
+            )
         )
-    )
 
 
 def _of_enrollment(sender, instance, **kwargs) -> None:
