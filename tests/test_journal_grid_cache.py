@@ -216,3 +216,35 @@ def test_a_groups_new_member_shows_at_once(world):
             actor=SYSTEM,
         )
         assert [r.student.pk for r in grid(world, english).rows] == [world.student.pk]
+
+
+# --- the diary's marks of a term, kept by the same versions ------------------------------------
+
+
+def diary_marks(world) -> dict[str, list[str]]:
+    from zhurnal.diary.queries import term_marks
+
+    student = m.Student.objects.select_related("school__journal_policy").get(
+        pk=world.older_student.pk
+    )
+    return {s.subject: [mark.value for mark in s.marks] for s in term_marks(student, world.term)}
+
+
+def test_the_diarys_marks_come_from_the_cache_and_show_a_new_mark_at_once(world):
+    with time_machine.travel(datetime(2026, 11, 20, 10, 0, tzinfo=MSK), tick=False):
+        assert diary_marks(world) == {"Математика": []}
+        with CaptureQueriesContext(connection) as queries:
+            diary_marks(world)
+        assert len(queries) == 3  # the student, the lists, the courses: no marks read
+        column = services.add_column(lesson=world.lesson, work_type=world.work_type, actor=SYSTEM)
+        services.set_mark(
+            column=column, student=world.older_student, value="4", version=0, actor=SYSTEM
+        )
+        assert diary_marks(world) == {"Математика": ["4"]}
+        world.work_type.name = "Контрольная работа"
+        world.work_type.save()
+        from zhurnal.diary.queries import term_marks
+
+        student = m.Student.objects.get(pk=world.older_student.pk)
+        (subject,) = term_marks(student, world.term)
+        assert subject.marks[0].work_type_name == "Контрольная работа"

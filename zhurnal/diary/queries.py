@@ -23,6 +23,7 @@ from django.db.models import CharField, DecimalField, Q, Value
 from django.db.models.functions import Cast
 
 from zhurnal.journal.averages import forecast, thresholds_from_policy, weighted_average
+from zhurnal.journal.freshness import cached
 from zhurnal.journal.models import (
     Attendance,
     AttendanceCode,
@@ -377,7 +378,8 @@ def term_marks(
 ) -> list[SubjectMarks]:
     """Per subject: every mark of the term with date and work type, the weighted average and
     the forecast (as the journal computes them), and the period marks — the term's mark, the
-    year, exam and final marks — visible as soon as entered. Four queries."""
+    year, exam and final marks — visible as soon as entered. Four queries; two while the
+    courses' journals are unchanged (the rest kept by their versions, ``journal.freshness``)."""
     policy = policy or policy_of(
         student.school if Student.school.is_cached(student) else student.school_id
     )
@@ -385,6 +387,27 @@ def term_marks(
     courses = _student_courses(student, spans, term)
     if not courses:
         return []
+    # The marks of the courses' versions (``journal.freshness``): the same until a write to
+    # one of these journals (a mark, a column, a lesson, a period mark) or a work type.
+    facts = (
+        student.pk,
+        term.pk,
+        term.start,
+        term.end,
+        tuple((c.pk, c.journal_version, scale_of(c, policy)) for c in courses),
+        repr(policy.forecast_thresholds),
+    )
+    subjects = cached("diary-marks", facts, lambda: _term_marks(student, term, policy, courses))
+    by_id = {c.pk: c for c in courses}
+    for item in subjects:  # the request's own courses, not the cached copies
+        item.course = by_id[item.course.pk]
+    return subjects
+
+
+def _term_marks(
+    student: Student, term: Term, policy: JournalPolicy, courses: list[Course]
+) -> list[SubjectMarks]:
+    """``term_marks`` of the courses: two queries (the marks, the period marks)."""
     thresholds = thresholds_from_policy(policy.forecast_thresholds)
     subjects = {c.pk: SubjectMarks(course=c, scale=scale_of(c, policy)) for c in courses}
     weighted: dict[int, list[tuple]] = defaultdict(list)

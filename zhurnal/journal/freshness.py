@@ -22,8 +22,9 @@ those tables: the timetable's generation, a group's new members) call
 data — the term's dates, the year's terms shown, the course's place, the scale and the forecast
 thresholds of the school's policy — is part of the cache key instead.
 
-``cached_grid`` keeps the grid of a (course, term) in the ``journal`` cache under that key.
-A reader that read the version before a concurrent write committed may store a grid with the
+``cached_grid`` keeps the grid of a (course, term) in the ``journal`` cache under that key;
+``cached`` keeps any read model of journals under their versions (the diary's marks of a term,
+``diary.queries.term_marks``). A reader that read the version before a concurrent write committed may store a grid with the
 write's data under the old version: no reader after the commit asks for that key. A grid is
 the same for every reader (who may edit which cell is the page's decision), so the teachers
 and the administration share it.
@@ -51,7 +52,6 @@ from .models import (
     Attendance,
     GradeColumn,
     Homework,
-    JournalPolicy,
     Mark,
     PeriodMark,
     RollCall,
@@ -61,8 +61,8 @@ from .policy import policy_of, scale_of
 from .queries import JournalGrid, journal_grid
 
 CACHE = "journal"
-# Part of every key: a change of ``JournalGrid``'s shape must not read grids cached before it.
-GRID_FORMAT = 1
+# Part of every key: a change of the cached objects' shape must not read those cached before it.
+CACHE_FORMAT = 1
 
 
 # --- bumping ----------------------------------------------------------------------------------
@@ -149,10 +149,27 @@ def connect() -> None:
 # --- the cache --------------------------------------------------------------------------------
 
 
-def grid_key(course: Course, term: Term, year_terms: Sequence[Term], policy: JournalPolicy) -> str:
-    """The key of a grid: the course's version and everything else the grid depends on."""
+def cached(prefix: str, facts: tuple, build):
+    """``build()``'s result kept in the ``journal`` cache under ``facts`` — which must hold the
+    journal versions of every course the result reads, and whatever else it depends on."""
+    digest = hashlib.blake2b(repr((CACHE_FORMAT, *facts)).encode(), digest_size=16).hexdigest()
+    cache = caches[CACHE]
+    key = f"{prefix}:{digest}"
+    result = cache.get(key)
+    if result is None:
+        result = build()
+        cache.set(key, result)
+    return result
+
+
+def cached_grid(course: Course, term: Term, *, year_terms: Sequence[Term] = ()) -> JournalGrid:
+    """``queries.journal_grid`` of the course (loaded with its ``journal_version``, as the
+    journal's entry points load it), from the cache when its version's grid is there. The key
+    holds the version and everything else the grid depends on."""
+    policy = policy_of(course.school if Course.school.is_cached(course) else course.school_id)
     facts = (
-        GRID_FORMAT,
+        course.pk,
+        course.journal_version,
         course.school_class_id,
         course.group_id,
         scale_of(course, policy),
@@ -162,20 +179,11 @@ def grid_key(course: Course, term: Term, year_terms: Sequence[Term], policy: Jou
         term.end,
         tuple(t.pk for t in year_terms),
     )
-    digest = hashlib.blake2b(repr(facts).encode(), digest_size=12).hexdigest()
-    return f"journal-grid:{course.pk}:{course.journal_version}:{digest}"
-
-
-def cached_grid(course: Course, term: Term, *, year_terms: Sequence[Term] = ()) -> JournalGrid:
-    """``queries.journal_grid`` of the course (loaded with its ``journal_version``, as the
-    journal's entry points load it), from the cache when its version's grid is there."""
-    policy = policy_of(course.school if Course.school.is_cached(course) else course.school_id)
-    cache = caches[CACHE]
-    key = grid_key(course, term, year_terms, policy)
-    grid = cache.get(key)
-    if grid is None:
-        grid = journal_grid(course, term, policy=policy, year_terms=year_terms)
-        cache.set(key, grid)
-    else:  # the request's own objects, not the copies made when the grid was cached
-        grid.course, grid.term = course, term
+    grid = cached(
+        "journal-grid",
+        facts,
+        lambda: journal_grid(course, term, policy=policy, year_terms=year_terms),
+    )
+    # The request's own objects, not the copies made when the grid was cached.
+    grid.course, grid.term = course, term
     return grid
