@@ -24,10 +24,10 @@ thresholds of the school's policy — is part of the cache key instead.
 
 ``cached_grid`` keeps the grid of a (course, term) in the ``journal`` cache under that key;
 ``cached`` keeps any read model of journals under their versions (the diary's marks of a term,
-``diary.queries.term_marks``). A reader that read the version before a concurrent write committed may store a grid with the
-write's data under the old version: no reader after the commit asks for that key. A grid is
-the same for every reader (who may edit which cell is the page's decision), so the teachers
-and the administration share it.
+``diary.queries.term_marks``). A reader that read the version before a concurrent write
+committed may store a grid with the write's data under the old version: no reader after the
+commit asks for that key. A grid is the same for every reader (who may edit which cell is the
+page's decision), so the teachers and the administration share it.
 """
 
 from __future__ import annotations
