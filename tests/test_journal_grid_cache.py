@@ -16,6 +16,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from zhurnal.audit.actor import Actor
+from zhurnal.diary.queries import term_marks
 from zhurnal.journal import services
 from zhurnal.journal.freshness import cached_grid
 from zhurnal.journal.models import PeriodKind, WorkType
@@ -39,13 +40,16 @@ def world(db):
         yield world
 
 
-def grid(world, course=None):
-    """The grid as the journal's page asks for it: the course loaded afresh (its version with
-    it), the school with its policy."""
-    course = with_scale_rule(m.Course.objects.select_related("school__journal_policy")).get(
-        pk=(course or world.course).pk
+def fresh(course):
+    """The course as the journal's page loads it: afresh (its version with it), the school with
+    its policy."""
+    return with_scale_rule(m.Course.objects.select_related("school__journal_policy")).get(
+        pk=course.pk
     )
-    return cached_grid(course, world.term)
+
+
+def grid(world, course=None):
+    return cached_grid(fresh(course or world.course), world.term)
 
 
 def row_of(data, student):
@@ -63,9 +67,7 @@ def marks_of(data, student, lesson) -> list[str]:
 
 def test_a_second_read_comes_from_the_cache(world):
     grid(world)
-    course = with_scale_rule(m.Course.objects.select_related("school__journal_policy")).get(
-        pk=world.course.pk
-    )
+    course = fresh(world.course)
     with CaptureQueriesContext(connection) as queries:
         again = cached_grid(course, world.term)
     assert len(queries) == 0
@@ -222,8 +224,6 @@ def test_a_groups_new_member_shows_at_once(world):
 
 
 def diary_marks(world) -> dict[str, list[str]]:
-    from zhurnal.diary.queries import term_marks
-
     student = m.Student.objects.select_related("school__journal_policy").get(
         pk=world.older_student.pk
     )
@@ -243,8 +243,6 @@ def test_the_diarys_marks_come_from_the_cache_and_show_a_new_mark_at_once(world)
         assert diary_marks(world) == {"Математика": ["4"]}
         world.work_type.name = "Контрольная работа"
         world.work_type.save()
-        from zhurnal.diary.queries import term_marks
-
         student = m.Student.objects.get(pk=world.older_student.pk)
         (subject,) = term_marks(student, world.term)
         assert subject.marks[0].work_type_name == "Контрольная работа"
