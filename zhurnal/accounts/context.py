@@ -11,11 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import IntegerField, Value
 from django.utils import timezone
 
 from zhurnal.school.calendar import school_today
-from zhurnal.school.models import Course, Guardian, School, SchoolClass, Student
+from zhurnal.school.models import School
 
 from .memberships import forget_memberships, memberships_of
 from .models import STAFF_ROLES, Role
@@ -73,69 +72,32 @@ def context(user, school_id: int | None) -> UserContext | None:
 
 
 def _load_context(user, school_id: int) -> UserContext:
+    """The context from the user's memberships (``memberships_of``: the standing in each school
+    comes with them, no query of its own), keeping of the standing what the roles entitle to:
+    the classes led and courses taught for staff with a staff card, the children for a parent,
+    the own cards for a student."""
     entry = memberships_of(user).get(school_id)
-    roles = entry.roles if entry else frozenset()
-    staff_id = led = taught = course_ids = subject_levels = None
-    if roles & STAFF_ROLES:
-        staff_id = entry.staff_id
-    if staff_id is not None:
-        # The classes they lead and the courses they teach (with the class — whole class or
-        # the class of a subgroup — and the grade level of each), in ONE query: a UNION ALL
-        # whose first column says which.
-        none = Value(None, output_field=IntegerField())
-        led_rows = (
-            SchoolClass.objects.filter(school_id=school_id, class_teacher_id=staff_id)
-            .values_list(Value("led"), "id", none, none, none, none, none)
-            .order_by()
-        )
-        course_rows = (
-            Course.objects.filter(school_id=school_id, teachers=staff_id)
-            .values_list(
-                Value("course"),
-                "id",
-                "subject_id",
-                "school_class_id",
-                "school_class__grade_level_id",
-                "group__school_class_id",
-                "group__school_class__grade_level_id",
-            )
-            .order_by()
-        )
-        rows = list(led_rows.union(course_rows, all=True))
-        led = frozenset(row[1] for row in rows if row[0] == "led")
-        courses = [row[1:] for row in rows if row[0] == "course"]
-        course_ids = frozenset(row[0] for row in courses)
-        taught = frozenset(
-            class_id for row in courses for class_id in (row[2], row[4]) if class_id is not None
-        )
-        subject_levels = frozenset(
-            (row[1], level) for row in courses for level in (row[3], row[5]) if level is not None
-        )
-    children = own = frozenset()
-    if Role.PARENT in roles:
-        children = frozenset(
-            Student.objects.filter(
-                school_id=school_id,
-                guardian_links__guardian__in=Guardian.objects.filter(
-                    school_id=school_id, user=user
-                ),
-            ).values_list("id", flat=True)
-        )
-    if Role.STUDENT in roles:
-        own = frozenset(
-            Student.objects.filter(school_id=school_id, user=user).values_list("id", flat=True)
-        )
+    if entry is None:
+        return UserContext(school_id=school_id, roles=frozenset())
+    roles, standing = entry.roles, entry.standing
+    staff_id = entry.staff_id if roles & STAFF_ROLES else None
+    courses = standing.courses if staff_id is not None else ()
     return UserContext(
         school_id=school_id,
         roles=roles,
-        school=entry.school if entry else None,
+        school=entry.school,
         staff_id=staff_id,
-        led_class_ids=led or frozenset(),
-        taught_class_ids=taught or frozenset(),
-        taught_course_ids=course_ids or frozenset(),
-        taught_subject_levels=subject_levels or frozenset(),
-        child_ids=children,
-        own_student_ids=own,
+        led_class_ids=standing.led_class_ids if staff_id is not None else frozenset(),
+        # A course row: (course, subject, class, its grade level, group's class, its level).
+        taught_class_ids=frozenset(
+            class_id for row in courses for class_id in (row[2], row[4]) if class_id is not None
+        ),
+        taught_course_ids=frozenset(row[0] for row in courses),
+        taught_subject_levels=frozenset(
+            (row[1], level) for row in courses for level in (row[3], row[5]) if level is not None
+        ),
+        child_ids=standing.child_ids if Role.PARENT in roles else frozenset(),
+        own_student_ids=standing.own_student_ids if Role.STUDENT in roles else frozenset(),
     )
 
 
