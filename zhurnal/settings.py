@@ -168,8 +168,20 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # ``journal``: the journal grids by course version (``journal.freshness``), in each server
 # process's memory (the version is read from the database, so no process shows a stale grid;
 # each keeps its own copies). A grid of 30 × 40 cells takes ~250 KB.
+# ``default``: a shared Redis when the deployment has one (``ZHURNAL_REDIS_URL``, e.g.
+# redis://127.0.0.1:6379/0): the sessions are read through it (``accounts.sessions``);
+# without it (the embedded default) each process's memory, and sessions from the database.
+REDIS_URL = os.environ.get("ZHURNAL_REDIS_URL", "")
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "zhurnal",
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    ),
     "journal": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "journal-grids",
@@ -203,6 +215,9 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 # Sessions end after 8 idle hours (a school day) and when the browser closes.
+# In the database, read through Redis when there is one (``accounts.sessions``): never
+# through a per-process cache, whose copies a logout in another worker would not remove.
+SESSION_ENGINE = "zhurnal.accounts.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = int(os.environ.get("ZHURNAL_SESSION_SECONDS", 8 * 3600))
 # Renewed on activity by accounts.middleware.SessionKeepAliveMiddleware (at most every 5 min).
 SESSION_SAVE_EVERY_REQUEST = False
