@@ -113,3 +113,35 @@ def test_no_role_in_the_school_no_context_facts():
     standing = context(user, school.pk)
 
     assert standing.roles == frozenset() and standing.child_ids == frozenset()
+
+
+def test_the_schools_and_policies_come_as_the_orm_loads_them(django_assert_num_queries):
+    from zhurnal.accounts.memberships import memberships_of
+    from zhurnal.journal.models import JournalPolicy
+    from zhurnal.journal.policy import policy_of
+
+    with_policy, without = SchoolFactory(student_min_age=12), SchoolFactory()
+    policy = JournalPolicy.objects.create(
+        school=with_policy, forecast_thresholds={"5": 4.6, "4": 3.6, "3": 2.6}, topic_days=3
+    )
+    user = UserFactory(username="two.schools")
+    grant(user, with_policy, Role.TEACHER)
+    grant(user, without, Role.PARENT)
+    fields = [f.attname for f in m.School._meta.concrete_fields]
+    policy_fields = [f.attname for f in JournalPolicy._meta.concrete_fields]
+
+    with django_assert_num_queries(1):
+        entries = memberships_of(user)
+        loaded = entries[with_policy.pk].school
+        loaded_policy = policy_of(loaded)
+        default = policy_of(entries[without.pk].school)
+
+    fresh = m.School.objects.get(pk=with_policy.pk)
+    assert [getattr(loaded, f) for f in fields] == [getattr(fresh, f) for f in fields]
+    fresh_policy = JournalPolicy.objects.get(pk=policy.pk)
+    assert [getattr(loaded_policy, f) for f in policy_fields] == [
+        getattr(fresh_policy, f) for f in policy_fields
+    ]
+    assert loaded_policy.forecast_thresholds == {"5": 4.6, "4": 3.6, "3": 2.6}
+    assert loaded_policy.school is loaded and not loaded._state.adding
+    assert default.pk is None and default.school_id == without.pk  # the defaults, unsaved

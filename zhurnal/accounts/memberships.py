@@ -11,14 +11,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from django.db import connection
-from django.db.models import IntegerField, TextField
-from django.db.models.expressions import RawSQL
+from django.db import connections, router
 
 from zhurnal.school.models import (
     Course,
     Group,
     Guardian,
+    School,
     SchoolClass,
     Staff,
     Student,
@@ -54,11 +53,11 @@ class SchoolRoles:
     standing: Standing = field(default_factory=Standing)
 
 
-# The statement's subqueries are SQL, not Django expressions: this runs on every request, and
-# Django took longer to compile ``Subquery(OuterRef(...))`` than the database took to run the
-# whole statement (docs/performance.md). Table and column names and bound parameters only
-# (hence the ``noqa`` for the injection checks). They name the membership table: for the
-# top-level query of memberships below.
+# The statement is SQL, not a queryset: it runs on every request, and Django took twice as
+# long to compile it (with ``select_related`` and its subqueries) as the database took to run
+# it (docs/performance.md, "The floor"). Table and column names and bound parameters only
+# (hence the ``noqa`` for the injection checks). The subqueries name the membership table: for
+# the statement's top level (``_statement``).
 _M = Membership._meta.db_table
 _TEACHERS = Course.teachers.field
 _STAFF_SQL = (
@@ -113,35 +112,84 @@ def _standing(text: str) -> Standing:
     )
 
 
+class _Rows:
+    """Model instances from the columns of the statement, as the ORM makes them
+    (``Model.from_db``, each field's database converters applied: booleans on SQLite, JSON,
+    dates); tests/test_user_context.py compares them with the ORM's."""
+
+    def __init__(self, model, alias: str):
+        self.model = model
+        self.fields = model._meta.concrete_fields
+        self.select = ", ".join(f'{alias}."{f.column}"' for f in self.fields)
+        self.attnames = [f.attname for f in self.fields]
+        self._converters: dict[str, list] = {}  # by database alias
+
+    def _converters_of(self, using: str) -> list:
+        if using not in self._converters:
+            db = connections[using]
+            self._converters[using] = [
+                (col, db.ops.get_db_converters(col) + model_field.get_db_converters(db))
+                for model_field in self.fields
+                for col in (model_field.get_col(self.model._meta.db_table),)
+            ]
+        return self._converters[using]
+
+    def make(self, values, using: str):
+        db = connections[using]
+        converted = []
+        for (col, converters), value in zip(self._converters_of(using), values, strict=True):
+            for convert in converters:
+                value = convert(value, col, db)
+            converted.append(value)
+        return self.model.from_db(using, self.attnames, converted)
+
+
+_POLICY = School._meta.get_field("journal_policy")  # the school's JournalPolicy (journal app)
+_SCHOOLS = _Rows(School, "s")
+_POLICIES = _Rows(_POLICY.related_model, "p")
+
+
+def _statement(vendor: str) -> str:
+    return (
+        f"SELECT {_M}.school_id, {_M}.role, {_STAFF_SQL}, {_STANDING_SQL[vendor]}, "  # noqa: S608
+        f"{_SCHOOLS.select}, {_POLICIES.select} FROM {_M} "
+        f"INNER JOIN {School._meta.db_table} s ON s.id = {_M}.school_id "
+        f"LEFT JOIN {_POLICY.related_model._meta.db_table} p "
+        f"ON p.{_POLICY.field.column} = s.id "
+        f"WHERE {_M}.user_id = %s ORDER BY s.short_name, {_M}.school_id"
+    )
+
+
 def memberships_of(user) -> dict[int, SchoolRoles]:
-    """school id → ``SchoolRoles`` of the user, in the schools' name order (one statement, then
-    cached on the user object)."""
+    """school id → ``SchoolRoles`` of the user, in the schools' name order, each school with its
+    journal policy (every journal page and save needs it): one statement, then cached on the
+    user object."""
     user = getattr(user, "_wrapped", user)
     cached = user.__dict__.get(CACHE_ATTRIBUTE)
     if cached is not None:
         return cached
-    staff = RawSQL(_STAFF_SQL, (user.pk,), output_field=IntegerField())  # noqa: S611
-    standing = RawSQL(  # noqa: S611
-        _STANDING_SQL[connection.vendor], (user.pk,) * 4, output_field=TextField()
-    )
-    rows = (
-        Membership.objects.filter(user_id=user.pk)
-        # The school's journal policy comes along: every journal page and save needs it.
-        .select_related("school", "school__journal_policy")
-        .annotate(staff_id=staff, standing=standing)
-        .order_by("school__short_name", "school_id")
-    )
+    using = router.db_for_read(Membership)
+    with connections[using].cursor() as cursor:
+        cursor.execute(_statement(connections[using].vendor), (user.pk,) * 6)
+        rows = cursor.fetchall()
     roles: dict[int, set[str]] = {}
-    first: dict[int, Membership] = {}
+    first: dict[int, tuple] = {}
     for row in rows:
-        roles.setdefault(row.school_id, set()).add(row.role)
-        first.setdefault(row.school_id, row)
-    cached = {
-        school_id: SchoolRoles(
-            row.school, frozenset(roles[school_id]), row.staff_id, _standing(row.standing)
+        roles.setdefault(row[0], set()).add(row[1])
+        first.setdefault(row[0], row)
+    cached = {}
+    school_columns = len(_SCHOOLS.fields)
+    for school_id, row in first.items():
+        school = _SCHOOLS.make(row[4 : 4 + school_columns], using)
+        policy_values = row[4 + school_columns :]
+        policy = None
+        if policy_values[0] is not None:  # its id: the school has a policy
+            policy = _POLICIES.make(policy_values, using)
+            _POLICY.field.set_cached_value(policy, school)
+        _POLICY.set_cached_value(school, policy)  # None: ``journal_policy`` raises, no query
+        cached[school_id] = SchoolRoles(
+            school, frozenset(roles[school_id]), row[2], _standing(row[3])
         )
-        for school_id, row in first.items()
-    }
     user.__dict__[CACHE_ATTRIBUTE] = cached
     return cached
 
