@@ -187,7 +187,7 @@ def _entries(student: Student, lesson_ids: list[int]):
     none_text = Value("", output_field=CharField())
     none_weight = Value(None, output_field=DecimalField(max_digits=4, decimal_places=2))
     marks = (
-        Mark.objects.filter(student=student, column__lesson_id__in=lesson_ids)
+        Mark.objects.filter(student=student, column__lesson_id__any_of=lesson_ids)
         .values_list(
             Value("m"),
             "column__lesson_id",
@@ -202,7 +202,7 @@ def _entries(student: Student, lesson_ids: list[int]):
         .order_by()
     )
     attendance = (
-        Attendance.objects.filter(student=student, lesson_id__in=lesson_ids)
+        Attendance.objects.filter(student=student, lesson_id__any_of=lesson_ids)
         .values_list(
             Value("a"),
             "lesson_id",
@@ -217,7 +217,7 @@ def _entries(student: Student, lesson_ids: list[int]):
         .order_by()
     )
     notes = (
-        StudentNote.objects.filter(student=student, lesson_id__in=lesson_ids)
+        StudentNote.objects.filter(student=student, lesson_id__any_of=lesson_ids)
         .values_list(
             Value("n"),
             "lesson_id",
@@ -233,7 +233,7 @@ def _entries(student: Student, lesson_ids: list[int]):
     )
     # The homework attachments of the lessons too (size in the weight column).
     attachments = (
-        HomeworkAttachment.objects.filter(homework__lesson_id__in=lesson_ids)
+        HomeworkAttachment.objects.filter(homework__lesson_id__any_of=lesson_ids)
         .values_list(
             Value("f"),
             "homework__lesson_id",
@@ -363,8 +363,8 @@ def _student_courses(student: Student, spans: RosterSpans, term: Term):
         return []
     courses = with_scale_rule(
         Course.objects.filter(school_id=student.school_id, year_id=term.year_id).filter(
-            Q(school_class_id__in={s.ref_id for s in spans.classes})
-            | Q(group_id__in={s.ref_id for s in spans.groups})
+            Q(school_class_id__any_of={s.ref_id for s in spans.classes})
+            | Q(group_id__any_of={s.ref_id for s in spans.groups})
         )
     ).select_related("subject")
     return sorted(
@@ -414,7 +414,7 @@ def _term_marks(
     for mark in (
         Mark.objects.filter(
             student=student,
-            column__lesson__course_id__in=subjects,
+            column__lesson__course_id__any_of=list(subjects),
             column__lesson__date__range=(term.start, term.end),
         )
         .exclude(column__lesson__status=LessonStatus.CANCELLED)
@@ -433,9 +433,8 @@ def _term_marks(
             )
         )
         weighted[column.lesson.course_id].append((mark.number, column.weight))
-    for entry in PeriodMark.objects.filter(student=student, course_id__in=subjects).filter(
-        Q(term=term) | Q(term__isnull=True)
-    ):
+    period_marks = PeriodMark.objects.filter(student=student, course_id__any_of=list(subjects))
+    for entry in period_marks.filter(Q(term=term) | Q(term__isnull=True)):
         subjects[entry.course_id].period_marks[entry.kind] = entry
     for course_id, item in subjects.items():
         item.average = weighted_average(weighted[course_id])
@@ -486,7 +485,7 @@ def attendance_summary(
     entered = (
         dict(
             Attendance.objects.filter(
-                student=student, lesson__in=[x.pk for x in lessons]
+                student=student, lesson_id__any_of=[x.pk for x in lessons]
             ).values_list("lesson_id", "code")
         )
         if lessons
@@ -565,7 +564,7 @@ def homework_ahead(student: Student, today: date, days: int = 7) -> list[Homewor
             due[due_at.date].append(item)
             items[homework.pk] = item
     if items:
-        for attachment in HomeworkAttachment.objects.filter(homework_id__in=items):
+        for attachment in HomeworkAttachment.objects.filter(homework_id__any_of=list(items)):
             items[attachment.homework_id].attachments.append(attachment)
     return [
         HomeworkDay(

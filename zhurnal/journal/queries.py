@@ -47,7 +47,7 @@ def absence_rows(student_ids, start: date, end: date) -> QuerySet:
     """The absence register's entries of the students overlapping the period, shaped for the
     same query as their lists (``school.rosters.roster_spans(..., extra=...)``)."""
     return (
-        Absence.objects.filter(student_id__in=list(student_ids), start__lte=end, end__gte=start)
+        Absence.objects.filter(student_id__any_of=list(student_ids), start__lte=end, end__gte=start)
         .values_list(Value(ABSENCE_ROWS), "student_id", "pk", "start", "end", "reason", NO_GRADE)
         .order_by()
     )

@@ -140,7 +140,7 @@ class RosterSpans:
         days they were on each list with ``on_course``)."""
         class_ids = {s.ref_id for s in self.classes}
         group_ids = {s.ref_id for s in self.groups}
-        return Q(course__school_class_id__in=class_ids) | Q(course__group_id__in=group_ids)
+        return Q(course__school_class_id__any_of=class_ids) | Q(course__group_id__any_of=group_ids)
 
 
 NO_TEXT = Value("", output_field=CharField())
@@ -156,7 +156,7 @@ def roster_spans(
     own; they come back in ``RosterSpans.extra``. Every student asked for has an entry."""
     ids = list(student_ids)
     classes = (
-        Enrollment.objects.filter(overlapping(start, end), student_id__in=ids)
+        Enrollment.objects.filter(overlapping(start, end), student_id__any_of=ids)
         .values_list(
             Value(CLASS),
             "student_id",
@@ -169,7 +169,7 @@ def roster_spans(
         .order_by()
     )
     groups = (
-        GroupMembership.objects.filter(overlapping(start, end), student_id__in=ids)
+        GroupMembership.objects.filter(overlapping(start, end), student_id__any_of=ids)
         .values_list(Value(GROUP), "student_id", "group_id", "start", "end", NO_TEXT, NO_GRADE)
         .order_by()
     )
