@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "rules",
     "axes",
     "django_tasks",
+    # Before django_tasks_db: its `db_worker` command is replaced by ours, which recovers the
+    # tasks a crash cut off (zhurnal/ops/worker.py).
+    "zhurnal.ops",
     "django_tasks_db",
     "zhurnal.core",
     "zhurnal.accounts",
@@ -72,7 +75,6 @@ INSTALLED_APPS = [
     "zhurnal.notifications",
     "zhurnal.audit",
     "zhurnal.imports",
-    "zhurnal.ops",
     "zhurnal.messaging",
     # What reads the journal for the school's term and year: analytics, control, remarks.
     "zhurnal.reports",
