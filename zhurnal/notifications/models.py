@@ -25,6 +25,7 @@ class Kind(models.TextChoices):
     PRELIMINARY = "preliminary", _("the preliminary report before a term ends")
     SUPPORT = "support", _("the school's work with a lagging student")
     BACKUP = "backup", _("a backup failed or is overdue")
+    LOCKOUT = "lockout", _("a login locked after wrong passwords")
 
 
 class Notification(models.Model):
