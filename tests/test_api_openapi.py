@@ -235,13 +235,12 @@ def test_every_address_under_api_that_is_not_found_is_the_apis_json_404(api, db,
 
 def _journal_with_entries(world) -> None:
     """Marks, attendance and a year mark in the world's journal, so that the reads answer
-    them (the matrix's writes go to cells of their own and still answer 200)."""
+    them. The matrix's mark goes to the lesson's first column, left empty (200); its
+    attendance meets the entry made here (409 ``stale``, declared too)."""
     teacher = Actor(world.users["teacher"])
-    oral = next(t for t in ensure_work_types(world.school) if t.code != "КР")
-    services.add_column(
-        lesson=world.lesson, work_type=ensure_work_types(world.school)[0], actor=teacher
-    )
-    column = services.add_column(lesson=world.lesson, work_type=oral, actor=teacher)
+    first, second = ensure_work_types(world.school)[:2]
+    services.add_column(lesson=world.lesson, work_type=first, actor=teacher)
+    column = services.add_column(lesson=world.lesson, work_type=second, actor=teacher)
     services.set_mark(
         column=column, student=world.older_student, value="4", version=0, actor=teacher
     )

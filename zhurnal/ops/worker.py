@@ -53,7 +53,7 @@ def recover_orphans(now: datetime) -> list[DBTaskResult]:
         running = DBTaskResult.objects.select_for_update(skip_locked=True).filter(
             status=TaskResultStatus.RUNNING, started_at__lt=now - LEASE
         )
-        orphans = [task for task in running if not set(task.worker_ids[-1:]) & alive]
+        orphans = [task for task in running if _holder(task) not in alive]
         for task in orphans:
             task.status = TaskResultStatus.READY
             task.started_at = None
@@ -64,9 +64,14 @@ def recover_orphans(now: datetime) -> list[DBTaskResult]:
             "task %s (%s) was cut off with its worker %s: queued again",
             task.pk,
             task.task_path,
-            task.worker_ids[-1] if task.worker_ids else "?",
+            _holder(task),
         )
     return orphans
+
+
+def _holder(task: DBTaskResult) -> str | None:
+    """The worker that claimed the task last (None: no worker ever did)."""
+    return task.worker_ids[-1] if task.worker_ids else None
 
 
 def beat_and_recover(worker_id: str) -> None:
