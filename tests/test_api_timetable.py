@@ -84,8 +84,8 @@ def test_class_timetable_defaults_to_the_current_week(api, world):
     ]
     wednesday = lessons[1]
     assert wednesday["id"] == world.lesson.pk
-    assert wednesday["starts_at"] == "10:30:00"
-    assert wednesday["ends_at"] == "11:15:00"
+    assert wednesday["starts_at"] == "10:30:00+03:00"  # RFC 3339: the school's offset (Moscow)
+    assert wednesday["ends_at"] == "11:15:00+03:00"
     assert wednesday["room"] == "21"
     assert wednesday["course"]["subject"]["name"] == "Математика"
     assert wednesday["course"]["audience"] == "6Б"

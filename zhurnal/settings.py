@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "rules",
     "axes",
     "django_tasks",
+    # Before django_tasks_db: its `db_worker` command is replaced by ours, which recovers the
+    # tasks a crash cut off (zhurnal/ops/worker.py).
+    "zhurnal.ops",
     "django_tasks_db",
     "zhurnal.core",
     "zhurnal.accounts",
@@ -72,7 +75,6 @@ INSTALLED_APPS = [
     "zhurnal.notifications",
     "zhurnal.audit",
     "zhurnal.imports",
-    "zhurnal.ops",
     "zhurnal.messaging",
     # What reads the journal for the school's term and year: analytics, control, remarks.
     "zhurnal.reports",
@@ -234,10 +236,16 @@ ZHURNAL_BEHIND_PROXY = _env_bool("ZHURNAL_BEHIND_PROXY")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if ZHURNAL_BEHIND_PROXY else None
 X_FRAME_OPTIONS = "DENY"
 
-# Lockout (django-axes): 5 failures for one username from one address lock it for 15 minutes.
+# Lockout (django-axes, zhurnal/accounts/lockout.py): 5 failures for one username from one
+# address lock it from that address for 15 minutes; 50 failures within 24 hours from any
+# addresses lock the username everywhere; the user's school administrators are told.
+AXES_HANDLER = "zhurnal.accounts.lockout.LockoutHandler"
 AXES_FAILURE_LIMIT = int(os.environ.get("ZHURNAL_LOCKOUT_FAILURES", 5))
 AXES_COOLOFF_TIME = float(os.environ.get("ZHURNAL_LOCKOUT_HOURS", 0.25))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # the failures of a login from every address, counted
+ZHURNAL_LOCKOUT_LOGIN_FAILURES = int(os.environ.get("ZHURNAL_LOCKOUT_LOGIN_FAILURES", 50))
+ZHURNAL_LOCKOUT_LOGIN_HOURS = float(os.environ.get("ZHURNAL_LOCKOUT_LOGIN_HOURS", 24))
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False

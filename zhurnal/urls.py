@@ -1,7 +1,9 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.decorators.cache import cache_page
 from django.views.i18n import JavaScriptCatalog
+
+from zhurnal.api.api import not_found as api_not_found
 
 urlpatterns = [
     path("", include("zhurnal.home.urls")),
@@ -33,5 +35,8 @@ urlpatterns = [
     path("backups/", include("zhurnal.backups.urls")),
     path("year-end/", include("zhurnal.yearend.urls")),
     path("api/v1/", include("zhurnal.api.urls")),
+    # Every other address under /api/ (another version, a line break in the path) answers
+    # the API's JSON 404, not the HTML page (issue 16, finding 3).
+    re_path(r"^api/", api_not_found, name="api_not_found"),
     path("django-admin/", admin.site.urls),
 ]

@@ -18,9 +18,18 @@ from . import (
     timetable,
     yearend,
 )
-from .errors import error_response, install_handlers
+from .errors import declare_bad_request, error_response, install_handlers
 
-api = NinjaAPI(
+
+class ZhurnalAPI(NinjaAPI):
+    """ninja's API with the answers ninja gives itself declared in its OpenAPI document."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        document = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return declare_bad_request(document)
+
+
+api = ZhurnalAPI(
     title="Zhurnal API",
     version="1",
     description=(

@@ -22,6 +22,7 @@ from zhurnal.school.models import Term
 
 from .auth import token_auth
 from .errors import COMMON_ERRORS
+from .schemas import TermRef
 
 router = Router(auth=token_auth, tags=["assessments"])
 PERM = "timetable.view_assessments"
@@ -51,14 +52,6 @@ class BreachOut(Schema):
     class_id: int
     subject_id: int | None
     course_ids: list[int]
-
-
-class TermRef(Schema):
-    id: int
-    kind: str
-    number: int
-    start: date
-    end: date
 
 
 class AssessmentScheduleOut(Schema):

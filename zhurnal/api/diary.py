@@ -27,7 +27,7 @@ from zhurnal.school.models import Student, Term
 
 from .auth import token_auth
 from .errors import COMMON_ERRORS, ApiError
-from .schemas import Out
+from .schemas import AttachmentOut, Out, TermRef
 from .timetable import TeacherRef, teacher_ref
 
 router = Router(auth=token_auth, tags=["diary"])
@@ -45,13 +45,6 @@ class DiaryMarkOut(Out):
 class DiaryNoteOut(Out):
     kind: str = Field(description="remark, praise or message")
     text: str
-
-
-class AttachmentOut(Out):
-    id: int
-    name: str
-    size: int = Field(description="Bytes")
-    download: str = Field(description="The API path of the file (the same bearer token)")
 
 
 class DiaryHomeworkOut(Out):
@@ -91,14 +84,6 @@ class DiaryWeekOut(Out):
     days: list[DiaryDayOut]
 
 
-class TermRef(Out):
-    id: int
-    number: int
-    kind: str
-    start: date
-    end: date
-
-
 class TermMarkOut(Out):
     date: date
     value: str
@@ -107,7 +92,7 @@ class TermMarkOut(Out):
     weight: Decimal
 
 
-class PeriodMarkOut(Out):
+class DiaryPeriodMarkOut(Out):
     kind: str = Field(description="term, year, exam or final")
     value: str
 
@@ -119,7 +104,7 @@ class SubjectMarksOut(Out):
     marks: list[TermMarkOut]
     average: Decimal | None
     forecast: str | None
-    period_marks: list[PeriodMarkOut]
+    period_marks: list[DiaryPeriodMarkOut]
 
 
 class MarksOut(Out):
@@ -133,7 +118,7 @@ class AttendanceRowOut(Out):
     counts: dict[str, int] = Field(description="code → lessons (Н, Б, У, ОП)")
 
 
-class AttendanceOut(Out):
+class DiaryAttendanceOut(Out):
     term: TermRef
     until: date
     subjects: list[AttendanceRowOut]
@@ -279,7 +264,7 @@ def diary_marks(request: HttpRequest, school_id: int, student_id: int, term_id: 
             average=s.average,
             forecast=s.forecast,
             period_marks=[
-                PeriodMarkOut(kind=p.kind, value=p.value) for p in s.ordered_period_marks
+                DiaryPeriodMarkOut(kind=p.kind, value=p.value) for p in s.ordered_period_marks
             ],
         )
         for s in queries.term_marks(student, term)
@@ -293,7 +278,7 @@ def _row(row: queries.AttendanceRow) -> AttendanceRowOut:
 
 @router.get(
     "/schools/{school_id}/students/{student_id}/attendance",
-    response={200: AttendanceOut, **COMMON_ERRORS},
+    response={200: DiaryAttendanceOut, **COMMON_ERRORS},
     summary="A student's missed lessons of a term",
     description="Lessons missed by reason, per subject and in total, up to today.",
     openapi_extra={"x-permission": PERM},
@@ -305,7 +290,7 @@ def diary_attendance(
     today = school_today(student.school)
     term = _term(student, term_id, today)
     summary = queries.attendance_summary(student, term, until=today)
-    return AttendanceOut(
+    return DiaryAttendanceOut(
         term=_term_ref(term),
         until=min(today, term.end),
         subjects=[_row(r) for r in summary.rows],

@@ -2,8 +2,9 @@
 the user's language). ``code`` is stable and machine-readable; ``message`` is translated for the
 request's language (Russian by default)."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -26,6 +27,24 @@ class ApiError(HttpError):
 
 # Responses every authenticated endpoint may give, for the OpenAPI document.
 COMMON_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+BAD_REQUEST = {
+    "description": "Bad Request: the body cannot be read (not JSON, a broken form)",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+}
+
+
+def declare_bad_request(document: dict) -> dict:
+    """400 ``bad_request`` declared on every operation that reads a body, the only ones that
+    can answer it: ninja refuses a body it cannot parse before the endpoint runs (issue 16,
+    finding 3: the answer was given and declared nowhere). One rule for the whole document,
+    so a new endpoint cannot miss it."""
+    for item in document["paths"].values():
+        for operation in item.values():
+            if isinstance(operation, dict) and "requestBody" in operation:
+                responses = {400: BAD_REQUEST, **operation["responses"]}
+                operation["responses"] = dict(sorted(responses.items(), key=lambda r: int(r[0])))
+    return document
 
 
 def error_response(
@@ -93,6 +112,12 @@ def install_handlers(api: NinjaAPI) -> None:
             _("The request contains invalid data."),
             details=_clean_validation_errors(exc.errors),
         )
+
+    @api.exception_handler(BadRequest)
+    @api.exception_handler(MultiPartParserError)
+    def unreadable(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # A form Django cannot read (a broken multipart body): the API's 400, not the HTML page.
+        return error_response(api, request, 400, "bad_request", _("The request could not be read."))
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:

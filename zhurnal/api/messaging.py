@@ -25,6 +25,7 @@ from zhurnal.messaging import access, queries, services
 
 from .auth import token_auth
 from .errors import COMMON_ERRORS, ApiError
+from .schemas import AttachmentOut
 
 router = Router(auth=token_auth, tags=["messaging"])
 PERM = {"x-permission": "messaging.use"}
@@ -42,13 +43,6 @@ class ThreadSummaryOut(Schema):
     unread: int = Field(description="Messages of others not read yet")
     last_body: str
     participants: list[PersonRef]
-
-
-class AttachmentOut(Schema):
-    id: int
-    name: str
-    size: int = Field(description="Bytes")
-    download: str = Field(description="The API path of the file (the same bearer token)")
 
 
 class MessageOut(Schema):

@@ -16,6 +16,26 @@ class Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
+class TermRef(Out):
+    """A term, shared by the diary and the assessment schedule: one component name, one
+    schema (issue 16, finding 3)."""
+
+    id: int
+    number: int
+    kind: str
+    start: date
+    end: date
+
+
+class AttachmentOut(Out):
+    """A stored file of a homework or a message."""
+
+    id: int
+    name: str
+    size: int = Field(description="Bytes")
+    download: str = Field(description="The API path of the file (the same bearer token)")
+
+
 class Ref(Schema):
     id: int
     name: str

@@ -8,7 +8,9 @@ lesson's topic (its teacher; the substitute for that one lesson only), ``timetab
 substitutes and cancels (deputy, administrator). Every list is a fixed number of queries.
 """
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from datetime import timezone as fixed_offset
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -116,14 +118,24 @@ def _course_out(course: Course) -> LessonCourseOut:
     )
 
 
-def lesson_out(lesson: Lesson) -> LessonOut:
+def _bell_time(day: date, value: time | None, zone: ZoneInfo) -> str | None:
+    """A bell time with the school's UTC offset on that day ("10:30:00+03:00"): RFC 3339
+    ``full-time``, the ``format: time`` the OpenAPI document declares (issue 16, finding 3)."""
+    if value is None:
+        return None
+    moment = datetime.combine(day, value, tzinfo=zone)
+    return value.replace(tzinfo=fixed_offset(moment.utcoffset())).isoformat()
+
+
+def lesson_out(lesson: Lesson, zone: ZoneInfo) -> LessonOut:
+    """A lesson; its bell times in ``zone``, the school's time zone."""
     course = lesson.course
     return LessonOut(
         id=lesson.pk,
         date=lesson.date,
         number=lesson.number,
-        starts_at=lesson.starts_at,
-        ends_at=lesson.ends_at,
+        starts_at=_bell_time(lesson.date, lesson.starts_at, zone),
+        ends_at=_bell_time(lesson.date, lesson.ends_at, zone),
         room=lesson.room,
         course=_course_out(course),
         teacher=teacher_ref(lesson.teacher),
@@ -143,7 +155,7 @@ def _timetable(school: School, lessons: QuerySet[Lesson], start: date, end: date
         start=start,
         end=end,
         timezone=school.timezone,
-        lessons=[lesson_out(lesson) for lesson in lessons],
+        lessons=[lesson_out(lesson, ZoneInfo(school.timezone)) for lesson in lessons],
     )
 
 
@@ -415,7 +427,9 @@ def _refused(exc: ValidationError) -> ApiError:
 
 
 def _reloaded(lesson: Lesson) -> LessonOut:
-    return lesson_out(_lessons(lesson.school_id).get(pk=lesson.pk))
+    return lesson_out(
+        _lessons(lesson.school_id).get(pk=lesson.pk), ZoneInfo(lesson.school.timezone)
+    )
 
 
 @router.put(

@@ -1,10 +1,16 @@
 """Schemas of the timetable endpoints: lessons, a course's plan, and the lesson changes."""
 
-from datetime import date, time
+from datetime import date
+from typing import Annotated
 
 from ninja import Field, Schema
+from pydantic import WithJsonSchema
 
 from .schemas import Out, Ref
+
+# A clock time with its offset from UTC, as RFC 3339 writes it ("10:30:00+03:00"): a string
+# built by the endpoint, since JSON encoders refuse an aware ``time``.
+ClockTime = Annotated[str, WithJsonSchema({"type": "string", "format": "time"})]
 
 
 class TeacherRef(Out):
@@ -24,8 +30,10 @@ class LessonOut(Out):
     id: int
     date: date
     number: int = Field(description="Lesson number of the day (bell schedule)")
-    starts_at: time | None = Field(description="Local time in the school's time zone")
-    ends_at: time | None
+    starts_at: ClockTime | None = Field(
+        description="Local time with the school time zone's UTC offset on that day"
+    )
+    ends_at: ClockTime | None
     room: str
     course: LessonCourseOut
     teacher: TeacherRef = Field(description="Who teaches the lesson (the substitute, if any)")

@@ -25,6 +25,7 @@ class Kind(models.TextChoices):
     PRELIMINARY = "preliminary", _("the preliminary report before a term ends")
     SUPPORT = "support", _("the school's work with a lagging student")
     BACKUP = "backup", _("a backup failed or is overdue")
+    LOCKOUT = "lockout", _("a login locked after wrong passwords")
 
 
 class Notification(models.Model):
@@ -130,3 +131,23 @@ class DigestItem(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class DispatchedTask(models.Model):
+    """A ``dispatch`` task whose event has been told: written in the handler's transaction,
+    so that the task run again after a crash of its worker (``ops.worker``) tells no one a
+    second time (issue 16, finding 4). Pruned with the task's row."""
+
+    task = models.OneToOneField(
+        "django_tasks_database.DBTaskResult",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("event told")
+        verbose_name_plural = _("events told")
+
+    def __str__(self) -> str:
+        return str(self.task_id)

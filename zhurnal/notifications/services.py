@@ -251,6 +251,7 @@ def kinds_for(user) -> list[str]:
         wanted |= STAFF_KINDS
     if Role.ADMIN in roles:  # the server's backups (zhurnal.backups), seed 002 §6.2.3
         wanted.add(Kind.BACKUP)
+        wanted.add(Kind.LOCKOUT)  # the school's locked logins (accounts.lockout)
     return [kind for kind in Kind.values if kind in wanted or kind == Kind.MESSAGE]
 
 

@@ -41,3 +41,19 @@ class DailyRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job} {self.school_id} {self.day}: {self.status}"
+
+
+class WorkerBeat(models.Model):
+    """A worker process that is alive: its id (the one django-tasks-db adds to the
+    ``worker_ids`` of each task it claims) and when it last said so. A task left RUNNING
+    under a worker whose beat has stopped was cut off by a crash (``ops.worker``)."""
+
+    worker_id = models.CharField(_("worker"), max_length=64, primary_key=True)
+    seen_at = models.DateTimeField(_("last seen"))
+
+    class Meta:
+        verbose_name = _("worker")
+        verbose_name_plural = _("workers")
+
+    def __str__(self) -> str:
+        return self.worker_id

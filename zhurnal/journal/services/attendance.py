@@ -80,7 +80,8 @@ def set_attendance(
     entry.code = code
     entry.changed_at = moment.now
     entry.version += 1
-    cell.save(entry)
+    if not cell.save(entry, content=("code",)):
+        return cell.entry  # an identical save won the race: already so (a double submit)
     events.attendance_set(entry, before, actor=actor)
     if before is None and not RollCall.objects.filter(lesson=lesson).exists():
         _record_roll_call(lesson, late=entry.late, moment=moment, actor=actor)

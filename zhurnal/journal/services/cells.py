@@ -5,7 +5,10 @@ A save names the ``version`` of the cell it was based on (0 for an empty cell). 
 locked until the transaction ends; if it changed meanwhile, ``StaleEntry`` carries what is saved
 now and nothing is written. Two first saves of one empty cell at the same moment (teacher and
 substitute, two tabs) both read "empty"; the database's unique constraint refuses the second
-insert, which is then told the cell changed, as any stale save — never a server error.
+insert, which is then told the cell changed, as any stale save — never a server error. Unless
+the winner holds what the loser meant to save: that is a double submit racing itself, and it
+is answered as one (docs/api.md "Versions": sending the value already saved is not a conflict;
+issue 16, finding 5) — nothing written, nothing audited, the winner returned.
 """
 
 from __future__ import annotations
@@ -43,14 +46,27 @@ class VersionedCell:
         if current != version:
             raise StaleEntry(self.entry)
 
-    def save(self, entry: models.Model) -> None:
-        """Save ``entry`` (the cell's, changed, or a new one with ``version`` set): a first
-        insert that loses to a concurrent one is a ``StaleEntry`` with the winner."""
+    def save(self, entry: models.Model, *, content: tuple[str, ...]) -> bool:
+        """Save ``entry`` (the cell's, changed, or a new one with ``version`` set); True when
+        written. A first insert that loses to a concurrent one is a ``StaleEntry`` with the
+        winner — unless the winner's ``content`` (the fields the user entered) equals the
+        entry's: then nothing is written, ``self.entry`` is the winner and the answer False
+        (already so, a double submit)."""
         if entry.pk is not None:
             entry.save()
-            return
+            return True
         try:
             with transaction.atomic():  # a savepoint: the outer transaction survives a refusal
                 entry.save()
         except IntegrityError:
-            raise StaleEntry(self.same.first()) from None
+            # Read committed: this statement sees the winner, committed by now.
+            winner = self.same.first()
+            if winner is None or _content(winner, content) != _content(entry, content):
+                raise StaleEntry(winner) from None
+            self.entry = winner
+            return False
+        return True
+
+
+def _content(entry: models.Model, fields: tuple[str, ...]) -> tuple:
+    return tuple(getattr(entry, field) for field in fields)

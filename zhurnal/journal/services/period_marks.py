@@ -93,7 +93,8 @@ def set_period_mark(
     entry.number = parsed.number
     entry.changed_at = moment.now
     entry.version += 1
-    cell.save(entry)
+    if not cell.save(entry, content=("value",)):
+        return cell.entry  # an identical save won the race: already so (a double submit)
     events.period_mark_set(entry, before, actor=actor, reason=reason)
     emit("period_mark_saved", entry.pk)
     return entry
