@@ -26,6 +26,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
+from zhurnal.core.spreadsheets import csv_text
+
 from .columns import COLUMNS, GUARDIAN_SLOTS, PLAN, STUDENTS, TIMETABLE, Column, header_of
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -138,7 +140,7 @@ def _csv_records(text: str):
         for record in reader:
             line = previous_end + 1
             previous_end = reader.line_num
-            yield line, record
+            yield line, [csv_text(field) for field in record]
     except csv.Error as error:
         raise FileError(
             _("The CSV file is malformed near line %(line)d: %(error)s")

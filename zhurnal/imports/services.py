@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhurnal.audit.actor import Actor
+from zhurnal.core.spreadsheets import append_row, csv_row
 from zhurnal.school import services as school_services  # noqa: F401  (tests patch it here)
 from zhurnal.school.calendar import school_today
 from zhurnal.school.models import School
@@ -226,7 +227,7 @@ def template_csv(kind: str) -> bytes:
     """UTF-8 with BOM and semicolons: opens in Excel in Russia as a table."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerows(template_rows(kind))
+    writer.writerows(csv_row(row) for row in template_rows(kind))
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -239,8 +240,8 @@ def template_xlsx(kind: str) -> bytes:
     sheet = workbook.active
     sheet.title = SHEET_TITLES[kind]
     header, example = template_rows(kind)
-    sheet.append(header)
-    sheet.append(example)
+    append_row(sheet, header)
+    append_row(sheet, example)
     for index, title in enumerate(header, start=1):
         sheet.cell(row=1, column=index).font = Font(bold=True)
         letter = get_column_letter(index)
