@@ -148,7 +148,8 @@ def commit_batch(*, batch: ImportBatch, actor: Actor, today: date | None = None)
                 return CommitResult(CommitOutcome.ALREADY_DONE, counts=locked.summary or {})
             plan = plan_batch(locked, today=today)
             if plan.has_errors:
-                raise _Rollback(CommitResult(CommitOutcome.INVALID, plan=plan))
+                message = _refusal(locked, today)
+                raise _Rollback(CommitResult(CommitOutcome.INVALID, plan=plan, message=message))
             today = today or school_today(locked.school)
             _apply(plan, batch=locked, actor=actor, today=today)
             counts = {
@@ -172,6 +173,23 @@ def commit_batch(*, batch: ImportBatch, actor: Actor, today: date | None = None)
         return result
     batch.refresh_from_db()
     return CommitResult(CommitOutcome.COMMITTED, counts=counts)
+
+
+def _refusal(batch: ImportBatch, today: date | None) -> str:
+    """Why a batch with errors is not imported (issue 16, finding 6). Errors of the file itself
+    were on its preview from the start, which offered no import (a forged or replayed commit);
+    others may come from a change of the register since the preview."""
+    today = today or school_today(batch.school)
+    if any(row.errors for row in parsing.parse_rows(batch.kind, batch.rows, today=today)):
+        return _(
+            "The file has errors (see below) and cannot be imported. Nothing was imported: "
+            "correct the file and upload it again."
+        )
+    return _(
+        "Some rows are not valid (see the errors below), so the file cannot be imported; "
+        "nothing was imported. If the preview showed no errors, the register has changed "
+        "since."
+    )
 
 
 def _apply(plan: Plan, *, batch: ImportBatch, actor: Actor, today: date) -> None:
