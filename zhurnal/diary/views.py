@@ -72,7 +72,9 @@ def _tabs(request: HttpRequest, student: Student) -> list:
     return [action for section in sections for action in section.actions]
 
 
-def _page(request: HttpRequest, student: Student, template: str, tab: str, status=200, **extra):
+def _page(
+    request: HttpRequest, student: Student, template: str, tab: str, status: int = 200, **extra
+):
     return render(
         request,
         template,

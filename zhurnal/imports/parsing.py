@@ -170,7 +170,7 @@ def _xlsx_records(data: bytes):
         for number, row in enumerate(
             sheet.iter_rows(max_col=MAX_COLUMNS, max_row=scan + 1), start=1
         ):
-            cells = [Formula(c.value) if c.data_type == "f" else _cell_text(c.value) for c in row]
+            cells = [_formula(c.value) if c.data_type == "f" else _cell_text(c.value) for c in row]
             if number > scan and any(c.strip() for c in cells):
                 raise FileError(
                     _("The file has more than %(max)d rows; split it into several files.")
@@ -186,8 +186,13 @@ def _xlsx_records(data: bytes):
 
 
 class Formula(str):
-    """The text of a formula cell of a workbook. A formula is never imported: its result may be
-    missing from the file (nothing but Excel stores it), and the value must be typed."""
+    """The text of a formula cell of a workbook. A formula is never imported: its result is in
+    the file only if the program that saved it computed one (a generated file has none), and
+    the value must be typed."""
+
+
+def _formula(value: Any) -> Formula:
+    return Formula(getattr(value, "text", value))  # an array formula keeps its text there
 
 
 def _cell_text(value: Any) -> str:
