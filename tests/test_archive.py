@@ -341,3 +341,15 @@ def test_a_term_copy_left_by_a_killed_run_is_recorded_not_made_again(world, arch
     assert term_copies_job(world.school, date(2026, 12, 30)) == "1 term copies made"
     again = TermCopy.objects.get(school_class=world.class_5a, term=world.q2, kind="journal")
     assert (again.path, again.sha256) == (copy.path, sha256)
+
+
+def test_the_packages_csv_tables_write_text_that_starts_a_formula_as_text(world, archive_dir):
+    """Issue 16, finding 1 (OWASP CSV injection): a topic «=HYPERLINK(…)» opened in Excel from
+    the package is text, not a live formula."""
+    lesson = Lesson.objects.filter(school=world.school, course__year=world.year).first()
+    lesson.topic = '=HYPERLINK("http://evil.example/","Итоги")'
+    lesson.save()
+    package = build_package(school=world.school, year=world.year, actor=Actor.system())
+    text = (archive_dir / package.path / "data/lessons.csv").read_text(encoding="utf-8")
+    assert '"\'=HYPERLINK(""http://evil.example/"",""Итоги"")"' in text
+    assert ',"=HYPERLINK' not in text and ",=HYPERLINK" not in text

@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 import time_machine
 from django.conf import settings
+from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -466,6 +467,39 @@ def test_the_commit_revalidates_against_the_register(admin_client, world):
     assert register_counts() == before
     batch.refresh_from_db()
     assert batch.status == BatchStatus.DRAFT
+
+
+def _commit_messages(client, batch) -> list[str]:
+    response = commit(client, batch)
+    assert response.status_code == 302
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def test_a_forged_commit_of_a_file_with_errors_says_the_file_has_errors(admin_client, world):
+    """Issue 16, finding 6: the preview offered no import; the refusal is not blamed on a
+    change of the register."""
+    batch, plan = upload_and_preview(admin_client, csv_bytes([student_row("И-1", "")]))
+    assert plan.has_errors
+    assert _commit_messages(admin_client, batch) == [
+        "The file has errors (see below) and cannot be imported. Nothing was imported: "
+        "correct the file and upload it again."
+    ]
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.DRAFT
+
+
+def test_a_commit_after_the_register_changed_says_it_may_have_changed(admin_client, world):
+    new_class = SchoolClassFactory(
+        school=world.school, year=world.year, grade_level=world.class_5a.grade_level, letter="В"
+    )
+    batch, plan = upload_and_preview(
+        admin_client, csv_bytes([student_row("И-1", "Иванов", cls="5В")])
+    )
+    assert not plan.has_errors
+    new_class.delete()
+    [message] = _commit_messages(admin_client, batch)
+    assert message.startswith("Some rows are not valid (see the errors below)")
+    assert message.endswith("If the preview showed no errors, the register has changed since.")
 
 
 def test_a_write_refused_midway_rolls_back_every_row(admin_client, world, monkeypatch):

@@ -252,3 +252,47 @@ def test_staff_positions_are_split_on_semicolons_without_repeats():
     )
     assert parsed.errors == []
     assert parsed.values["positions"] == ["учитель", "завуч"]
+
+
+# --- Formulas (issue 16, finding 6) ----------------------------------------------------------
+
+FORMULA = "the cell holds a formula (=B1); formulas are not imported: type the value itself"
+
+
+def _workbook(*rows, text_cells=()) -> bytes:
+    book = openpyxl.Workbook()
+    for values in rows:
+        book.active.append(values)
+    for name in text_cells:  # a text cell beginning with "=", as Zhurnal's own files hold
+        book.active[name].data_type = "s"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_a_formula_cell_is_told_as_a_formula_not_as_an_empty_cell():
+    data = _workbook(
+        ["Табельный номер", "Фамилия", "Имя", "Дата рождения"],
+        ["17", "=B1", "Анна", "=TODAY()"],
+        ["18", "Петрова", "Анна", "02.11.1985"],
+    )
+    table = read_table(data, "staff")
+    assert table.rows[0]["formulas"] == ["last_name", "birth_date"]
+    assert "formulas" not in table.rows[1]
+    first, second = parse_rows("staff", table.rows, today=TODAY)
+    assert [(e.field, e.message) for e in first.errors] == [
+        ("Фамилия", FORMULA),
+        ("Дата рождения", FORMULA.replace("=B1", "=TODAY()")),
+    ]
+    assert second.errors == []
+
+
+def test_a_text_cell_starting_with_equals_is_text_not_a_formula():
+    data = _workbook(
+        ["Табельный номер", "Фамилия", "Имя"], ["17", "=Петрова", "Анна"], text_cells=["B2"]
+    )
+    [only] = read_table(data, "staff").rows
+    assert only == {
+        "line": 2,
+        "cells": {"staff_number": "17", "last_name": "=Петрова", "first_name": "Анна"},
+    }

@@ -400,3 +400,17 @@ def test_a_deputy_who_lost_the_role_cannot_commit(deputy, world):
     Membership.objects.filter(user=world.users["deputy"]).delete()
     assert commit(deputy, batch).status_code in (403, 302)
     assert not TimetableEntry.objects.filter(weekday=4, number=4).exists()
+
+
+def test_a_formula_room_is_an_error_not_an_empty_room(deputy, world):
+    """Issue 16, finding 6: the formula's result is not in a file saved by another program."""
+    cells = row(day="Чт", number="4", room="=B1")
+    batch, plan = preview(deputy, xlsx_bytes([cells], header=HEADER), name="timetable.xlsx")
+    assert [(e.field, e.message) for e in plan.errors] == [
+        (
+            "Кабинет",
+            "the cell holds a formula (=B1); formulas are not imported: type the value itself",
+        )
+    ]
+    commit(deputy, batch)
+    assert not TimetableEntry.objects.filter(course=world.course, weekday=4, number=4).exists()

@@ -97,6 +97,7 @@ MIDDLEWARE = [
     # ~15 KB on the wire); Django pads each answer with random bytes against BREACH.
     "django.middleware.gzip.GZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "zhurnal.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "zhurnal.core.middleware.SchoolLanguageMiddleware",
@@ -226,11 +227,20 @@ SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Over HTTPS (issue 16, finding 8: `check --deploy` clean in production): secure cookies; HSTS
+# for a year, for the site's own subdomains and ready for the preload list (a school serving
+# Zhurnal at the top of a domain with plain-HTTP subdomains turns these two off); every plain
+# HTTP request redirected here too, behind a proxy as well (its X-Forwarded-Proto tells), but
+# the health check, which local monitoring asks over plain HTTP.
 SECURE_SSL = _env_bool("ZHURNAL_HTTPS")
 SESSION_COOKIE_SECURE = SECURE_SSL
 CSRF_COOKIE_SECURE = SECURE_SSL
+LANGUAGE_COOKIE_SECURE = SECURE_SSL
 SECURE_HSTS_SECONDS = 31536000 if SECURE_SSL else 0
-SECURE_SSL_REDIRECT = SECURE_SSL and not _env_bool("ZHURNAL_BEHIND_PROXY")
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_SSL and _env_bool("ZHURNAL_HSTS_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = SECURE_SSL and _env_bool("ZHURNAL_HSTS_PRELOAD", True)
+SECURE_SSL_REDIRECT = SECURE_SSL
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 # Behind our own reverse proxy (nginx): trust its X-Forwarded-Proto and X-Forwarded-For.
 ZHURNAL_BEHIND_PROXY = _env_bool("ZHURNAL_BEHIND_PROXY")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if ZHURNAL_BEHIND_PROXY else None

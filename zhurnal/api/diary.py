@@ -27,6 +27,7 @@ from zhurnal.school.models import Student, Term
 
 from .auth import token_auth
 from .errors import COMMON_ERRORS, ApiError
+from .params import Day
 from .schemas import AttachmentOut, Out, TermRef
 from .timetable import TeacherRef, teacher_ref
 
@@ -184,7 +185,7 @@ def _time(value) -> str | None:
     ),
     openapi_extra={"x-permission": PERM},
 )
-def diary_week(request: HttpRequest, school_id: int, student_id: int, week: date | None = None):
+def diary_week(request: HttpRequest, school_id: int, student_id: int, week: Day | None = None):
     student = _student(request, school_id, student_id)
     today = school_today(student.school)
     result = queries.week(student, week or today, today=today)

@@ -25,6 +25,7 @@ from zhurnal.messaging import access, queries, services
 
 from .auth import token_auth
 from .errors import COMMON_ERRORS, ApiError
+from .params import Offset
 from .schemas import AttachmentOut
 
 router = Router(auth=token_auth, tags=["messaging"])
@@ -127,7 +128,7 @@ def _thread_out(thread) -> ThreadOut:
     description="`offset` and `limit` (at most 100) page through them; three SQL queries a page.",
     openapi_extra=PERM,
 )
-def threads(request: HttpRequest, school_id: int, offset: int = 0, limit: int = 50):
+def threads(request: HttpRequest, school_id: int, offset: Offset = 0, limit: int = 50):
     school = school_for(request.user, school_id, "messaging.use")
     limit = max(1, min(limit, 100))
     rows = queries.inbox(request.user, school)[max(0, offset) : max(0, offset) + limit]

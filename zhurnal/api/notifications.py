@@ -24,6 +24,7 @@ from zhurnal.notifications.models import Kind, Notification
 
 from .auth import token_auth
 from .errors import COMMON_ERRORS, ApiError
+from .params import Offset
 
 router = Router(auth=token_auth, tags=["notifications"])
 PERM = {"x-permission": "notifications.use"}
@@ -96,7 +97,7 @@ def _own(request: HttpRequest, school):
 def notifications(
     request: HttpRequest,
     school_id: int,
-    offset: int = 0,
+    offset: Offset = 0,
     limit: int = 50,
     unread_only: bool = False,
 ):

@@ -84,6 +84,7 @@ from .oversight_schemas import (
     TableOut,
     UserRefOut,
 )
+from .params import Day, Offset
 from .reports import dates, student_ref, term_ref
 from .reports_schemas import ClassRefOut
 from .timetable_schemas import TeacherRef
@@ -209,8 +210,8 @@ ClassParam = Query(None, alias="class", description="A class's id")
 def indicators(
     request: HttpRequest,
     school_id: int,
-    start: date | None = None,
-    end: date | None = None,
+    start: Day | None = None,
+    end: Day | None = None,
     by: Literal["class", "grade", "teacher", "course"] | None = None,
     class_id: int | None = ClassParam,
     teacher: int | None = None,
@@ -272,8 +273,8 @@ def indicator_cases(
     request: HttpRequest,
     school_id: int,
     key: str,
-    start: date | None = None,
-    end: date | None = None,
+    start: Day | None = None,
+    end: Day | None = None,
     class_id: int | None = ClassParam,
     teacher: int | None = None,
     course: int | None = None,
@@ -375,7 +376,7 @@ def remarks(
     status: Literal["", "all", "open", "fixed", "accepted"] = "",
     teacher_id: int | None = None,
     overdue: bool = False,
-    offset: int = 0,
+    offset: Offset = 0,
     limit: int = 50,
 ):
     school = school_for(request.user, school_id, "oversight.list_remarks")

@@ -8,6 +8,7 @@ from ninja import Field, Schema
 
 from zhurnal.oversight.models import RemarkKind, SupportKind
 
+from .params import Day
 from .reports_schemas import ClassRefOut, StudentRefOut, TermRefOut
 from .schemas import Out
 from .timetable_schemas import TeacherRef
@@ -146,18 +147,18 @@ class RemarkIn(Schema):
     teacher_id: int = Field(description="A teacher of the course (or of the lesson)")
     kind: RemarkKind = RemarkKind.OTHER
     text: str = Field(max_length=2000)
-    due: date | None = Field(None, description="Default: today + the school's days to fix")
+    due: Day | None = Field(None, description="Default: today + the school's days to fix")
     lesson_id: int | None = Field(None, description="A lesson of the course it is about")
 
 
 class StepIn(Schema):
     comment: str = Field("", max_length=2000)
-    due: date | None = Field(None, description="Reopen only: the new date to fix it by")
+    due: Day | None = Field(None, description="Reopen only: the new date to fix it by")
 
 
 class ReopenIn(Schema):
     comment: str = Field(max_length=2000, description="What is still to be fixed")
-    due: date = Field(description="The new date to fix it by")
+    due: Day = Field(description="The new date to fix it by")
 
 
 # --- lagging students, support ---------------------------------------------------------------
@@ -216,5 +217,5 @@ class SupportLogOut(Out):
 class SupportIn(Schema):
     kind: SupportKind
     course_id: int | None = Field(None, description="One of the student's courses today")
-    day: date | None = Field(None, description="Default: today; never in the future")
+    day: Day | None = Field(None, description="Default: today; never in the future")
     text: str = Field(max_length=2000)

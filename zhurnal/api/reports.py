@@ -37,6 +37,7 @@ from zhurnal.school.models import AcademicYear, School, SchoolClass, Student, Te
 
 from .auth import token_auth
 from .errors import COMMON_ERRORS, ApiError
+from .params import Day
 from .reports_schemas import (
     AttendanceLineOut,
     ClassAttendanceOut,
@@ -406,8 +407,8 @@ def class_attendance_report(
     request: HttpRequest,
     school_id: int,
     class_id: int,
-    start: date | None = None,
-    end: date | None = None,
+    start: Day | None = None,
+    end: Day | None = None,
 ):
     school_class = _class(request, school_id, class_id)
     school = school_class.school

@@ -21,6 +21,7 @@ from zhurnal.school.rosters import class_roster
 from . import queries
 from .auth import token_auth
 from .errors import COMMON_ERRORS
+from .params import Day
 from .schemas import (
     ChildOut,
     ClassDetailOut,
@@ -261,7 +262,7 @@ def classes(request: HttpRequest, school_id: int, year_id: int | None = None):
     ),
     openapi_extra=_perm("school.view_class"),
 )
-def class_detail(request: HttpRequest, school_id: int, class_id: int, on: date | None = None):
+def class_detail(request: HttpRequest, school_id: int, class_id: int, on: Day | None = None):
     school = school_for(request.user, school_id, "school.enter")
     school_class = class_for(request.user, school, class_id, "school.view_class")
     day = on or clamp_to_year(school_today(school), school_class.year)

@@ -35,6 +35,7 @@ from zhurnal.timetable.models import Lesson, LessonStatus
 
 from .auth import token_auth
 from .errors import COMMON_ERRORS, ApiError, ErrorOut
+from .params import Day
 from .schemas import Ref
 from .timetable_schemas import (
     CancellationIn,
@@ -173,8 +174,8 @@ def class_timetable(
     request: HttpRequest,
     school_id: int,
     class_id: int,
-    start: date | None = None,
-    end: date | None = None,
+    start: Day | None = None,
+    end: Day | None = None,
 ):
     school = school_for(request.user, school_id, "timetable.view")
     school_class = class_for(request.user, school, class_id, "timetable.view")
@@ -194,8 +195,8 @@ def group_timetable(
     request: HttpRequest,
     school_id: int,
     group_id: int,
-    start: date | None = None,
-    end: date | None = None,
+    start: Day | None = None,
+    end: Day | None = None,
 ):
     school = school_for(request.user, school_id, "timetable.view")
     group = in_school(school, Group, pk=group_id)
@@ -215,8 +216,8 @@ def teacher_timetable(
     request: HttpRequest,
     school_id: int,
     staff_id: int,
-    start: date | None = None,
-    end: date | None = None,
+    start: Day | None = None,
+    end: Day | None = None,
 ):
     school = school_for(request.user, school_id, "timetable.view")
     staff = in_school(school, Staff, pk=staff_id)
@@ -235,8 +236,8 @@ def room_timetable(
     request: HttpRequest,
     school_id: int,
     room: str,
-    start: date | None = None,
-    end: date | None = None,
+    start: Day | None = None,
+    end: Day | None = None,
 ):
     school = school_for(request.user, school_id, "timetable.view")
     start, end = _range(school, start, end)
@@ -266,8 +267,8 @@ def course_lessons(
     request: HttpRequest,
     school_id: int,
     course_id: int,
-    start: date | None = None,
-    end: date | None = None,
+    start: Day | None = None,
+    end: Day | None = None,
 ):
     course = _course(request, school_id, course_id)
     start = start or course.year.start
@@ -375,9 +376,7 @@ def _fulfilment_out(data: Fulfilment) -> FulfilmentOut:
     ),
     openapi_extra=_perm("timetable.view_course"),
 )
-def course_fulfilment(
-    request: HttpRequest, school_id: int, course_id: int, day: date | None = None
-):
+def course_fulfilment(request: HttpRequest, school_id: int, course_id: int, day: Day | None = None):
     course = _course(request, school_id, course_id)
     return _fulfilment_out(
         planning_queries.course_fulfilment(course, day=day or school_today(course.school))
@@ -396,7 +395,7 @@ def course_fulfilment(
     openapi_extra=_perm("planning.view_fulfilment"),
 )
 def school_fulfilment(
-    request: HttpRequest, school_id: int, class_id: int | None = None, day: date | None = None
+    request: HttpRequest, school_id: int, class_id: int | None = None, day: Day | None = None
 ):
     school = school_for(request.user, school_id, "planning.view_fulfilment")
     day = day or school_today(school)

@@ -7,6 +7,7 @@ from typing import Literal
 from ninja import Field, Schema
 
 from .oversight_schemas import UserRefOut
+from .params import Day
 from .reports_schemas import ClassRefOut, StudentRefOut, TermRefOut
 from .schemas import Out
 
@@ -128,7 +129,7 @@ class DecisionIn(Schema):
 
 class PromoteIn(Schema):
     order_number: str = Field(min_length=1, max_length=40)
-    order_date: date
+    order_date: Day
     decisions: list[DecisionIn] = Field(
         default_factory=list, description="Where not the default decision; others by default"
     )

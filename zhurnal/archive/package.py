@@ -7,7 +7,8 @@ SHA-256 of every file, so that a changed byte anywhere is found years later.
     report-cards/<class>-cards.pdf   the report cards
     terms/<term>/<class>-….pdf       the term copies made at each term's end (§4.2), as made
     data/<table>.csv                 students, courses, lessons, marks, attendance, period
-                                     marks, audit, … (UTF-8, comma-separated, a header row)
+                                     marks, audit, … (UTF-8, comma-separated, a header row;
+                                     text that could start a formula begins with ' — OWASP)
     package.json                     what the package is: school, year, version, when built
     SHA256SUMS                       «<sha256>  <path>» for every file above — the format of
                                      `sha256sum -c`, checkable without Zhurnal
@@ -29,6 +30,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from zhurnal.core.spreadsheets import csv_value
+
 from . import storage
 from .printing import journal_pdf, report_cards_pdf, summary_pdf
 from .queries import class_journal, export_tables
@@ -47,6 +50,8 @@ def _cell(value) -> str:
         return str(value)
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, str):
+        return csv_value(value)
     return str(value)
 
 

@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from zhurnal.core.spreadsheets import append_row
+
 from .queries import Schedule
 
 
@@ -21,11 +23,11 @@ def workbook(data: Schedule) -> bytes:
     for school_class in data.classes:
         sheets.append((book.create_sheet(school_class.name[:31]), data.rows_of(school_class)))
     for ws, rows in sheets:
-        ws.append(header)
+        append_row(ws, header)
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            ws.append([row.class_name, row.date, row.subject_name, row.topic])
+            append_row(ws, [row.class_name, row.date, row.subject_name, row.topic])
             ws.cell(row=ws.max_row, column=2).number_format = "DD.MM.YYYY"
         ws.column_dimensions["A"].width = 8
         ws.column_dimensions["B"].width = 12

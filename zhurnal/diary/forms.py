@@ -24,14 +24,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from zhurnal.core.bounds import EARLIEST, LATEST
 from zhurnal.school.models import Term
 
 from .report import MAX_PERIOD_DAYS, ReportPeriod
-
-# The days a period may name: far enough for any school's archive, and far from the ends of
-# Python's dates (the page's links step two weeks either side).
-EARLIEST = date(2000, 1, 1)
-LATEST = date(2099, 12, 31)
 
 
 class ReportPeriodForm(forms.Form):

@@ -27,6 +27,7 @@ from zhurnal.accounts.memberships import memberships_of
 from zhurnal.accounts.models import Role
 from zhurnal.audit.actor import Actor
 from zhurnal.core.access import current_school, school_permission
+from zhurnal.core.bounds import parse_day
 from zhurnal.core.files import stored_file_response
 from zhurnal.notifications.services import diary_today_url
 from zhurnal.school.access import class_for
@@ -71,7 +72,9 @@ def _tabs(request: HttpRequest, student: Student) -> list:
     return [action for section in sections for action in section.actions]
 
 
-def _page(request: HttpRequest, student: Student, template: str, tab: str, **extra):
+def _page(
+    request: HttpRequest, student: Student, template: str, tab: str, status: int = 200, **extra
+):
     return render(
         request,
         template,
@@ -82,23 +85,29 @@ def _page(request: HttpRequest, student: Student, template: str, tab: str, **ext
             "more_tabs": _tabs(request, student),
             **extra,
         },
+        status=status,
     )
 
 
-def _week_start(request: HttpRequest, today: date) -> date:
+def _week_start(request: HttpRequest, today: date) -> tuple[date, bool]:
+    """The Monday of ``?week=`` and whether it was understood. A week that is not a date of
+    the years a journal keeps (``core.bounds``, issue 16) is told to the user, who sees this
+    week instead (answered 400)."""
     raw = request.GET.get("week", "")
-    try:
-        return queries.monday_of(date.fromisoformat(raw))
-    except ValueError:
-        # Sunday opens the coming week.
-        return queries.monday_of(today + timedelta(days=1) if today.weekday() == 6 else today)
+    if raw:
+        try:
+            return queries.monday_of(parse_day(raw)), True
+        except ValueError as error:
+            messages.error(request, str(error))
+    # Sunday opens the coming week.
+    return queries.monday_of(today + timedelta(days=1) if today.weekday() == 6 else today), not raw
 
 
 @login_required
 def week(request: HttpRequest, student_id: int) -> HttpResponse:
     student = diary_student(request, student_id)
     today = school_today(request.school)
-    monday = _week_start(request, today)
+    monday, understood = _week_start(request, today)
     diary_week = queries.week(student, monday, today=today)
     return _page(
         request,
@@ -110,6 +119,7 @@ def week(request: HttpRequest, student_id: int) -> HttpResponse:
         today=today,
         this_week=queries.monday_of(today),
         week_end=monday + timedelta(days=queries.DAYS_SHOWN - 1),
+        status=200 if understood else 400,
     )
 
 

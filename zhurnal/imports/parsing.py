@@ -26,6 +26,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
+from zhurnal.core.spreadsheets import csv_text
+
 from .columns import COLUMNS, GUARDIAN_SLOTS, PLAN, STUDENTS, TIMETABLE, Column, header_of
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -138,7 +140,7 @@ def _csv_records(text: str):
         for record in reader:
             line = previous_end + 1
             previous_end = reader.line_num
-            yield line, record
+            yield line, [csv_text(field) for field in record]
     except csv.Error as error:
         raise FileError(
             _("The CSV file is malformed near line %(line)d: %(error)s")
@@ -150,7 +152,9 @@ def _xlsx_records(data: bytes):
     import openpyxl
 
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        # Formulas as written, not their results (issue 16, finding 6): a workbook saved by a
+        # program other than Excel carries no result, and a formula is refused anyway.
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as error:  # any malformed archive: untrusted input, one clear message
         raise FileError(
             _(
@@ -163,10 +167,10 @@ def _xlsx_records(data: bytes):
         # A sheet formatted down to row 1048576 holds a million empty rows: scan a bounded
         # window; data that far down means far more than MAX_ROWS rows anyway.
         scan = XLSX_SCAN_ROWS
-        for number, values in enumerate(
-            sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS, max_row=scan + 1), start=1
+        for number, row in enumerate(
+            sheet.iter_rows(max_col=MAX_COLUMNS, max_row=scan + 1), start=1
         ):
-            cells = [_cell_text(v) for v in values]
+            cells = [_formula(c.value) if c.data_type == "f" else _cell_text(c.value) for c in row]
             if number > scan and any(c.strip() for c in cells):
                 raise FileError(
                     _("The file has more than %(max)d rows; split it into several files.")
@@ -179,6 +183,16 @@ def _xlsx_records(data: bytes):
         raise FileError(_("The XLSX workbook is damaged and cannot be read.")) from error
     finally:
         workbook.close()
+
+
+class Formula(str):
+    """The text of a formula cell of a workbook. A formula is never imported: its result is in
+    the file only if the program that saved it computed one (a generated file has none), and
+    the value must be typed."""
+
+
+def _formula(value: Any) -> Formula:
+    return Formula(getattr(value, "text", value))  # an array formula keeps its text there
 
 
 def _cell_text(value: Any) -> str:
@@ -207,6 +221,7 @@ def _table(records, kind: str) -> Table:
     ignored: list[str] = []
     rows: list[dict[str, Any]] = []
     for line, record in records:
+        formulas = {index for index, c in enumerate(record) if isinstance(c, Formula)}
         cells = [_clean(c) for c in record]
         if not any(cells):
             continue
@@ -240,15 +255,15 @@ def _table(records, kind: str) -> Table:
                 _("The file has more than %(max)d rows; split it into several files.")
                 % {"max": MAX_ROWS}
             )
-        rows.append(
-            {
-                "line": line,
-                "cells": {
-                    key: cells[index] if index < len(cells) else ""
-                    for key, index in positions.items()
-                },
-            }
-        )
+        row: dict[str, Any] = {
+            "line": line,
+            "cells": {
+                key: cells[index] if index < len(cells) else "" for key, index in positions.items()
+            },
+        }
+        if formula_keys := [key for key, index in positions.items() if index in formulas]:
+            row["formulas"] = formula_keys
+        rows.append(row)
     if header_line is None:
         raise FileError(_("The file is empty."))
     if not rows:
@@ -288,6 +303,7 @@ class ParsedRow:
     values: dict[str, Any] = field(default_factory=dict)
     guardians: list[GuardianData] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    formulas: frozenset[str] = frozenset()  # keys of formula cells: said once, as formulas
 
     @property
     def key(self) -> str:
@@ -369,12 +385,27 @@ class _RowReader:
         self.kind = kind
         self.today = today
         self.parsed = ParsedRow(line=row["line"], cells=dict(row["cells"]))
+        # A formula cell is one error, said as such (not "empty" nor "not a date").
+        self.parsed.formulas = frozenset(row.get("formulas", ()))
+        for key in row.get("formulas", ()):
+            self.parsed.errors.append(
+                RowError(
+                    self.parsed.line,
+                    self.header(key),
+                    _(
+                        "the cell holds a formula (%(formula)s); formulas are not imported: "
+                        "type the value itself"
+                    )
+                    % {"formula": row["cells"].get(key, "")[:40]},
+                )
+            )
 
     def header(self, key: str) -> str:
         return header_of(self.kind, key)
 
     def error(self, key: str, message: str) -> None:
-        self.parsed.errors.append(RowError(self.parsed.line, self.header(key), message))
+        if key not in self.parsed.formulas:
+            self.parsed.errors.append(RowError(self.parsed.line, self.header(key), message))
 
     def text(self, key: str, *, required: bool = False) -> str:
         value = self.parsed.cells.get(key, "")

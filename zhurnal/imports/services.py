@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhurnal.audit.actor import Actor
+from zhurnal.core.spreadsheets import append_row, csv_row
 from zhurnal.school import services as school_services  # noqa: F401  (tests patch it here)
 from zhurnal.school.calendar import school_today
 from zhurnal.school.models import School
@@ -147,7 +148,8 @@ def commit_batch(*, batch: ImportBatch, actor: Actor, today: date | None = None)
                 return CommitResult(CommitOutcome.ALREADY_DONE, counts=locked.summary or {})
             plan = plan_batch(locked, today=today)
             if plan.has_errors:
-                raise _Rollback(CommitResult(CommitOutcome.INVALID, plan=plan))
+                message = _refusal(locked, today)
+                raise _Rollback(CommitResult(CommitOutcome.INVALID, plan=plan, message=message))
             today = today or school_today(locked.school)
             _apply(plan, batch=locked, actor=actor, today=today)
             counts = {
@@ -171,6 +173,23 @@ def commit_batch(*, batch: ImportBatch, actor: Actor, today: date | None = None)
         return result
     batch.refresh_from_db()
     return CommitResult(CommitOutcome.COMMITTED, counts=counts)
+
+
+def _refusal(batch: ImportBatch, today: date | None) -> str:
+    """Why a batch with errors is not imported (issue 16, finding 6). Errors of the file itself
+    were on its preview from the start, which offered no import (a forged or replayed commit);
+    others may come from a change of the register since the preview."""
+    today = today or school_today(batch.school)
+    if any(row.errors for row in parsing.parse_rows(batch.kind, batch.rows, today=today)):
+        return _(
+            "The file has errors (see below) and cannot be imported. Nothing was imported: "
+            "correct the file and upload it again."
+        )
+    return _(
+        "Some rows are not valid (see the errors below), so the file cannot be imported; "
+        "nothing was imported. If the preview showed no errors, the register has changed "
+        "since."
+    )
 
 
 def _apply(plan: Plan, *, batch: ImportBatch, actor: Actor, today: date) -> None:
@@ -226,7 +245,7 @@ def template_csv(kind: str) -> bytes:
     """UTF-8 with BOM and semicolons: opens in Excel in Russia as a table."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerows(template_rows(kind))
+    writer.writerows(csv_row(row) for row in template_rows(kind))
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -239,8 +258,8 @@ def template_xlsx(kind: str) -> bytes:
     sheet = workbook.active
     sheet.title = SHEET_TITLES[kind]
     header, example = template_rows(kind)
-    sheet.append(header)
-    sheet.append(example)
+    append_row(sheet, header)
+    append_row(sheet, example)
     for index, title in enumerate(header, start=1):
         sheet.cell(row=1, column=index).font = Font(bold=True)
         letter = get_column_letter(index)

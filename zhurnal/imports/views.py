@@ -211,14 +211,6 @@ def commit(request: HttpRequest, batch_id: int) -> HttpResponse:
         messages.info(
             request, _("This file has already been processed; nothing was imported again.")
         )
-    elif result.outcome == services.CommitOutcome.INVALID:
-        messages.error(
-            request,
-            _(
-                "The register changed since the preview and some rows are no "
-                "longer valid. Nothing was imported; see the errors below."
-            ),
-        )
-    else:
+    else:  # errors found again (services._refusal says which) or a write refused
         messages.error(request, result.message)
     return redirect("imports:batch", batch_id=batch.pk)

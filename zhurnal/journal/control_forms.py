@@ -11,6 +11,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from zhurnal.core.forms import SchoolDateField
 from zhurnal.school.models import Course, GradeLevel, SchoolClass, Staff, Student, Subject
 
 from .accumulation import norms_from_policy
@@ -43,8 +44,8 @@ def school_courses(school, year=None):
 
 class AbsenceForm(forms.Form):
     student = PersonChoiceField(queryset=Student.objects.none(), label=_("student"))
-    start = forms.DateField(label=_("from"), widget=DATE)
-    end = forms.DateField(label=_("to"), widget=DATE)
+    start = SchoolDateField(label=_("from"), widget=DATE)
+    end = SchoolDateField(label=_("to"), widget=DATE)
     reason = forms.ChoiceField(label=_("reason"), choices=AbsenceReason.choices)
     document = forms.CharField(
         label=_("document"),
@@ -60,8 +61,8 @@ class AbsenceForm(forms.Form):
 
 class UnlockForm(forms.Form):
     course = CourseChoiceField(queryset=Course.objects.none(), label=_("course"))
-    start = forms.DateField(label=_("lessons from"), widget=DATE)
-    end = forms.DateField(label=_("lessons to"), widget=DATE)
+    start = SchoolDateField(label=_("lessons from"), widget=DATE)
+    end = SchoolDateField(label=_("lessons to"), widget=DATE)
     days = forms.IntegerField(label=_("open for (days)"), min_value=1, max_value=30, initial=3)
     reason = forms.CharField(label=_("reason"), max_length=300)
 
@@ -78,8 +79,8 @@ class ChangesFilterForm(forms.Form):
     teacher = PersonChoiceField(
         queryset=Staff.objects.none(), label=_("who (teacher)"), required=False
     )
-    start = forms.DateField(label=_("from"), required=False, widget=DATE)
-    end = forms.DateField(label=_("to"), required=False, widget=DATE)
+    start = SchoolDateField(label=_("from"), required=False, widget=DATE)
+    end = SchoolDateField(label=_("to"), required=False, widget=DATE)
 
     ID_FIELDS = ("course", "student", "teacher")
 
@@ -102,8 +103,8 @@ class DebtsFilterForm(forms.Form):
     school_class = forms.ModelChoiceField(
         queryset=SchoolClass.objects.none(), label=_("class"), required=False
     )
-    start = forms.DateField(label=_("lessons from"), required=False, widget=DATE)
-    end = forms.DateField(label=_("lessons to"), required=False, widget=DATE)
+    start = SchoolDateField(label=_("lessons from"), required=False, widget=DATE)
+    end = SchoolDateField(label=_("lessons to"), required=False, widget=DATE)
 
     def __init__(self, *args, school, year=None, **kwargs):
         super().__init__(*args, **kwargs)

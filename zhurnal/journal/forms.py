@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from zhurnal.core.forms import MultipleFileField
+from zhurnal.core.forms import MultipleFileField, SchoolDateField
 from zhurnal.planning.models import PlanItem
 
 from .models import Homework, NoteKind, WorkType
@@ -167,5 +167,5 @@ class LessonRecordForm(forms.Form):
 
 
 class FillForm(forms.Form):
-    start = forms.DateField(label=_("from"), widget=DATE)
+    start = SchoolDateField(label=_("from"), widget=DATE)
     count = forms.IntegerField(label=_("lessons"), min_value=1, max_value=100, initial=5)

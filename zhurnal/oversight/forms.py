@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from zhurnal.core.forms import SchoolDateField
 from zhurnal.school.models import Course, Staff
 
 from .models import OversightPolicy, RemarkKind, RemarkStatus, SupportKind
@@ -41,7 +42,7 @@ class RemarkForm(forms.Form):
     teacher = StaffChoiceField(queryset=Staff.objects.none(), label=_("to the teacher"))
     kind = forms.ChoiceField(label=_("about"), choices=RemarkKind.choices)
     text = forms.CharField(label=_("remark"), max_length=2000, widget=forms.Textarea({"rows": 4}))
-    due = forms.DateField(label=_("fix by"), widget=DATE)
+    due = SchoolDateField(label=_("fix by"), widget=DATE)
 
     def __init__(self, *args, teachers, **kwargs):
         super().__init__(*args, **kwargs)
@@ -54,7 +55,7 @@ class StepForm(forms.Form):
     comment = forms.CharField(
         label=_("comment"), max_length=2000, required=False, widget=forms.Textarea({"rows": 3})
     )
-    due = forms.DateField(label=_("new date to fix it by"), required=False, widget=DATE)
+    due = SchoolDateField(label=_("new date to fix it by"), required=False, widget=DATE)
 
 
 class RemarkFilterForm(forms.Form):
@@ -83,7 +84,7 @@ class CheckReportForm(forms.Form):
 class SupportForm(forms.Form):
     kind = forms.ChoiceField(label=_("what"), choices=SupportKind.choices)
     course = CourseChoiceField(queryset=Course.objects.none(), label=_("subject"), required=False)
-    day = forms.DateField(label=_("date"), widget=DATE)
+    day = SchoolDateField(label=_("date"), widget=DATE)
     text = forms.CharField(
         label=_("what was done and agreed"), max_length=2000, widget=forms.Textarea({"rows": 3})
     )

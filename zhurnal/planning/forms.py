@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from zhurnal.core.forms import SchoolDateField
 from zhurnal.school.models import AcademicYear, GradeLevel, Subject
 from zhurnal.timetable.models import LessonKind
 
@@ -45,7 +46,7 @@ class ItemForm(forms.Form):
     topic = forms.CharField(label=_("topic"), max_length=500)
     hours = forms.IntegerField(label=_("hours"), min_value=1, max_value=40, initial=1)
     kind = forms.ChoiceField(label=_("kind"), choices=LessonKind.choices, initial="lesson")
-    planned_date = forms.DateField(label=_("planned date"), required=False, widget=DATE)
+    planned_date = SchoolDateField(label=_("planned date"), required=False, widget=DATE)
 
 
 class CopyForm(forms.Form):

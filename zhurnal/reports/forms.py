@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from zhurnal.core.forms import SchoolDateField
 from zhurnal.school.calendar import pick_term
 from zhurnal.school.models import AcademicYear, Term
 
@@ -83,8 +84,8 @@ class RangeForm(forms.Form):
     """A range of dates (attendance, control indicators): from the first day to the last,
     both included."""
 
-    start = forms.DateField(label=gettext_lazy("from"), required=False, widget=DATE)
-    end = forms.DateField(label=gettext_lazy("to"), required=False, widget=DATE)
+    start = SchoolDateField(label=gettext_lazy("from"), required=False, widget=DATE)
+    end = SchoolDateField(label=gettext_lazy("to"), required=False, widget=DATE)
 
     def __init__(self, data, *, default: tuple[date, date]):
         # Unbound without dates, so that the fields show the default range.

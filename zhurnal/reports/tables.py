@@ -15,6 +15,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from zhurnal.core.spreadsheets import append_row
+
 Value = str | int | Decimal | date | None
 
 
@@ -104,25 +106,26 @@ def xlsx(title: str, tables: list[Table]) -> bytes:
     used: set[str] = set()
     for table in tables:
         sheet = book.create_sheet(_sheet_name(table.title or title, used))
-        sheet.append([title])
+        append_row(sheet, [title])
         sheet["A1"].font = Font(bold=True, size=12)
         if table.caption:
-            sheet.append([table.caption])
+            append_row(sheet, [table.caption])
         sheet.append([])
-        sheet.append(table.headers)
+        append_row(sheet, table.headers)
         header_row = sheet.max_row
         for cell in sheet[header_row]:
             cell.font = Font(bold=True)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         for row in [*table.rows, *([table.footer] if table.footer else [])]:
             # A forecast stays a number, in italics (its note is the page's title text).
-            sheet.append(
+            append_row(
+                sheet,
                 [
                     _file_value(c.value)
                     if not c.note or "forecast" in c.css
                     else f"{c.text} ({c.note})"
                     for c in row
-                ]
+                ],
             )
             for column, c in enumerate(row, start=1):
                 target = sheet.cell(row=sheet.max_row, column=column)

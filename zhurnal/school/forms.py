@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from zhurnal.core.forms import SchoolScopedForm
+from zhurnal.core.forms import SchoolDateField, SchoolScopedForm
 
 from .calendar import school_today
 from .models import Consent, Guardian, GuardianRelation, SchoolClass, Staff, StaffPosition, Student
@@ -42,9 +42,9 @@ class OrderForm(forms.Form):
     school_class = forms.ModelChoiceField(
         label=_("class"), queryset=SchoolClass.objects.none(), required=True
     )
-    day = forms.DateField(label=_("date"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = SchoolDateField(label=_("date"), widget=forms.DateInput(attrs={"type": "date"}))
     order_number = forms.CharField(label=_("order number"), max_length=40)
-    order_date = forms.DateField(
+    order_date = SchoolDateField(
         label=_("order date"), widget=forms.DateInput(attrs={"type": "date"})
     )
     note = forms.CharField(label=_("note"), max_length=300, required=False)
@@ -95,6 +95,8 @@ class StaffForm(SchoolScopedForm):
 
 
 class StaffPositionForm(SchoolScopedForm):
+    unbounded_dates = ("start", "end")  # a career may have begun before the journal's years
+
     class Meta:
         model = StaffPosition
         fields = ["title", "start", "end"]

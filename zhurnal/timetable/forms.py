@@ -7,6 +7,7 @@ from itertools import pairwise
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from zhurnal.core.forms import SchoolDateField
 from zhurnal.school.models import Course, SchoolClass, Staff, Term
 
 from .models import BellSchedule, Weekday, WeekParity
@@ -132,8 +133,8 @@ class EntryForm(forms.Form):
     parity = forms.ChoiceField(
         label=_("weeks"), choices=WeekParity.choices, initial=WeekParity.EVERY
     )
-    valid_from = forms.DateField(label=_("valid from"), widget=DATE)
-    valid_to = forms.DateField(
+    valid_from = SchoolDateField(label=_("valid from"), widget=DATE)
+    valid_to = SchoolDateField(
         label=_("valid to"),
         required=False,
         widget=DATE,
@@ -169,7 +170,7 @@ class EntryForm(forms.Form):
 
 
 class EndEntryForm(forms.Form):
-    last_day = forms.DateField(
+    last_day = SchoolDateField(
         label=_("last day"),
         widget=DATE,
         help_text=_(

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from zhurnal.audit.actor import Actor
 from zhurnal.core.access import current_school, object_for, require, school_permission
+from zhurnal.core.bounds import parse_day
 from zhurnal.school.access import class_for, course_for, group_for
 from zhurnal.school.calendar import current_year, school_today
 from zhurnal.school.courses import class_of_course, of_class
@@ -52,16 +53,14 @@ def _id(value) -> int | None:
 
 
 def _date(request: HttpRequest, value: str | None, default: date | None) -> date | None:
-    """A YYYY-MM-DD date; a bad one is reported and replaced by ``default``."""
+    """A YYYY-MM-DD date of the years a journal keeps (``core.bounds``, issue 16); a bad one is
+    reported and replaced by ``default``."""
     if not value:
         return default
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        messages.error(
-            request,
-            _("«%(value)s» is not a date; use the form YYYY-MM-DD.") % {"value": value[:20]},
-        )
+        return parse_day(value)
+    except ValueError as error:
+        messages.error(request, str(error))
         return default
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from zhurnal.core.forms import SchoolDateField
+
 from .queries import Decision, default_decision
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -28,7 +30,7 @@ class PromotionForm(forms.Form):
     debt of a conditional promotion (``debt_<id>``)."""
 
     order_number = forms.CharField(label=_("order number"), max_length=40)
-    order_date = forms.DateField(label=_("order date"), widget=DATE)
+    order_date = SchoolDateField(label=_("order date"), widget=DATE)
 
     def __init__(self, *args, students, grade: int, **kwargs):
         super().__init__(*args, **kwargs)

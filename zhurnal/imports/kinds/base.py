@@ -76,7 +76,8 @@ class RowPlan:
         return RowStatus.CHANGED if self.changes else RowStatus.UNCHANGED
 
     def error(self, key: str, kind: str, message: str) -> None:
-        self.row.errors.append(RowError(self.row.line, header_of(kind, key), message))
+        if key not in self.row.formulas:  # a formula cell is told once, as a formula
+            self.row.errors.append(RowError(self.row.line, header_of(kind, key), message))
 
 
 @dataclass

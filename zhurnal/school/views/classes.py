@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from zhurnal.audit.actor import Actor
 from zhurnal.core.access import current_school
+from zhurnal.core.forms import SchoolDateField
 
 from .. import services
 from ..access import class_for, group_for
@@ -60,7 +61,7 @@ class MembersForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    day = forms.DateField(
+    day = SchoolDateField(
         label=gettext_lazy("from date"), widget=forms.DateInput(attrs={"type": "date"})
     )
 
