@@ -2,7 +2,8 @@
 query, and after every kind of write the grid shows the new state at once — a mark set and
 deleted, attendance, a roll call, a column, homework, a period mark, an arrival and a
 departure, a group's new member, a lesson cancelled, an absence in the register, a student
-renamed."""
+renamed. The diary's marks of a term and its week, kept by the same versions, likewise (the
+week: also a homework attachment, a teacher's note, a topic, a subject or teacher renamed)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from zhurnal.audit.actor import Actor
+from zhurnal.diary import queries as diary_queries
 from zhurnal.diary.queries import term_marks
 from zhurnal.journal import services
 from zhurnal.journal.freshness import cached_grid
@@ -246,3 +249,123 @@ def test_the_diarys_marks_come_from_the_cache_and_show_a_new_mark_at_once(world)
         student = m.Student.objects.get(pk=world.older_student.pk)
         (subject,) = term_marks(student, world.term)
         assert subject.marks[0].work_type_name == "Контрольная работа"
+
+
+# --- the diary's week, kept by the same versions ----------------------------------------------
+
+MONDAY = date(2026, 11, 16)  # the week of world.lesson (Wednesday 18.11)
+
+
+def diary_week(world):
+    student = m.Student.objects.get(pk=world.older_student.pk)
+    return diary_queries.week(student, MONDAY, today=date(2026, 11, 20))
+
+
+def week_item(week, lesson):
+    items = [i for day in week.days for i in day.lessons if i.lesson.pk == lesson.pk]
+    return items[0] if items else None
+
+
+def _week_mark(world):
+    _mark(world)
+    return lambda week: [m.value for m in week_item(week, world.lesson).marks] == ["4"]
+
+
+def _week_attendance(world):
+    _attendance(world)
+    return lambda week: week_item(week, world.lesson).attendance == "Н"
+
+
+def _week_homework(world):
+    services.set_homework(lesson=world.lesson, text="№ 125", version=0, actor=SYSTEM)
+    return lambda week: week_item(week, world.lesson).homework.text == "№ 125"
+
+
+def _week_attachment(world):
+    homework = services.set_homework(lesson=world.lesson, text="№ 125", version=0, actor=SYSTEM)
+    assert week_item(diary_week(world), world.lesson).attachments == []  # now cached
+    upload = SimpleUploadedFile("задачи.pdf", b"%PDF-1.4 tasks", content_type="application/pdf")
+    services.attach_files(homework=homework, files=[upload], actor=SYSTEM)
+    return lambda week: (
+        [a.name for a in week_item(week, world.lesson).attachments] == ["задачи.pdf"]
+    )
+
+
+def _week_note(world):
+    services.add_note(
+        lesson=world.lesson,
+        student=world.older_student,
+        kind="praise",
+        text="Молодец",
+        actor=SYSTEM,
+    )
+    return lambda week: [n.text for n in week_item(week, world.lesson).notes] == ["Молодец"]
+
+
+def _week_topic(world):
+    services.record_topic(lesson=world.lesson, topic="Дроби", actor=SYSTEM)
+    return lambda week: week_item(week, world.lesson).lesson.topic == "Дроби"
+
+
+def _week_cancelled(world):
+    cancel_lesson(lesson=world.lesson, reason="карантин", actor=SYSTEM)
+    return lambda week: week_item(week, world.lesson).cancelled
+
+
+def _week_absence(world):
+    _absence(world)  # the teacher's «Н», then the register's «Б» for the day
+    return lambda week: week_item(week, world.lesson).attendance == "Б"
+
+
+def _week_departure(world):
+    _departure(world)
+    return lambda week: week_item(week, world.lesson) is None
+
+
+def _week_subject_renamed(world):
+    subject = world.course.subject
+    subject.name = "Математика (углублённая)"
+    subject.save()
+    return lambda week: week_item(week, world.lesson).subject == "Математика (углублённая)"
+
+
+def _week_teacher_renamed(world):
+    world.teacher_staff.last_name = "Иванова"
+    world.teacher_staff.save()
+    return lambda week: week_item(week, world.lesson).lesson.teacher.last_name == "Иванова"
+
+
+WEEK_WRITES: dict[str, Callable] = {
+    "mark": _week_mark,
+    "attendance": _week_attendance,
+    "homework": _week_homework,
+    "homework attachment": _week_attachment,
+    "note": _week_note,
+    "topic": _week_topic,
+    "lesson cancelled": _week_cancelled,
+    "absence in the register": _week_absence,
+    "departure": _week_departure,
+    "subject renamed": _week_subject_renamed,
+    "teacher renamed": _week_teacher_renamed,
+}
+
+
+def test_the_diarys_week_comes_from_the_cache(world):
+    with time_machine.travel(datetime(2026, 11, 20, 10, 0, tzinfo=MSK), tick=False):
+        before = diary_week(world)
+        student = m.Student.objects.get(pk=world.older_student.pk)
+        with CaptureQueriesContext(connection) as queries:
+            again = diary_queries.week(student, MONDAY, today=date(2026, 11, 20))
+        assert len(queries) == 2  # the lists with absences, the courses' versions
+        assert [i.lesson.pk for d in again.days for i in d.lessons] == [
+            i.lesson.pk for d in before.days for i in d.lessons
+        ]
+        assert week_item(again, world.lesson) is not None
+
+
+@pytest.mark.parametrize("write", list(WEEK_WRITES))
+def test_every_kind_of_write_shows_in_the_diarys_week_at_once(world, write):
+    with time_machine.travel(datetime(2026, 11, 20, 10, 0, tzinfo=MSK), tick=False):
+        diary_week(world)  # the week before, in the cache
+        shows = WEEK_WRITES[write](world)
+        assert shows(diary_week(world)), write

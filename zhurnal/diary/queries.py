@@ -255,10 +255,58 @@ def week(student: Student, monday: date, *, today: date | None = None) -> DiaryW
     """The student's week, Monday to Saturday: every lesson (cancelled ones marked, a
     substitute named) with its topic, homework and attachments, the student's marks with work
     type and weight, attendance as the journal shows it (the absence register applied) and the
-    teachers' notes. Three queries (one without any lesson)."""
+    teachers' notes. Four queries; two while the week's journals are unchanged (the lessons and
+    entries kept by the courses' versions, ``journal.freshness``)."""
     monday = monday_of(monday)
     last = monday + timedelta(days=DAYS_SHOWN - 1)
     spans = student_spans(student, monday, last)
+    # The lessons and entries of the courses' versions: the same until a write to one of these
+    # journals (a lesson, its homework and attachments, a mark, attendance, a note, the lists,
+    # a teacher's or subject's name). The student's lists are in the key too; their absences
+    # (applied below) are read afresh.
+    facts = (
+        student.pk,
+        monday,
+        tuple((s.ref_id, s.start, s.end) for s in spans.classes),
+        tuple((s.ref_id, s.start, s.end) for s in spans.groups),
+        _course_versions(spans),
+    )
+    items = cached("diary-week", facts, lambda: _week_lessons(student, spans, monday, last))
+    for item in items:
+        if not item.cancelled:
+            item.attendance = shown_attendance(
+                item.attendance, absence_reason(spans, item.lesson.date)
+            )
+    by_day: dict[date, list[DiaryLesson]] = defaultdict(list)
+    for item in items:
+        by_day[item.lesson.date].append(item)
+    days = [
+        DiaryDay(day, day == today, by_day.get(day, []))
+        for day in (monday + timedelta(days=n) for n in range(DAYS_SHOWN))
+    ]
+    return DiaryWeek(student=student, monday=monday, days=days)
+
+
+def _course_versions(spans: RosterSpans) -> tuple[tuple[int, int], ...]:
+    """(id, journal version) of the courses of the student's classes and groups, one query
+    (none without any)."""
+    if not spans.classes and not spans.groups:
+        return ()
+    return tuple(
+        Course.objects.filter(
+            Q(school_class_id__any_of={s.ref_id for s in spans.classes})
+            | Q(group_id__any_of={s.ref_id for s in spans.groups})
+        )
+        .order_by("pk")
+        .values_list("pk", "journal_version")
+    )
+
+
+def _week_lessons(
+    student: Student, spans: RosterSpans, monday: date, last: date
+) -> list[DiaryLesson]:
+    """The week's lessons with the student's entries in them, as kept in the cache (the
+    absence register not yet applied): two queries (one without any lesson)."""
     lessons = _student_lessons(
         student,
         spans,
@@ -306,19 +354,7 @@ def week(student: Student, monday: date, *, today: date | None = None) -> DiaryW
                 )
             else:
                 item.notes.append(DiaryNote(kind=row[2], text=row[3]))
-    for item in items.values():
-        if not item.cancelled:
-            item.attendance = shown_attendance(
-                item.attendance, absence_reason(spans, item.lesson.date)
-            )
-    by_day: dict[date, list[DiaryLesson]] = defaultdict(list)
-    for item in items.values():
-        by_day[item.lesson.date].append(item)
-    days = [
-        DiaryDay(day, day == today, by_day.get(day, []))
-        for day in (monday + timedelta(days=n) for n in range(DAYS_SHOWN))
-    ]
-    return DiaryWeek(student=student, monday=monday, days=days)
+    return list(items.values())
 
 
 # --- marks of a term -------------------------------------------------------------------------

@@ -5,15 +5,16 @@ version that every write bumps, so nothing stale is ever shown").
 ``queries.journal_grid`` reads for the course, so that the new version becomes visible together
 with the new data, never before it:
 
-* the course's lessons (made, moved, cancelled, a topic or a teacher), their homework, roll
-  calls and mark columns, the marks and attendance entries of those lessons, the course's
-  period marks;
+* the course's lessons (made, moved, cancelled, a topic or a teacher), their homework and its
+  attachments, roll calls and mark columns, the marks, attendance entries and teachers' notes
+  of those lessons, the course's period marks;
 * its list: a class's enrolments (arrivals, departures) bump the class's courses and its
   groups' courses, a group's memberships the group's courses;
 * a student's absences in the class teacher's register and a change of their card (the name)
   bump every course of the student's classes and groups;
 * a member of staff's card (the teachers' names in the header) and the school's work types (the
-  columns' names) bump every course of the school — rare writes.
+  columns' names) bump every course of the school, a subject (its name) every course of the
+  subject — rare writes.
 
 Model signals catch every ``save()`` and ``delete()`` (the services, the admin, the imports);
 writes that bypass them (``bulk_create``, ``bulk_update``, ``QuerySet.update()/delete()`` on
@@ -24,10 +25,11 @@ thresholds of the school's policy — is part of the cache key instead.
 
 ``cached_grid`` keeps the grid of a (course, term) in the ``journal`` cache under that key;
 ``cached`` keeps any read model of journals under their versions (the diary's marks of a term,
-``diary.queries.term_marks``). A reader that read the version before a concurrent write
-committed may store a grid with the write's data under the old version: no reader after the
-commit asks for that key. A grid is the same for every reader (who may edit which cell is the
-page's decision), so the teachers and the administration share it.
+``diary.queries.term_marks``, and its week, ``diary.queries.week``). A reader that read the
+version before a concurrent write committed may store a grid with the write's data under the
+old version: no reader after the commit asks for that key. A grid is the same for every reader
+(who may edit which cell is the page's decision), so the teachers and the administration share
+it.
 """
 
 from __future__ import annotations
@@ -44,7 +46,15 @@ from zhurnal.school.courses import (
     courses_of_class,
     courses_of_student,
 )
-from zhurnal.school.models import Course, Enrollment, GroupMembership, Staff, Student, Term
+from zhurnal.school.models import (
+    Course,
+    Enrollment,
+    GroupMembership,
+    Staff,
+    Student,
+    Subject,
+    Term,
+)
 from zhurnal.timetable.models import Lesson
 
 from .models import (
@@ -52,9 +62,11 @@ from .models import (
     Attendance,
     GradeColumn,
     Homework,
+    HomeworkAttachment,
     Mark,
     PeriodMark,
     RollCall,
+    StudentNote,
     WorkType,
 )
 from .policy import policy_of, scale_of
@@ -103,6 +115,18 @@ def _of_mark(sender, instance, **kwargs) -> None:
         )
 
 
+def _of_homework(sender, instance, **kwargs) -> None:
+    bump_journal_versions(
+        Course.objects.filter(
+            pk__in=Homework.objects.filter(pk=instance.homework_id).values("lesson__course")
+        )
+    )
+
+
+def _of_subject(sender, instance, **kwargs) -> None:
+    bump_journal_versions(Course.objects.filter(subject_id=instance.pk))
+
+
 def _of_enrollment(sender, instance, **kwargs) -> None:
     bump_journal_versions(courses_of_class(instance.school_class_id))
 
@@ -128,12 +152,15 @@ RECEIVERS = (
     (RollCall, _of_lesson),
     (GradeColumn, _of_lesson),
     (Attendance, _of_lesson),
+    (StudentNote, _of_lesson),
+    (HomeworkAttachment, _of_homework),
     (Mark, _of_mark),
     (Enrollment, _of_enrollment),
     (GroupMembership, _of_membership),
     (Absence, _of_student),
     (Student, _of_student),
     (Staff, _of_school),
+    (Subject, _of_subject),
     (WorkType, _of_school),
 )
 
