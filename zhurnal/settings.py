@@ -168,9 +168,10 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Caches ---------------------------------------------------------------------------------
-# ``journal``: the journal grids by course version (``journal.freshness``), in each server
-# process's memory (the version is read from the database, so no process shows a stale grid;
-# each keeps its own copies). A grid of 30 × 40 cells takes ~250 KB.
+# ``journal`` and ``diary``: the journal grids and the diary's read models by course version
+# (``journal.freshness``), in each server process's memory (the version is read from the
+# database, so no process shows a stale grid; each keeps its own copies). A grid of 30 × 40
+# cells takes ~250 KB.
 # ``default``: a shared Redis when the deployment has one (``ZHURNAL_REDIS_URL``, e.g.
 # redis://127.0.0.1:6379/0): the sessions are read through it (``accounts.sessions``);
 # without it (the embedded default) each process's memory, and sessions from the database.
@@ -190,6 +191,14 @@ CACHES = {
         "LOCATION": "journal-grids",
         "TIMEOUT": 3600,
         "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("ZHURNAL_GRID_CACHE_ENTRIES", 200))},
+    },
+    # The diary's weeks and marks of a term by the same versions (~15 KB each): apart from the
+    # grids, so that the families' morning does not push the teachers' grids out.
+    "diary": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "diary-pages",
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("ZHURNAL_DIARY_CACHE_ENTRIES", 2000))},
     },
 }
 

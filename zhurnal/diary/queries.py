@@ -60,6 +60,10 @@ def monday_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+# The cache of the diary's read models (settings.CACHES: apart from the journal grids).
+DIARY_CACHE = "diary"
+
+
 # --- who the student is, when ----------------------------------------------------------------
 
 
@@ -271,7 +275,12 @@ def week(student: Student, monday: date, *, today: date | None = None) -> DiaryW
         tuple((s.ref_id, s.start, s.end) for s in spans.groups),
         _course_versions(spans),
     )
-    items = cached("diary-week", facts, lambda: _week_lessons(student, spans, monday, last))
+    items = cached(
+        "diary-week",
+        facts,
+        lambda: _week_lessons(student, spans, monday, last),
+        cache_name=DIARY_CACHE,
+    )
     for item in items:
         if not item.cancelled:
             item.attendance = shown_attendance(
@@ -433,7 +442,12 @@ def term_marks(
         tuple((c.pk, c.journal_version, scale_of(c, policy)) for c in courses),
         repr(policy.forecast_thresholds),
     )
-    subjects = cached("diary-marks", facts, lambda: _term_marks(student, term, policy, courses))
+    subjects = cached(
+        "diary-marks",
+        facts,
+        lambda: _term_marks(student, term, policy, courses),
+        cache_name=DIARY_CACHE,
+    )
     by_id = {c.pk: c for c in courses}
     for item in subjects:  # the request's own courses, not the cached copies
         item.course = by_id[item.course.pk]

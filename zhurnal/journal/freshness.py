@@ -176,11 +176,12 @@ def connect() -> None:
 # --- the cache --------------------------------------------------------------------------------
 
 
-def cached(prefix: str, facts: tuple, build):
-    """``build()``'s result kept in the ``journal`` cache under ``facts`` — which must hold the
-    journal versions of every course the result reads, and whatever else it depends on."""
+def cached(prefix: str, facts: tuple, build, *, cache_name: str = CACHE):
+    """``build()``'s result kept in a cache (the ``journal`` cache, or ``cache_name``) under
+    ``facts`` — which must hold the journal versions of every course the result reads, and
+    whatever else it depends on."""
     digest = hashlib.blake2b(repr((CACHE_FORMAT, *facts)).encode(), digest_size=16).hexdigest()
-    cache = caches[CACHE]
+    cache = caches[cache_name]
     key = f"{prefix}:{digest}"
     result = cache.get(key)
     if result is None:
