@@ -668,3 +668,36 @@ def test_the_api_week_carries_marks_attendance_and_homework(client, world):
     assert [(x["value"], x["work_type_code"]) for x in first["marks"]] == [("5", "КР"), ("4", "У")]
     second = data["days"][1]["lessons"][0]
     assert second["attendance"] == "Б" and second["substitute_for"]
+
+
+def test_the_marks_of_a_term_are_escaped_and_localised_as_the_template_did(settings):
+    """``rendering.subjects_html`` builds the marks page's subjects in Python (issue 14): every
+    text escaped, the average in the user's number format, a dash without marks."""
+    from django.utils import translation
+
+    from zhurnal.diary.queries import SubjectMarks, TermMark
+    from zhurnal.diary.rendering import subjects_html
+
+    course = m.Course(subject=m.Subject(name="<i>Химия</i>"))
+    mark = TermMark(
+        date=date(2026, 11, 16),
+        value="5",
+        work_type_code="КР",
+        work_type_name="Контрольная",
+        weight=Decimal("2.00"),
+        comment='"<script>"',
+    )
+    subjects = [
+        SubjectMarks(course=course, scale="five", marks=[mark], average=Decimal("4.67")),
+        SubjectMarks(course=course, scale="five"),
+    ]
+    with translation.override("ru"):
+        html = str(subjects_html(subjects))
+        empty = str(subjects_html([]))
+    assert "<i>" not in html and "&lt;i&gt;Химия&lt;/i&gt;" in html
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert 'title="Контрольная, вес 2: &quot;&lt;script&gt;&quot;"' in html
+    assert '<small class="muted">16.11</small>' in html
+    assert "<strong>4,67</strong>" in html and "<strong>—</strong>" in html
+    assert "Отметок пока нет." in html
+    assert empty.startswith('<p class="muted">')

@@ -1,7 +1,8 @@
-"""The lessons of a diary day as HTML, built in Python: a week holds 30-40 lessons with their
-marks, homework and notes, and the template engine spent more on them than the rest of the
-page (docs/performance.md, "diary week"). Every text is escaped; the markup and classes are
-those ``static/zhurnal/diary.css`` styles, the texts the same messages as the templates'."""
+"""The lessons of a diary day and the marks of a term as HTML, built in Python: a week holds
+30-40 lessons with their marks, homework and notes, a term 60-100 marks, and the template
+engine spent more on them than the rest of the page (docs/performance.md, "diary week").
+Every text is escaped; the markup and classes are those ``static/zhurnal/diary.css`` styles,
+the texts the same messages as the templates'."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from html import escape
 
 from django.template.defaultfilters import floatformat, linebreaksbr
 from django.urls import reverse
+from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from .queries import DiaryLesson
+from .queries import DiaryLesson, SubjectMarks
 
 
 def _time(value) -> str:
@@ -114,3 +116,44 @@ def lessons_html(lessons: list[DiaryLesson], student_id: int) -> SafeString:
             f'<div class="line1">{line}</div>\n{details}</li>'
         )
     return mark_safe("\n".join(items))  # noqa: S308 -- every text above is escaped
+
+
+def subjects_html(subjects: list[SubjectMarks]) -> SafeString:
+    """The marks of a term by subject, as the ``section.diary-subject`` blocks of the marks
+    page: each mark with its work type, weight, comment and date, the weighted average and the
+    forecast, the period marks. Built here for the same reason as the week's lessons (a term
+    holds 13-15 subjects and ~60-100 marks)."""
+    if not subjects:
+        return mark_safe(f'<p class="muted">{escape(_("No subjects in this term."))}</p>')  # noqa: S308
+    weight_label, forecast_label = _("weight"), _("forecast")
+    sections = []
+    for subject in subjects:
+        parts = [f'<section class="diary-subject">\n<h2>{escape(subject.subject)}</h2>']
+        if subject.marks:
+            items = []
+            for mark in subject.marks:
+                title = f"{mark.work_type_name}, {weight_label} {floatformat(mark.weight, '-2')}"
+                if mark.comment:
+                    title += f": {mark.comment}"
+                items.append(
+                    f'<li><span class="diary-mark" title="{escape(title)}">{escape(mark.value)} '
+                    f"<small>{escape(mark.work_type_code)}</small></span>"
+                    f'<small class="muted">{mark.date:%d.%m}</small></li>'
+                )
+            parts.append(f'<ul class="marks">{"".join(items)}</ul>')
+        else:
+            parts.append(f'<p class="muted">{escape(_("No marks yet."))}</p>')
+        average = localize(subject.average) if subject.average is not None else "—"
+        totals = f"{escape(_('Weighted average'))}: <strong>{escape(average)}</strong>"
+        if subject.forecast:
+            totals += f" · {escape(forecast_label)}: <strong>{escape(subject.forecast)}</strong>"
+        parts.append(f'<p class="totals">{totals}</p>')
+        if subject.ordered_period_marks:
+            period = " · ".join(
+                f"{escape(entry.get_kind_display())}: <strong>{escape(entry.value)}</strong>"
+                for entry in subject.ordered_period_marks
+            )
+            parts.append(f'<p class="totals">{period}</p>')
+        parts.append("</section>")
+        sections.append("\n".join(parts))
+    return mark_safe("\n".join(sections))  # noqa: S308 -- every text above is escaped

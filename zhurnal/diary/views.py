@@ -42,7 +42,7 @@ from . import informing, queries, report, services
 from .access import diary_student_for, homework_attachment_for
 from .forms import report_period
 from .models import IssueKind, TermAcknowledgement
-from .rendering import lessons_html
+from .rendering import lessons_html, subjects_html
 
 
 def _int(raw: str | None) -> int | None:
@@ -165,7 +165,7 @@ def marks(request: HttpRequest, student_id: int) -> HttpResponse:
         terms=terms,
         term=term,
         year_classes=classes,
-        subjects=subjects,
+        subjects_html=subjects_html(subjects),
         may_acknowledge=may_ack,
         can_acknowledge=can_acknowledge,
         acknowledgement=acknowledgement,
