@@ -251,6 +251,64 @@ def test_the_diarys_marks_come_from_the_cache_and_show_a_new_mark_at_once(world)
         assert subject.marks[0].work_type_name == "Контрольная работа"
 
 
+def diary_subject(world):
+    student = m.Student.objects.select_related("school__journal_policy").get(
+        pk=world.older_student.pk
+    )
+    subjects = term_marks(student, world.term)
+    return subjects[0] if subjects else None
+
+
+def _marks_mark(world):
+    _mark(world)
+    return lambda subject: [x.value for x in subject.marks] == ["4"]
+
+
+def _marks_mark_deleted(world):
+    _mark_deleted(world)
+    return lambda subject: subject.marks == [] and subject.average is None
+
+
+def _marks_period_mark(world):
+    _period_mark(world)
+    return lambda subject: subject.term_mark is not None and subject.term_mark.value == "5"
+
+
+def _marks_lesson_cancelled(world):
+    _mark(world)
+    assert [x.value for x in diary_subject(world).marks] == ["4"]  # now cached
+    cancel_lesson(lesson=world.lesson, reason="карантин", actor=SYSTEM)
+    return lambda subject: subject.marks == []
+
+
+def _marks_departure(world):
+    _departure(world)  # left on 10.11, before the term's lessons of the course
+    return lambda subject: subject is None or subject.marks == []
+
+
+def _marks_subject_renamed(world):
+    _week_subject_renamed(world)
+    return lambda subject: subject.subject == "Математика (углублённая)"
+
+
+MARKS_WRITES: dict[str, Callable] = {
+    "mark": _marks_mark,
+    "mark deleted": _marks_mark_deleted,
+    "period mark": _marks_period_mark,
+    "lesson cancelled": _marks_lesson_cancelled,
+    "departure": _marks_departure,
+    "subject renamed": _marks_subject_renamed,
+}
+
+
+@pytest.mark.parametrize("write", list(MARKS_WRITES))
+def test_every_kind_of_write_shows_in_the_diarys_marks_at_once(world, write):
+    with time_machine.travel(datetime(2026, 11, 20, 10, 0, tzinfo=MSK), tick=False):
+        diary_subject(world)  # the term's marks before, in the cache
+        shows = MARKS_WRITES[write](world)
+        assert shows(diary_subject(world)), write
+
+
 # --- the diary's week, kept by the same versions ----------------------------------------------
 
 MONDAY = date(2026, 11, 16)  # the week of world.lesson (Wednesday 18.11)
