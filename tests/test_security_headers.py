@@ -62,8 +62,12 @@ PRODUCTION = {
 
 
 def _deploy_check(tmp_path, **env) -> subprocess.CompletedProcess:
+    # The test run's own settings stay out, DJANGO_ALLOW_ASYNC_UNSAFE too (the browser tests set
+    # it for their live server; Django's deploy check rightly refuses it: async.E001).
     environment = {
-        k: v for k, v in os.environ.items() if not k.startswith("ZHURNAL_") and k != "DEBUG"
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("ZHURNAL_") and k not in {"DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     environment.update(
         PRODUCTION,
