@@ -100,7 +100,10 @@
 
     function activate(cell, focus) {
       if (!cell) return;
-      if (active) active.tabIndex = -1;
+      if (active) {
+        active.tabIndex = -1;
+        active.removeAttribute("aria-label");  // only the focused cell carries a name
+      }
       active = cell;
       cell.tabIndex = 0;
       label(cell);
@@ -202,6 +205,7 @@
       cell.textContent = text;
       if (text !== savedValue) cell.dataset.v = savedValue;
       else delete cell.dataset.v;
+      if (cell === active) label(cell);
     }
 
     function normalise(cell, text) {
@@ -356,7 +360,6 @@
         }
         cell.classList.add("saved");
         setTimeout(function () { cell.classList.remove("saved"); }, 1500);
-        if (cell === active) label(cell);
         if (conflict(cell)) {
           say(gettext("Saved. Check: the student is marked absent and has a mark in this lesson."));
           status.classList.add("warn");
