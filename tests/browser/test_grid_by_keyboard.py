@@ -71,7 +71,9 @@ def test_the_latest_lesson_by_keyboard_and_marks_without_a_mouse(page):
         # It is scrolled into the grid's view (not the term's first lesson).
         box = page.locator("table.journal td.c[tabindex='0']").bounding_box()
         frame = page.locator(".journal-wrap").bounding_box()
-        assert frame["x"] <= box["x"] <= frame["x"] + frame["width"]
+        names = page.locator("table.journal tbody th.student").first.bounding_box()
+        assert names["x"] + names["width"] <= box["x"]
+        assert box["x"] + box["width"] <= frame["x"] + frame["width"]
         assert page.get_attribute("table.journal", "role") == "grid"
         # One tab stop: the dates are not Tab stops, and there is one cell with tabindex 0.
         dates = page.locator("th.lesson-h a")
@@ -129,6 +131,13 @@ def test_the_latest_lesson_by_keyboard_and_marks_without_a_mouse(page):
         page.click("#to-latest")
         where = page.evaluate(FOCUSED)
         assert (where["lesson"], where["kind"]) == (lesson, "a")
+        # Ctrl+Enter: the lesson beside the grid; Esc: back to the cell.
+        page.keyboard.press("Control+Enter")
+        expect(page.locator("#lesson-pane #pane-title")).to_be_focused()
+        page.keyboard.press("Escape")
+        expect(page.locator("#lesson-pane #pane-title")).to_have_count(0)
+        where = page.evaluate(FOCUSED)
+        assert (where["lesson"], where["kind"]) == (lesson, "a")
         # The keys' help open, the warning shown: still no WCAG 2.1 A/AA violation.
         page.click("details.keys-help summary")
         assert violations(page) == []
@@ -139,3 +148,33 @@ def test_the_latest_lesson_by_keyboard_and_marks_without_a_mouse(page):
     absent = Attendance.objects.get(lesson=world.lesson)
     assert absent.code == "Н"
     assert Mark.objects.filter(column__lesson=world.lesson, student=absent.student).exists()
+
+
+def test_the_grid_on_a_phone_has_no_wcag_violation(browser, live_server):
+    with time_machine.travel(THURSDAY):
+        world = build_world()
+        context = browser.new_context(
+            base_url=live_server.url,
+            locale="ru-RU",
+            viewport={"width": 360, "height": 740},
+            has_touch=True,
+            is_mobile=True,
+        )
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        try:
+            _log_in(page, world.users["teacher"].username)
+            page.goto(f"/journal/courses/{world.course.pk}/")
+            page.wait_for_selector("table.journal[data-ready='1']")
+            where = page.evaluate(FOCUSED)
+            assert (where["lesson"], where["kind"]) == (str(world.lesson.pk), "a")
+            # In view: right of the sticky names, inside the grid's frame.
+            cell = page.locator("table.journal td.c[tabindex='0']").bounding_box()
+            names = page.locator("table.journal tbody th.student").first.bounding_box()
+            frame = page.locator(".journal-wrap").bounding_box()
+            assert names["x"] + names["width"] <= cell["x"]
+            assert cell["x"] + cell["width"] <= frame["x"] + frame["width"]
+            assert violations(page) == []
+            screenshot(page, "journal-grid-phone")
+        finally:
+            context.close()

@@ -519,9 +519,12 @@
     var first = latestCell() || all.filter(editable)[0] || all[0];
     function reveal(cell) {
       // Bring the lesson into view inside the grid's own scroll area (not the page).
+      // In the middle of the room the sticky names leave (on a phone they take half of it).
       var wrap = table.parentNode;
       if (wrap.scrollWidth > wrap.clientWidth) {
-        wrap.scrollLeft = Math.max(0, cell.offsetLeft - wrap.clientWidth / 2);
+        var names = rows.length ? rows[0].cells[0].offsetWidth : 0;
+        var room = Math.max(0, wrap.clientWidth - names - cell.offsetWidth);
+        wrap.scrollLeft = Math.max(0, cell.offsetLeft - names - room / 2);
       }
     }
     if (first) {
