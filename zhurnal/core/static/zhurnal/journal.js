@@ -516,7 +516,13 @@
     // Start, focused, on the first cell of the latest lesson held (today's or the last
     // before today), else the first editable cell, else the first.
     var all = [].concat.apply([], grid);
-    var first = latestCell() || all.filter(editable)[0] || all[0];
+    var first = latestCell();
+    if (first && !editable(first)) {  // the first student not on the list that day
+      var lessonId = first.dataset.l;
+      first = all.filter(function (c) { return c.dataset.l === lessonId && editable(c); })[0]
+        || first;
+    }
+    first = first || all.filter(editable)[0] || all[0];
     function reveal(cell) {
       // Bring the lesson into view inside the grid's own scroll area (not the page).
       // In the middle of the room the sticky names leave (on a phone they take half of it).
