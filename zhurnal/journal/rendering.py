@@ -225,6 +225,8 @@ def grid_head(lessons: list[dict], *, default_type, period_labels: list[str]) ->
         classes = "lesson-h"
         if data["today"]:
             classes += " today"
+        if data.get("latest"):
+            classes += " latest"
         if data["planned"]:
             classes += " planned"
         title = date_format(lesson.date, "l, d.m.Y")

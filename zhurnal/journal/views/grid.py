@@ -97,6 +97,11 @@ def course_journal(request: HttpRequest, course_id: int) -> HttpResponse:
         }
         for grid_lesson in grid.lessons
     ]
+    # The latest lesson held (today's or the last before today): the grid opens there, and
+    # «К последнему уроку» (Ctrl+.) goes back to it.
+    latest = next((data for data in reversed(lessons) if not data["planned"]), None)
+    if latest is not None:
+        latest["latest"] = True
     level = grade_level_of(course)
     period_kinds = [(PeriodKind.TERM, term.pk)]
     if last_term:
@@ -130,6 +135,7 @@ def course_journal(request: HttpRequest, course_id: int) -> HttpResponse:
             "can_period": can_period,
             "default_type": default_type,
             "today": today,
+            "latest_lesson": latest["item"].lesson if latest else None,
             "no_marks": no_marks,
             # What the apps above add (school.sections): the control's remarks on the journal.
             "sections": sections_for(COURSE_JOURNAL, user, course, today),

@@ -12,6 +12,16 @@
  * server answers, "saved" only then, and "error" with the reason otherwise: a failed save
  * never looks saved. 409 (changed meanwhile) shows what is saved now; 422 reason_required
  * asks for the reason in a dialog and saves again with it.
+ *
+ * Keyboard and screen readers (issue 15): the grid is one tab stop (role="grid", roving
+ * tabindex; the lesson dates leave the tab order and Ctrl+Enter opens the active cell's lesson
+ * pane). Home/End: the row's first/last cell; Ctrl+Home/Ctrl+End: the grid's first/last cell;
+ * Ctrl+Left/Right: the previous/next lesson's first cell (its attendance); Ctrl+Up/Down: the
+ * column's first/last student; Ctrl+. (or the «To the latest lesson» button): the first cell of
+ * the latest lesson held, th.lesson-h.latest — where the grid opens, focused. The focused
+ * cell's accessible name (student, date, column, value or "empty") is built here from the
+ * headers, so the served HTML does not grow by a label per cell. A mark and an absence in the
+ * same lesson are allowed but the status line warns.
  */
 (function () {
   "use strict";
@@ -33,6 +43,8 @@
     });
     var active = null;
     var editor = null;
+    var heads = columnNames();
+    var dates = lessonDates();
     var queue = Promise.resolve();
     var pending = 0;
 
@@ -40,6 +52,45 @@
       if (!status) return;
       status.textContent = text;
       status.classList.toggle("err", !!isError);
+      status.classList.remove("warn");
+    }
+
+    // Per cell index of a row, the name of its column: the attendance and mark columns of the
+    // second header row, then the period marks of the first.
+    function columnNames() {
+      var head = table.tHead;
+      if (!head || head.rows.length < 2) return [];
+      var cols = Array.prototype.slice.call(head.rows[1].cells);
+      var periods = Array.prototype.slice.call(head.rows[0].querySelectorAll("th.period-h"));
+      return cols.concat(periods).map(function (th) {
+        if (th.classList.contains("att-h")) return gettext("attendance");
+        var title = th.getAttribute("title");
+        return title ? title.split(" · ")[0] : th.textContent.trim();
+      });
+    }
+
+    // Per lesson id, its date header (the link to the lesson and its side pane).
+    function lessonDates() {
+      var map = {};
+      table.querySelectorAll("th.lesson-h a[href]").forEach(function (link) {
+        var id = link.getAttribute("href").match(/(\d+)\/?$/);
+        if (id) map[id[1]] = link;
+        link.tabIndex = -1;  // one tab stop for the grid: Ctrl+Enter opens a lesson's pane
+      });
+      return map;
+    }
+
+    function label(cell) {
+      var p = position(cell);
+      var student = rows[p[0]].cells[0].textContent.replace(/^\s*\d+\.\s*/, "").trim();
+      var parts = [student];
+      var date = cell.dataset.l && dates[cell.dataset.l];
+      if (date) parts.push((date.closest("th").getAttribute("title") || date.textContent).split(" — ")[0]);
+      if (heads[p[1]]) parts.push(heads[p[1]]);
+      var value = cell.textContent.trim() || (kindOf(cell) === "period" && cell.dataset.f
+        ? interpolate(gettext("empty, forecast %s"), [cell.dataset.f])
+        : gettext("empty"));
+      cell.setAttribute("aria-label", parts.join(", ") + ": " + value);
     }
 
     function position(cell) {
@@ -49,9 +100,13 @@
 
     function activate(cell, focus) {
       if (!cell) return;
-      if (active) active.tabIndex = -1;
+      if (active) {
+        active.tabIndex = -1;
+        active.removeAttribute("aria-label");  // only the focused cell carries a name
+      }
       active = cell;
       cell.tabIndex = 0;
+      label(cell);
       if (focus !== false) {
         cell.focus({ preventScroll: false });
         cell.scrollIntoView({ block: "nearest", inline: "nearest" });
@@ -63,6 +118,72 @@
       var r = Math.min(Math.max(p[0] + dr, 0), grid.length - 1);
       var c = Math.min(Math.max(p[1] + dc, 0), grid[r].length - 1);
       return grid[r][c];
+    }
+
+    // The first cell of a lesson (its attendance); -1: the previous lesson, 1: the next one;
+    // the period marks count as one block after the last lesson.
+    function lessonJump(cell, step) {
+      var p = position(cell);
+      var cells = grid[p[0]];
+      var starts = [];
+      cells.forEach(function (c, i) {
+        if (i === 0 || c.dataset.l !== cells[i - 1].dataset.l) starts.push(i);
+      });
+      var block = 0;
+      starts.forEach(function (s, i) { if (s <= p[1]) block = i; });
+      var target = step < 0 && starts[block] < p[1] ? block : block + step;
+      target = Math.min(Math.max(target, 0), starts.length - 1);
+      return cells[starts[target]];
+    }
+
+    function latestCell() {
+      var th = table.querySelector("th.lesson-h.latest a[href]");
+      var id = th && th.getAttribute("href").match(/(\d+)\/?$/);
+      if (!id) return null;
+      var row = 0;
+      if (active) row = position(active)[0];
+      return grid[row].filter(function (c) { return c.dataset.l === id[1]; })[0] || null;
+    }
+
+    function navigate(event, cell) {
+      var k = event.key;
+      var ctrl = event.ctrlKey || event.metaKey;
+      var p = position(cell);
+      var row = grid[p[0]];
+      if (ctrl && (k === "." || event.code === "Period")) return latestCell();
+      if (k === "Home") return ctrl ? grid[0][0] : row[0];
+      if (k === "End") {
+        if (!ctrl) return row[row.length - 1];
+        var last = grid[grid.length - 1];
+        return last[last.length - 1];
+      }
+      if (!ctrl) return undefined;
+      if (k === "ArrowLeft") return lessonJump(cell, -1);
+      if (k === "ArrowRight") return lessonJump(cell, 1);
+      if (k === "ArrowUp") return grid[0][Math.min(p[1], grid[0].length - 1)];
+      if (k === "ArrowDown") {
+        var bottom = grid[grid.length - 1];
+        return bottom[Math.min(p[1], bottom.length - 1)];
+      }
+      if (k === "Enter" && cell.dataset.l && dates[cell.dataset.l]) {
+        dates[cell.dataset.l].click();  // the lesson's side pane (htmx)
+        return null;
+      }
+      return undefined;
+    }
+
+    // An absence (Н, Б, У) and a mark in the same lesson: allowed, but said (issue 15).
+    function conflict(cell) {
+      var lesson = cell.dataset.l;
+      if (!lesson) return false;
+      var same = cell.parentNode.querySelectorAll('td.c[data-l="' + lesson + '"]');
+      var absent = false, marked = false;
+      same.forEach(function (c) {
+        var text = c.textContent.trim();
+        if (c.classList.contains("a")) absent = ["Н", "Б", "У"].indexOf(text) >= 0;
+        else if (text && c.classList.contains("m")) marked = true;
+      });
+      return absent && marked;
     }
 
     function editable(cell) {
@@ -84,6 +205,7 @@
       cell.textContent = text;
       if (text !== savedValue) cell.dataset.v = savedValue;
       else delete cell.dataset.v;
+      if (cell === active) label(cell);
     }
 
     function normalise(cell, text) {
@@ -238,7 +360,12 @@
         }
         cell.classList.add("saved");
         setTimeout(function () { cell.classList.remove("saved"); }, 1500);
-        say(gettext("Saved."));
+        if (conflict(cell)) {
+          say(gettext("Saved. Check: the student is marked absent and has a mark in this lesson."));
+          status.classList.add("warn");
+        } else {
+          say(gettext("Saved."));
+        }
         return;
       }
       if (answer.code === "stale" && answer.current) {
@@ -328,6 +455,12 @@
       if (editor || !active || event.target !== active) return;
       var k = event.key;
       var cell = active;
+      var target = event.altKey ? undefined : navigate(event, cell);
+      if (target !== undefined) {
+        event.preventDefault();
+        if (target) activate(target);
+        return;
+      }
       if (event.ctrlKey || event.metaKey || event.altKey) return;
       if (k === "ArrowRight") { event.preventDefault(); activate(move(cell, 0, 1)); }
       else if (k === "ArrowLeft") { event.preventDefault(); activate(move(cell, 0, -1)); }
@@ -379,24 +512,43 @@
     });
 
     grid.forEach(function (cells) { cells.forEach(function (c) { c.tabIndex = -1; }); });
-    // Start on the first editable cell of today's lesson (or the first editable, or the first).
+    table.setAttribute("role", "grid");
+    // Start, focused, on the first cell of the latest lesson held (today's or the last
+    // before today), else the first editable cell, else the first.
     var all = [].concat.apply([], grid);
-    var today = table.querySelector("th.lesson-h.today a");
-    var first = null;
-    if (today) {
-      var lessonId = today.getAttribute("href").match(/(\d+)\/?$/);
-      first = all.filter(function (c) {
-        return lessonId && c.dataset.l === lessonId[1] && editable(c);
-      })[0];
+    var first = latestCell();
+    if (first && !editable(first)) {  // the first student not on the list that day
+      var lessonId = first.dataset.l;
+      first = all.filter(function (c) { return c.dataset.l === lessonId && editable(c); })[0]
+        || first;
     }
     first = first || all.filter(editable)[0] || all[0];
-    if (first) {
-      activate(first, false);
-      // Bring today's lesson into view inside the grid's own scroll area (not the page).
+    function reveal(cell) {
+      // Bring the lesson into view inside the grid's own scroll area (not the page).
+      // In the middle of the room the sticky names leave (on a phone they take half of it).
       var wrap = table.parentNode;
       if (wrap.scrollWidth > wrap.clientWidth) {
-        wrap.scrollLeft = Math.max(0, first.offsetLeft - wrap.clientWidth / 2);
+        var names = rows.length ? rows[0].cells[0].offsetWidth : 0;
+        var room = Math.max(0, wrap.clientWidth - names - cell.offsetWidth);
+        wrap.scrollLeft = Math.max(0, cell.offsetLeft - names - room / 2);
       }
+    }
+    if (first) {
+      activate(first, false);
+      reveal(first);
+      if (!location.hash && table.hasAttribute("data-autofocus")) {
+        first.focus({ preventScroll: true });
+      }
+    }
+    var button = document.getElementById("to-latest");
+    if (button) {
+      button.addEventListener("click", function (event) {
+        var cell = latestCell();
+        if (!cell) return;  // without the grid's script: the lesson's own page
+        event.preventDefault();
+        activate(cell);
+        reveal(cell);
+      });
     }
     table.dataset.ready = "1";
   }
@@ -404,6 +556,10 @@
   // Texts in the page's language: Django's JavaScript catalogue (/jsi18n/, djangojs.po).
   function gettext(text) {
     return window.gettext ? window.gettext(text) : text;
+  }
+
+  function interpolate(text, args) {
+    return window.interpolate ? window.interpolate(text, args) : text.replace("%s", args[0]);
   }
 
   // The grid's side pane of a lesson (topic, homework, notes), loaded by htmx from the
@@ -416,7 +572,10 @@
       document.querySelectorAll("th.lesson-h.selected").forEach(function (th) {
         th.classList.remove("selected");
       });
-      if (opener) opener.focus();
+      // Back to the grid's active cell (the dates are out of the tab order), else the opener.
+      var cell = document.querySelector("table[data-journal] td.c[tabindex='0']");
+      if (cell) cell.focus();
+      else if (opener) opener.focus();
     }
     document.body.addEventListener("htmx:beforeRequest", function (event) {
       var link = event.detail.elt;
