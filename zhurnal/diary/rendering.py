@@ -123,9 +123,12 @@ def subjects_html(subjects: list[SubjectMarks]) -> SafeString:
     page: each mark with its work type, weight, comment and date, the weighted average and the
     forecast, the period marks. Built here for the same reason as the week's lessons (a term
     holds 13-15 subjects and ~60-100 marks)."""
+    # The texts outside the f-strings below: xgettext does not read inside them.
     if not subjects:
-        return mark_safe(f'<p class="muted">{escape(_("No subjects in this term."))}</p>')  # noqa: S308
+        none = escape(_("No subjects in this term."))
+        return mark_safe(f'<p class="muted">{none}</p>')  # noqa: S308 -- escaped
     weight_label, forecast_label = _("weight"), _("forecast")
+    no_marks, average_label = escape(_("No marks yet.")), escape(_("Weighted average"))
     sections = []
     for subject in subjects:
         parts = [f'<section class="diary-subject">\n<h2>{escape(subject.subject)}</h2>']
@@ -142,9 +145,9 @@ def subjects_html(subjects: list[SubjectMarks]) -> SafeString:
                 )
             parts.append(f'<ul class="marks">{"".join(items)}</ul>')
         else:
-            parts.append(f'<p class="muted">{escape(_("No marks yet."))}</p>')
+            parts.append(f'<p class="muted">{no_marks}</p>')
         average = localize(subject.average) if subject.average is not None else "—"
-        totals = f"{escape(_('Weighted average'))}: <strong>{escape(average)}</strong>"
+        totals = f"{average_label}: <strong>{escape(average)}</strong>"
         if subject.forecast:
             totals += f" · {escape(forecast_label)}: <strong>{escape(subject.forecast)}</strong>"
         parts.append(f'<p class="totals">{totals}</p>')
