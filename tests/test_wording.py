@@ -86,6 +86,39 @@ def test_numbers_agree_with_their_nouns(n, expected):
     assert expected in text
 
 
+@pytest.mark.parametrize(
+    ("n", "expected"),
+    [
+        (1, "пропущен 1 урок"),
+        (2, "пропущено 2 урока"),
+        (5, "пропущено 5 уроков"),
+        (21, "пропущен 21 урок"),
+    ],
+)
+def test_a_template_count_agrees_with_its_noun(n, expected):
+    template = Template(
+        "{% load i18n %}{% blocktranslate count n=n %}{{ n }} lesson missed"
+        "{% plural %}{{ n }} lessons missed{% endblocktranslate %}"
+    )
+    with translation.override("ru"):
+        assert template.render(Context({"n": n})) == expected
+
+
+@pytest.mark.parametrize(
+    ("n", "expected"),
+    [
+        (1, "не более 1 ссылки"),
+        (2, "не более 2 ссылок"),
+        (5, "не более 5 ссылок"),
+        (21, "не более 21 ссылки"),
+    ],
+)
+def test_a_limit_agrees_with_its_noun_in_the_genitive(n, expected):
+    with translation.override("ru"):
+        text = ngettext("At most %(n)d link.", "At most %(n)d links.", n) % {"n": n}
+    assert expected in text.lower()
+
+
 def test_every_plural_entry_has_three_distinct_russian_forms_where_the_noun_changes():
     """Entries whose Russian forms are all the same usually lost a form («2 процедур»)."""
     same = [

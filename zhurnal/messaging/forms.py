@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext_lazy, pgettext_lazy
 
 from zhurnal.core.forms import MultipleFileField
 
@@ -17,7 +17,11 @@ def _files_field() -> MultipleFileField:
     return MultipleFileField(
         label=_("attachments"),
         required=False,
-        help_text=_("Up to %(n)d files of up to %(mb)d MB: %(types)s.")
+        help_text=ngettext_lazy(
+            "Up to %(n)d file of up to %(mb)d MB: %(types)s.",
+            "Up to %(n)d files of up to %(mb)d MB: %(types)s.",
+            MAX_FILES,
+        )
         % {"n": MAX_FILES, "mb": MAX_FILE_MB, "types": ", ".join(ATTACHMENT_EXTENSIONS)},
     )
 
