@@ -16,6 +16,7 @@ from django.utils import translation
 from django.utils.translation import ngettext
 
 from tests.test_translations import RU_PO, TEMPLATES, messages
+from zhurnal.imports.columns import STUDENT_COLUMNS
 from zhurnal.journal.models import Absence, AbsenceReason
 from zhurnal.school.models import Gender, Student
 
@@ -152,3 +153,11 @@ def test_the_acknowledgement_badge_is_about_the_parents():
     )
     with translation.override("ru"):
         assert template.render(Context()) == "родители не ознакомлены"
+
+
+def test_the_import_notes_agree_with_the_column_they_describe():
+    columns = {c.key: c for c in STUDENT_COLUMNS}
+    with translation.override("ru"):
+        assert str(columns["order_number"].help).startswith("обязателен ")
+        assert str(columns["order_date"].help).startswith("обязательна ")
+        assert columns["email"].header == "Эл. почта"
