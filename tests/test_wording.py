@@ -161,3 +161,41 @@ def test_the_import_notes_agree_with_the_column_they_describe():
         assert str(columns["order_number"].help).startswith("обязателен ")
         assert str(columns["order_date"].help).startswith("обязательна ")
         assert columns["email"].header == "Эл. почта"
+
+
+@pytest.mark.parametrize(
+    ("gender", "expected"),
+    [
+        ("f", "Переведена в 6 класс."),
+        ("m", "Переведён в 6 класс."),
+        ("", "Переведён(а) в 6 класс."),
+    ],
+)
+def test_the_promotion_note_agrees_with_the_students_gender(gender, expected):
+    from zhurnal.yearend.queries import Decision, _note
+
+    with translation.override("ru"):
+        assert _note(Decision.PROMOTE, 5, "", gender) == expected
+
+
+def test_a_group_named_after_its_class_names_the_class_once(db):
+    from tests.factories import SchoolClassFactory
+    from zhurnal.school.models import Group
+
+    school_class = SchoolClassFactory(letter="Б")
+    group = Group(school=school_class.school, year=school_class.year, school_class=school_class)
+    group.name = f"{school_class.name}, Англ. яз., гр. 1"
+    assert str(group) == group.name
+    group.name = "гр. 1"
+    assert str(group) == f"{school_class.name}: гр. 1"
+
+
+def test_marks_are_called_otmetki_in_russian():
+    """The orders say «отметки»: no «оценки» for marks (оценочные процедуры are assessments)."""
+    wrong = [
+        e.msgid
+        for e in messages(RU_PO)
+        for text in e.msgstr.values()
+        if re.search(r"\b[Оо]ценк[аиу]\b|\b[Оо]ценок\b", text)
+    ]
+    assert wrong == []
