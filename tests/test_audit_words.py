@@ -361,3 +361,10 @@ def test_the_trail_page_shows_sentences_not_program_data(client, refs):
     assert "Родители ознакомились с отметками: 2-я четверть, 2026/2027." in text
     assert "from_class" not in text
     assert "{&#x27;" not in text and "None" not in text
+
+
+def test_data_that_is_no_record_of_fields_is_still_shown_in_words():
+    event = AuditEvent(
+        action="something.else", object_type="", before=None, after=[1, "2026-12-01"]
+    )
+    assert describe(event, Lookups()) == "1, 01.12.2026"

@@ -179,6 +179,8 @@ def generic(event: AuditEvent, lookups: Lookups) -> str:
     values."""
     model = _model(event)
     before, after = event.before or {}, event.after or {}
+    if not isinstance(before, dict) or not isinstance(after, dict):  # not a record's fields
+        return " → ".join(value_text(v) for v in (event.before, event.after) if v)
     parts = []
     for key in list(dict.fromkeys([*before, *after])):
         if key in HIDDEN:
