@@ -198,7 +198,7 @@ def test_a_good_row_has_typed_values():
         ({"birth_date": "01.01.2030"}, "Дата рождения", "the date 01.01.2030 is not in the past"),
         ({"gender": "муж.ской"}, "Пол (М/Ж)", "gender must be М or Ж, not «муж.ской»"),
         ({"gender": ""}, "Пол (М/Ж)", "the cell is empty; gender must be М or Ж"),
-        ({"email": "ivanov@"}, "Email", "«ivanov@» is not an e-mail address"),
+        ({"email": "ivanov@"}, "Эл. почта", "«ivanov@» is not an e-mail address"),
         ({"phone": "нет"}, "Телефон", "«нет» is not a phone number"),
         ({"file_number": "x" * 31}, "№ личного дела", "too long: at most 30 characters"),
         ({"order_date": "вчера"}, "Дата приказа", "«вчера» is not a date (expected ДД.ММ.ГГГГ)"),

@@ -187,7 +187,12 @@ def test_compiled_catalogue_matches_the_po_file():
 
 TEMPLATE_TRANSLATE = re.compile(r"""{%\s*(?:translate|trans)\s+(?:"([^"]+)"|'([^']+)')""")
 PYTHON_GETTEXT = re.compile(
-    r"""\b(?:_|gettext|gettext_lazy|pgettext_lazy|pgettext)\(\s*(?:"((?:[^"\\\n]|\\.)+)"|'((?:[^'\\\n]|\\.)+)')\s*[,)]"""
+    r"""\b(?:_|gettext|gettext_lazy)\(\s*(?:"((?:[^"\\\n]|\\.)+)"|'((?:[^'\\\n]|\\.)+)')\s*[,)]"""
+)
+# pgettext("context", "text"): the text is the second literal.
+PYTHON_PGETTEXT = re.compile(
+    r"""\bpgettext(?:_lazy)?\(\s*(?:"[^"\n]*"|'[^'\n]*')\s*,\s*"""
+    r"""(?:"((?:[^"\\\n]|\\.)+)"|'((?:[^'\\\n]|\\.)+)')\s*[,)]"""
 )
 
 
@@ -200,7 +205,8 @@ def source_texts() -> dict[str, str]:
     for path in (ROOT / "zhurnal").rglob("*.py"):
         if "migrations" in path.parts:
             continue
-        for match in PYTHON_GETTEXT.finditer(path.read_text(encoding="utf-8")):
+        source = path.read_text(encoding="utf-8")
+        for match in [*PYTHON_GETTEXT.finditer(source), *PYTHON_PGETTEXT.finditer(source)]:
             literal = match.group(1) if match.group(1) is not None else match.group(2)
             quote = '"' if match.group(1) is not None else "'"
             found.setdefault(ast.literal_eval(quote + literal + quote), str(path.relative_to(ROOT)))

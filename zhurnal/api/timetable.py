@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from ninja import Router
 
 from zhurnal.accounts.access import school_for
@@ -84,7 +85,12 @@ def _range(school: School, start: date | None, end: date | None) -> tuple[date, 
         raise ApiError(
             422,
             "validation_error",
-            _("Ask for at most %(days)d days at a time.") % {"days": MAX_RANGE_DAYS},
+            ngettext(
+                "Ask for at most %(days)d day at a time.",
+                "Ask for at most %(days)d days at a time.",
+                MAX_RANGE_DAYS,
+            )
+            % {"days": MAX_RANGE_DAYS},
         )
     return start, end
 

@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from zhurnal.core.access import school_permission
 
+from .describe import Lookups, describe
 from .models import AuditAction, AuditEvent
 
 
@@ -24,8 +25,17 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
             student__last_name__iexact=who
         )
     page = Paginator(events.order_by("-at", "-id"), 50).get_page(request.GET.get("page"))
+    # Each event told in words (issue 15): ``describe`` per kind of action.
+    lookups = Lookups()
+    rows = [(event, describe(event, lookups)) for event in page.object_list]
     return render(
         request,
         "audit/trail.html",
-        {"page": page, "actions": AuditAction.choices, "action": action, "query": who},
+        {
+            "page": page,
+            "rows": rows,
+            "actions": AuditAction.choices,
+            "action": action,
+            "query": who,
+        },
     )

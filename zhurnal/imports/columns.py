@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import KW_ONLY, dataclass
 from typing import Any
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 STUDENTS = "students"
 STAFF = "staff"
@@ -27,7 +27,13 @@ class Column:
 
 
 _DATE_HELP = gettext_lazy("ДД.ММ.ГГГГ or ГГГГ-ММ-ДД")
-_ORDER_HELP = gettext_lazy("required for a new student and for a change of class")
+# One English text, two Russian agreements: «номер приказа — обязателен», «дата — обязательна».
+_ORDER_NUMBER_HELP = pgettext_lazy(
+    "the order's number (masculine)", "required for a new student and for a change of class"
+)
+_ORDER_DATE_HELP = pgettext_lazy(
+    "the order's date (feminine)", "required for a new student and for a change of class"
+)
 
 
 def _guardian_columns(n: int, example: tuple[str, str, str, str]) -> list[Column]:
@@ -53,8 +59,8 @@ def _guardian_columns(n: int, example: tuple[str, str, str, str]) -> list[Column
         Column(f"g{n}_phone", f"{p} телефон", example=example[2]),
         Column(
             f"g{n}_email",
-            f"{p} email",
-            aliases=(f"{p} e-mail", f"{p} эл. почта"),
+            f"{p} эл. почта",
+            aliases=(f"{p} email", f"{p} e-mail", f"{p} электронная почта"),
             example=example[3],
         ),
     ]
@@ -102,12 +108,12 @@ STUDENT_COLUMNS: list[Column] = [
         "Номер приказа",
         aliases=("№ приказа", "приказ"),
         example="45-у",
-        help=_ORDER_HELP,
+        help=_ORDER_NUMBER_HELP,
     ),
-    Column("order_date", "Дата приказа", example="28.08.2026", help=_ORDER_HELP),
+    Column("order_date", "Дата приказа", example="28.08.2026", help=_ORDER_DATE_HELP),
     Column("address", "Адрес", example="г. Тверь, ул. Советская, д. 1, кв. 2"),
     Column("phone", "Телефон", example="+7 900 000-00-01"),
-    Column("email", "Email", aliases=("e-mail", "электронная почта", "эл. почта"), example=""),
+    Column("email", "Эл. почта", aliases=("email", "e-mail", "электронная почта"), example=""),
     *_guardian_columns(
         1, ("Иванова Мария Петровна", "мать", "+7 900 000-00-02", "ivanova@example.ru")
     ),
@@ -133,8 +139,8 @@ STAFF_COLUMNS: list[Column] = [
     Column("phone", "Телефон", example="+7 900 000-00-03"),
     Column(
         "email",
-        "Email",
-        aliases=("e-mail", "электронная почта", "эл. почта"),
+        "Эл. почта",
+        aliases=("email", "e-mail", "электронная почта"),
         example="petrova@example.ru",
     ),
     Column(

@@ -25,6 +25,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from zhurnal.core.spreadsheets import csv_text
 
@@ -173,7 +174,11 @@ def _xlsx_records(data: bytes):
             cells = [_formula(c.value) if c.data_type == "f" else _cell_text(c.value) for c in row]
             if number > scan and any(c.strip() for c in cells):
                 raise FileError(
-                    _("The file has more than %(max)d rows; split it into several files.")
+                    ngettext(
+                        "The file has more than %(max)d row; split it into several files.",
+                        "The file has more than %(max)d rows; split it into several files.",
+                        MAX_ROWS,
+                    )
                     % {"max": MAX_ROWS}
                 )
             yield number, cells
@@ -252,7 +257,11 @@ def _table(records, kind: str) -> Table:
             continue
         if len(rows) >= MAX_ROWS:
             raise FileError(
-                _("The file has more than %(max)d rows; split it into several files.")
+                ngettext(
+                    "The file has more than %(max)d row; split it into several files.",
+                    "The file has more than %(max)d rows; split it into several files.",
+                    MAX_ROWS,
+                )
                 % {"max": MAX_ROWS}
             )
         row: dict[str, Any] = {
@@ -413,7 +422,13 @@ class _RowReader:
             self.error(key, _("the cell is empty; this column is required"))
         limit = _MAX_LENGTH.get(key)
         if limit and len(value) > limit:
-            self.error(key, _("too long: at most %(n)d characters") % {"n": limit})
+            self.error(
+                key,
+                ngettext(
+                    "too long: at most %(n)d character", "too long: at most %(n)d characters", limit
+                )
+                % {"n": limit},
+            )
         self.parsed.values[key] = value
         return value
 
@@ -547,7 +562,11 @@ def _parse_staff(reader: _RowReader) -> None:
             if len(title) > 150:
                 reader.error(
                     "positions",
-                    _("the position «%(value)s…» is too long: at most %(n)d characters")
+                    ngettext(
+                        "the position «%(value)s…» is too long: at most %(n)d character",
+                        "the position «%(value)s…» is too long: at most %(n)d characters",
+                        150,
+                    )
                     % {"value": title[:30], "n": 150},
                 )
     reader.parsed.values["positions"] = titles

@@ -74,10 +74,18 @@ class UnlockForm(forms.Form):
 class ChangesFilterForm(forms.Form):
     """GET filters of the changes page; every choice is of the current school."""
 
-    course = CourseChoiceField(queryset=Course.objects.none(), label=_("course"), required=False)
-    student = PersonChoiceField(queryset=Student.objects.none(), label=_("student"), required=False)
+    # Filters offer «все» rather than Django's «---------» (issue 15).
+    course = CourseChoiceField(
+        queryset=Course.objects.none(), label=_("course"), required=False, empty_label=_("all")
+    )
+    student = PersonChoiceField(
+        queryset=Student.objects.none(), label=_("student"), required=False, empty_label=_("all")
+    )
     teacher = PersonChoiceField(
-        queryset=Staff.objects.none(), label=_("who (teacher)"), required=False
+        queryset=Staff.objects.none(),
+        label=_("who (teacher)"),
+        required=False,
+        empty_label=_("all"),
     )
     start = SchoolDateField(label=_("from"), required=False, widget=DATE)
     end = SchoolDateField(label=_("to"), required=False, widget=DATE)
@@ -101,7 +109,7 @@ class ChangesFilterForm(forms.Form):
 
 class DebtsFilterForm(forms.Form):
     school_class = forms.ModelChoiceField(
-        queryset=SchoolClass.objects.none(), label=_("class"), required=False
+        queryset=SchoolClass.objects.none(), label=_("class"), required=False, empty_label=_("all")
     )
     start = SchoolDateField(label=_("lessons from"), required=False, widget=DATE)
     end = SchoolDateField(label=_("lessons to"), required=False, widget=DATE)

@@ -21,6 +21,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext, pgettext_lazy
 
 from zhurnal.school.models import Course, GradeLevel, School, Student, Subject, Term
 from zhurnal.timetable.models import Lesson
@@ -159,7 +160,9 @@ class WorkType(models.Model):
     category = models.CharField(
         _("deadline"), max_length=10, choices=WorkCategory.choices, default=WorkCategory.WRITTEN
     )
-    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    position = models.PositiveSmallIntegerField(
+        pgettext_lazy("position in a list", "order"), default=0
+    )
     is_active = models.BooleanField(_("in use"), default=True)
 
     class Meta:
@@ -329,6 +332,16 @@ class Absence(models.Model):
             models.CheckConstraint(condition=Q(start__lte=F("end")), name="absence_start_le_end"),
         ]
         indexes = [models.Index(fields=["student", "start"], name="absence_student_start")]
+
+    @property
+    def reason_text(self) -> str:
+        """The reason said of this student (issue 15: Russian agrees with the student's gender,
+        «болел» / «болела»); a reason without a gendered form, by its label."""
+        if self.reason != AbsenceReason.ILL:
+            return self.get_reason_display()
+        if self.student.gender == "f":
+            return pgettext("female", "was ill")
+        return pgettext("male", "was ill")
 
     def __str__(self) -> str:
         return f"{self.student}: {self.start:%d.%m}–{self.end:%d.%m} {self.reason}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy, pgettext_lazy
 
 from zhurnal.core.forms import MultipleFileField
 
@@ -16,16 +17,24 @@ def _files_field() -> MultipleFileField:
     return MultipleFileField(
         label=_("attachments"),
         required=False,
-        help_text=_("Up to %(n)d files of up to %(mb)d MB: %(types)s.")
+        help_text=ngettext_lazy(
+            "Up to %(n)d file of up to %(mb)d MB: %(types)s.",
+            "Up to %(n)d files of up to %(mb)d MB: %(types)s.",
+            MAX_FILES,
+        )
         % {"n": MAX_FILES, "mb": MAX_FILE_MB, "types": ", ".join(ATTACHMENT_EXTENSIONS)},
     )
 
 
 class NewThreadForm(forms.Form):
     recipients = forms.TypedMultipleChoiceField(
-        label=_("to"), coerce=int, widget=forms.CheckboxSelectMultiple
+        label=pgettext_lazy("a message's recipients", "to"),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
     )
-    subject = forms.CharField(label=_("subject"), max_length=MAX_SUBJECT)
+    subject = forms.CharField(
+        label=pgettext_lazy("a message's subject line", "subject"), max_length=MAX_SUBJECT
+    )
     body = forms.CharField(label=_("message"), widget=forms.Textarea(attrs={"rows": 6}))
     files = _files_field()
 
@@ -51,7 +60,9 @@ class ReplyForm(forms.Form):
 class AnnouncementForm(forms.Form):
     title = forms.CharField(label=_("title"), max_length=MAX_SUBJECT)
     body = forms.CharField(label=_("text"), widget=forms.Textarea(attrs={"rows": 6}))
-    scope = forms.ChoiceField(label=_("to"), choices=Scope.choices)
+    scope = forms.ChoiceField(
+        label=pgettext_lazy("a message's recipients", "to"), choices=Scope.choices
+    )
     school_class = forms.ModelChoiceField(label=_("class"), queryset=None, required=False)
     grade_level = forms.ModelChoiceField(label=_("parallel"), queryset=None, required=False)
     audience = forms.ChoiceField(label=_("for"), choices=Audience.choices, initial=Audience.BOTH)

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from zhurnal.school.models import GradeLevel, School, SchoolClass
 
@@ -19,7 +20,7 @@ class Thread(models.Model):
     """A conversation of two or more users of one school."""
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
-    subject = models.CharField(_("subject"), max_length=200)
+    subject = models.CharField(pgettext_lazy("a message's subject line", "subject"), max_length=200)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -112,7 +113,9 @@ class Announcement(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("text"))
-    scope = models.CharField(_("to"), max_length=10, choices=Scope.choices)
+    scope = models.CharField(
+        pgettext_lazy("a message's recipients", "to"), max_length=10, choices=Scope.choices
+    )
     school_class = models.ForeignKey(
         SchoolClass,
         on_delete=models.CASCADE,

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from zhurnal.notifications.dispatch import emit
 from zhurnal.school.models import GradeLevel, School, SchoolClass
@@ -75,7 +76,12 @@ def check_files(files: Sequence) -> None:
     if len(files) > MAX_FILES:
         errors.append(
             ValidationError(
-                _("At most %(n)d files can be attached to a message.") % {"n": MAX_FILES},
+                ngettext(
+                    "At most %(n)d file can be attached to a message.",
+                    "At most %(n)d files can be attached to a message.",
+                    MAX_FILES,
+                )
+                % {"n": MAX_FILES},
                 code="too_many_files",
             )
         )
@@ -107,7 +113,13 @@ def _check_text(subject: str | None, body: str) -> tuple[str | None, str]:
         raise ValidationError(_("Write the message."), code="empty")
     if len(body) > MAX_BODY:
         raise ValidationError(
-            _("The message is longer than %(n)d characters.") % {"n": MAX_BODY}, code="too_long"
+            ngettext(
+                "The message is longer than %(n)d character.",
+                "The message is longer than %(n)d characters.",
+                MAX_BODY,
+            )
+            % {"n": MAX_BODY},
+            code="too_long",
         )
     if subject is not None:
         subject = subject.strip()
@@ -115,7 +127,12 @@ def _check_text(subject: str | None, body: str) -> tuple[str | None, str]:
             raise ValidationError(_("Give the conversation a subject."), code="empty")
         if len(subject) > MAX_SUBJECT:
             raise ValidationError(
-                _("The subject is longer than %(n)d characters.") % {"n": MAX_SUBJECT},
+                ngettext(
+                    "The subject is longer than %(n)d character.",
+                    "The subject is longer than %(n)d characters.",
+                    MAX_SUBJECT,
+                )
+                % {"n": MAX_SUBJECT},
                 code="too_long",
             )
     return subject, body

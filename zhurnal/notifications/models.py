@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from zhurnal.school.models import School, Student
 
@@ -88,8 +89,8 @@ class EmailDelivery(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    to_address = models.EmailField(_("to"))
-    subject = models.CharField(_("subject"), max_length=200)
+    to_address = models.EmailField(pgettext_lazy("a message's recipients", "to"))
+    subject = models.CharField(pgettext_lazy("a message's subject line", "subject"), max_length=200)
     body = models.TextField(_("text"))
     attachment_name = models.CharField(max_length=200, blank=True)
     attachment = models.BinaryField(null=True, blank=True)

@@ -65,7 +65,9 @@ class RemarkFilterForm(forms.Form):
         choices=[("", _("not accepted yet")), ("all", _("all")), *RemarkStatus.choices],
     )
     overdue = forms.BooleanField(label=_("overdue only"), required=False)
-    teacher = StaffChoiceField(queryset=Staff.objects.none(), label=_("teacher"), required=False)
+    teacher = StaffChoiceField(
+        queryset=Staff.objects.none(), label=_("teacher"), required=False, empty_label=_("all")
+    )
 
     def __init__(self, *args, teachers, **kwargs):
         super().__init__(*args, **kwargs)

@@ -24,6 +24,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from zhurnal.school.models import Course, School, Staff, Student
 from zhurnal.timetable.models import Lesson
@@ -43,7 +44,7 @@ class RemarkKind(models.TextChoices):
 
 
 class RemarkStatus(models.TextChoices):
-    OPEN = "open", _("open")
+    OPEN = "open", pgettext_lazy("a remark's status", "open")
     FIXED = "fixed", _("fixed, to check")
     ACCEPTED = "accepted", _("accepted")
 

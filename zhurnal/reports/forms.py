@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from django import forms
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from zhurnal.core.forms import SchoolDateField
 from zhurnal.school.calendar import pick_term
@@ -101,7 +101,12 @@ class RangeForm(forms.Form):
                 raise forms.ValidationError(_("The first day is after the last day."))
             if end - start > timedelta(days=MAX_RANGE_DAYS):
                 raise forms.ValidationError(
-                    _("Choose at most %(days)d days.") % {"days": MAX_RANGE_DAYS}
+                    ngettext(
+                        "Choose at most %(days)d day.",
+                        "Choose at most %(days)d days.",
+                        MAX_RANGE_DAYS,
+                    )
+                    % {"days": MAX_RANGE_DAYS}
                 )
         return data
 

@@ -29,7 +29,7 @@ from datetime import date
 from django.db.models import Count, Q, TextChoices
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from zhurnal.audit.models import AuditAction, AuditEvent
 from zhurnal.journal.models import PeriodKind, PeriodMark
@@ -533,7 +533,7 @@ def promotion_plan(
                 % {"student": name, "other": ", ".join(others), "year": new_year.title}
             )
             continue
-        note = _note(decision, grade, debt)
+        note = _note(decision, grade, debt, student.gender)
         if decision == Decision.GRADUATE:
             graduates.append(student)
         plan.steps.append(Step(student, decision, target, note))
@@ -574,18 +574,43 @@ def _target(decision: str, grade: int, letter: str) -> str:
     return f"{grade if decision == Decision.KEEP else grade + 1}{letter}"
 
 
-def _note(decision: str, grade: int, debt: str) -> str:
-    """The note kept with the student's movement (the order's wording)."""
-    if decision == Decision.PROMOTE:
-        return _("Promoted to grade %(grade)s.") % {"grade": grade + 1}
-    if decision == Decision.CONDITIONAL:
-        return _("Promoted to grade %(grade)s conditionally, academic debt: %(debt)s.") % {
-            "grade": grade + 1,
-            "debt": debt,
-        }
-    if decision == Decision.KEEP:
-        return _("Kept down in grade %(grade)s.") % {"grade": grade}
-    return _("Graduated from grade %(grade)s.") % {"grade": grade}
+# The note kept with a student's movement, per decision: said of a girl, of a boy, and when
+# the gender is not recorded («Переведена», «Переведён», «Переведён(а)»; issue 15).
+_NOTES = {
+    Decision.PROMOTE: (
+        pgettext_lazy("female", "Promoted to grade %(grade)s."),
+        pgettext_lazy("male", "Promoted to grade %(grade)s."),
+        gettext_lazy("Promoted to grade %(grade)s."),
+    ),
+    Decision.CONDITIONAL: (
+        pgettext_lazy(
+            "female", "Promoted to grade %(grade)s conditionally, academic debt: %(debt)s."
+        ),
+        pgettext_lazy(
+            "male", "Promoted to grade %(grade)s conditionally, academic debt: %(debt)s."
+        ),
+        gettext_lazy("Promoted to grade %(grade)s conditionally, academic debt: %(debt)s."),
+    ),
+    Decision.KEEP: (
+        pgettext_lazy("female", "Kept down in grade %(grade)s."),
+        pgettext_lazy("male", "Kept down in grade %(grade)s."),
+        gettext_lazy("Kept down in grade %(grade)s."),
+    ),
+    Decision.GRADUATE: (
+        pgettext_lazy("female", "Graduated from grade %(grade)s."),
+        pgettext_lazy("male", "Graduated from grade %(grade)s."),
+        gettext_lazy("Graduated from grade %(grade)s."),
+    ),
+}
+
+
+def _note(decision: str, grade: int, debt: str, gender: str = "") -> str:
+    """The note kept with the student's movement (the order's wording), agreeing with the
+    student's gender in Russian."""
+    female, male, unknown = _NOTES[decision]
+    text = female if gender == "f" else male if gender == "m" else unknown
+    new_grade = grade if decision in (Decision.KEEP, Decision.GRADUATE) else grade + 1
+    return str(text) % {"grade": new_grade, "debt": debt}
 
 
 def _missing_final_marks(school_class: SchoolClass, graduates: list[Student]) -> list[str]:

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from django.db import models
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from zhurnal.school.models import AcademicYear, Gender, GuardianRelation
 
@@ -20,7 +20,7 @@ CHUNK = 500
 
 
 class RowStatus(models.TextChoices):
-    NEW = "new", gettext_lazy("new")
+    NEW = "new", pgettext_lazy("an import row's status", "new")
     CHANGED = "changed", gettext_lazy("changed")
     UNCHANGED = "unchanged", gettext_lazy("unchanged")
     ERROR = "error", gettext_lazy("error")

@@ -12,6 +12,7 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from zhurnal.audit.actor import Actor
 from zhurnal.notifications.dispatch import emit
@@ -50,7 +51,9 @@ def _clean_links(links: list[str]) -> list[str]:
             ) from error
         cleaned.append(link[:500])
     if len(cleaned) > MAX_LINKS:
-        raise ValidationError(_("At most %(n)d links.") % {"n": MAX_LINKS})
+        raise ValidationError(
+            ngettext("At most %(n)d link.", "At most %(n)d links.", MAX_LINKS) % {"n": MAX_LINKS}
+        )
     return cleaned
 
 

@@ -267,8 +267,13 @@ class Group(models.Model):
         ]
 
     def __str__(self) -> str:
+        """A class's group with its class once: «4Б: гр. 1», and a name that already names the
+        class as it is («4Б, Англ. яз., гр. 1», not «4Б: 4Б, …»; issue 15)."""
         if self.school_class_id:
-            return f"{self.school_class.name}: {self.name}"
+            class_name = self.school_class.name
+            if self.name.startswith(class_name):
+                return self.name
+            return f"{class_name}: {self.name}"
         return self.name
 
 
