@@ -62,8 +62,12 @@ PRODUCTION = {
 
 
 def _deploy_check(tmp_path, **env) -> subprocess.CompletedProcess:
+    # Not the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE (tests/browser/conftest.py sets it in
+    # this process when they run first): a production environment has none (async.E001).
     environment = {
-        k: v for k, v in os.environ.items() if not k.startswith("ZHURNAL_") and k != "DEBUG"
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("ZHURNAL_") and k not in ("DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")
     }
     environment.update(
         PRODUCTION,
