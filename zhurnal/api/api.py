@@ -18,7 +18,12 @@ from . import (
     timetable,
     yearend,
 )
-from .errors import declare_bad_request, error_response, install_handlers
+from .errors import (
+    declare_bad_request,
+    declare_validation_error,
+    error_response,
+    install_handlers,
+)
 
 
 class ZhurnalAPI(NinjaAPI):
@@ -26,7 +31,7 @@ class ZhurnalAPI(NinjaAPI):
 
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
         document = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
-        return declare_bad_request(document)
+        return declare_validation_error(declare_bad_request(document))
 
 
 api = ZhurnalAPI(

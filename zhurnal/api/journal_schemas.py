@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from ninja import Field, Schema
 
+from .params import Id, Version
 from .schemas import Out
 from .timetable_schemas import TeacherRef
 
@@ -116,46 +117,46 @@ class JournalOut(Out):
 
 
 class ColumnIn(Schema):
-    work_type_id: int
+    work_type_id: Id
     weight: Decimal | None = Field(None, ge=0, le=10, description="Default: the work type's")
     title: str = Field("", max_length=100)
 
 
 class MarkIn(Schema):
     value: str = Field(max_length=20, description="On the course's scale; '' deletes the mark")
-    version: int = Field(ge=0, description="The version the change is based on (0: empty)")
+    version: Version = Field(description="The version the change is based on (0: empty)")
     comment: str = Field("", max_length=300)
     reason: str = Field("", max_length=500, description="Needed after the grace window")
 
 
 class AttendanceIn(Schema):
     code: str = Field(max_length=2, description="Н, Б, У, ОП, or '' for present")
-    version: int = Field(ge=0)
+    version: Version
 
 
 class HomeworkIn(Schema):
     text: str = Field("", max_length=4000)
     links: list[str] = Field(default_factory=list, max_length=10)
     minutes: int | None = Field(None, ge=1, le=240)
-    version: int = Field(ge=0)
+    version: Version
 
 
 class PeriodMarkIn(Schema):
     kind: str = Field(description="term, year, exam or final")
-    term_id: int | None = Field(None, description="Only for a term mark")
+    term_id: Id | None = Field(None, description="Only for a term mark")
     value: str = Field(max_length=20, description="'' deletes it")
-    version: int = Field(ge=0)
+    version: Version
     reason: str = Field("", max_length=500)
 
 
 class BatchMarkIn(MarkIn):
-    column_id: int
-    student_id: int
+    column_id: Id
+    student_id: Id
 
 
 class BatchAttendanceIn(AttendanceIn):
-    lesson_id: int
-    student_id: int
+    lesson_id: Id
+    student_id: Id
 
 
 class BatchIn(Schema):

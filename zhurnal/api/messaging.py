@@ -25,7 +25,7 @@ from zhurnal.messaging import access, queries, services
 
 from .auth import token_auth
 from .errors import COMMON_ERRORS, ApiError
-from .params import Offset
+from .params import Id, Offset
 from .schemas import AttachmentOut
 
 router = Router(auth=token_auth, tags=["messaging"])
@@ -62,7 +62,7 @@ class ThreadOut(Schema):
 
 
 class ThreadIn(Schema):
-    recipients: list[int] = Field(description="User ids from /contacts")
+    recipients: list[Id] = Field(description="User ids from /contacts")
     subject: str
     body: str
 

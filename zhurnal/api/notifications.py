@@ -24,7 +24,7 @@ from zhurnal.notifications.models import Kind, Notification
 
 from .auth import token_auth
 from .errors import COMMON_ERRORS, ApiError
-from .params import Offset
+from .params import Id, Offset
 
 router = Router(auth=token_auth, tags=["notifications"])
 PERM = {"x-permission": "notifications.use"}
@@ -50,7 +50,7 @@ class NotificationPageOut(Schema):
 
 
 class ReadIn(Schema):
-    ids: list[int] | None = Field(
+    ids: list[Id] | None = Field(
         default=None, description="The notifications to mark read; omitted or null: all"
     )
 

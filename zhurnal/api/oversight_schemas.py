@@ -8,7 +8,7 @@ from ninja import Field, Schema
 
 from zhurnal.oversight.models import RemarkKind, SupportKind
 
-from .params import Day
+from .params import Day, Id
 from .reports_schemas import ClassRefOut, StudentRefOut, TermRefOut
 from .schemas import Out
 from .timetable_schemas import TeacherRef
@@ -143,12 +143,12 @@ class RemarkDetailOut(RemarkOut):
 
 
 class RemarkIn(Schema):
-    course_id: int
-    teacher_id: int = Field(description="A teacher of the course (or of the lesson)")
+    course_id: Id
+    teacher_id: Id = Field(description="A teacher of the course (or of the lesson)")
     kind: RemarkKind = RemarkKind.OTHER
     text: str = Field(max_length=2000)
     due: Day | None = Field(None, description="Default: today + the school's days to fix")
-    lesson_id: int | None = Field(None, description="A lesson of the course it is about")
+    lesson_id: Id | None = Field(None, description="A lesson of the course it is about")
 
 
 class StepIn(Schema):
@@ -216,6 +216,6 @@ class SupportLogOut(Out):
 
 class SupportIn(Schema):
     kind: SupportKind
-    course_id: int | None = Field(None, description="One of the student's courses today")
+    course_id: Id | None = Field(None, description="One of the student's courses today")
     day: Day | None = Field(None, description="Default: today; never in the future")
     text: str = Field(max_length=2000)

@@ -3,7 +3,10 @@ a list within ``zhurnal.core.bounds``, refused with a 422 ``validation_error`` w
 why in the user's language — never a server error.
 
 ``Day`` takes only ``YYYY-MM-DD`` (pydantic alone would read «0» as 1970-01-01) within the
-years a journal keeps; ``Offset`` a position from 0 to ``MAX_OFFSET``.
+years a journal keeps; ``Offset`` a position from 0 to ``MAX_OFFSET``. ``Id`` is the id of a row
+named in a body, and ``Version`` a journal cell's version: a whole number the database's 64-bit
+integers can hold (schemathesis found ``{"marks": [{"column_id": 2**64, …}]}`` answered with a
+server error: a list of ids compared with ``IN`` is not guarded by Django as ``=`` is).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from django.utils.translation import gettext as _
-from pydantic import AfterValidator, BeforeValidator
+from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
 from zhurnal.core import bounds
@@ -47,3 +50,8 @@ def _offset(value: int) -> int:
 
 Day = Annotated[date, BeforeValidator(_day)]
 Offset = Annotated[int, AfterValidator(_offset)]
+
+# The largest id or version a 64-bit signed integer column holds (SQLite and PostgreSQL alike).
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Version = Annotated[int, Field(ge=0, le=MAX_ID)]

@@ -6,6 +6,7 @@ from typing import Annotated
 from ninja import Field, Schema
 from pydantic import WithJsonSchema
 
+from .params import Id
 from .schemas import Out, Ref
 
 # A clock time with its offset from UTC, as RFC 3339 writes it ("10:30:00+03:00"): a string
@@ -90,13 +91,13 @@ class CoursePlanOut(Out):
 
 class TopicIn(Schema):
     topic: str = Field("", max_length=500)
-    plan_item_id: int | None = Field(
+    plan_item_id: Id | None = Field(
         None, description="The plan item the lesson covers; its topic is used if topic is empty"
     )
 
 
 class SubstitutionIn(Schema):
-    teacher_id: int = Field(description="Staff id of the substitute")
+    teacher_id: Id = Field(description="Staff id of the substitute")
     reason: str = Field("", max_length=200)
 
 

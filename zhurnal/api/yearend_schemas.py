@@ -7,7 +7,7 @@ from typing import Literal
 from ninja import Field, Schema
 
 from .oversight_schemas import UserRefOut
-from .params import Day
+from .params import Day, Id
 from .reports_schemas import ClassRefOut, StudentRefOut, TermRefOut
 from .schemas import Out
 
@@ -122,7 +122,7 @@ class CloseIn(Schema):
 
 
 class DecisionIn(Schema):
-    student_id: int
+    student_id: Id
     decision: Literal["promote", "conditional", "keep", "graduate"]
     debt: str = Field("", max_length=200, description="The academic debt of a conditional one")
 
