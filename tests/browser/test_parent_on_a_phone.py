@@ -179,7 +179,7 @@ def test_the_parent_reads_the_diary_answers_and_acknowledges_on_a_phone(phone):
         page.wait_for_url(f"**{url}?term={q1.pk}")
         expect(page.locator("main")).to_contain_text("1 из 1")
         row = page.locator("ul.diary-list > li", has_text=student.last_name)
-        expect(row.locator(".badge.ok")).to_have_text("ознакомлен")
+        expect(row.locator(".badge.ok")).to_have_text("родители ознакомлены")
         expect(row).to_contain_text("20.11.2026")
         screenshot(page, "phone-class-teacher-acknowledgements")
         assert _page_width(page) <= PHONE["width"], _wider_than_the_screen(page)
