@@ -1,7 +1,8 @@
 """What happens in the school that people are told about (issue 5, "Events").
 
-A service that made a change calls ``emit(event, pk)``: once its transaction commits, one task
-row is queued (the only cost inside the request) and the worker runs the event's handler,
+A service that made a change calls ``emit(event, pk)``: one task row is queued in its
+transaction (the only cost inside the request; it commits with the change or not at all) and,
+once committed, the worker runs the event's handler,
 which decides who is told and how — a new mark joins a digest, an absence today is told at
 once, and so on.
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import models, transaction
+from django.db import models
 
 
 @dataclass(frozen=True)
@@ -40,11 +41,14 @@ def handler_of(event: str) -> Handler:
 
 
 def emit(event: str, pk: int) -> None:
-    """Queue ``event`` about the object ``pk`` for the worker, once the current transaction
-    commits (never for a rolled-back change)."""
+    """Queue ``event`` about the object ``pk`` for the worker **in the current transaction**:
+    the task's row (the database task backend) commits with the change it tells of, or not at
+    all, and the worker sees it only once committed. Queued after the commit instead, a server
+    killed between the two kept the change and lost its notification — an acknowledged mark
+    no family heard of (issue 16, tests/test_crash.py)."""
     if event not in _HANDLERS:
         raise LookupError(f"no handler registered for the event {event!r}")
     # tasks.py imports this module's registry for the worker: imported here, not at the top.
     from .tasks import dispatch
 
-    transaction.on_commit(lambda: dispatch.enqueue(event, pk))
+    dispatch.enqueue(event, pk)
