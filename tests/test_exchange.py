@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import override_settings
@@ -277,7 +278,7 @@ def test_only_the_director_decides_on_the_demographics(client, world, persona):
 
 
 def test_sharing_the_demographics_needs_the_document(world):
-    with pytest.raises(Exception, match="document"):
+    with pytest.raises(ValidationError, match="документ"):
         services.set_consent(school=world.school, share=True, document=" ", actor=Actor.system())
 
 
