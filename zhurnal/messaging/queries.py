@@ -359,6 +359,7 @@ def _unread_subquery(participant_user: str, last_read: str, thread: str) -> Coal
     unread = (
         Message.objects.filter(
             thread_id=OuterRef(thread),
+            school_id=OuterRef("school_id"),
             created_at__gt=Coalesce(
                 OuterRef(last_read), Value(EPOCH, output_field=DateTimeField())
             ),
@@ -376,7 +377,7 @@ def inbox(user, school) -> QuerySet[ThreadParticipant]:
     """The user's conversations, newest first, each with ``unread`` and ``last_body``; their
     participants prefetched (two queries a page)."""
     last_body = (
-        Message.objects.filter(thread_id=OuterRef("thread_id"))
+        Message.objects.filter(thread_id=OuterRef("thread_id"), school_id=OuterRef("school_id"))
         .order_by("-created_at", "-pk")
         .values("body")[:1]
     )

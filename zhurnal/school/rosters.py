@@ -85,14 +85,19 @@ def current_class_id(student: Student, day: date) -> int | None:
 
 def with_current_class(students: QuerySet[Student], day: date) -> QuerySet[Student]:
     """Annotate ``current_class_id`` (the class a student is in on ``day``) in the same query."""
-    enrollment = Enrollment.objects.filter(enrolled_on(day), student=OuterRef("pk"))
+    enrollment = Enrollment.objects.filter(
+        enrolled_on(day), student=OuterRef("pk"), school=OuterRef("school")
+    )
     return students.annotate(current_class_id=Subquery(enrollment.values("school_class_id")[:1]))
 
 
 def class_roster(school_class: SchoolClass, day: date) -> QuerySet[Student]:
     """Students enrolled in the class on a day, in list order (alphabetical), one query."""
     in_class = Enrollment.objects.filter(
-        enrolled_on(day), student=OuterRef("pk"), school_class=school_class
+        enrolled_on(day),
+        student=OuterRef("pk"),
+        school=OuterRef("school"),
+        school_class=school_class,
     )
     return (
         Student.objects.filter(Exists(in_class))

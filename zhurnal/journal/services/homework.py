@@ -106,7 +106,7 @@ def set_homework(
     school = course.school
     moment = moment or Moment.of(school)
     check_not_cancelled(lesson)
-    cell = VersionedCell.read(Homework.objects.filter(lesson=lesson))
+    cell = VersionedCell.read(Homework.objects.filter(school_id=lesson.school_id, lesson=lesson))
     homework = cell.entry
     if homework is not None:
         homework.lesson = lesson  # the row in hand: no query for it
