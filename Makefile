@@ -67,12 +67,13 @@ test-postgres: $(STAMP)
 # PostgreSQL has none (CITUS_TARBALL; cached) and starts a coordinator and two workers under
 # var/citus; the test database is migrated, then distributed by tests/conftest.py as
 # `zhurnal distribute` does it. The workers' copies of the test database are dropped after.
-CITUS_TESTS ?= tests/test_journal_grid.py
+CITUS_TESTS ?= tests/test_journal_grid.py tests/test_diary.py tests/test_api_journal.py \
+  tests/test_access_matrix.py
 CITUS_TIMEOUT ?= 600
 
 test-citus: $(STAMP)
 	scripts/citus start
-	status=0; ZHURNAL_PGPORT=$$(scripts/citus port) TEST_TIMEOUT=$(CITUS_TIMEOUT) \
+	status=0; ZHURNAL_CITUS=1 ZHURNAL_PGPORT=$$(scripts/citus port) TEST_TIMEOUT=$(CITUS_TIMEOUT) \
 	  scripts/test-postgres $(CITUS_TESTS) $(PYTEST_ARGS) || status=$$?; \
 	  scripts/citus prune; exit $$status
 
