@@ -127,7 +127,9 @@ def read_mark_cell(
         return None
     using = router.db_for_read(GradeColumn)
     with connections[using].cursor() as cursor:
-        cursor.execute(_COLUMN_SQL, (student_id, term_id, column_id, school.pk))
+        # 0 names no row, as NULL would; but PostgreSQL folds ``t.id = NULL`` into a join
+        # without its school, which Citus refuses (docs/scaling.md)
+        cursor.execute(_COLUMN_SQL, (student_id or 0, term_id or 0, column_id, school.pk))
         row = cursor.fetchone()
         if row is None:
             return None

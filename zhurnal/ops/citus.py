@@ -6,7 +6,8 @@ the migrations give, and ``distribute`` makes up the difference on the coordinat
 
 * a school-owned table (a non-null ``school_id``) is *distributed* by ``school_id``, all of
   them co-located, so that one school's rows of every table sit on one node;
-* the shared tables — the schools themselves, the users, Django's permission tables and the
+* the shared tables — the schools themselves and their settings (one row per school), the
+  users, Django's permission tables and the
   many-to-many tables between school-owned rows that carry no ``school_id`` — are *reference*
   tables, copied to every node, so that any node joins them with its shards;
 * what only the application server uses by key (sessions, the task queue, lockout records,
@@ -33,6 +34,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connection, transaction
 
 SCHOOL_COLUMN = "school_id"
@@ -87,6 +89,18 @@ def _school_column_nullable(cursor) -> dict[str, bool]:
     return dict(cursor.fetchall())
 
 
+def _one_per_school(model) -> bool:
+    """A school's settings (its journal policy, oversight policy, exchange policy): one row per
+    school, read with the school's row (``select_related("school__journal_policy")``), which
+    Citus joins only when both are reference tables (a reference table outer-joined to a
+    distributed one is refused)."""
+    try:
+        field = model._meta.get_field("school")
+    except FieldDoesNotExist:
+        return False
+    return field.concrete and field.unique
+
+
 def layout(cursor) -> Layout:
     """Classify every table of Zhurnal's models (the rules in the module's docstring)."""
     nullable = _school_column_nullable(cursor)
@@ -99,7 +113,7 @@ def layout(cursor) -> Layout:
         }.items()
     )
     for table, model in tables:
-        if table in _SHARED_WITH_SCHOOL or table in _SHARED_TABLES:
+        if table in _SHARED_WITH_SCHOOL or table in _SHARED_TABLES or _one_per_school(model):
             result.reference.append(table)
         elif table in nullable and not nullable[table]:
             result.distributed.append(table)

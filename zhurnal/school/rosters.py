@@ -173,15 +173,23 @@ NO_GRADE = Value(None, output_field=IntegerField())
 
 
 def roster_spans(
-    student_ids: Iterable[int], start: date, end: date, *, extra: QuerySet | None = None
+    student_ids: Iterable[int],
+    start: date,
+    end: date,
+    *,
+    extra: QuerySet | None = None,
+    school_id: int | None = None,
 ) -> dict[int, RosterSpans]:
     """Each student's classes and groups overlapping the period, dated, in ONE query (a UNION
     ALL of enrollments and memberships). ``extra``: more rows for the same query, as
     ``values_list(kind, student_id, ref_id, start, end, text, NO_GRADE)`` with a kind of their
-    own; they come back in ``RosterSpans.extra``. Every student asked for has an entry."""
+    own; they come back in ``RosterSpans.extra``. Every student asked for has an entry.
+    ``school_id``: the students' school, when the caller knows it (on Citus the query then
+    runs on the school's node only; docs/scaling.md)."""
     ids = list(student_ids)
+    in_school = Q() if school_id is None else Q(school_id=school_id)
     classes = (
-        Enrollment.objects.filter(overlapping(start, end), student_id__any_of=ids)
+        Enrollment.objects.filter(overlapping(start, end), in_school, student_id__any_of=ids)
         .values_list(
             Value(CLASS),
             "student_id",
@@ -194,7 +202,7 @@ def roster_spans(
         .order_by()
     )
     groups = (
-        GroupMembership.objects.filter(overlapping(start, end), student_id__any_of=ids)
+        GroupMembership.objects.filter(overlapping(start, end), in_school, student_id__any_of=ids)
         .values_list(Value(GROUP), "student_id", "group_id", "start", "end", NO_TEXT, NO_GRADE)
         .order_by()
     )
