@@ -97,6 +97,7 @@ def _family_staff(school, student_ids: frozenset[int], today) -> _Family:
     for row in (
         SchoolClass.objects.filter(
             pk__in=enrollments.values("school_class_id"),
+            school=school,
             class_teacher__user__memberships__school=school,
         )
         .values_list(
@@ -116,6 +117,7 @@ def _family_staff(school, student_ids: frozenset[int], today) -> _Family:
             Q(course__school_class_id__in=enrollments.values("school_class_id"))
             | Q(course__group_id__in=groups.values("group_id")),
             course__school=school,
+            staff__school=school,
             staff__user__memberships__school=school,
         )
         .values_list(
