@@ -7,9 +7,9 @@ the migrations give, and ``distribute`` makes up the difference on the coordinat
 * a school-owned table (a non-null ``school_id``) is *distributed* by ``school_id``, all of
   them co-located, so that one school's rows of every table sit on one node;
 * the shared tables — the schools themselves and their settings (one row per school), the
-  users, Django's permission tables and the
-  many-to-many tables between school-owned rows that carry no ``school_id`` — are *reference*
-  tables, copied to every node, so that any node joins them with its shards;
+  users, Django's permission tables and the many-to-many tables between school-owned rows that
+  carry no ``school_id`` — are *reference* tables, copied to every node, so that any node joins
+  them with its shards;
 * what only the application server uses by key (sessions, the task queue, lockout records,
   backups) stays *local* on the coordinator, as does a table whose ``school_id`` may be null
   (the audit trail keeps server-wide events without a school).
@@ -39,12 +39,10 @@ from django.db import connection, transaction
 
 SCHOOL_COLUMN = "school_id"
 
-# Tables that carry a school but are shared: none yet. (The memberships, read by user across
-# all their schools on every request, stay distributed: the statement that reads them
-# correlates subqueries of distributed tables with the membership's school, which Citus runs
-# on every shard but refuses from a reference table; docs/scaling.md.)
-_SHARED_WITH_SCHOOL: set[str] = set()
 # Shared tables without a school: the tenant list, the people and Django's permission tables.
+# (The memberships, read by user across all their schools on every request, stay distributed:
+# the statement that reads them correlates subqueries of the school's tables with the
+# membership's school, which Citus runs on every shard but refuses from a reference table.)
 _SHARED_APPS = {"auth", "contenttypes", "accounts"}
 _SHARED_TABLES = {"school_school", "notifications_preference"}
 
@@ -113,7 +111,7 @@ def layout(cursor) -> Layout:
         }.items()
     )
     for table, model in tables:
-        if table in _SHARED_WITH_SCHOOL or table in _SHARED_TABLES or _one_per_school(model):
+        if table in _SHARED_TABLES or _one_per_school(model):
             result.reference.append(table)
         elif table in nullable and not nullable[table]:
             result.distributed.append(table)
