@@ -10,8 +10,9 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from zhurnal.journal.attendance_counts import REASONS, AttendanceLine, ClassAttendance
+
 from .analysis import ClassSummary, FiguresRow, ListedStudent, TallyRow
-from .attendance import REASONS, AttendanceLine, ClassAttendance
 from .statistics import Figures, Grade, Standing, Tally
 from .tables import Cell, Table
 
