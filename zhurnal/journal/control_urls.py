@@ -2,11 +2,13 @@
 
 from django.urls import path
 
+from .views import absence_sheet
 from .views import control as views
 
 app_name = "journal_control"
 urlpatterns = [
     path("absences/<int:class_id>/", views.absences, name="absences"),
+    path("absences/<int:class_id>/sheet/", absence_sheet.sheet, name="absence_sheet"),
     path("control/unlocks/", views.unlocks, name="unlocks"),
     path("control/changes/", views.changes, name="changes"),
     path("control/debts/", views.debts, name="debts"),

@@ -107,11 +107,12 @@ def register_reason(rows: Sequence[tuple], day: date) -> RegisterReason | None:
     """The register's reason of the student's ``day`` from their rows (``register_entries`` or
     ``RosterSpans.extra``): the day of the sheet when the class teacher recorded one, else a
     range covering the day (DESIGN §2: a range is the default of each of its days)."""
-    found = None
-    for kind, _pk, first, last, reason in rows:
+    found, found_pk = None, 0
+    for kind, pk, first, last, reason in rows:
         if kind == ABSENCE_ROWS:
-            if found is None and first <= day <= last:
-                found = RegisterReason(reason, True)
+            # Of overlapping ranges, the latest entered (a doctor's note after a parent's).
+            if first <= day <= last and pk > found_pk:
+                found, found_pk = RegisterReason(reason, True), pk
         elif kind in (DAY_ROWS, WHOLE_DAY_ROWS) and first == day:
             return RegisterReason(reason, kind == WHOLE_DAY_ROWS)
     return found

@@ -1,0 +1,211 @@
+"""Read models of the class teacher's daily absence sheet (seed 002, regulation 2.2.1; issue 15):
+a class on a date — each student enrolled that day with the attendance the subject teachers
+entered at each of the day's lessons and the register's reason of the day — and the term's
+counts per student.
+
+``class_day`` costs five queries whatever the class's size: the class list of the day, the
+students' lists and register rows of the day (one UNION ALL, ``school.rosters.roster_spans``),
+the class's lessons of the day, the teachers' entries, the days of the sheet (with their
+versions and documents). ``absence_sheet`` adds the term (one query) and the term's counts
+(``attendance_counts.class_attendance``: four queries, two more on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from zhurnal.school.calendar import class_terms, pick_term
+from zhurnal.school.courses import of_class
+from zhurnal.school.models import SchoolClass, Student, Term
+from zhurnal.school.rosters import class_roster, roster_spans
+from zhurnal.timetable.models import Lesson, LessonStatus
+
+from .attendance_counts import AttendanceLine, class_attendance
+from .models import AbsenceDay, Attendance, AttendanceCode
+from .queries import ABSENCE_ROWS, RegisterReason, absence_rows, register_reason, shown_attendance
+
+# The teachers' codes of an absence (ОП, a late arrival, is not one).
+MISSED = (AttendanceCode.ABSENT, AttendanceCode.ILL, AttendanceCode.EXCUSED)
+
+
+@dataclass
+class SheetCell:
+    """A student's lesson at one lesson number of the day: the teacher's code and what the
+    journal shows (the register applied); ``lesson`` None when the student had no lesson at
+    that number (another subgroup's)."""
+
+    lesson: Lesson | None
+    entered: str = ""
+    shown: str = ""
+
+
+@dataclass
+class SheetRow:
+    student: Student
+    cells: list[SheetCell]
+    day: AbsenceDay | None  # the day of the sheet, when recorded
+    range: tuple[date, date, str] | None  # a range of the register covering the day
+    register: RegisterReason | None  # what the register says of the day (day, else range)
+    line: AttendanceLine = field(default_factory=AttendanceLine)  # the term's counts
+
+    @property
+    def lessons(self) -> int:
+        return sum(1 for c in self.cells if c.lesson is not None)
+
+    @property
+    def missed(self) -> int:
+        """The day's lessons missed, as the journal shows them."""
+        return sum(1 for c in self.cells if c.shown in MISSED)
+
+    @property
+    def absent(self) -> bool:
+        """Absent at some lesson of the day, by a teacher's entry or the register."""
+        return self.missed > 0 or bool(self.register and self.register.whole_day)
+
+    @property
+    def reason(self) -> str:
+        """The reason the sheet's select shows: the day's, else the covering range's."""
+        return self.register.code if self.register else ""
+
+    @property
+    def whole_day(self) -> bool:
+        """The sheet's "whole day" box: as recorded, a range's day, or every lesson missed."""
+        if self.register is not None:
+            return self.register.whole_day
+        return self.lessons > 0 and self.missed == self.lessons
+
+    @property
+    def document(self) -> str:
+        return self.day.document if self.day else ""
+
+    @property
+    def version(self) -> int:
+        return self.day.version if self.day else 0
+
+    @property
+    def needs_reason(self) -> bool:
+        """Absent, and the class teacher has not recorded the reason yet."""
+        return self.absent and self.register is None
+
+
+@dataclass
+class ClassDay:
+    school_class: SchoolClass
+    day: date
+    numbers: list[int]  # the lesson numbers of the class's day, in order
+    rows: list[SheetRow]
+    subjects: list[str] = field(default_factory=list)  # per number: its subjects
+
+    @property
+    def columns(self) -> list[tuple[int, str]]:
+        return list(zip(self.numbers, self.subjects, strict=True))
+
+    @property
+    def absent(self) -> list[SheetRow]:
+        return [row for row in self.rows if row.absent]
+
+
+@dataclass
+class AbsenceSheet:
+    class_day: ClassDay
+    term: Term | None
+    counted_until: date | None  # the term's counts run from its start to this day
+
+
+def class_day(school_class: SchoolClass, day: date) -> ClassDay:
+    """The class on ``day``: its students enrolled that day (list order), each with their
+    lessons of the day by lesson number (the class's and their subgroups', not cancelled), the
+    teachers' codes and the shown codes, and the register's reason of the day. Five queries
+    (one without any student)."""
+    students = list(class_roster(school_class, day))
+    if not students:
+        return ClassDay(school_class, day, [], [])
+    ids = [s.pk for s in students]
+    spans = roster_spans(ids, day, day, extra=absence_rows(ids, day, day))
+    lessons = list(
+        Lesson.objects.filter(of_class(school_class, "course__"), date=day)
+        .exclude(status=LessonStatus.CANCELLED)
+        .select_related("course__subject")
+        .order_by("number", "pk")
+    )
+    entered = {
+        (student_id, lesson_id): code
+        for student_id, lesson_id, code in Attendance.objects.filter(
+            lesson__in=lessons, student_id__in=ids
+        ).values_list("student_id", "lesson_id", "code")
+    } if lessons else {}
+    days = {d.student_id: d for d in AbsenceDay.objects.filter(student_id__in=ids, date=day)}
+    numbers = sorted({lesson.number for lesson in lessons})
+    subjects = [
+        ", ".join(
+            dict.fromkeys(
+                x.course.subject.short_name or x.course.subject.name
+                for x in lessons
+                if x.number == number
+            )
+        )
+        for number in numbers
+    ]
+    rows = []
+    for student in students:
+        own = spans[student.pk]
+        register = register_reason(own.extra, day) if own.extra else None
+        covering = next(
+            (
+                (first, last, reason)
+                for kind, _pk, first, last, reason in sorted(own.extra, key=lambda r: -r[1])
+                if kind == ABSENCE_ROWS and first <= day <= last
+            ),
+            None,
+        )
+        cells = []
+        for number in numbers:
+            lesson = next(
+                (x for x in lessons if x.number == number and own.on_course(x.course, day)),
+                None,
+            )
+            if lesson is None:
+                cells.append(SheetCell(None))
+                continue
+            code = entered.get((student.pk, lesson.pk), "")
+            cells.append(SheetCell(lesson, code, shown_attendance(code, register)))
+        rows.append(SheetRow(student, cells, days.get(student.pk), covering, register))
+    return ClassDay(school_class, day, numbers, rows, subjects)
+
+
+def sheet_term(school_class: SchoolClass, day: date) -> Term | None:
+    """The term of the class's grade level containing ``day`` (else the nearest). One query."""
+    return pick_term(class_terms(school_class), None, day)
+
+
+def absence_sheet(school_class: SchoolClass, day: date, today: date) -> AbsenceSheet:
+    """The daily sheet (``class_day``) with each student's counts of the term containing the
+    day, from its start to the day (never beyond today): lessons and whole days missed by
+    reason. Ten queries whatever the class's size (twelve on PostgreSQL)."""
+    sheet = class_day(school_class, day)
+    term = sheet_term(school_class, day)
+    until = None
+    if term is not None and term.start <= min(day, today):
+        until = min(day, today, term.end)
+        counted = class_attendance(school_class.school, [school_class], term.start, until)[0]
+        lines = {s.student.pk: s.line for s in counted.students}
+        for row in sheet.rows:
+            row.line = lines.get(row.student.pk, AttendanceLine())
+    return AbsenceSheet(sheet, term, until)
+
+
+def school_day_before(day: date, week_days: int) -> date:
+    """The school day before ``day`` (a 5- or 6-day week; holidays are not skipped)."""
+    day -= timedelta(days=1)
+    while day.isoweekday() > week_days:
+        day -= timedelta(days=1)
+    return day
+
+
+def school_day_after(day: date, week_days: int) -> date:
+    """The school day after ``day``."""
+    day += timedelta(days=1)
+    while day.isoweekday() > week_days:
+        day += timedelta(days=1)
+    return day
