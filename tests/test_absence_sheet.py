@@ -381,3 +381,37 @@ def test_the_sheet_costs_the_same_queries_for_a_small_and_a_large_class(client, 
             )
     assert count() == small
     assert small <= 30
+
+
+# --- the class teacher's home page ---------------------------------------------------------------
+
+
+def test_the_class_teachers_home_lists_todays_absentees_with_their_reason(client, world):
+    first = Lesson.objects.get(course=world.class_course, date=MONDAY, number=1)
+    with at(2026, 11, 16, 10, 0):
+        teacher_absent(world, first)
+        login(client, world, "class_teacher")
+        page = client.get(reverse("home")).content.decode()
+        assert "Absent today in 5А" in page
+        assert world.student.short_name in page
+        assert "reason not recorded yet" in page
+        assert sheet_url(world).split("?")[0] in page
+        services.set_absence_days(
+            school_class=world.class_5a,
+            day=MONDAY,
+            rows=[DayRow(world.student, "Б", True, "", 0)],
+            actor=Actor(world.users["class_teacher"]),
+        )
+        page = client.get(reverse("home")).content.decode()
+        assert "reason not recorded yet" not in page
+        assert "the whole day" in page
+        # Another teacher, who leads no class, has no such section.
+        login(client, world, "teacher")
+        assert "Absent today" not in client.get(reverse("home")).content.decode()
+
+
+def test_nobody_absent_is_said_so(client, world):
+    with at(2026, 11, 16, 10, 0):
+        login(client, world, "class_teacher")
+        page = client.get(reverse("home")).content.decode()
+    assert "Nobody is absent so far today." in page

@@ -22,7 +22,7 @@ from zhurnal.school.rosters import class_roster, roster_spans
 from zhurnal.timetable.models import Lesson, LessonStatus
 
 from .attendance_counts import AttendanceLine, class_attendance
-from .models import AbsenceDay, Attendance, AttendanceCode
+from .models import AbsenceDay, Attendance, AttendanceCode, DayReason
 from .queries import ABSENCE_ROWS, RegisterReason, absence_rows, register_reason, shown_attendance
 
 # The teachers' codes of an absence (ОП, a late arrival, is not one).
@@ -67,6 +67,10 @@ class SheetRow:
     def reason(self) -> str:
         """The reason the sheet's select shows: the day's, else the covering range's."""
         return self.register.code if self.register else ""
+
+    @property
+    def reason_label(self) -> str:
+        return DayReason(self.reason).label if self.reason else ""
 
     @property
     def whole_day(self) -> bool:
@@ -129,12 +133,16 @@ def class_day(school_class: SchoolClass, day: date) -> ClassDay:
         .select_related("course__subject")
         .order_by("number", "pk")
     )
-    entered = {
-        (student_id, lesson_id): code
-        for student_id, lesson_id, code in Attendance.objects.filter(
-            lesson__in=lessons, student_id__in=ids
-        ).values_list("student_id", "lesson_id", "code")
-    } if lessons else {}
+    entered = (
+        {
+            (student_id, lesson_id): code
+            for student_id, lesson_id, code in Attendance.objects.filter(
+                lesson__in=lessons, student_id__in=ids
+            ).values_list("student_id", "lesson_id", "code")
+        }
+        if lessons
+        else {}
+    )
     days = {d.student_id: d for d in AbsenceDay.objects.filter(student_id__in=ids, date=day)}
     numbers = sorted({lesson.number for lesson in lessons})
     subjects = [

@@ -148,9 +148,7 @@ def set_absence_days(
         document = " ".join(row.document.split())[:200]
         if entry is None:
             default = ranges.get(row.student.pk)
-            if not row.reason or (
-                row.reason == default and row.whole_day and not document
-            ):
+            if not row.reason or (row.reason == default and row.whole_day and not document):
                 continue  # as the register says already: nothing of its own to write
         elif (entry.reason, entry.whole_day, entry.document) == (
             row.reason,
