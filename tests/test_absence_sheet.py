@@ -15,6 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from zhurnal.accounts.models import ApiToken
 from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction, AuditEvent
 from zhurnal.diary.queries import attendance_summary
@@ -415,3 +416,69 @@ def test_nobody_absent_is_said_so(client, world):
         login(client, world, "class_teacher")
         page = client.get(reverse("home")).content.decode()
     assert "Nobody is absent so far today." in page
+
+
+# --- the API -------------------------------------------------------------------------------------
+
+
+def api_get(client, world, persona, path, **params):
+    raw = ApiToken.issue(world.users[persona], "test")[1]
+    return client.get(
+        f"/api/v1/schools/{world.school.pk}{path}", params, HTTP_AUTHORIZATION=f"Bearer {raw}"
+    )
+
+
+def test_the_api_gives_the_class_teacher_the_days_sheet(client, world):
+    with at(2026, 11, 20, 10, 0):
+        teacher_absent(world, world.third)
+        services.set_absence_days(
+            school_class=world.class_5a,
+            day=MONDAY,
+            rows=[DayRow(world.student, "У", False, "записка", 0)],
+            actor=Actor(world.users["class_teacher"]),
+        )
+        path = f"/classes/{world.class_5a.pk}/absences/sheet"
+        answer = api_get(client, world, "class_teacher", path, date="2026-11-16")
+        assert api_get(client, world, "teacher", path).status_code == 403
+        assert api_get(client, world, "parent", path).status_code == 403
+    assert answer.status_code == 200
+    data = answer.json()
+    assert data["date"] == "2026-11-16"
+    (row,) = data["students"]
+    assert row["student"]["id"] == world.student.pk
+    assert [(x["number"], x["entered"], x["shown"]) for x in row["lessons"]] == [
+        (1, "", ""),
+        (3, "Н", "У"),
+    ]
+    assert row["day_reason"] == {
+        "reason": "У",
+        "whole_day": False,
+        "source": "day",
+        "range_start": None,
+        "range_end": None,
+        "document": "записка",
+        "version": 1,
+    }
+    assert row["term"]["lessons_missed_by_reason"] == {"Н": 0, "Б": 0, "У": 1}
+
+
+def test_the_api_gives_the_parent_their_childs_absences_and_hides_others(client, world):
+    with at(2026, 11, 20, 10, 0):
+        services.record_absence(
+            student=world.student,
+            start=TUESDAY,
+            end=TUESDAY,
+            reason="Б",
+            actor=Actor(world.users["class_teacher"]),
+        )
+        teacher_absent(world, world.third)
+        own = api_get(client, world, "parent", f"/students/{world.student.pk}/absences")
+        other = api_get(client, world, "parent", f"/students/{world.older_student.pk}/absences")
+        staff = api_get(client, world, "teacher", f"/students/{world.student.pk}/absences")
+    assert other.status_code == 404
+    assert staff.status_code == 403
+    assert own.status_code == 200
+    days = {d["date"]: d for d in own.json()["days"]}
+    assert days["2026-11-16"]["reason"] == "" and days["2026-11-16"]["lessons_missed"] == 1
+    assert (days["2026-11-17"]["reason"], days["2026-11-17"]["whole_day"]) == ("Б", True)
+    assert [x["shown"] for x in days["2026-11-17"]["lessons"]] == ["Б"]

@@ -23,7 +23,14 @@ from zhurnal.timetable.models import Lesson, LessonStatus
 
 from .attendance_counts import AttendanceLine, class_attendance
 from .models import AbsenceDay, Attendance, AttendanceCode, DayReason
-from .queries import ABSENCE_ROWS, RegisterReason, absence_rows, register_reason, shown_attendance
+from .queries import (
+    ABSENCE_ROWS,
+    RegisterReason,
+    absence_reason,
+    absence_rows,
+    register_reason,
+    shown_attendance,
+)
 
 # The teachers' codes of an absence (ОП, a late arrival, is not one).
 MISSED = (AttendanceCode.ABSENT, AttendanceCode.ILL, AttendanceCode.EXCUSED)
@@ -217,3 +224,61 @@ def school_day_after(day: date, week_days: int) -> date:
     while day.isoweekday() > week_days:
         day += timedelta(days=1)
     return day
+
+
+@dataclass
+class StudentAbsenceDay:
+    """A day a student missed lessons or was late, or the register recorded a reason for."""
+
+    day: date
+    register: RegisterReason | None
+    document: str
+    lessons: list[tuple[Lesson, str, str]]  # (lesson, the teacher's code, the shown code)
+
+    @property
+    def missed(self) -> int:
+        return sum(1 for _lesson, _entered, shown in self.lessons if shown in MISSED)
+
+
+def student_absences(student: Student, start: date, end: date) -> list[StudentAbsenceDay]:
+    """The student's days from ``start`` to ``end`` with an absence, a late arrival or a
+    reason of the register, each with its lessons (those of the student's lists that day, not
+    cancelled) and the codes as the journal shows them. Four queries whatever the period."""
+    spans = roster_spans([student.pk], start, end, extra=absence_rows([student.pk], start, end))[
+        student.pk
+    ]
+    lessons = [
+        lesson
+        for lesson in Lesson.objects.filter(spans.lessons_filter(), date__range=(start, end))
+        .exclude(status=LessonStatus.CANCELLED)
+        .select_related("course__subject")
+        .order_by("date", "number", "pk")
+        if spans.on_course(lesson.course, lesson.date)
+    ]
+    entered = (
+        dict(
+            Attendance.objects.filter(student=student, lesson__in=lessons).values_list(
+                "lesson_id", "code"
+            )
+        )
+        if lessons
+        else {}
+    )
+    documents = dict(
+        AbsenceDay.objects.filter(student=student, date__range=(start, end))
+        .exclude(document="")
+        .values_list("date", "document")
+    )
+    by_day: dict[date, list[Lesson]] = {}
+    for lesson in lessons:
+        by_day.setdefault(lesson.date, []).append(lesson)
+    result = []
+    for day in sorted(by_day):
+        register = absence_reason(spans, day)
+        rows = []
+        for lesson in by_day[day]:
+            code = entered.get(lesson.pk, "")
+            rows.append((lesson, code, shown_attendance(code, register)))
+        if register is not None or any(shown for _lesson, _code, shown in rows):
+            result.append(StudentAbsenceDay(day, register, documents.get(day, ""), rows))
+    return result

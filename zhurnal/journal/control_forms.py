@@ -70,7 +70,7 @@ class AbsenceSheetForm(forms.Form):
     the version each row was shown at (no lost update); one reason for late changes."""
 
     change_reason = forms.CharField(
-        label=_("reason of the change"),
+        label=_("Reason of the change"),
         required=False,
         max_length=500,
         help_text=_("Needed only to change a reason recorded on an earlier day."),
