@@ -482,3 +482,56 @@ def test_the_api_gives_the_parent_their_childs_absences_and_hides_others(client,
     assert days["2026-11-16"]["reason"] == "" and days["2026-11-16"]["lessons_missed"] == 1
     assert (days["2026-11-17"]["reason"], days["2026-11-17"]["whole_day"]) == ("Б", True)
     assert [x["shown"] for x in days["2026-11-17"]["lessons"]] == ["Б"]
+
+
+# --- the diary -----------------------------------------------------------------------------------
+
+
+def test_the_parents_diary_shows_the_sheets_reason_in_the_week_and_the_attendance(client, world):
+    with at(2026, 11, 20, 10, 0):
+        teacher_absent(world, world.third)
+        services.set_absence_days(
+            school_class=world.class_5a,
+            day=MONDAY,
+            rows=[DayRow(world.student, "У", False, "записка", 0)],
+            actor=Actor(world.users["class_teacher"]),
+        )
+        login(client, world, "parent")
+        week = client.get(
+            reverse("diary:week", kwargs={"student_id": world.student.pk}), {"week": "2026-11-16"}
+        ).content.decode()
+        page = client.get(
+            reverse("diary:attendance", kwargs={"student_id": world.student.pk})
+        ).content.decode()
+    assert ">У<" in week and ">Н<" not in week
+    days = page[page.index('id="h-absence-days"') :]
+    assert "16.11" in days and "valid reason" in days and "записка" in days
+    assert "Русский язык — У" in days
+
+
+# --- the reports ---------------------------------------------------------------------------------
+
+
+def test_the_class_attendance_report_counts_the_sheets_reasons(client, world):
+    with at(2026, 11, 20, 10, 0):
+        teacher_absent(world, world.third)
+        actor = Actor(world.users["class_teacher"])
+        services.set_absence_days(
+            school_class=world.class_5a,
+            day=MONDAY,
+            rows=[DayRow(world.student, "Б", True, "справка", 0)],
+            actor=actor,
+        )
+        path = f"/classes/{world.class_5a.pk}/reports/attendance"
+        answer = api_get(client, world, "deputy", path, start="2026-11-16", end="2026-11-17")
+        login(client, world, "deputy")
+        page = client.get(
+            reverse("reports:class_attendance", kwargs={"class_id": world.class_5a.pk}),
+            {"start": "2026-11-16", "end": "2026-11-17"},
+        )
+    assert answer.status_code == 200
+    (row,) = answer.json()["students"]
+    assert row["missed_by_reason"] == {"Н": 0, "Б": 2, "У": 0}
+    assert row["days_by_reason"] == {"Н": 0, "Б": 1, "У": 0}
+    assert page.status_code == 200
+    assert "the daily sheet" in page.content.decode()
