@@ -381,7 +381,7 @@ def test_the_sheet_costs_the_same_queries_for_a_small_and_a_large_class(client, 
                 lesson=world.third, student=student, code="Н", version=0, actor=Actor.system()
             )
     assert count() == small
-    assert small <= 30
+    assert small <= 16, small  # the session, the user, the class, the sheet: 15 on SQLite
 
 
 # --- the class teacher's home page ---------------------------------------------------------------
@@ -505,7 +505,7 @@ def test_the_parents_diary_shows_the_sheets_reason_in_the_week_and_the_attendanc
         ).content.decode()
     assert ">У<" in week and ">Н<" not in week
     days = page[page.index('id="h-absence-days"') :]
-    assert "16.11" in days and "valid reason" in days and "записка" in days
+    assert "16.11" in days and "valid reason" in days
     assert "Русский язык — У" in days
 
 

@@ -29,7 +29,6 @@ from zhurnal.audit.actor import Actor
 from zhurnal.core.access import current_school, school_permission
 from zhurnal.core.bounds import parse_day
 from zhurnal.core.files import stored_file_response
-from zhurnal.journal.absence_sheet import student_absences
 from zhurnal.notifications.services import diary_today_url
 from zhurnal.school.access import class_for
 from zhurnal.school.calendar import class_terms, pick_term, school_today
@@ -179,13 +178,6 @@ def attendance(request: HttpRequest, student_id: int) -> HttpResponse:
     today = school_today(request.school)
     terms, term, classes = _terms(request, student, today)
     summary = queries.attendance_summary(student, term, until=today) if term else None
-    # The days of the term with an absence and the class teacher's reason of each (seed 002,
-    # regulation 2.2.1: the register of the absent, Б / У / Н).
-    days = (
-        student_absences(student, term.start, min(term.end, today))
-        if term and term.start <= today
-        else []
-    )
     return _page(
         request,
         student,
@@ -195,7 +187,6 @@ def attendance(request: HttpRequest, student_id: int) -> HttpResponse:
         term=term,
         year_classes=classes,
         summary=summary,
-        days=days,
     )
 
 

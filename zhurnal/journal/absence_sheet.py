@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from zhurnal.school.calendar import class_terms, pick_term
 from zhurnal.school.courses import of_class
 from zhurnal.school.models import SchoolClass, Student, Term
-from zhurnal.school.rosters import class_roster, roster_spans
+from zhurnal.school.rosters import RosterSpans, class_roster, roster_spans
 from zhurnal.timetable.models import Lesson, LessonStatus
 
 from .attendance_counts import AttendanceLine, class_attendance
@@ -269,6 +269,18 @@ def student_absences(student: Student, start: date, end: date) -> list[StudentAb
         .exclude(document="")
         .values_list("date", "document")
     )
+    return absence_days_of(spans, lessons, entered, documents)
+
+
+def absence_days_of(
+    spans: RosterSpans,
+    lessons: list[Lesson],
+    entered: dict[int, str],
+    documents: dict[date, str] | None = None,
+) -> list[StudentAbsenceDay]:
+    """A student's days with an absence, a late arrival or a reason of the register, from what
+    a caller read already: their lists and register rows (``spans``), their lessons (not
+    cancelled) and the teachers' codes by lesson. No query."""
     by_day: dict[date, list[Lesson]] = {}
     for lesson in lessons:
         by_day.setdefault(lesson.date, []).append(lesson)
@@ -276,9 +288,10 @@ def student_absences(student: Student, start: date, end: date) -> list[StudentAb
     for day in sorted(by_day):
         register = absence_reason(spans, day)
         rows = []
-        for lesson in by_day[day]:
+        for lesson in sorted(by_day[day], key=lambda x: (x.number, x.pk)):
             code = entered.get(lesson.pk, "")
             rows.append((lesson, code, shown_attendance(code, register)))
         if register is not None or any(shown for _lesson, _code, shown in rows):
-            result.append(StudentAbsenceDay(day, register, documents.get(day, ""), rows))
+            document = (documents or {}).get(day, "")
+            result.append(StudentAbsenceDay(day, register, document, rows))
     return result
