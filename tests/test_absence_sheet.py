@@ -381,7 +381,9 @@ def test_the_sheet_costs_the_same_queries_for_a_small_and_a_large_class(client, 
                 lesson=world.third, student=student, code="Н", version=0, actor=Actor.system()
             )
     assert count() == small
-    assert small <= 16, small  # the session, the user, the class, the sheet: 15 on SQLite
+    # The floor's three, the class, the day (5), the term, its counts (4, and SET/RESET of
+    # custom plans on PostgreSQL), the sheet's rules (policy, closed year): docs/performance.md.
+    assert small <= (17 if connection.vendor == "postgresql" else 15), small
 
 
 # --- the class teacher's home page ---------------------------------------------------------------
