@@ -18,6 +18,7 @@ from django.urls import reverse
 from zhurnal.accounts.models import ApiToken
 from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction, AuditEvent
+from zhurnal.diary import report
 from zhurnal.diary.queries import attendance_summary
 from zhurnal.journal import services
 from zhurnal.journal.absence_sheet import absence_sheet, class_day
@@ -537,3 +538,42 @@ def test_the_class_attendance_report_counts_the_sheets_reasons(client, world):
     assert row["days_by_reason"] == {"Н": 0, "Б": 1, "У": 0}
     assert page.status_code == 200
     assert "the daily sheet" in page.content.decode()
+
+
+def test_the_deputys_changes_page_lists_the_sheets_days(client, world):
+    with at(2026, 11, 20, 10, 0):
+        services.set_absence_days(
+            school_class=world.class_5a,
+            day=MONDAY,
+            rows=[DayRow(world.student, "Б", True, "", 0)],
+            actor=Actor(world.users["class_teacher"]),
+        )
+        login(client, world, "deputy")
+        page = client.get(reverse("journal_control:changes")).content.decode()
+    assert "Б 2026-11-16, the whole day" in page
+
+
+def test_the_register_forms_hint_is_tied_to_its_field(client, world):
+    with at(2026, 11, 20, 10, 0):
+        login(client, world, "class_teacher")
+        url = reverse("journal_control:absences", kwargs={"class_id": world.class_5a.pk})
+        page = client.get(url).content.decode()
+        sheet = client.get(sheet_url(world, date(2026, 11, 16))).content.decode()
+    assert 'aria-describedby="id_document_helptext"' in page
+    assert 'id="id_document_helptext"' in page
+    assert 'aria-describedby="id_change_reason_helptext"' in sheet
+    assert 'id="id_change_reason_helptext"' in sheet
+
+
+def test_the_progress_report_counts_the_sheets_reasons(world):
+    with at(2026, 11, 20, 10, 0):
+        teacher_absent(world, world.third)
+        services.set_absence_days(
+            school_class=world.class_5a,
+            day=MONDAY,
+            rows=[DayRow(world.student, "У", False, "", 0)],
+            actor=Actor(world.users["class_teacher"]),
+        )
+        (row,) = report.progress_data(world.class_5a, MONDAY, TUESDAY)
+    (russian,) = row.subjects
+    assert russian.absences == {"У": 1}
