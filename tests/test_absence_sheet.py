@@ -577,3 +577,29 @@ def test_the_progress_report_counts_the_sheets_reasons(world):
         (row,) = report.progress_data(world.class_5a, MONDAY, TUESDAY)
     (russian,) = row.subjects
     assert russian.absences == {"У": 1}
+
+
+# --- the week ------------------------------------------------------------------------------------
+
+
+def test_the_week_shows_each_days_reason_or_that_it_is_missing(client, world):
+    with at(2026, 11, 20, 10, 0):
+        teacher_absent(world, world.third)
+        services.record_absence(
+            student=world.student,
+            start=TUESDAY,
+            end=TUESDAY,
+            reason="Б",
+            actor=Actor(world.users["class_teacher"]),
+        )
+        url = reverse("journal_control:absence_week", kwargs={"class_id": world.class_5a.pk})
+        login(client, world, "class_teacher")
+        page = client.get(url, {"date": "2026-11-18"}).content.decode()
+        login(client, world, "teacher")
+        assert client.get(url).status_code == 403
+        login(client, world, "deputy")
+        assert client.get(url).status_code == 200
+    row = page[page.index(world.student.short_name) :]
+    assert "reason not recorded yet</span> 1/2" in row  # Monday: 1 of 2 lessons, no reason
+    assert '<span class="code">Б</span> 1/1' in row  # Tuesday: the period's reason
+    assert "?date=2026-11-16" in page

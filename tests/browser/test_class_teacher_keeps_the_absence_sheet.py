@@ -110,6 +110,10 @@ def test_the_class_teacher_records_todays_reasons_by_keyboard(page, browser, liv
         expect(page.locator(".messages")).to_contain_text("Сохранены 3 строки листа.")
         expect(page.locator(".badge.err", has_text="причина ещё не указана")).to_have_count(0)
         _shot(page, "absence-sheet-saved")
+        page.get_by_role("link", name="Неделя").click()
+        expect(page.locator("h1")).to_contain_text("Пропуски за неделю: 5А")
+        assert violations(page) == []
+        _shot(page, "absence-week")
     recorded = {d.student_id: (d.reason, d.whole_day, d.document) for d in AbsenceDay.objects.all()}
     assert recorded[students[1].pk] == ("У", False, "записка от мамы")
     assert recorded[students[2].pk] == ("Н", True, "")

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from zhurnal.school.calendar import class_terms, pick_term
 from zhurnal.school.courses import of_class
 from zhurnal.school.models import Enrollment, SchoolClass, Student, Term
-from zhurnal.school.rosters import RosterSpans, enrolled_on, roster_spans
+from zhurnal.school.rosters import RosterSpans, enrolled_on, overlapping, roster_spans
 from zhurnal.timetable.models import Lesson, LessonStatus
 
 from .attendance_counts import AttendanceLine, class_attendance
@@ -322,3 +322,78 @@ def absence_days_of(
             document = (documents or {}).get(day, "")
             result.append(StudentAbsenceDay(day, register, document, rows))
     return result
+
+
+@dataclass
+class WeekCell:
+    """A student's day in the week's summary: lessons had and missed (as shown), late
+    arrivals, the register's reason; ``enrolled`` False on a day they were not in the class."""
+
+    enrolled: bool
+    lessons: int = 0
+    missed: int = 0
+    late: int = 0
+    register: RegisterReason | None = None
+
+    @property
+    def needs_reason(self) -> bool:
+        return self.missed > 0 and self.register is None
+
+
+@dataclass
+class ClassWeek:
+    school_class: SchoolClass
+    days: list[date]
+    rows: list[tuple[Student, list[WeekCell]]]
+
+
+def class_week(school_class: SchoolClass, first: date, last: date) -> ClassWeek:
+    """The class's days from ``first`` to ``last`` at a glance: per student enrolled at some
+    time of them (list order) and day, the lessons had and missed as the journal shows them,
+    late arrivals and the register's reason. Four queries whatever the class's size."""
+    days = [date.fromordinal(n) for n in range(first.toordinal(), last.toordinal() + 1)]
+    enrollments = list(
+        Enrollment.objects.filter(overlapping(first, last), school_class=school_class)
+        .select_related("student")
+        .order_by(*(f"student__{n}" for n in ("last_name", "first_name", "middle_name")), "pk")
+    )
+    students = list({e.student_id: e.student for e in enrollments}.values())
+    if not students:
+        return ClassWeek(school_class, days, [])
+    ids = [s.pk for s in students]
+    spans = roster_spans(ids, first, last, extra=absence_rows(ids, first, last))
+    lessons = list(
+        Lesson.objects.filter(of_class(school_class, "course__"), date__range=(first, last))
+        .exclude(status=LessonStatus.CANCELLED)
+        .select_related("course")
+    )
+    entered = (
+        {
+            (student_id, lesson_id): code
+            for student_id, lesson_id, code in Attendance.objects.filter(
+                lesson__in=lessons, student_id__in=ids
+            ).values_list("student_id", "lesson_id", "code")
+        }
+        if lessons
+        else {}
+    )
+    rows = []
+    for student in students:
+        own = spans[student.pk]
+        cells = []
+        for day in days:
+            if not any(s.ref_id == school_class.pk and s.covers(day) for s in own.classes):
+                cells.append(WeekCell(False))
+                continue
+            register = absence_reason(own, day)
+            cell = WeekCell(True, register=register)
+            for lesson in lessons:
+                if lesson.date != day or not own.on_course(lesson.course, day):
+                    continue
+                shown = shown_attendance(entered.get((student.pk, lesson.pk), ""), register)
+                cell.lessons += 1
+                cell.missed += shown in MISSED
+                cell.late += shown == AttendanceCode.LATE
+            cells.append(cell)
+        rows.append((student, cells))
+    return ClassWeek(school_class, days, rows)

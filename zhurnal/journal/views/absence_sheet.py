@@ -1,10 +1,13 @@
 """The class teacher's daily absence sheet (seed 002, regulation 2.2.1; issue 15): a class on a
 date with the attendance the subject teachers entered and the reason of each absence (Б, У,
 Н), kept by the class teacher (``journal.keep_absences``) and read by the administration
-(``journal.view_absences``). One save for the whole sheet, a plain form: no JavaScript needed.
-The data is ``absence_sheet``'s, the write ``services.set_absence_days``'."""
+(``journal.view_absences``); and the class's week at a glance. One save for the whole sheet,
+a plain form: no JavaScript needed. The data is ``absence_sheet``'s, the write
+``services.set_absence_days``'."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,7 +26,7 @@ from zhurnal.school.access import class_for
 from zhurnal.school.calendar import school_today
 
 from .. import services
-from ..absence_sheet import absence_sheet, school_day_after, school_day_before
+from ..absence_sheet import absence_sheet, class_week, school_day_after, school_day_before
 from ..control_forms import AbsenceSheetForm
 from ..models import DayReason
 
@@ -111,4 +114,33 @@ def sheet(request: HttpRequest, class_id: int) -> HttpResponse:
     )
 
 
-__all__ = ["sheet", "sheet_url"]
+@login_required
+def week(request: HttpRequest, class_id: int) -> HttpResponse:
+    """The class's school week containing ``?date=`` (default today) at a glance: per student
+    and day, lessons missed and the register's reason; each day opens its sheet."""
+    school = current_school(request)
+    school_class = class_for(request.user, school, class_id, "journal.view_absences")
+    today = school_today(school)
+    asked = request.GET.get("date", "")
+    try:
+        day = parse_day(asked) if asked else today
+    except ValueError as error:
+        return HttpResponseBadRequest(str(error))
+    monday = day - timedelta(days=day.isoweekday() - 1)
+    last = monday + timedelta(days=school.week_days - 1)
+    return render(
+        request,
+        "journal_control/absence_week.html",
+        {
+            "school_class": school_class,
+            "week": class_week(school_class, monday, last),
+            "monday": monday,
+            "last": last,
+            "today": today,
+            "previous": monday - timedelta(weeks=1),
+            "next": monday + timedelta(weeks=1) if last < today else None,
+        },
+    )
+
+
+__all__ = ["sheet", "sheet_url", "week"]
