@@ -135,6 +135,8 @@ MATRIX: dict[str, tuple[tuple[str, ...], set[str]]] = {
     # The class teacher keeps the register of their class, the administration reads it; the
     # deputy grants unlocks (the administration reads them); settings: admin and deputy.
     "journal_control:absences": (("class_id",), ADMINISTRATION | {"class_teacher"}),
+    "journal_control:absence_sheet": (("class_id",), ADMINISTRATION | {"class_teacher"}),
+    "journal_control:absence_week": (("class_id",), ADMINISTRATION | {"class_teacher"}),
     "journal_control:unlocks": ((), ADMINISTRATION | {"outsider"}),
     "journal_control:changes": ((), ADMINISTRATION | {"outsider"}),
     "journal_control:debts": ((), ADMINISTRATION | {"outsider"}),

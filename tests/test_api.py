@@ -124,6 +124,11 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/schools/{school_id}/students/{student_id}/marks"): ADMINISTRATION | {"student"},
     ("GET", "/schools/{school_id}/students/{student_id}/attendance"): ADMINISTRATION | {"student"},
     ("GET", "/schools/{school_id}/students/{student_id}/homework"): ADMINISTRATION | {"student"},
+    # The absence register (tests/test_absence_sheet.py): the sheet of 5А for its class
+    # teacher and the administration; a student's absences under the diary's rule.
+    ("GET", "/schools/{school_id}/classes/{class_id}/absences/sheet"): ADMINISTRATION
+    | {"class_teacher"},
+    ("GET", "/schools/{school_id}/students/{student_id}/absences"): ADMINISTRATION | {"student"},
     # A homework attachment of the student persona's lesson (the world's course, 6Б).
     (
         "GET",
@@ -248,6 +253,7 @@ FAMILY_NOT_FOUND = {
         "marks",
         "attendance",
         "homework",
+        "absences",
         "homework-attachments/{homework_attachment_id}",
         "support",
         "acknowledgements",

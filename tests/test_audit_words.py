@@ -49,6 +49,13 @@ def payloads(refs) -> dict[str, tuple[str, dict | None, dict | None]]:
     mark = {"value": "4", "comment": "", "version": 1, "lesson_date": "2026-12-03", "column": 1}
     period = {"kind": "term", "term": term, "value": "5", "version": 1}
     remark = {"status": "open", "due": "2026-12-10", "teacher": teacher, "kind": "topics"}
+    absence_day = {
+        "date": "2026-12-01",
+        "reason": "У",
+        "whole_day": True,
+        "document": "справка № 7",
+        "version": 1,
+    }
     return {
         AuditAction.PERSONAL_CARD_VIEWED: ("school.student", None, None),
         AuditAction.PERSONAL_DATA_EXPORTED: ("school.student", None, None),
@@ -175,6 +182,12 @@ def payloads(refs) -> dict[str, tuple[str, dict | None, dict | None]]:
             None,
             {"start": "2026-12-01", "end": "2026-12-04", "reason": "Б"},
         ),
+        AuditAction.ABSENCE_DAY_SET: (
+            "journal.absenceday",
+            {**absence_day, "reason": "Н", "document": ""},
+            absence_day,
+        ),
+        AuditAction.ABSENCE_DAY_DELETED: ("journal.absenceday", absence_day, None),
         AuditAction.JOURNAL_UNLOCKED: (
             "journal.unlock",
             None,
@@ -298,6 +311,11 @@ def test_every_kind_is_told_in_russian_words_without_program_data(refs, action):
         (AuditAction.PERIOD_MARK_SET, "за период «2-я четверть, 2026/2027»: 5"),
         (AuditAction.UPDATED, "2026/27 → 2026/2027"),
         (AuditAction.JOURNAL_PRINTED, "3 страницы"),
+        (
+            AuditAction.ABSENCE_DAY_SET,
+            "Лист пропусков: день 01.12.2026 — без уважительной причины, весь день → день "
+            "01.12.2026 — уважительная причина, весь день, документ «справка № 7».",
+        ),
         (AuditAction.ATTACHMENT_ADDED, "«задачи.pdf» (20,0\xa0КБ)"),
     ],
 )

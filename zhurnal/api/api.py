@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
 from . import (
+    absences,
     announcements,
     assessments,
     auth,
@@ -56,6 +57,7 @@ api.add_router("/", journal.router)
 api.add_router("/", notes.router)
 api.add_router("/", assessments.router)
 api.add_router("/", diary.router)
+api.add_router("/", absences.router)
 api.add_router("/", messaging.router)
 api.add_router("/", announcements.router)
 api.add_router("/", notifications.router)

@@ -526,6 +526,38 @@ def _absence(event, lookups):
     }
 
 
+def _day_reason(state, lookups) -> str:
+    """A day of the absence sheet in words: its reason, for the whole day or the lessons
+    entered «Н», and the document if any."""
+    text = _("%(reason)s on %(date)s") % {
+        "reason": lookups.choice("journal.AbsenceDay", "reason", state["reason"]),
+        "date": value_text(state["date"]),
+    }
+    text += ", " + (
+        _("the whole day") if state.get("whole_day") else _("the lessons marked absent")
+    )
+    if state.get("document"):
+        text += ", " + _("document «%(document)s»") % {"document": state["document"]}
+    return text
+
+
+@describes(AuditAction.ABSENCE_DAY_SET)
+def _absence_day(event, lookups):
+    if event.before:
+        return _("Absence sheet: %(before)s changed to %(after)s.") % {
+            "before": _day_reason(event.before, lookups),
+            "after": _day_reason(event.after, lookups),
+        }
+    return _("Absence sheet: %(after)s.") % {"after": _day_reason(event.after, lookups)}
+
+
+@describes(AuditAction.ABSENCE_DAY_DELETED)
+def _absence_day_deleted(event, lookups):
+    return _("Absence sheet: the reason %(before)s removed.") % {
+        "before": _day_reason(event.before, lookups)
+    }
+
+
 @describes(AuditAction.JOURNAL_UNLOCKED)
 def _unlocked(event, lookups):
     after = event.after

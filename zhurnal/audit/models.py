@@ -50,6 +50,8 @@ class AuditAction(models.TextChoices):
     ATTACHMENT_ADDED = "attachment.add", _("homework file attached")
     NOTE_ADDED = "note.add", _("note to a student")
     ABSENCE_RECORDED = "absence.set", _("absence register changed")
+    ABSENCE_DAY_SET = "absenceday.set", _("reason of a day's absence recorded")
+    ABSENCE_DAY_DELETED = "absenceday.delete", _("reason of a day's absence removed")
     JOURNAL_UNLOCKED = "journal.unlock", _("journal unlocked")
     # The deputies' control (issue 12).
     REMARK_WRITTEN = "remark.write", _("remark on a journal written")

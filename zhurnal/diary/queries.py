@@ -22,6 +22,7 @@ from decimal import Decimal
 from django.db.models import CharField, DecimalField, Q, Value
 from django.db.models.functions import Cast
 
+from zhurnal.journal.absence_sheet import StudentAbsenceDay, absence_days_of
 from zhurnal.journal.averages import forecast, thresholds_from_policy, weighted_average
 from zhurnal.journal.freshness import cached
 from zhurnal.journal.models import (
@@ -517,6 +518,8 @@ class AttendanceSummary:
     rows: list[AttendanceRow]
     total: AttendanceRow
     codes: tuple = tuple(AttendanceCode)
+    # The days with an absence and the class teacher's reason of each (seed 002, 2.2.1).
+    days: list[StudentAbsenceDay] = field(default_factory=list)
 
 
 def attendance_summary(
@@ -550,7 +553,11 @@ def attendance_summary(
         row = rows.setdefault(lesson.course.subject.name, AttendanceRow(lesson.course.subject.name))
         row.counts[code] = row.counts.get(code, 0) + 1
         total.counts[code] = total.counts.get(code, 0) + 1
-    return AttendanceSummary(rows=sorted(rows.values(), key=lambda r: r.subject), total=total)
+    return AttendanceSummary(
+        rows=sorted(rows.values(), key=lambda r: r.subject),
+        total=total,
+        days=absence_days_of(spans, lessons, entered),
+    )
 
 
 # --- homework ahead --------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from zhurnal.accounts.context import context
 from zhurnal.accounts.models import Role
 from zhurnal.diary.informing import with_report_due
+from zhurnal.journal.absence_sheet import ClassDay, classes_day
 from zhurnal.oversight.queries import open_remarks_of, remark_counts
 from zhurnal.school.calendar import school_today
 from zhurnal.school.models import Course, Enrollment, SchoolClass, Staff, Student
@@ -77,6 +78,16 @@ def teacher_week(school, staff_id: int, today: date) -> tuple[date, list[Teacher
     return monday, days
 
 
+def absent_today(school, led_class_ids, today: date) -> list[ClassDay]:
+    """The class teacher's absentees of today (seed 002, regulation 2.2.1): per class they lead,
+    the students absent at some lesson today with the register's reason, or none recorded yet.
+    Six queries whatever the number of classes led."""
+    classes = SchoolClass.objects.filter(school=school, pk__in=led_class_ids).select_related(
+        "school", "grade_level"
+    )
+    return classes_day(list(classes.order_by("grade_level__number", "letter")), today)
+
+
 def home_sections(request: HttpRequest) -> list[Section]:
     school = request.school
     if school is None:
@@ -102,6 +113,15 @@ def home_sections(request: HttpRequest) -> list[Section]:
     if Role.TEACHER in roles and ctx.staff_id:
         school_day = school_today(school)
         week_start, week = teacher_week(school, ctx.staff_id, school_day)
+        if ctx.led_class_ids:
+            # Who is absent today comes first: the class teacher's morning question.
+            sections.append(
+                Section(
+                    "class_teacher",
+                    "home/class_teacher.html",
+                    {"days": absent_today(school, ctx.led_class_ids, school_day)},
+                )
+            )
         sections.append(
             Section(
                 "teacher",

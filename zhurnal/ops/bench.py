@@ -87,6 +87,10 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("student register, page 1", "admin", "/students/"),
     Scenario("student register, one class", "admin", "/students/?class={class_5a}"),
     Scenario("class page 5А (class teacher)", "teacher", "/classes/{class_5a}/"),
+    # The class teacher's daily absence sheet (issue 15): the day and the term's counts.
+    Scenario(
+        "absence sheet 5А, today (class teacher)", "teacher", "/journal/absences/{class_5a}/sheet/"
+    ),
     Scenario("personal card (writes an audit row)", "admin", "/students/{student}/"),
     Scenario("staff list", "admin", "/staff/"),
     Scenario("course list (50 per page, teachers)", "admin", "/school/courses/"),

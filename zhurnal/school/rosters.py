@@ -168,12 +168,17 @@ NO_GRADE = Value(None, output_field=IntegerField())
 
 
 def roster_spans(
-    student_ids: Iterable[int], start: date, end: date, *, extra: QuerySet | None = None
+    student_ids: Iterable[int],
+    start: date,
+    end: date,
+    *,
+    extra: QuerySet | Iterable[QuerySet] | None = None,
 ) -> dict[int, RosterSpans]:
     """Each student's classes and groups overlapping the period, dated, in ONE query (a UNION
-    ALL of enrollments and memberships). ``extra``: more rows for the same query, as
-    ``values_list(kind, student_id, ref_id, start, end, text, NO_GRADE)`` with a kind of their
-    own; they come back in ``RosterSpans.extra``. Every student asked for has an entry."""
+    ALL of enrollments and memberships). ``extra``: more rows for the same query (one queryset
+    or several), as ``values_list(kind, student_id, ref_id, start, end, text, NO_GRADE)`` with a
+    kind of their own; they come back in ``RosterSpans.extra``. Every student asked for has an
+    entry."""
     ids = list(student_ids)
     classes = (
         Enrollment.objects.filter(overlapping(start, end), student_id__any_of=ids)
@@ -193,7 +198,11 @@ def roster_spans(
         .values_list(Value(GROUP), "student_id", "group_id", "start", "end", NO_TEXT, NO_GRADE)
         .order_by()
     )
-    parts = [groups] if extra is None else [groups, extra]
+    if extra is None:
+        extra = []
+    elif isinstance(extra, QuerySet):
+        extra = [extra]
+    parts = [groups, *extra]
     spans = {student_id: RosterSpans() for student_id in ids}
     rows = sorted(classes.union(*parts, all=True), key=lambda r: (r[0], r[3], r[2]))
     for kind, student_id, ref_id, first, last, text, grade in rows:
