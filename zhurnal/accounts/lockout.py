@@ -26,9 +26,12 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from axes.handlers.database import AxesDatabaseHandler
-from axes.helpers import get_client_username
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_client_ip_address, get_client_username
 from axes.models import AccessFailureLog
+from axes.utils import reset
 from django.conf import settings
+from django.contrib.auth.signals import user_login_failed
 from django.utils import timezone
 
 Listener = Callable[..., None]
@@ -99,3 +102,29 @@ class LockoutHandler(AxesDatabaseHandler):
                 logs = logs.filter(username=username)
             logs.delete()
         return count
+
+
+# --- The same limits for codes (issue 17): a second factor's code and a linking code ---------
+# A wrong code counts as a failed login of its own key (``otp:<login>``, ``link:<subject>``), so
+# the two limits above apply to it and the administrators hear of a lock. Not the login itself:
+# its right password would forget the failures of its code (``AXES_RESET_ON_SUCCESS``).
+
+
+def code_key(kind: str, name: str) -> str:
+    return f"{kind}:{name}"[:150]
+
+
+def is_locked(request, key: str) -> bool:
+    """The key is locked from this request's address, or from every address."""
+    return AxesProxyHandler.is_locked(request, {"username": key})
+
+
+def record_failure(request, key: str) -> bool:
+    """Count a wrong code for ``key``; True if the key is locked now."""
+    user_login_failed.send(sender=__name__, credentials={"username": key}, request=request)
+    return is_locked(request, key)
+
+
+def forget_failures(request, key: str) -> None:
+    """A right code forgets the failures of its key from this address (as a right password)."""
+    reset(ip=get_client_ip_address(request), username=key)
