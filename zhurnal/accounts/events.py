@@ -9,7 +9,7 @@ from zhurnal.audit.services import record
 from zhurnal.school.models import Student
 
 from .memberships import memberships_of
-from .models import ApiToken, ExternalIdentity, User
+from .models import ApiToken, ExternalIdentity, SignInPolicy, User
 
 
 def credentials_issued(person, *, actor: Actor, username: str, kind: str, reissued: bool) -> None:
@@ -114,3 +114,8 @@ def recovery_codes_issued(user: User, *, actor: Actor) -> None:
 def second_factor_reset(staff, *, actor: Actor, reason: str) -> None:
     """The administrator reset a staff member's lost second factor."""
     record(action=AuditAction.SECOND_FACTOR_RESET, actor=actor, obj=staff, reason=reason)
+
+
+def policy_set(policy: SignInPolicy, *, actor: Actor, before: dict, after: dict) -> None:
+    """The school's sign-in policy changed, before and after."""
+    record(action=AuditAction.UPDATED, actor=actor, obj=policy, before=before, after=after)

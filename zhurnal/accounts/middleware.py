@@ -96,6 +96,8 @@ class SecondFactorMiddleware:
             if waiting in self.pages:
                 page = reverse(self.pages[waiting])
                 if request.path not in {page, reverse("accounts:logout")}:
+                    if request.headers.get("HX-Request"):
+                        return HttpResponse(status=204)  # a fragment of a page: nothing
                     return redirect(page)
         return self.get_response(request)
 

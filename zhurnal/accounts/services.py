@@ -11,8 +11,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from zhurnal.audit.actor import Actor
-from zhurnal.audit.models import AuditAction
-from zhurnal.audit.services import record
 from zhurnal.core.records import snapshot
 
 from . import events
@@ -78,11 +76,5 @@ def set_sign_in_policy(*, school, data: dict, actor: Actor) -> SignInPolicy:
     for name in POLICY_FIELDS:
         setattr(policy, name, data[name])
     policy.save()
-    record(
-        action=AuditAction.UPDATED,
-        actor=actor,
-        obj=policy,
-        before=before,
-        after=snapshot(policy, POLICY_FIELDS),
-    )
+    events.policy_set(policy, actor=actor, before=before, after=snapshot(policy, POLICY_FIELDS))
     return policy
