@@ -19,6 +19,7 @@ from zhurnal.accounts import second_factor
 from zhurnal.accounts.models import ApiToken, Role, SignInPolicy
 from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction, AuditEvent
+from zhurnal.notifications.models import Kind, Notification
 
 from .factories import GuardianFactory, SchoolFactory, StaffFactory, UserFactory, grant
 
@@ -240,3 +241,12 @@ def test_only_the_administrator_resets(school, teacher):
     )
     assert response.status_code == 403
     assert TOTPDevice.objects.filter(user=teacher).exists()
+
+
+def test_the_administrator_is_told_of_a_lock_by_wrong_codes(school, teacher, admin, settings):
+    enrol(teacher)
+    client = login("petrova.ap")
+    for _attempt in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("accounts:second_factor_verify"), {"code": "111111"})
+    notice = Notification.objects.get(user=admin, kind=Kind.LOCKOUT)
+    assert "petrova.ap" in notice.title

@@ -74,10 +74,10 @@ class LockoutHandler(AxesDatabaseHandler):
         whole_login = not request.axes_locked_out and login_limit_reached(username)
         if whole_login:
             request.axes_locked_out = True  # answered as a lockout at once
-        if request.axes_locked_out:
+        if request.axes_locked_out and (login := login_of(username)):
             for listener in _LISTENERS:
                 listener(
-                    username=username,
+                    username=login,
                     address=request.axes_ip_address,
                     whole_login=whole_login,
                     failures=login_failures(username),
@@ -112,6 +112,16 @@ class LockoutHandler(AxesDatabaseHandler):
 
 def code_key(kind: str, name: str) -> str:
     return f"{kind}:{name}"[:150]
+
+
+def login_of(key: str | None) -> str | None:
+    """The login a lock is about: the key itself, the login of a second factor's key; none
+    for a linking code's (an account of the provider, not a login)."""
+    if key and key.startswith("otp:"):
+        return key[len("otp:") :]
+    if key and key.startswith("link:"):
+        return None
+    return key
 
 
 def is_locked(request, key: str) -> bool:
