@@ -26,7 +26,7 @@ from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction, AuditEvent
 
 from . import oidc_provider
-from .factories import GuardianFactory, SchoolFactory, UserFactory, grant
+from .factories import GuardianFactory, SchoolFactory, StudentFactory, UserFactory, grant
 
 CALLBACK = "http://testserver/accounts/regional/callback/"
 
@@ -171,6 +171,16 @@ def test_a_locked_login_is_refused(client, regional, parent, settings):
     response = _through_provider(client, "locked-parent")
     assert response.status_code == 403
     assert "Слишком много неудачных попыток" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_student_below_the_schools_login_age_is_refused(client, regional, school):
+    user = grant(UserFactory(username="young"), school, Role.STUDENT)
+    StudentFactory(school=school, user=user, birth_date=timezone.localdate().replace(year=2016))
+    ExternalIdentity.objects.create(user=user, issuer=regional.issuer, subject="young")
+    response = _through_provider(client, "young")
+    assert response.status_code == 403
+    assert "Учащиеся получают собственный доступ" in response.content.decode()
     assert "_auth_user_id" not in client.session
 
 
