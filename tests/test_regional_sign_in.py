@@ -184,6 +184,21 @@ def test_a_student_below_the_schools_login_age_is_refused(client, regional, scho
     assert "_auth_user_id" not in client.session
 
 
+def test_unlinked_accounts_from_one_computer_do_not_shut_out_the_linked(
+    client, regional, parent, settings
+):
+    """A school computer where many families try before linking: each unlinked return is a
+    failed authentication, which must not lock the provider's sign-in from that address."""
+    user, _issued = _issue(parent)
+    ExternalIdentity.objects.create(user=user, issuer=regional.issuer, subject="linked")
+    for n in range(settings.AXES_FAILURE_LIMIT + 1):
+        response = _through_provider(client, f"family-{n}")
+        assert response["Location"] == reverse("accounts:regional_link")
+    response = _through_provider(client, "linked")
+    assert response["Location"] == reverse("home")
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+
 def test_a_switched_off_login_is_refused(client, regional, parent):
     user, _issued = _issue(parent)
     ExternalIdentity.objects.create(user=user, issuer=regional.issuer, subject="off")

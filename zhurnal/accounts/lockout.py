@@ -66,6 +66,11 @@ class LockoutHandler(AxesDatabaseHandler):
         )
 
     def user_login_failed(self, sender, credentials: dict, request=None, **kwargs):
+        if request is not None and not get_client_username(request, credentials):
+            # No login named: the regional provider's callback for an account not linked yet
+            # (issue 17; Django reports it as a failure). No password was guessed, and counting
+            # it would lock the provider's sign-in from a school's shared address.
+            return
         was_locked = getattr(request, "axes_locked_out", False)
         super().user_login_failed(sender, credentials, request, **kwargs)
         if request is None or was_locked:
