@@ -53,6 +53,12 @@ MATRIX: dict[str, tuple[tuple[str, ...], set[str]]] = {
     "school:staff_consent": (("staff_id",), {"admin", "hr"}),
     "accounts:staff_roles": (("staff_id",), {"admin"}),
     "accounts:credentials_class": (("class_id",), {"admin", "class_teacher"}),
+    # Sign-in and security (issue 17): everyone's own page; the second factor for staff; the
+    # administrator resets a staff member's and sets the school's sign-in policy.
+    "accounts:security": ((), EVERYONE),
+    "accounts:second_factor": ((), STAFF | {"outsider"}),
+    "accounts:staff_second_factor": (("staff_id",), {"admin"}),
+    "accounts:sign_in_settings": ((), {"admin", "outsider"}),
     "audit:trail": ((), {"admin", "director", "outsider"}),
     # Reports (issue 12): the school's figures for the administration, a class's for its class
     # teacher too, a teacher's report for the teacher themself.
@@ -198,6 +204,15 @@ NOT_IN_MATRIX = {
     "accounts:logout",
     "accounts:logout_everywhere",
     "accounts:switch_school",
+    # The sign-in through the region's provider, the code after the password and the POST-only
+    # writes of one's own sign-in: tests/test_regional_sign_in.py, tests/test_second_factor.py.
+    "accounts:regional_start",
+    "accounts:oidc_callback",
+    "accounts:regional_link",
+    "accounts:second_factor_verify",
+    "accounts:second_factor_off",
+    "accounts:recovery_codes",
+    "accounts:identity_unlink",
     "set_language",
     "javascript-catalog",
     # Any other address under /api/: the API's JSON 404 (tests/test_api_openapi.py).

@@ -68,6 +68,21 @@ def payloads(refs) -> dict[str, tuple[str, dict | None, dict | None]]:
         AuditAction.ROLES_SET: ("school.staff", {"roles": []}, {"roles": ["teacher", "deputy"]}),
         AuditAction.TOKEN_ISSUED: ("accounts.apitoken", None, None),
         AuditAction.TOKEN_REVOKED: ("accounts.apitoken", None, {"revoked_at": "2026-12-05T10:00"}),
+        AuditAction.SIGNED_IN_REGIONALLY: ("accounts.user", None, {"issuer": "https://id.region"}),
+        AuditAction.IDENTITY_LINKED: (
+            "accounts.user",
+            None,
+            {"issuer": "https://id.region", "email": "a@b.ru", "by": "code"},
+        ),
+        AuditAction.IDENTITY_UNLINKED: (
+            "accounts.user",
+            {"issuer": "https://id.region", "email": ""},
+            None,
+        ),
+        AuditAction.SECOND_FACTOR_ON: ("accounts.user", None, None),
+        AuditAction.SECOND_FACTOR_OFF: ("accounts.user", None, None),
+        AuditAction.RECOVERY_CODES_ISSUED: ("accounts.user", None, None),
+        AuditAction.SECOND_FACTOR_RESET: ("school.staff", None, None),
         AuditAction.CREATED: (
             "school.academicyear",
             None,

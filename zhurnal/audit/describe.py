@@ -283,6 +283,43 @@ def _token_revoked(event, lookups):
     return _("The API token revoked.")
 
 
+@describes(AuditAction.SIGNED_IN_REGIONALLY)
+def _signed_in_regionally(event, lookups):
+    return _("Signed in through the region's portal.")
+
+
+@describes(AuditAction.IDENTITY_LINKED)
+def _identity_linked(event, lookups):
+    if (event.after or {}).get("by") == "email":
+        return _("A regional account linked by its verified e-mail.")
+    return _("A regional account linked with a linking code.")
+
+
+@describes(AuditAction.IDENTITY_UNLINKED)
+def _identity_unlinked(event, lookups):
+    return _("A regional account unlinked.")
+
+
+@describes(AuditAction.SECOND_FACTOR_ON)
+def _second_factor_on(event, lookups):
+    return _("The second factor turned on: a code generator app.")
+
+
+@describes(AuditAction.SECOND_FACTOR_OFF)
+def _second_factor_off(event, lookups):
+    return _("The second factor turned off.")
+
+
+@describes(AuditAction.RECOVERY_CODES_ISSUED)
+def _recovery_codes(event, lookups):
+    return _("New recovery codes issued; the earlier ones stop working.")
+
+
+@describes(AuditAction.SECOND_FACTOR_RESET)
+def _second_factor_reset(event, lookups):
+    return _("The second factor reset: the person sets it up again at the next login.")
+
+
 # --- the plans and the diary ---------------------------------------------------------------
 
 
