@@ -583,6 +583,28 @@ class HomeworkDay:
 LOOK_BACK_DAYS = 14
 
 
+def homework_due(lessons: list[Lesson], today: date) -> dict[date, list[HomeworkItem]]:
+    """The homework set at ``lessons`` (a student's, in date order, cancelled ones left out,
+    with ``homework`` and the course's subject loaded) by the day it is due, from ``today``
+    on: each is due at the course's next lesson on a later day (a double lesson sets it once).
+    No query."""
+    by_course: dict[int, list[Lesson]] = defaultdict(list)
+    for lesson in lessons:
+        by_course[lesson.course_id].append(lesson)
+    due: dict[date, list[HomeworkItem]] = defaultdict(list)
+    for course_lessons in by_course.values():
+        for index, set_at in enumerate(course_lessons):
+            try:
+                homework = set_at.homework
+            except Homework.DoesNotExist:
+                continue
+            due_at = next((x for x in course_lessons[index + 1 :] if x.date > set_at.date), None)
+            if due_at is None or due_at.date < today:
+                continue
+            due[due_at.date].append(HomeworkItem(set_at.course.subject.name, set_at.date, homework))
+    return due
+
+
 def homework_ahead(student: Student, today: date, days: int = 7) -> list[HomeworkDay]:
     """The homework due in the coming ``days`` days from ``today`` (each set at a lesson and due
     at the course's next lesson), per day with the estimated minutes summed and the limit for
@@ -595,24 +617,8 @@ def homework_ahead(student: Student, today: date, days: int = 7) -> list[Homewor
         for lesson in _student_lessons(student, spans, start, last, "homework")
         if lesson.status != LessonStatus.CANCELLED
     ]
-    by_course: dict[int, list[Lesson]] = defaultdict(list)
-    for lesson in lessons:
-        by_course[lesson.course_id].append(lesson)
-    due: dict[date, list[HomeworkItem]] = defaultdict(list)
-    items: dict[int, HomeworkItem] = {}
-    for course_lessons in by_course.values():
-        for index, set_at in enumerate(course_lessons):
-            try:
-                homework = set_at.homework
-            except Homework.DoesNotExist:
-                continue
-            # Due at the course's next lesson on a later day (a double lesson sets it once).
-            due_at = next((x for x in course_lessons[index + 1 :] if x.date > set_at.date), None)
-            if due_at is None or due_at.date < today:
-                continue
-            item = HomeworkItem(set_at.course.subject.name, set_at.date, homework)
-            due[due_at.date].append(item)
-            items[homework.pk] = item
+    due = homework_due(lessons, today)
+    items = {item.homework.pk: item for day_items in due.values() for item in day_items}
     if items:
         for attachment in HomeworkAttachment.objects.filter(homework_id__any_of=list(items)):
             items[attachment.homework_id].attachments.append(attachment)
