@@ -13,19 +13,20 @@ of children, lessons or marks (``family_news``).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db.models import Q
 
-from zhurnal.journal.models import Mark, PeriodKind, PeriodMark
+from zhurnal.journal.models import Homework, Mark, PeriodKind, PeriodMark
 from zhurnal.school.calendar import terms_of_level
 from zhurnal.school.models import SchoolClass, Student, Term
 from zhurnal.school.rosters import RosterSpans, roster_spans
 from zhurnal.timetable.models import Lesson, LessonStatus
 
 from .models import TermAcknowledgement
-from .queries import LOOK_BACK_DAYS, HomeworkItem, homework_due
+from .queries import LOOK_BACK_DAYS, HomeworkItem, homework_due_days
 
 # The window of "new" marks, in days up to now.
 NEW_MARKS_DAYS = 7
@@ -76,9 +77,9 @@ def family_news(
 ) -> list[ChildNews]:
     """The news of each of ``students`` (the children the user may read, in the order given),
     and of the terms to acknowledge for those in ``acknowledging`` (the children ``user`` is a
-    guardian of: ``diary.acknowledge``). Seven queries at most, whatever the number of
+    guardian of: ``diary.acknowledge``). Eight queries at most, whatever the number of
     children, lessons and marks: the children's lists (classes and groups), their classes,
-    the lessons with homework, the marks, the terms, the term marks entered, the user's
+    the lessons, the homework due, the marks, the terms, the term marks entered, the user's
     acknowledgements."""
     if not students:
         return []
@@ -110,41 +111,51 @@ def _class_on(spans: RosterSpans, day: date) -> int | None:
 
 
 def _add_homework(school, news, spans, start: date, last: date, today: date) -> None:
-    """The homework due today and on the next day with lessons (``queries.homework_due``):
-    every child's lessons of the period in ONE query."""
+    """The homework due today and on the next day with lessons (the rule of ``queries.
+    homework_due_days``): every child's lessons of the period as plain rows in ONE query, then
+    the homework due on those days in one more (none when nothing is due)."""
     lists = Q()
     for own in spans.values():
         if own.classes or own.groups:
             lists |= own.lessons_filter()
     if not lists:
         return
-    lessons = list(
+    rows = list(
         Lesson.objects.filter(school=school, date__range=(start, last))
         .filter(lists)
         .exclude(status=LessonStatus.CANCELLED)
-        .select_related("course__subject", "homework")
-        .only(
-            "id",
-            "course_id",
-            "date",
-            "number",
-            "course__school_class_id",
-            "course__group_id",
-            "course__subject__name",
-            "homework__text",
-            "homework__minutes",
-            "homework__lesson_id",
-        )
         .order_by("date", "number", "pk")
+        .values_list("course_id", "date", "course__school_class_id", "course__group_id", "homework")
     )
+    wanted: dict[int, list[tuple[ChildNews, date, date]]] = defaultdict(list)
     for pk, item in news.items():
-        own = [x for x in lessons if spans[pk].on_course(x.course, x.date)]
-        due = homework_due(own, today)
-        later = sorted({x.date for x in own if x.date > today})
-        if any(x.date == today for x in own) or due.get(today):
-            item.today = DueDay(today, sorted(due.get(today, []), key=lambda i: i.subject))
+        own = [
+            (course_id, day, homework)
+            for course_id, day, class_id, group_id, homework in rows
+            if spans[pk].on_list(class_id, group_id, day)
+        ]
+        later = sorted({day for _c, day, _h in own if day > today})
+        if any(day == today for _c, day, _h in own):
+            item.today = DueDay(today, [])
         if later:
-            item.next_day = DueDay(later[0], sorted(due.get(later[0], []), key=lambda i: i.subject))
+            item.next_day = DueDay(later[0], [])
+        days = {d.day for d in (item.today, item.next_day) if d is not None}
+        for due, set_on, homework_id in homework_due_days(own, today):
+            if due in days:
+                wanted[homework_id].append((item, due, set_on))
+    if not wanted:
+        return
+    homework = Homework.objects.filter(pk__any_of=list(wanted)).select_related(
+        "lesson__course__subject"
+    )
+    for entry in homework.only("text", "minutes", "lesson__course__subject__name"):
+        for item, due, set_on in wanted[entry.pk]:
+            day = item.today if item.today is not None and item.today.day == due else item.next_day
+            day.items.append(HomeworkItem(entry.lesson.course.subject.name, set_on, entry))
+    for item in news.values():
+        for day in (item.today, item.next_day):
+            if day is not None:
+                day.items.sort(key=lambda i: i.subject)
 
 
 def _add_marks(school, news, since: datetime) -> None:

@@ -159,7 +159,7 @@ def family_section(request: HttpRequest, ctx, day: date) -> Section | None:
     per child whose diary the user may read, the new marks, today's and the next school day's
     homework, and the terms waiting for the guardian's «Ознакомлен» with its one-tap button
     (``diary.news``); the user's unread messages once (a conversation is the user's, not a
-    child's). Nine queries at most, whatever the number of children and marks."""
+    child's). Ten queries at most, whatever the number of children and marks."""
     family_ids = ctx.child_ids | ctx.own_student_ids
     if not family_ids:
         return None
