@@ -332,6 +332,10 @@ def test_the_family_home_page_costs_the_same_for_one_child_or_several_with_many_
         several = _count(client)
         html = client.get(reverse("home")).content.decode()
     assert several == one
+    # session, user, memberships, the family's students, their lists, classes, lessons, the
+    # homework due, the marks, the terms, the term marks entered, the acknowledgements, and
+    # the unread messages.
+    assert one == 13
     assert html.count('class="child"') == 3
     assert html.count("/acknowledge/") == 2
     with at(2026, 11, 20, 10, 0), django_assert_num_queries(one):
