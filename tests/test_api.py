@@ -185,6 +185,8 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     # director's and the secretary's; so are closing the world's year and promoting 5А — last,
     # in this order: the promotion follows the closing, and a closed year refuses the writes
     # above.
+    # The OneRoster package (tests/test_exchange.py): the director's.
+    ("GET", "/schools/{school_id}/oneroster"): {"director"},
     ("GET", "/schools/{school_id}/year-end"): {"director", "deputy", "secretary"},
     ("GET", "/schools/{school_id}/classes/{class_id}/year-end"): {
         "director",

@@ -9,6 +9,7 @@ from . import (
     assessments,
     auth,
     diary,
+    exchange,
     journal,
     messaging,
     notifications,
@@ -57,6 +58,7 @@ api.add_router("/", notifications.router)
 api.add_router("/", reports.router)
 api.add_router("/", oversight.router)
 api.add_router("/", yearend.router)
+api.add_router("/", exchange.router)
 
 
 def not_found(request: HttpRequest, *args, **kwargs) -> HttpResponse:
