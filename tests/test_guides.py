@@ -114,4 +114,4 @@ def test_markup_in_a_guide_is_shown_as_text(tmp_path, settings):
     assert "<img" not in html and "&lt;img" in html
     assert 'href="javascript' not in html
     assert "style=" not in html  # the table's alignment: the CSP allows no inline styles
-    assert '<div class="table-wrap"><table>' in html
+    assert '<div class="table-wrap" tabindex="0"><table>' in html

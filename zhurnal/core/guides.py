@@ -31,8 +31,6 @@ _GUIDE_LINK = re.compile(r"^(?P<name>[A-Za-z0-9-]+)\.md(?P<anchor>#.*)?$")
 # guide's top. tests/test_guides.py checks that every page has one and that the section exists.
 SECTIONS: dict[str, tuple[str, str]] = {
     "home": (INDEX, "common-to-everyone"),
-    "help": (INDEX, ""),
-    "help_guide": (INDEX, ""),
     "accounts:password_change": (INDEX, "logging-in"),
     "accounts:credentials_class": (
         "teacher-and-class-teacher",
@@ -168,6 +166,7 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "journal_control:debts": ("journal-control", "debts-and-late-entries-administration"),
     "journal_control:settings": ("journal-control", "journal-settings-administrator-deputy"),
     # The diary, acknowledgements and the progress report.
+    "diary:index": ("parent-and-student", "the-diary-дневник"),
     "diary:week": ("parent-and-student", "the-diary-дневник"),
     "diary:marks": ("parent-and-student", "the-diary-дневник"),
     "diary:attendance": ("parent-and-student", "the-diary-дневник"),
@@ -225,10 +224,13 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "yearend:promote": ("secretary", "the-year-end-checklist--closing--next-year--promotion"),
 }
 
-# Named URLs that are no page of their own, so no help link: the sign-in pages (no menu),
+# Named URLs that are no page of their own, so no help link: the guides themselves (their list
+# is beside the text), the sign-in pages (no menu),
 # POST-only writes, htmx fragments inside a page, files (PDF, XLSX, ICS, attachments), the
 # health check, the script catalogue, and the API's 404.
 NOT_PAGES = {
+    "help",
+    "help_guide",
     "healthz",
     "set_language",
     "javascript-catalog",
@@ -249,7 +251,6 @@ NOT_PAGES = {
     "journal:roll_call",
     "journal:attachment",
     "journal:cell",
-    "diary:index",
     "diary:attachment",
     "diary:progress_report_pdf",
     "notifications:unread_badge",
@@ -347,7 +348,7 @@ def _render(name: str, path: str, mtime: int) -> Guide:
         url_schemes={"http", "https", "mailto"},
     )
     # Wide tables scroll inside their own frame on a phone, not the whole page.
-    html = html.replace("<table>", '<div class="table-wrap"><table>').replace(
+    html = html.replace("<table>", '<div class="table-wrap" tabindex="0"><table>').replace(
         "</table>", "</table></div>"
     )
     return Guide(name=name, title=title, html=html, anchors=frozenset(anchors))
