@@ -169,6 +169,10 @@ MATRIX: dict[str, tuple[tuple[str, ...], set[str]]] = {
     "notifications:deliveries": ((), {"admin", "outsider"}),
     # --- backups of the server (issue 13): the administrator's page
     "backups:index": ((), {"admin", "outsider"}),
+    # --- data exchange (issue 17): the director's OneRoster export, the admin's regional upload
+    "exchange:oneroster": ((), {"director"}),
+    "exchange:download": ((), {"director"}),
+    "exchange:uploads": ((), {"admin", "outsider"}),
     "messaging:announcements": ((), EVERYONE - {"nobody"}),
     "messaging:announce": ((), ADMINISTRATION | {"teacher", "class_teacher", "outsider"}),
 }
@@ -225,6 +229,10 @@ NOT_IN_MATRIX = {
     "notifications:resend",
     # POST-only: the administrator queues a backup now (tests/test_backups.py, every role).
     "backups:run",
+    # POST-only: the director's consent to share demographics and the administrator's «Upload
+    # now», each role's side in tests/test_exchange.py.
+    "exchange:consent",
+    "exchange:run_upload",
     # The diary's entry page redirects a student to their own diary, and a homework
     # attachment needs an attachment id: both in tests/test_diary.py.
     "diary:index",

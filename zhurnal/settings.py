@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "zhurnal.archive",
     # Backups of the whole server: the database and the uploaded files (issue 13).
     "zhurnal.backups",
+    # OneRoster 1.2 export and the regional upload (issue 17; seed 001, step 17).
+    "zhurnal.exchange",
     # The year end: the checklist, closing the year, the next year and the promotion (issue 13).
     "zhurnal.yearend",
     "zhurnal.api",
@@ -346,6 +348,22 @@ ZHURNAL_BACKUP_KEEP = int(os.environ.get("ZHURNAL_BACKUP_KEEP", "10"))
 ZHURNAL_BACKUP_EVERY_DAYS = int(os.environ.get("ZHURNAL_BACKUP_EVERY_DAYS", "7"))
 # …and the day after a term of any school ends.
 ZHURNAL_BACKUP_AT_TERM_END = _env_bool("ZHURNAL_BACKUP_AT_TERM_END", default=True)
+
+# --- Data exchange with the region (issue 17; seed 001, step 17) ------------------------------
+# The namespace of the OneRoster sourcedIds (UUID v5): keep it for the life of the deployment,
+# or every record gets a new sourcedId in the region; give each deployment its own.
+ZHURNAL_ONEROSTER_NAMESPACE = os.environ.get(
+    "ZHURNAL_ONEROSTER_NAMESPACE", "5a3c1f52-77a4-5e43-9c0e-2f1c8e0d6b17"
+)
+# Where the scheduled upload sends each school's OneRoster package: an HTTPS address (POSTed
+# with the bearer token) and/or a folder (a file per school and upload). Neither: no upload.
+ZHURNAL_REGION_UPLOAD_URL = os.environ.get("ZHURNAL_REGION_UPLOAD_URL", "")
+ZHURNAL_REGION_UPLOAD_TOKEN = os.environ.get("ZHURNAL_REGION_UPLOAD_TOKEN", "")
+ZHURNAL_REGION_UPLOAD_DIR = os.environ.get("ZHURNAL_REGION_UPLOAD_DIR", "")
+# An upload is due when the last one sent is this many days old (1: daily).
+ZHURNAL_REGION_UPLOAD_EVERY_DAYS = int(os.environ.get("ZHURNAL_REGION_UPLOAD_EVERY_DAYS", "1"))
+# Seconds an HTTPS upload may take before it counts as failed (and is retried).
+ZHURNAL_REGION_UPLOAD_TIMEOUT = int(os.environ.get("ZHURNAL_REGION_UPLOAD_TIMEOUT", "60"))
 
 # --- The archive (issue 13; seed 002 §4.2, §5.5–5.9) ----------------------------------------
 # Where the term copies and the archive packages are written, read-only, never published by

@@ -33,6 +33,7 @@ urlpatterns = [
     path("control/", include("zhurnal.oversight.urls")),
     path("archive/", include("zhurnal.archive.urls")),
     path("backups/", include("zhurnal.backups.urls")),
+    path("exchange/", include("zhurnal.exchange.urls")),
     path("year-end/", include("zhurnal.yearend.urls")),
     path("api/v1/", include("zhurnal.api.urls")),
     # Every other address under /api/ (another version, a line break in the path) answers

@@ -72,10 +72,21 @@ ROLES: dict[str, tuple[str, list]] = {
             "/timetable/",
         ],
     ),
-    "director": ("director", ["/", "/reports/", "/reports/lists/", "/archive/", "/audit/"]),
+    "director": (
+        "director",
+        ["/", "/reports/", "/reports/lists/", "/archive/", "/audit/", "/exchange/oneroster/"],
+    ),
     "admin": (
         "admin",
-        ["/", "/staff/", "/backups/", "/audit/", "/school/settings/", "/school/structure/"],
+        [
+            "/",
+            "/staff/",
+            "/backups/",
+            "/audit/",
+            "/school/settings/",
+            "/school/structure/",
+            "/exchange/uploads/",
+        ],
     ),
     "secretary": ("secretary", ["/", "/students/", "/year-end/"]),
     "parent": (

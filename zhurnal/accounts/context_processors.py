@@ -19,6 +19,8 @@ NAV_PERMISSIONS = {
     "view_deliveries": "notifications.view_deliveries",
     "view_backups": "backups.view",
     "run_backups": "backups.run",
+    "oneroster": "exchange.export",
+    "regional_upload": "exchange.view_uploads",
     "view_assessments": "timetable.view_assessments",
     "reports": "reports.index",
     "archive": "archive.print",

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.db import connections, router
 
+from zhurnal.core.rows import ModelRows
 from zhurnal.school.models import (
     Course,
     Group,
@@ -112,41 +113,9 @@ def _standing(text: str) -> Standing:
     )
 
 
-class _Rows:
-    """Model instances from the columns of the statement, as the ORM makes them
-    (``Model.from_db``, each field's database converters applied: booleans on SQLite, JSON,
-    dates); tests/test_user_context.py compares them with the ORM's."""
-
-    def __init__(self, model, alias: str):
-        self.model = model
-        self.fields = model._meta.concrete_fields
-        self.select = ", ".join(f'{alias}."{f.column}"' for f in self.fields)
-        self.attnames = [f.attname for f in self.fields]
-        self._converters: dict[str, list] = {}  # by database alias
-
-    def _converters_of(self, using: str) -> list:
-        if using not in self._converters:
-            db = connections[using]
-            self._converters[using] = [
-                (col, db.ops.get_db_converters(col) + model_field.get_db_converters(db))
-                for model_field in self.fields
-                for col in (model_field.get_col(self.model._meta.db_table),)
-            ]
-        return self._converters[using]
-
-    def make(self, values, using: str):
-        db = connections[using]
-        converted = []
-        for (col, converters), value in zip(self._converters_of(using), values, strict=True):
-            for convert in converters:
-                value = convert(value, col, db)
-            converted.append(value)
-        return self.model.from_db(using, self.attnames, converted)
-
-
 _POLICY = School._meta.get_field("journal_policy")  # the school's JournalPolicy (journal app)
-_SCHOOLS = _Rows(School, "s")
-_POLICIES = _Rows(_POLICY.related_model, "p")
+_SCHOOLS = ModelRows(School, "s")
+_POLICIES = ModelRows(_POLICY.related_model, "p")
 
 
 def _statement(vendor: str) -> str:

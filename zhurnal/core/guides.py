@@ -215,6 +215,8 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "archive:index": ("director-and-deputy", "printing-the-journal-and-the-archive"),
     "archive:package": ("director-and-deputy", "printing-the-journal-and-the-archive"),
     "backups:index": ("admin", "backups"),
+    "exchange:oneroster": ("director-and-deputy", "for-the-director-the-oneroster-export"),
+    "exchange:uploads": ("admin", "the-regional-upload"),
     "yearend:index": ("secretary", "the-year-end-checklist--closing--next-year--promotion"),
     "yearend:class_checklist": (
         "secretary",
@@ -266,6 +268,9 @@ NOT_PAGES = {
     "archive:term_copy",
     "archive:build",
     "backups:run",
+    "exchange:download",
+    "exchange:consent",
+    "exchange:run_upload",
     "yearend:close",
     "yearend:reopen",
 }

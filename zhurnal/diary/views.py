@@ -51,17 +51,7 @@ def _int(raw: str | None) -> int | None:
 
 def diary_student(request: HttpRequest, student_id: int) -> Student:
     """The student of the current school whose diary the user may read (``diary.access``)."""
-    return diary_student_for(request.user, current_school(request), student_id)
-
-
-def _children(request: HttpRequest, student: Student) -> list[Student]:
-    """The other children of a parent, for the switcher (a query only with several)."""
-    ctx = context(request.user, request.school.pk)
-    if ctx is None or len(ctx.child_ids) < 2 or student.pk not in ctx.child_ids:
-        return []
-    return list(
-        Student.objects.filter(pk__in=ctx.child_ids).order_by("first_name", "last_name", "pk")
-    )
+    return diary_student_for(request.user, current_school(request), student_id, with_siblings=True)
 
 
 def _tabs(request: HttpRequest, student: Student) -> list:
@@ -81,7 +71,7 @@ def _page(
         {
             "student": student,
             "tab": tab,
-            "children": _children(request, student),
+            "children": student.siblings,
             "more_tabs": _tabs(request, student),
             **extra,
         },
@@ -391,7 +381,9 @@ def calendar(request: HttpRequest, student_id: int) -> HttpResponse:
     the student's guardians and the student from the school's age (``diary.manage_feed``). Staff
     who read the diary get a 403: the address is the family's."""
     school = current_school(request)
-    student = diary_student_for(request.user, school, student_id, "diary.manage_feed")
+    student = diary_student_for(
+        request.user, school, student_id, "diary.manage_feed", with_siblings=True
+    )
     if request.method == "POST":
         apply_feed_action(request, school, student=student)
         return redirect("diary:calendar", student_id=student.pk)
@@ -403,7 +395,7 @@ def calendar(request: HttpRequest, student_id: int) -> HttpResponse:
         {
             "student": student,
             "tab": "calendar",
-            "children": _children(request, student),
+            "children": student.siblings,
             "more_tabs": _tabs(request, student),
             "address": feed_address(request, feed),
             "window_start": start,

@@ -9,6 +9,7 @@ only; ``journal.keep_period_marks`` the course's period marks.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from zhurnal.core.access import object_for, require
@@ -16,6 +17,7 @@ from zhurnal.school.courses import COURSE_PLACE
 from zhurnal.school.models import Course, Student, Term
 from zhurnal.timetable.models import Lesson
 
+from .cell_reads import MarkCell, read_mark_cell
 from .models import GradeColumn, HomeworkAttachment, ScaleRule, WorkType
 from .policy import with_default_work_type, with_scale_rule
 from .queries import NAME_FIELDS
@@ -69,18 +71,23 @@ def journal_lesson_for(
 
 def column_for(user, school, column_id: int) -> GradeColumn:
     """A column of marks, to write its marks (``journal.keep_lesson`` on its lesson), with its
-    work type, lesson and the lesson's course with the scale rule — two small queries: one
-    joining all of it costs PostgreSQL ~20 ms just to plan (docs/performance.md)."""
-    column = object_for(
-        user, school, GradeColumn.objects.select_related("work_type", "lesson"), None, pk=column_id
-    )
-    lesson = column.lesson
-    lesson.course = with_scale_rule(Course.objects.select_related("year", *COURSE_PLACE)).get(
-        pk=lesson.course_id
-    )
-    lesson.course.school = school
-    require(user, KEEP, lesson)
-    return column
+    work type, lesson and the lesson's course with the scale rule (``cell_reads``)."""
+    return mark_cell_for(user, school, column_id).column
+
+
+def mark_cell_for(
+    user, school, column_id: int | None, student_id: int | None = None, term_id: int | None = None
+) -> MarkCell:
+    """A cell of a column of marks, to write its mark (``journal.keep_lesson`` on the lesson),
+    read in two statements (``cell_reads``): 404 for a column or — when ``student_id`` is
+    given — a student not of the school, 403 when the rule denies."""
+    cell = read_mark_cell(school, column_id, student_id, term_id)
+    if cell is None:
+        raise Http404
+    require(user, KEEP, cell.column.lesson)
+    if student_id is not None and cell.student is None:
+        raise Http404
+    return cell
 
 
 def homework_attachment_for(user, school, attachment_id: int) -> HomeworkAttachment:

@@ -65,8 +65,9 @@ _GRADE_LEVEL_SQL = (
     f"(SELECT c.grade_level_id FROM {Group._meta.db_table} g "
     f"INNER JOIN {_CLASS} c ON c.id = g.school_class_id WHERE g.id = {_COURSE}.group_id))"
 )
-# ``resolve_scale`` in SQL: the matching rule of the highest rank (subject 2, grade level 1).
-_SCALE_RULE_SQL = (
+# ``resolve_scale`` in SQL: the matching rule of the highest rank (subject 2, grade level 1),
+# for the row of the statement's course table (``with_scale_rule``, ``cell_reads``).
+SCALE_RULE_SQL = (
     f"(SELECT r.scale FROM {ScaleRule._meta.db_table} r WHERE r.school_id = {_COURSE}.school_id "  # noqa: S608
     f"AND (r.subject_id = {_COURSE}.subject_id OR r.subject_id IS NULL) "
     f"AND (r.grade_level_id = {_GRADE_LEVEL_SQL} OR r.grade_level_id IS NULL) "
@@ -90,7 +91,7 @@ def _sql(text: str, field) -> RawSQL:
 def with_scale_rule(courses: QuerySet[Course]) -> QuerySet[Course]:
     """Annotate ``scale_rule``: the scale of the most specific rule for each course (the
     subject in its grade level, the subject, the grade level), or None — in the same query."""
-    return courses.annotate(scale_rule=_sql(_SCALE_RULE_SQL, CharField(null=True)))
+    return courses.annotate(scale_rule=_sql(SCALE_RULE_SQL, CharField(null=True)))
 
 
 def with_default_work_type(courses: QuerySet[Course]) -> QuerySet[Course]:

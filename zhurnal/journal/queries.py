@@ -505,10 +505,10 @@ def lesson_homework(lesson: Lesson) -> Homework | None:
 
 
 def lesson_notes(lesson: Lesson) -> QuerySet[StudentNote]:
-    """The notes to students at the lesson, in list order."""
+    """The notes to students at the lesson, in list order, with who wrote them."""
     return (
         StudentNote.objects.filter(lesson=lesson)
-        .select_related("student")
+        .select_related("student", "entered_by")
         .order_by("student__last_name", "pk")
     )
 

@@ -205,6 +205,14 @@ RULES = {
     # restore is the server operator's command (zhurnal restore), no page.
     "backups.view": is_admin,
     "backups.run": is_admin,
+    # Data exchange (issue 17). obj = School: the OneRoster package of the school — the director,
+    # who answers for the personal data given out, decides on sharing the demographics too;
+    # the regional upload's delivery state and «Upload now» — the administrator (seed 001,
+    # step 17: «Выгрузка данных в РИД — системный администратор»).
+    "exchange.export": is_director,
+    "exchange.manage_consent": is_director,
+    "exchange.view_uploads": is_admin,
+    "exchange.run_upload": is_admin,
     # The year end (issue 13; seed 002 §6.2.3: the secretary closes the year, opens the next
     # one and promotes; the director may too; the deputies see the checklist). obj = School,
     # or the SchoolClass of a class's checklist and promotion.

@@ -6,6 +6,7 @@ journal, the diary, the reports and the API (DESIGN §5).
 * ``enrolled_on(day)``: the condition of a dated row covering a day;
 * ``course_roster(course)``: the dated rows that put students on a course's list;
 * ``on_roster(course, student, day)``: one student on one day (one query);
+  ``student_on_roster`` answers from a ``RosterCheck`` read with the student's row;
 * ``class_roster(class, day)``: a class's students on a day, in list order (one query);
 * ``roster_spans(students, start, end)``: each student's classes and groups over a period,
   dated, in ONE query — what a student's pages and the class reports ask of every lesson.
@@ -52,6 +53,25 @@ def course_roster(course: Course) -> QuerySet:
 def on_roster(course: Course, student_id: int, day: date) -> bool:
     """The student is on the course's list on ``day`` (one query)."""
     return course_roster(course).filter(enrolled_on(day), student_id=student_id).exists()
+
+
+@dataclass(frozen=True)
+class RosterCheck:
+    """Whether a student was on a course's list on a day, read with the student's row (by a
+    statement that asks ``on_roster``'s question in SQL: ``journal.cell_reads``)."""
+
+    course_id: int
+    day: date
+    on_roster: bool
+
+
+def student_on_roster(student: Student, course: Course, day: date) -> bool:
+    """``on_roster`` of a student's row: answered by its ``roster_check`` when it was read for
+    the same course and day, else one query."""
+    check = getattr(student, "roster_check", None)
+    if check is not None and (check.course_id, check.day) == (course.pk, day):
+        return check.on_roster
+    return on_roster(course, student.pk, day)
 
 
 def current_class_id(student: Student, day: date) -> int | None:

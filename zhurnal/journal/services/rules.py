@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from zhurnal.school.calendar import school_today, year_is_closed
 from zhurnal.school.models import Course, School, Student
-from zhurnal.school.rosters import on_roster
+from zhurnal.school.rosters import student_on_roster
 from zhurnal.timetable.models import Lesson
 
 from .. import deadlines
@@ -63,8 +63,8 @@ def check_not_cancelled(lesson: Lesson) -> None:
 
 def check_student(lesson: Lesson, student: Student) -> None:
     """The student is on the lesson's list on its date (DESIGN §2, membership over time)."""
-    if student.school_id != lesson.school_id or not on_roster(
-        lesson.course, student.pk, lesson.date
+    if student.school_id != lesson.school_id or not student_on_roster(
+        student, lesson.course, lesson.date
     ):
         raise ValidationError(
             _("%(student)s is not on the list of this lesson on %(date)s.")

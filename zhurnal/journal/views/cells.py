@@ -23,10 +23,10 @@ from .. import services
 from ..access import (
     KEEP,
     cell_student,
-    column_for,
     course_term,
     journal_course_for,
     journal_lesson_for,
+    mark_cell_for,
 )
 from ..models import PeriodKind
 from ..queries import documented_absence, lesson_has_columns, shown_attendance, student_summary
@@ -96,24 +96,39 @@ def save_cell(request: HttpRequest) -> JsonResponse:
 
 def _save_mark(request, data, value, version, reason) -> JsonResponse:
     school = current_school(request)
-    student = cell_student(school, int_or_none(data.get("student")))
+    student_id = int_or_none(data.get("student"))
     column_id = int_or_none(data.get("column"))
-    mark_data = {"student": student, "value": value, "version": version, "reason": reason}
+    term_id = int_or_none(data.get("term"))
     if column_id is not None:
-        column = column_for(request.user, school, column_id)
-        mark = services.set_mark(column=column, actor=Actor.of(request), **mark_data)
-        return _mark_answer(request, data, column.lesson, column, student, mark)
+        cell = mark_cell_for(request.user, school, column_id, student_id, term_id)
+        column, student = cell.column, cell.student
+        mark = services.set_mark(
+            column=column,
+            student=student,
+            value=value,
+            version=version,
+            reason=reason,
+            actor=Actor.of(request),
+        )
+        return _mark_answer(data, column, student, mark, cell.term)
     # A mark typed into a lesson without columns goes to its first column (made on demand).
     lesson = journal_lesson_for(request.user, school, int_or_none(data.get("lesson")), KEEP)
+    student = cell_student(school, student_id)
     if not value.strip() and not lesson_has_columns(lesson):
         return JsonResponse({"ok": True, "value": "", "version": 0, "late": False})
     column, mark = services.set_mark_in_first_column(
-        lesson=lesson, actor=Actor.of(request), **mark_data
+        lesson=lesson,
+        student=student,
+        value=value,
+        version=version,
+        reason=reason,
+        actor=Actor.of(request),
     )
-    return _mark_answer(request, data, lesson, column, student, mark)
+    return _mark_answer(data, column, student, mark, course_term(school, lesson.course, term_id))
 
 
-def _mark_answer(request, data, lesson, column, student, mark) -> JsonResponse:
+def _mark_answer(data, column, student, mark, term) -> JsonResponse:
+    """The saved mark, and the row's totals of ``term`` (the grid's term) when it has one."""
     answer = {
         "ok": True,
         "column": column.pk,
@@ -122,9 +137,9 @@ def _mark_answer(request, data, lesson, column, student, mark) -> JsonResponse:
         "version": mark.version if mark else 0,
         "late": mark.late if mark else False,
     }
-    term = course_term(current_school(request), lesson.course, int_or_none(data.get("term")))
     if term is not None:
-        totals = student_summary(lesson.course, term, student.pk, with_year=bool(data.get("year")))
+        course = column.lesson.course
+        totals = student_summary(course, term, student.pk, with_year=bool(data.get("year")))
         answer.update(average=_number(totals.average), forecast=totals.forecast or "")
         if data.get("year"):
             answer["year_forecast"] = totals.year_forecast or ""
