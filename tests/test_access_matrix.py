@@ -25,6 +25,8 @@ ADMINISTRATION = {"admin", "director", "deputy"}
 MATRIX: dict[str, tuple[tuple[str, ...], set[str]]] = {
     "home": ((), EVERYONE),
     "accounts:password_change": ((), EVERYONE),
+    # The user guides: every signed-in user (a guide's page: tests/test_guides.py).
+    "help": ((), EVERYONE),
     "school:settings": ((), {"admin", "outsider"}),
     "school:structure": ((), STAFF | {"outsider"}),
     "school:class_detail": (("class_id",), ADMINISTRATION | {"secretary", "class_teacher"}),
@@ -215,6 +217,7 @@ NOT_IN_MATRIX = {
     "accounts:identity_unlink",
     "set_language",
     "javascript-catalog",
+    "help_guide",
     # Any other address under /api/: the API's JSON 404 (tests/test_api_openapi.py).
     "api_not_found",
     # An import batch is reachable only by the user who uploaded it: tests/test_imports.py.

@@ -291,6 +291,12 @@ class WorkTypeForm(forms.ModelForm):
     class Meta:
         model = WorkType
         fields = ["code", "name", "weight", "category", "position", "is_active"]
+        help_texts = {
+            "weight": _(
+                "A new mark column takes the weight of its work type; columns already added "
+                "keep theirs."
+            )
+        }
 
     def __init__(self, *args, school, **kwargs):
         super().__init__(*args, **kwargs)
