@@ -38,6 +38,26 @@ SECTIONS: dict[str, tuple[str, str]] = {
     ),
     "accounts:credentials_person": ("admin", "issue-logins"),
     "accounts:staff_roles": ("admin", "give-a-colleague-a-role"),
+    # Signing in (issue 17): the region's portal, the second factor of staff.
+    "accounts:regional_link": (
+        "parent-and-student",
+        "sign-in-through-the-regions-portal-госуслуги",
+    ),
+    "accounts:security": (INDEX, "the-second-factor-for-staff"),
+    "accounts:second_factor": (INDEX, "the-second-factor-for-staff"),
+    "accounts:second_factor_verify": (INDEX, "the-second-factor-for-staff"),
+    "accounts:recovery_codes": (INDEX, "the-second-factor-for-staff"),
+    "accounts:sign_in_settings": ("admin", "sign-in-the-regions-portal-and-the-second-factor"),
+    "accounts:staff_second_factor": ("admin", "a-lost-phone-reset-a-colleagues-second-factor"),
+    # The class teacher's daily absence sheet and its week.
+    "journal_control:absence_sheet": (
+        "teacher-and-class-teacher",
+        "who-is-absent-today-and-the-daily-absence-sheet",
+    ),
+    "journal_control:absence_week": (
+        "teacher-and-class-teacher",
+        "who-is-absent-today-and-the-daily-absence-sheet",
+    ),
     # The school's structure and reference data (the administrator and the deputy keep them).
     "school:settings": ("admin", "school-settings"),
     "school:structure": ("admin", "set-up-a-new-school-year"),
@@ -241,6 +261,11 @@ NOT_PAGES = {
     "accounts:logout",
     "accounts:logout_everywhere",
     "accounts:switch_school",
+    "accounts:regional_start",
+    "accounts:oidc_callback",
+    "accounts:identity_unlink",
+    "accounts:second_factor_off",
+    "diary:acknowledge",
     "school:student_export",
     "imports:template",
     "imports:commit",
