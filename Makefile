@@ -54,13 +54,17 @@ test: $(STAMP)
 
 # Browser tests use Debian's Chromium; scripts/ensure-chromium installs it when it can
 # (root + apt), prints "SKIPPED: ..." when it cannot, and fails when CI=true.
+# The regional sign-in tests run a real OpenID provider (npm `oidc-provider`, tests/oidc):
+# scripts/ensure-oidc-provider installs it with `npm ci`.
 test-sqlite: $(STAMP)
 	@scripts/ensure-chromium
+	@scripts/ensure-oidc-provider
 	env -u DATABASE_URL \
 	  timeout --foreground -k 30 $(TEST_TIMEOUT) $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 test-postgres: $(STAMP)
 	@scripts/ensure-chromium >/dev/null 2>&1 || true
+	@scripts/ensure-oidc-provider
 	TEST_TIMEOUT=$(TEST_TIMEOUT) scripts/test-postgres $(PYTEST_ARGS)
 
 # Citus (docs/scaling.md): scripts/citus builds Citus from its source tarball when this
@@ -99,4 +103,4 @@ bench: $(STAMP)
 	scripts/bench
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var tests/oidc/node_modules

@@ -25,6 +25,8 @@ ADMINISTRATION = {"admin", "director", "deputy"}
 MATRIX: dict[str, tuple[tuple[str, ...], set[str]]] = {
     "home": ((), EVERYONE),
     "accounts:password_change": ((), EVERYONE),
+    # The user guides: every signed-in user (a guide's page: tests/test_guides.py).
+    "help": ((), EVERYONE),
     "school:settings": ((), {"admin", "outsider"}),
     "school:structure": ((), STAFF | {"outsider"}),
     "school:class_detail": (("class_id",), ADMINISTRATION | {"secretary", "class_teacher"}),
@@ -53,6 +55,12 @@ MATRIX: dict[str, tuple[tuple[str, ...], set[str]]] = {
     "school:staff_consent": (("staff_id",), {"admin", "hr"}),
     "accounts:staff_roles": (("staff_id",), {"admin"}),
     "accounts:credentials_class": (("class_id",), {"admin", "class_teacher"}),
+    # Sign-in and security (issue 17): everyone's own page; the second factor for staff; the
+    # administrator resets a staff member's and sets the school's sign-in policy.
+    "accounts:security": ((), EVERYONE),
+    "accounts:second_factor": ((), STAFF | {"outsider"}),
+    "accounts:staff_second_factor": (("staff_id",), {"admin"}),
+    "accounts:sign_in_settings": ((), {"admin", "outsider"}),
     "audit:trail": ((), {"admin", "director", "outsider"}),
     # Reports (issue 12): the school's figures for the administration, a class's for its class
     # teacher too, a teacher's report for the teacher themself.
@@ -135,6 +143,8 @@ MATRIX: dict[str, tuple[tuple[str, ...], set[str]]] = {
     # The class teacher keeps the register of their class, the administration reads it; the
     # deputy grants unlocks (the administration reads them); settings: admin and deputy.
     "journal_control:absences": (("class_id",), ADMINISTRATION | {"class_teacher"}),
+    "journal_control:absence_sheet": (("class_id",), ADMINISTRATION | {"class_teacher"}),
+    "journal_control:absence_week": (("class_id",), ADMINISTRATION | {"class_teacher"}),
     "journal_control:unlocks": ((), ADMINISTRATION | {"outsider"}),
     "journal_control:changes": ((), ADMINISTRATION | {"outsider"}),
     "journal_control:debts": ((), ADMINISTRATION | {"outsider"}),
@@ -196,8 +206,18 @@ NOT_IN_MATRIX = {
     "accounts:logout",
     "accounts:logout_everywhere",
     "accounts:switch_school",
+    # The sign-in through the region's provider, the code after the password and the POST-only
+    # writes of one's own sign-in: tests/test_regional_sign_in.py, tests/test_second_factor.py.
+    "accounts:regional_start",
+    "accounts:oidc_callback",
+    "accounts:regional_link",
+    "accounts:second_factor_verify",
+    "accounts:second_factor_off",
+    "accounts:recovery_codes",
+    "accounts:identity_unlink",
     "set_language",
     "javascript-catalog",
+    "help_guide",
     # Any other address under /api/: the API's JSON 404 (tests/test_api_openapi.py).
     "api_not_found",
     # An import batch is reachable only by the user who uploaded it: tests/test_imports.py.
@@ -234,6 +254,9 @@ NOT_IN_MATRIX = {
     # attachment needs an attachment id: both in tests/test_diary.py.
     "diary:index",
     "diary:attachment",
+    # POST-only: a guardian's one-tap «Ознакомлен» from the home page, every side (a forged
+    # child id, a student, staff, another school, CSRF) in tests/test_home_family.py.
+    "diary:acknowledge",
     # A conversation and its attachments: its participants only, 404 for anyone else;
     # tests/test_messaging.py.
     "messaging:thread",

@@ -124,6 +124,11 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/schools/{school_id}/students/{student_id}/marks"): ADMINISTRATION | {"student"},
     ("GET", "/schools/{school_id}/students/{student_id}/attendance"): ADMINISTRATION | {"student"},
     ("GET", "/schools/{school_id}/students/{student_id}/homework"): ADMINISTRATION | {"student"},
+    # The absence register (tests/test_absence_sheet.py): the sheet of 5А for its class
+    # teacher and the administration; a student's absences under the diary's rule.
+    ("GET", "/schools/{school_id}/classes/{class_id}/absences/sheet"): ADMINISTRATION
+    | {"class_teacher"},
+    ("GET", "/schools/{school_id}/students/{student_id}/absences"): ADMINISTRATION | {"student"},
     # A homework attachment of the student persona's lesson (the world's course, 6Б).
     (
         "GET",
@@ -180,6 +185,30 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/schools/{school_id}/students/{student_id}/support"): ADMINISTRATION
     | {"teacher", "student"},
     ("POST", "/schools/{school_id}/students/{student_id}/support"): ADMINISTRATION | {"teacher"},
+    # The family's acknowledgement of term marks (tests/test_api_acknowledgements.py), of the
+    # student persona (6Б, no guardian): read by who reads the diary; acknowledged by the
+    # student's guardians only — none here (the parent, of another family: not found).
+    ("GET", "/schools/{school_id}/students/{student_id}/acknowledgements"): ADMINISTRATION
+    | {"student"},
+    ("POST", "/schools/{school_id}/students/{student_id}/acknowledgements"): set(),
+    # Announcements (tests/test_api_announcements.py): read by everyone in the school (each
+    # their own audience's); published to 5А by the administration and its class teacher (the
+    # teacher, who does not teach 5А, may not); the world's announcement to 5А (its file) read
+    # by the staff and the parent of a child of 5А (the student persona, of 6Б: not found).
+    ("GET", "/schools/{school_id}/announcements"): STAFF | {"parent", "student"},
+    ("POST", "/schools/{school_id}/announcements"): ADMINISTRATION | {"class_teacher"},
+    ("POST", "/schools/{school_id}/announcements/files"): ADMINISTRATION | {"class_teacher"},
+    ("GET", "/schools/{school_id}/announcement-attachments/{announcement_attachment_id}"): STAFF
+    | {"parent"},
+    # Notes to students at the world's lesson (tests/test_api_notes.py): written by who keeps
+    # it, read by who reads its journal.
+    ("GET", "/schools/{school_id}/lessons/{lesson_id}/notes"): {
+        "admin",
+        "director",
+        "deputy",
+        "teacher",
+    },
+    ("POST", "/schools/{school_id}/lessons/{lesson_id}/notes"): {"teacher"},
     # The year end (tests/test_api_yearend.py): the checklists are the director's, the deputies'
     # and the secretary's; the promotion's preview of 5А (into the next year, see PREPARE) the
     # director's and the secretary's; so are closing the world's year and promoting 5А — last,
@@ -206,11 +235,13 @@ HIDDEN = {
     ("POST", "/schools/{school_id}/threads/{thread_id}/messages"),
     ("POST", "/schools/{school_id}/threads/{thread_id}/messages/files"),
     ("GET", "/schools/{school_id}/message-attachments/{message_attachment_id}"),
+    ("GET", "/schools/{school_id}/announcement-attachments/{announcement_attachment_id}"),
 }
 # Sent as multipart/form-data (with files), not JSON.
 MULTIPART = {
     ("POST", "/schools/{school_id}/threads/files"),
     ("POST", "/schools/{school_id}/threads/{thread_id}/messages/files"),
+    ("POST", "/schools/{school_id}/announcements/files"),
 }
 # A parent or a student asking for another family's child: "not found" (tests/test_diary.py).
 # The student of the paths is the student persona themself, so only the parent (of another
@@ -222,10 +253,15 @@ FAMILY_NOT_FOUND = {
         "marks",
         "attendance",
         "homework",
+        "absences",
         "homework-attachments/{homework_attachment_id}",
         "support",
+        "acknowledgements",
     )
-} | {("POST", "/schools/{school_id}/students/{student_id}/support")}
+} | {
+    ("POST", f"/schools/{{school_id}}/students/{{student_id}}/{tail}")
+    for tail in ("support", "acknowledgements")
+}
 # Answered the same to everyone (tested below).
 PUBLIC = {("POST", "/auth/token")}
 
@@ -251,6 +287,7 @@ def path_ids(world, token_id: int) -> dict:
         "thread_id": _thread(world).pk,
         "message_attachment_id": _message_attachment(world).pk,
         "homework_attachment_id": _homework_attachment(world).pk,
+        "announcement_attachment_id": _announcement_attachment(world).pk,
         "remark_id": _remark(world).pk,
         "key": "no_topic",
         "year_id": world.year.pk,
@@ -296,6 +333,27 @@ def _message_attachment(world):
             files=[SimpleUploadedFile("расписание.pdf", b"%PDF-1.4")],
         )
         item = MessageAttachment.objects.get(message__thread=thread)
+    return item
+
+
+def _announcement_attachment(world):
+    """A file of the class teacher's announcement to 5А (made once per world)."""
+    from zhurnal.messaging import services as messaging_services
+    from zhurnal.messaging.models import AnnouncementAttachment
+
+    item = AnnouncementAttachment.objects.filter(school=world.school).first()
+    if item is None:
+        announcement = messaging_services.announce(
+            author=world.users["class_teacher"],
+            school=world.school,
+            title="Родительское собрание",
+            body="Собрание в четверг в 18:00, повестка во вложении.",
+            scope="class",
+            audience="both",
+            school_class=world.class_5a,
+            files=[SimpleUploadedFile("повестка.pdf", b"%PDF-1.4")],
+        )
+        item = announcement.attachments.get()
     return item
 
 
@@ -426,6 +484,28 @@ def write_bodies(world) -> dict[tuple[str, str], dict]:
             "kind": "parents",
             "text": "Беседа с мамой о пересдаче.",
         },
+        ("POST", "/schools/{school_id}/students/{student_id}/acknowledgements"): {
+            "term_id": world.term.pk
+        },
+        ("POST", "/schools/{school_id}/announcements"): {
+            "title": "Экскурсия",
+            "body": "В пятницу экскурсия в музей.",
+            "scope": "class",
+            "class_id": world.class_5a.pk,
+        },
+        ("POST", "/schools/{school_id}/announcements/files"): {
+            "title": "Расписание каникул",
+            "body": "Расписание во вложении.",
+            "scope": "class",
+            "class_id": world.class_5a.pk,
+            "audience": "parents",
+            "files": [SimpleUploadedFile("каникулы.pdf", b"%PDF-1.4")],
+        },
+        ("POST", lesson + "/notes"): {
+            "student_id": world.older_student.pk,
+            "kind": "praise",
+            "text": "Отлично решил задачу у доски.",
+        },
         ("POST", "/schools/{school_id}/years/{year_id}/close"): {"accept_gaps": True},
         ("POST", "/schools/{school_id}/classes/{class_id}/promotion"): {
             "order_number": "45-у",
@@ -492,6 +572,9 @@ CREATED = {
     ("POST", "/schools/{school_id}/threads/files"),
     ("POST", "/schools/{school_id}/remarks"),
     ("POST", "/schools/{school_id}/students/{student_id}/support"),
+    ("POST", "/schools/{school_id}/announcements"),
+    ("POST", "/schools/{school_id}/announcements/files"),
+    ("POST", "/schools/{school_id}/lessons/{lesson_id}/notes"),
 }
 
 

@@ -49,6 +49,13 @@ def payloads(refs) -> dict[str, tuple[str, dict | None, dict | None]]:
     mark = {"value": "4", "comment": "", "version": 1, "lesson_date": "2026-12-03", "column": 1}
     period = {"kind": "term", "term": term, "value": "5", "version": 1}
     remark = {"status": "open", "due": "2026-12-10", "teacher": teacher, "kind": "topics"}
+    absence_day = {
+        "date": "2026-12-01",
+        "reason": "У",
+        "whole_day": True,
+        "document": "справка № 7",
+        "version": 1,
+    }
     return {
         AuditAction.PERSONAL_CARD_VIEWED: ("school.student", None, None),
         AuditAction.PERSONAL_DATA_EXPORTED: ("school.student", None, None),
@@ -61,6 +68,21 @@ def payloads(refs) -> dict[str, tuple[str, dict | None, dict | None]]:
         AuditAction.ROLES_SET: ("school.staff", {"roles": []}, {"roles": ["teacher", "deputy"]}),
         AuditAction.TOKEN_ISSUED: ("accounts.apitoken", None, None),
         AuditAction.TOKEN_REVOKED: ("accounts.apitoken", None, {"revoked_at": "2026-12-05T10:00"}),
+        AuditAction.SIGNED_IN_REGIONALLY: ("accounts.user", None, {"issuer": "https://id.region"}),
+        AuditAction.IDENTITY_LINKED: (
+            "accounts.user",
+            None,
+            {"issuer": "https://id.region", "email": "a@b.ru", "by": "code"},
+        ),
+        AuditAction.IDENTITY_UNLINKED: (
+            "accounts.user",
+            {"issuer": "https://id.region", "email": ""},
+            None,
+        ),
+        AuditAction.SECOND_FACTOR_ON: ("accounts.user", None, None),
+        AuditAction.SECOND_FACTOR_OFF: ("accounts.user", None, None),
+        AuditAction.RECOVERY_CODES_ISSUED: ("accounts.user", None, None),
+        AuditAction.SECOND_FACTOR_RESET: ("school.staff", None, None),
         AuditAction.CREATED: (
             "school.academicyear",
             None,
@@ -175,6 +197,12 @@ def payloads(refs) -> dict[str, tuple[str, dict | None, dict | None]]:
             None,
             {"start": "2026-12-01", "end": "2026-12-04", "reason": "Б"},
         ),
+        AuditAction.ABSENCE_DAY_SET: (
+            "journal.absenceday",
+            {**absence_day, "reason": "Н", "document": ""},
+            absence_day,
+        ),
+        AuditAction.ABSENCE_DAY_DELETED: ("journal.absenceday", absence_day, None),
         AuditAction.JOURNAL_UNLOCKED: (
             "journal.unlock",
             None,
@@ -298,6 +326,11 @@ def test_every_kind_is_told_in_russian_words_without_program_data(refs, action):
         (AuditAction.PERIOD_MARK_SET, "за период «2-я четверть, 2026/2027»: 5"),
         (AuditAction.UPDATED, "2026/27 → 2026/2027"),
         (AuditAction.JOURNAL_PRINTED, "3 страницы"),
+        (
+            AuditAction.ABSENCE_DAY_SET,
+            "Лист пропусков: день 01.12.2026 — без уважительной причины, весь день → день "
+            "01.12.2026 — уважительная причина, весь день, документ «справка № 7».",
+        ),
         (AuditAction.ATTACHMENT_ADDED, "«задачи.pdf» (20,0\xa0КБ)"),
     ],
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -22,7 +23,7 @@ from zhurnal.accounts.credentials import (
     issue_credentials,
     transliterate,
 )
-from zhurnal.accounts.models import ApiToken, Membership, Role, User
+from zhurnal.accounts.models import ApiToken, LinkingCode, Membership, Role, SignInPolicy, User
 from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction, AuditEvent
 from zhurnal.school import models as m
@@ -486,3 +487,36 @@ def test_the_one_time_password_forces_a_password_change(client, world):
     world.teen.refresh_from_db()
     assert not world.teen.user.must_change_password
     assert world.teen.user.check_password("Zelenaya-Lampa-77")
+
+
+# --- Linking codes for the region's portal (issue 17) ------------------------------------------
+
+
+def test_slips_carry_a_linking_code_where_the_school_uses_the_regional_sign_in(
+    client, world, settings
+):
+    settings.ZHURNAL_OIDC_ISSUER = "https://id.region.test"
+    settings.OIDC_RP_CLIENT_ID = "zhurnal"
+    SignInPolicy.objects.create(school=world.school, external_sign_in=True)
+    _as(client, world, "class_teacher")
+    keys = [f"student:{world.teen.pk}", f"guardian:{world.mother.pk}"]
+    screen = _issue(client, world, keys)
+    codes = [r.linking_code for r in screen.context["results"] if r.issued]
+    assert len(codes) == 2 and all(re.fullmatch(r"[a-z2-9]{4}(-[a-z2-9]{4}){2}", c) for c in codes)
+    assert codes[0] in screen.content.decode()
+    assert LinkingCode.objects.filter(used_at__isnull=True).count() == 2  # the first ones replaced
+
+    pdf = _issue(client, world, keys, output="pdf")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    for r in (r for page in pdf.context["pages"] for row in page for r in row):
+        assert r.linking_code in text
+    assert LinkingCode.objects.filter(used_at__isnull=True).count() == 2
+
+
+def test_no_linking_code_where_the_school_does_not_use_it(client, world, settings):
+    settings.ZHURNAL_OIDC_ISSUER = "https://id.region.test"
+    settings.OIDC_RP_CLIENT_ID = "zhurnal"
+    _as(client, world, "class_teacher")
+    screen = _issue(client, world, [f"guardian:{world.mother.pk}"])
+    assert [r.linking_code for r in screen.context["results"]] == [""]
+    assert not LinkingCode.objects.exists()

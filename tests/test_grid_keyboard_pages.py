@@ -74,7 +74,8 @@ def test_before_the_first_lesson_there_is_no_latest(client, world):
 
 def test_the_keys_are_in_the_grids_help(client, world):
     html = _page(client, world, 2026, 11, 19, 10, 0)
-    help_ = html[html.index('id="keys-help"') : html.index("</details>")]
+    start = html.index('id="keys-help"')
+    help_ = html[start : html.index("</details>", start)]
     for key in (
         "<kbd>Home</kbd>",
         "<kbd>End</kbd>",

@@ -17,7 +17,7 @@ from zhurnal.audit.actor import Actor
 from zhurnal.journal import services
 from zhurnal.journal.models import WorkCategory, WorkType
 from zhurnal.journal.policy import with_scale_rule
-from zhurnal.journal.queries import journal_grid, shown_attendance
+from zhurnal.journal.queries import RegisterReason, journal_grid, shown_attendance
 from zhurnal.school import models as m
 
 from .factories import StudentFactory, enroll
@@ -47,9 +47,30 @@ def _student(world, last_name, start=None, end=None):
     return student
 
 
+RANGE_Б, RANGE_У = RegisterReason("Б", True), RegisterReason("У", True)
+DAY_У, DAY_Н, WHOLE_DAY_Н = (
+    RegisterReason("У", False),
+    RegisterReason("Н", False),
+    RegisterReason("Н", True),
+)
+
+
 @pytest.mark.parametrize(
     ("teacher", "absence", "shown"),
-    [("", None, ""), ("Н", None, "Н"), ("Н", "Б", "Б"), ("", "У", "У"), ("ОП", "Б", "ОП")],
+    [
+        ("", None, ""),
+        ("Н", None, "Н"),
+        ("Н", RANGE_Б, "Б"),
+        ("", RANGE_У, "У"),
+        ("ОП", RANGE_Б, "ОП"),
+        # A day of the class teacher's sheet: its reason for the lessons entered «Н» only …
+        ("Н", DAY_У, "У"),
+        ("", DAY_У, ""),
+        ("Б", DAY_Н, "Б"),
+        # … or for every lesson of the day when recorded as a whole day.
+        ("", WHOLE_DAY_Н, "Н"),
+        ("ОП", WHOLE_DAY_Н, "ОП"),
+    ],
 )
 def test_the_absence_register_turns_an_unexcused_absence_into_its_reason(teacher, absence, shown):
     assert shown_attendance(teacher, absence) == shown

@@ -1,9 +1,10 @@
 """The journal grid from the cache (issue 14, ``journal.freshness``): a second read costs no
 query, and after every kind of write the grid shows the new state at once — a mark set and
 deleted, attendance, a roll call, a column, homework, a period mark, an arrival and a
-departure, a group's new member, a lesson cancelled, an absence in the register, a student
-renamed. The diary's marks of a term and its week, kept by the same versions, likewise (the
-week: also a homework attachment, a teacher's note, a topic, a subject or teacher renamed)."""
+departure, a group's new member, a lesson cancelled, an absence in the register, a day of
+the class teacher's absence sheet, a student renamed. The diary's marks of a term and its
+week, kept by the same versions, likewise (the week: also a homework attachment, a teacher's
+note, a topic, a subject or teacher renamed)."""
 
 from __future__ import annotations
 
@@ -173,6 +174,20 @@ def _absence(world):
     return lambda data: cell_of(data, world.older_student, world.lesson).attendance == "Б"
 
 
+def _absence_day(world):
+    services.set_attendance(
+        lesson=world.lesson, student=world.older_student, code="Н", version=0, actor=SYSTEM
+    )
+    assert cell_of(grid(world), world.older_student, world.lesson).attendance == "Н"
+    services.set_absence_days(
+        school_class=world.class_6b,
+        day=date(2026, 11, 18),
+        rows=[services.DayRow(world.older_student, "У", False, "", 0)],
+        actor=SYSTEM,
+    )
+    return lambda data: cell_of(data, world.older_student, world.lesson).attendance == "У"
+
+
 def _renamed(world):
     world.older_student.last_name = "Новикова"
     world.older_student.save()
@@ -191,6 +206,7 @@ WRITES: dict[str, Callable] = {
     "departure": _departure,
     "lesson cancelled": _lesson_cancelled,
     "absence in the register": _absence,
+    "a day of the absence sheet": _absence_day,
     "student renamed": _renamed,
 }
 

@@ -202,6 +202,34 @@ def test_the_pdf_has_a_page_per_student_with_their_marks(world):
     assert "КР 16.11" not in other
 
 
+def test_the_pdf_is_tagged_for_screen_readers_and_says_its_language(world):
+    """Issue 15: "the progress report PDF is untagged" — a structure tree (headings, tables,
+    their headers) marked as such, and the language of the text (/Lang)."""
+    from django.utils import translation
+
+    world.class_5a.school = world.school
+    rows = report.progress_data(world.class_5a, START, END)
+    with translation.override("ru"):
+        pdf = PdfReader(BytesIO(report.render_pdf(rows, world.class_5a, START, END)))
+    catalog = pdf.trailer["/Root"]
+    assert bool(catalog["/MarkInfo"]["/Marked"])
+    tree = catalog["/StructTreeRoot"].get_object()
+    assert tree["/Type"] == "/StructTreeRoot"
+    roles = set()
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        kids = node.get("/K", [])
+        for kid in kids if isinstance(kids, list) else [kids]:
+            kid = kid.get_object() if hasattr(kid, "get_object") else kid
+            if isinstance(kid, dict):
+                if "/S" in kid:
+                    roles.add(str(kid["/S"]))
+                todo.append(kid)
+    assert {"/H1", "/Table", "/TH", "/TD"} <= roles
+    assert catalog["/Lang"] == "ru"
+
+
 # --- access ------------------------------------------------------------------------------------
 
 

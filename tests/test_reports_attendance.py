@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
+from zhurnal.journal.attendance_counts import class_attendance
 from zhurnal.journal.models import Absence, Attendance, AttendanceCode
-from zhurnal.reports.attendance import class_attendance
 from zhurnal.timetable.models import Lesson, LessonOrigin, LessonStatus
 
 from .reports_world import ENTERED, build_reports_world, plan_statements

@@ -15,7 +15,7 @@ from django.template import Context, Template
 from django.utils import translation
 from django.utils.translation import ngettext
 
-from tests.test_translations import RU_PO, TEMPLATES, messages
+from tests.test_translations import ROOT, RU_PO, TEMPLATES, messages
 from zhurnal.imports.columns import STUDENT_COLUMNS
 from zhurnal.journal.models import Absence, AbsenceReason
 from zhurnal.school.models import Gender, Student
@@ -24,7 +24,14 @@ from zhurnal.school.models import Gender, Student
 # a msgid equal to one of them must have a context.
 AMBIGUOUS = {"From", "To", "Order", "Open", "open", "new", "New", "order"}
 # Lower-case words kept without a context for their usual meaning; another meaning needs one.
-DEFAULT_MEANING = {"from": "с", "to": "по", "subject": "предмет", "Subject": "Предмет"}
+DEFAULT_MEANING = {
+    "from": "с",
+    "to": "по",
+    "subject": "предмет",
+    "Subject": "Предмет",
+    # A person's name; a thing's (a work type's) is "Name" with a context: «Название».
+    "Name": "ФИО",
+}
 
 
 def test_ambiguous_english_words_carry_a_message_context():
@@ -199,3 +206,72 @@ def test_marks_are_called_otmetki_in_russian():
         if re.search(r"\b[Оо]ценк[аиу]\b|\b[Оо]ценок\b", text)
     ]
     assert wrong == []
+
+
+# --- labels, scripts, notifications ---------------------------------------------------------
+
+
+def test_labels_are_not_rendered_with_a_colon():
+    """A field's label reads as a label — capitalised, no colon (core/form_fields.html) — not
+    Django's ``label_tag`` («тема:» under a heading «Тема»)."""
+    found = [
+        str(path.relative_to(TEMPLATES))
+        for path in TEMPLATES.rglob("*.html")
+        if re.search(r"\.(label_tag|legend_tag)\b", path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
+
+
+SCRIPTS = [
+    path
+    for path in (ROOT / "zhurnal").rglob("static/**/*.js")
+    if "vendor" not in path.relative_to(ROOT).parts
+]
+_STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"|\'((?:[^\'\\\n]|\\.)*)\'')
+
+
+def _untranslated(source: str) -> list[str]:
+    """String literals of a script that read as words for a person (a capitalised phrase, or
+    Russian) outside ``gettext(…)``: they would stay in one language."""
+    source = re.sub(r"/\*.*?\*/", "", source, flags=re.S)
+    source = re.sub(r"(?m)(^|\s)//.*$", "", source)
+    found = []
+    for match in _STRING.finditer(source):
+        text = match.group(1) if match.group(1) is not None else match.group(2)
+        words = re.match(r"[A-ZА-ЯЁ][a-zа-яё]+[ ,.:]", text) or re.search(r"[а-яё]{3}", text)
+        if words and not source[: match.start()].rstrip().endswith("gettext("):
+            found.append(text)
+    return found
+
+
+def test_script_texts_go_through_the_javascript_catalogue():
+    assert SCRIPTS, "no scripts found"
+    found = {
+        str(path.relative_to(ROOT)): _untranslated(path.read_text(encoding="utf-8"))
+        for path in SCRIPTS
+    }
+    assert {path: texts for path, texts in found.items() if texts} == {}
+
+
+def test_the_untranslated_script_check_finds_a_bare_text():
+    assert _untranslated('say("Saved."); x = gettext("Saved."); y = "td.c"; z = "Сохранено";') == [
+        "Saved.",
+        "Сохранено",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("limit", "expected"),
+    [(1, "1 неверный пароль"), (3, "3 неверных пароля"), (5, "5 неверных паролей")],
+)
+def test_the_lockout_notice_agrees_with_its_numbers(settings, limit, expected):
+    from zhurnal.notifications.lockout import lock_message
+
+    settings.AXES_FAILURE_LIMIT = limit
+    settings.AXES_COOLOFF_TIME = 0.25
+    settings.ZHURNAL_LOCKOUT_LOGIN_HOURS = 24
+    with translation.override("ru"):
+        _title, one = lock_message(username="u", address="10.0.0.1", whole_login=False, failures=0)
+        _title, every = lock_message(username="u", address=None, whole_login=True, failures=21)
+    assert one.startswith(expected + " подряд") and "на 15 минут" in one
+    assert every.startswith("21 неверный пароль") and "за 24 часа" in every

@@ -59,6 +59,10 @@ INSTALLED_APPS = [
     "template_partials",
     "rules",
     "axes",
+    # The second factor of staff (issue 17): TOTP devices and the recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tasks",
     # Before django_tasks_db: its `db_worker` command is replaced by ours, which recovers the
     # tasks a crash cut off (zhurnal/ops/worker.py).
@@ -112,6 +116,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "zhurnal.accounts.middleware.SessionKeepAliveMiddleware",
     "zhurnal.accounts.middleware.CurrentSchoolMiddleware",
+    "zhurnal.accounts.middleware.SecondFactorMiddleware",
     "zhurnal.accounts.middleware.ForcePasswordChangeMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -220,6 +225,8 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "zhurnal.accounts.backends.ZhurnalBackend",
+    # Sign-in through the region's identity provider (acts only on its own callback).
+    "zhurnal.accounts.oidc.RegionalBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -281,6 +288,33 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 AXES_CLIENT_IP_CALLABLE = "zhurnal.audit.actor.client_address"
+
+# --- Sign-in through the region's identity provider (issue 17, docs/operations.md) ---------
+# OpenID Connect (mozilla-django-oidc): the authorization code flow with PKCE (S256) and a
+# nonce, the endpoints from the provider's discovery document, ID tokens signed with RS256 and
+# checked against the provider's JWKS (issuer, audience, expiry). Off without an issuer; each
+# school then turns it on for its people (the administrator's «Вход в журнал» page).
+ZHURNAL_OIDC_ISSUER = os.environ.get("ZHURNAL_OIDC_ISSUER", "").strip().rstrip("/")
+ZHURNAL_OIDC_PROVIDER_NAME = os.environ.get("ZHURNAL_OIDC_PROVIDER_NAME", "")
+# How long a linking code handed out with the credentials stays valid.
+ZHURNAL_OIDC_LINK_CODE_DAYS = int(os.environ.get("ZHURNAL_OIDC_LINK_CODE_DAYS", 30))
+OIDC_RP_CLIENT_ID = os.environ.get("ZHURNAL_OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("ZHURNAL_OIDC_CLIENT_SECRET", "")
+OIDC_RP_SCOPES = os.environ.get("ZHURNAL_OIDC_SCOPES", "openid email")
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_USE_NONCE = True
+OIDC_CREATE_USER = False
+OIDC_TIMEOUT = float(os.environ.get("ZHURNAL_OIDC_TIMEOUT", 10))
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:oidc_callback"
+
+# --- The second factor of staff (issue 17): TOTP and recovery codes (django-otp) ------------
+# A wrong code counts as a failed login in the lockout above (``accounts.second_factor``), so
+# django-otp's own growing delays are off.
+OTP_TOTP_ISSUER = os.environ.get("ZHURNAL_OTP_ISSUER", "Журнал")
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 
 # --- Content security policy: everything is served by us, no CDN. ---------------------------
 from csp.constants import NONE, SELF  # noqa: E402

@@ -17,7 +17,7 @@ from zhurnal.school.models import SchoolClass, Staff
 from .context import context
 from .credentials import Person, class_day, classes_of, kind_of
 from .memberships import memberships_of
-from .models import STAFF_ROLES, ApiToken
+from .models import STAFF_ROLES, ApiToken, ExternalIdentity
 
 
 def school_for(user, school_id: int, perm: str):
@@ -36,6 +36,11 @@ def own_token_for(user, token_id: int) -> ApiToken:
     """One of the user's tokens in use; another user's token is a 404, like any object the
     user cannot reach."""
     return get_object_or_404(ApiToken, pk=token_id, user=user, revoked_at__isnull=True)
+
+
+def own_identity_for(user, identity_id: int) -> ExternalIdentity:
+    """One of the user's linked regional accounts; another user's is a 404."""
+    return get_object_or_404(ExternalIdentity, pk=identity_id, user=user)
 
 
 def own_staff(user, school) -> Staff | None:

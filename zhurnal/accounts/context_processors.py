@@ -1,3 +1,5 @@
+from . import second_factor
+
 # The menu's school-wide permissions: template name -> rule (zhurnal.permissions).
 NAV_PERMISSIONS = {
     "view_structure": "school.view_structure",
@@ -36,6 +38,10 @@ def current_school(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    if second_factor.pending(request):
+        # Signed in but not through yet: no menu, nothing of the school (its badges would
+        # load the code's page into the menu).
+        return {"second_factor_pending": True}
     school = getattr(request, "school", None)
     perms = {}
     if school is not None:

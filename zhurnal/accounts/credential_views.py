@@ -193,6 +193,7 @@ def _issue_page(
                         "back_url": back_url,
                         "results": results,
                         "issued_count": len(issued),
+                        "has_linking_codes": any(r.linking_code for r in issued),
                         "site": request.build_absolute_uri("/"),
                     },
                 )

@@ -26,7 +26,7 @@ from zhurnal.school.calendar import clamp_to_year, school_today
 from zhurnal.school.models import Enrollment, Guardian, SchoolClass, Staff, Student
 from zhurnal.school.rosters import enrolled_on
 
-from . import events
+from . import events, linking
 from .models import ApiToken, Membership, Role, User, new_session_stamp
 
 Person = Staff | Student | Guardian
@@ -118,6 +118,9 @@ class IssuedCredential:
     username: str = ""
     password: str = ""
     skipped_reason: str = ""
+    # Where the school uses the region's provider: the one-time code that links an account
+    # there to this login (issue 17, ``linking``).
+    linking_code: str = ""
 
     @property
     def issued(self) -> bool:
@@ -182,11 +185,12 @@ def issue_credentials(
     For each: the old password stops working, every session ends (new ``session_stamp``), API
     tokens are revoked, the password must be changed at the next login, the role (student or
     parent) is granted in the school, and the issue is audited — without the password. All in one
-    transaction. Students below the school's login age are skipped with the reason, as are
-    logins the actor may not reset (``blocker``: the caller's rule, ``access.reset_blocker``,
-    gives the reason). The caller has checked the actor may issue to every one of ``people``
-    (``access.check_may_issue``). Staff get no role here: the administrator sets staff roles on
-    the staff roles page.
+    transaction. Where the school uses the region's provider, each also gets a new linking
+    code (``linking.new_linking_code``). Students below the school's login age are skipped with
+    the reason, as are logins the actor may not reset (``blocker``: the caller's rule,
+    ``access.reset_blocker``, gives the reason). The caller has checked the actor may issue to
+    every one of ``people`` (``access.check_may_issue``). Staff get no role here: the
+    administrator sets staff roles on the staff roles page.
     """
     prefetch_related_objects(list(people), "school", "user__memberships")
     results: list[IssuedCredential] = []
@@ -208,6 +212,11 @@ def issue_credentials(
         to_issue.append((result, make_password(result.password)))
 
     now = timezone.now()
+    regional = {
+        school.pk
+        for school in {person.school for person in people}
+        if linking.school_uses_regional_sign_in(school)
+    }
     with transaction.atomic():
         for result, password_hash in to_issue:
             person = result.person
@@ -224,6 +233,8 @@ def issue_credentials(
                     user=user, school_id=person.school_id, role=ROLE_OF_KIND[kind]
                 )
             result.username = user.username
+            if person.school_id in regional:
+                result.linking_code = linking.new_linking_code(user, person.school)
             events.credentials_issued(
                 person, actor=actor, username=user.username, kind=kind, reissued=had_login
             )

@@ -26,9 +26,12 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from axes.handlers.database import AxesDatabaseHandler
-from axes.helpers import get_client_username
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_client_ip_address, get_client_username
 from axes.models import AccessFailureLog
+from axes.utils import reset
 from django.conf import settings
+from django.contrib.auth.signals import user_login_failed
 from django.utils import timezone
 
 Listener = Callable[..., None]
@@ -63,6 +66,11 @@ class LockoutHandler(AxesDatabaseHandler):
         )
 
     def user_login_failed(self, sender, credentials: dict, request=None, **kwargs):
+        if request is not None and not get_client_username(request, credentials):
+            # No login named: the regional provider's callback for an account not linked yet
+            # (issue 17; Django reports it as a failure). No password was guessed, and counting
+            # it would lock the provider's sign-in from a school's shared address.
+            return
         was_locked = getattr(request, "axes_locked_out", False)
         super().user_login_failed(sender, credentials, request, **kwargs)
         if request is None or was_locked:
@@ -71,10 +79,10 @@ class LockoutHandler(AxesDatabaseHandler):
         whole_login = not request.axes_locked_out and login_limit_reached(username)
         if whole_login:
             request.axes_locked_out = True  # answered as a lockout at once
-        if request.axes_locked_out:
+        if request.axes_locked_out and (login := login_of(username)):
             for listener in _LISTENERS:
                 listener(
-                    username=username,
+                    username=login,
                     address=request.axes_ip_address,
                     whole_login=whole_login,
                     failures=login_failures(username),
@@ -99,3 +107,39 @@ class LockoutHandler(AxesDatabaseHandler):
                 logs = logs.filter(username=username)
             logs.delete()
         return count
+
+
+# --- The same limits for codes (issue 17): a second factor's code and a linking code ---------
+# A wrong code counts as a failed login of its own key (``otp:<login>``, ``link:<subject>``), so
+# the two limits above apply to it and the administrators hear of a lock. Not the login itself:
+# its right password would forget the failures of its code (``AXES_RESET_ON_SUCCESS``).
+
+
+def code_key(kind: str, name: str) -> str:
+    return f"{kind}:{name}"[:150]
+
+
+def login_of(key: str | None) -> str | None:
+    """The login a lock is about: the key itself, the login of a second factor's key; none
+    for a linking code's (an account of the provider, not a login)."""
+    if key and key.startswith("otp:"):
+        return key[len("otp:") :]
+    if key and key.startswith("link:"):
+        return None
+    return key
+
+
+def is_locked(request, key: str) -> bool:
+    """The key is locked from this request's address, or from every address."""
+    return AxesProxyHandler.is_locked(request, {"username": key})
+
+
+def record_failure(request, key: str) -> bool:
+    """Count a wrong code for ``key``; True if the key is locked now."""
+    user_login_failed.send(sender=__name__, credentials={"username": key}, request=request)
+    return is_locked(request, key)
+
+
+def forget_failures(request, key: str) -> None:
+    """A right code forgets the failures of its key from this address (as a right password)."""
+    reset(ip=get_client_ip_address(request), username=key)

@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
+from . import linking, second_factor
 from .memberships import memberships_of
 
 SESSION_SCHOOL_KEY = "zhurnal_school_id"
@@ -76,8 +77,34 @@ def mark_session_fresh(sender, request, user, **kwargs) -> None:
         request.session[SessionKeepAliveMiddleware.KEY] = int(timezone.now().timestamp())
 
 
+class SecondFactorMiddleware:
+    """A session waiting for its second factor (``second_factor.PENDING_KEY``, set at sign-in)
+    reaches only the code's page — or the set-up, where the school's policy requires one — and
+    the logout. No query: the session is read anyway."""
+
+    pages = {
+        second_factor.VERIFY: "accounts:second_factor_verify",
+        second_factor.ENROL: "accounts:second_factor",
+    }
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated and not request.path.startswith(SKIPPED_PREFIXES):
+            waiting = second_factor.pending(request)
+            if waiting in self.pages:
+                page = reverse(self.pages[waiting])
+                if request.path not in {page, reverse("accounts:logout")}:
+                    if request.headers.get("HX-Request"):
+                        return HttpResponse(status=204)  # a fragment of a page: nothing
+                    return redirect(page)
+        return self.get_response(request)
+
+
 class ForcePasswordChangeMiddleware:
-    """A user with a one-time password must set their own before anything else."""
+    """A user with a one-time password must set their own before anything else — after a
+    password login: a sign-in through the region's provider never used it."""
 
     allowed_url_names = ("accounts:password_change", "accounts:logout")
 
@@ -91,6 +118,7 @@ class ForcePasswordChangeMiddleware:
             and user.is_authenticated
             and user.must_change_password
             and not request.path.startswith(SKIPPED_PREFIXES)
+            and not request.session.get(linking.SIGNED_IN_KEY)
             and request.path not in {reverse(n) for n in self.allowed_url_names}
         ):
             return redirect("accounts:password_change")

@@ -110,3 +110,79 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.name or self.pk}"
+
+
+class SignInPolicy(models.Model):
+    """How the people of one school sign in (issue 17): through the region's identity provider
+    (seed 002, Положение 3.3.2 and 4.6: parents and students reach the diary through the state
+    portal), and the second factor required of the administration (seed 002 §3.4, §6.2.6:
+    credentials kept safe). A school without a row has the defaults: local passwords only, the
+    second factor optional."""
+
+    school = models.OneToOneField(
+        "school.School", on_delete=models.CASCADE, related_name="sign_in_policy"
+    )
+    external_sign_in = models.BooleanField(
+        _("sign-in through the region's identity provider"), default=False
+    )
+    link_by_email = models.BooleanField(
+        _("link a regional account by its verified e-mail"),
+        default=False,
+        help_text=_(
+            "A regional account whose e-mail the provider has verified is linked to the "
+            "Zhurnal login with the same e-mail without a linking code."
+        ),
+    )
+    second_factor_for_administration = models.BooleanField(
+        _("second factor required of the administrator, the director and the deputies"),
+        default=False,
+    )
+
+    class Meta:
+        verbose_name = _("sign-in policy")
+        verbose_name_plural = _("sign-in policies")
+
+    def __str__(self) -> str:
+        return f"{self.school}"
+
+
+class ExternalIdentity(models.Model):
+    """An account at the region's identity provider (its issuer and subject) linked to a
+    Zhurnal login: signing in there signs in this user. Never creates a user or a role."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="external_identities")
+    issuer = models.CharField(max_length=300)
+    subject = models.CharField(max_length=255)
+    email = models.EmailField(blank=True)
+    linked_at = models.DateTimeField(auto_now_add=True)
+    last_sign_in_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("regional account")
+        verbose_name_plural = _("regional accounts")
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="external_identity_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.email or self.subject}"
+
+
+class LinkingCode(models.Model):
+    """A one-time code that links a regional account to a login, handed out with the
+    credentials (the class teacher's or administrator's slips). Only its hash is kept."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="linking_codes")
+    school = models.ForeignKey("school.School", on_delete=models.CASCADE, related_name="+")
+    code_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("linking code")
+        verbose_name_plural = _("linking codes")
+        indexes = [models.Index(fields=["user", "used_at"], name="linking_code_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.created_at:%Y-%m-%d}"

@@ -11,9 +11,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from zhurnal.audit.actor import Actor
+from zhurnal.core.records import snapshot
 
 from . import events
-from .models import ApiToken, User, new_session_stamp
+from .models import ApiToken, SignInPolicy, User, new_session_stamp
+
+POLICY_FIELDS = ("external_sign_in", "link_by_email", "second_factor_for_administration")
 
 # A token's last use is written at most this often (not audited: a usage timestamp).
 LAST_USED_PRECISION = timedelta(minutes=1)
@@ -57,3 +60,21 @@ def touch_token(api_token: ApiToken, now: datetime) -> None:
     if api_token.last_used_at is None or now - api_token.last_used_at >= LAST_USED_PRECISION:
         ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
         api_token.last_used_at = now
+
+
+def sign_in_policy(school) -> SignInPolicy:
+    """The school's sign-in policy (the defaults where none is saved: not written)."""
+    return SignInPolicy.objects.filter(school=school).first() or SignInPolicy(school=school)
+
+
+@transaction.atomic
+def set_sign_in_policy(*, school, data: dict, actor: Actor) -> SignInPolicy:
+    """How the school's people sign in (issue 17): the region's provider, linking by verified
+    e-mail, the second factor of the administration. Audited before and after."""
+    policy, _created = SignInPolicy.objects.select_for_update().get_or_create(school=school)
+    before = snapshot(policy, POLICY_FIELDS)
+    for name in POLICY_FIELDS:
+        setattr(policy, name, data[name])
+    policy.save()
+    events.policy_set(policy, actor=actor, before=before, after=snapshot(policy, POLICY_FIELDS))
+    return policy

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -15,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from zhurnal.audit.actor import Actor
 
-from . import services
+from . import linking, services
 from .forms import LoginForm
 from .middleware import SESSION_SCHOOL_KEY
 
@@ -24,6 +25,14 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        """The button of the region's provider where the server has one (issue 17)."""
+        return {
+            **super().get_context_data(**kwargs),
+            "regional_sign_in": linking.is_configured(),
+            "regional_name": settings.ZHURNAL_OIDC_PROVIDER_NAME,
+        }
 
 
 @require_POST

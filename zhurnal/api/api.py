@@ -6,12 +6,15 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
 from . import (
+    absences,
+    announcements,
     assessments,
     auth,
     diary,
     exchange,
     journal,
     messaging,
+    notes,
     notifications,
     oversight,
     reports,
@@ -51,9 +54,12 @@ api.add_router("/auth", auth.router)
 api.add_router("/", schools.router)
 api.add_router("/", timetable.router)
 api.add_router("/", journal.router)
+api.add_router("/", notes.router)
 api.add_router("/", assessments.router)
 api.add_router("/", diary.router)
+api.add_router("/", absences.router)
 api.add_router("/", messaging.router)
+api.add_router("/", announcements.router)
 api.add_router("/", notifications.router)
 api.add_router("/", reports.router)
 api.add_router("/", oversight.router)

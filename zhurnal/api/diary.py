@@ -7,17 +7,25 @@ class teacher of their class, the administration. A parent or a student asking f
 family's child gets 404 (its existence is not told); staff without the right get 403.
 Homework attachments are downloaded from their ``download`` path under the same rule (and
 only those of the student's own lessons).
+
+The family's «Ознакомлен» for a term's marks (issue 5): the state of every term of the
+student's class is read under ``diary.view``; a term is acknowledged under ``diary.acknowledge``
+(the student's guardians) through ``diary.services.acknowledge_term``, the service of the marks
+page — a second call changes nothing.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest
-from ninja import Field, Router
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema
 
 from zhurnal.accounts.access import school_for
+from zhurnal.audit.actor import Actor
 from zhurnal.core.access import in_school
 from zhurnal.core.files import stored_file_response
 from zhurnal.diary import queries, services
@@ -27,7 +35,7 @@ from zhurnal.school.models import Student, Term
 
 from .auth import token_auth
 from .errors import COMMON_ERRORS, ApiError
-from .params import Day
+from .params import Day, Id
 from .schemas import AttachmentOut, Out, TermRef
 from .timetable import TeacherRef, teacher_ref
 
@@ -143,16 +151,46 @@ class HomeworkDayOut(Out):
     items: list[HomeworkItemOut]
 
 
-def _student(request: HttpRequest, school_id: int, student_id: int) -> Student:
+class AcknowledgedByOut(Out):
+    user_id: int
+    name: str = Field(description="The guardian who acknowledged")
+    acknowledged_at: datetime
+
+
+class TermAcknowledgementOut(Out):
+    term: TermRef
+    title: str = Field(description="e.g. «2-я четверть»")
+    marks_entered: bool = Field(description="At least one of the student's term marks is in")
+    open: bool = Field(description="May be acknowledged: the term has ended or its marks are in")
+    acknowledged: bool = Field(description="By at least one guardian")
+    awaiting: bool = Field(
+        description="Waits for the caller's acknowledgement: open, and the caller is a guardian "
+        "who has not acknowledged it yet"
+    )
+    acknowledged_by: list[AcknowledgedByOut]
+
+
+class AcknowledgementsOut(Out):
+    student_id: int
+    year_id: int | None = Field(description="The academic year of the terms")
+    may_acknowledge: bool = Field(description="The caller is a guardian of the student")
+    terms: list[TermAcknowledgementOut]
+
+
+class AcknowledgeIn(Schema):
+    term_id: Id
+
+
+def _student(request: HttpRequest, school_id: int, student_id: int, perm: str = PERM) -> Student:
     school = school_for(request.user, school_id, "school.enter")
-    return diary_student_for(request.user, school, student_id, PERM)
+    return diary_student_for(request.user, school, student_id, perm)
 
 
 def _term(student: Student, term_id: int | None, today: date) -> Term:
     terms = class_terms(services.student_class(student, today))
     if term_id is not None and not any(t.pk == term_id for t in terms):
         in_school(student.school, Term, pk=term_id)
-        raise ApiError(422, "invalid", "The term is not one of the student's terms.")
+        raise ApiError(422, "invalid", _("The term is not one of the student's terms."))
     term = pick_term(terms, term_id, today)
     if term is None:
         raise Http404
@@ -347,3 +385,80 @@ def homework_attachment(
     student = _student(request, school_id, student_id)
     item = homework_attachment_for(student, homework_attachment_id)
     return stored_file_response(item.file, item.name)
+
+
+def _acknowledgement_out(
+    state: services.TermAcknowledgementState, user, may_acknowledge: bool
+) -> TermAcknowledgementOut:
+    mine = any(a.user_id == user.pk for a in state.acknowledgements)
+    return TermAcknowledgementOut(
+        term=_term_ref(state.term),
+        title=state.term.title,
+        marks_entered=state.marks_entered,
+        open=state.open,
+        acknowledged=bool(state.acknowledgements),
+        awaiting=may_acknowledge and state.open and not mine,
+        acknowledged_by=[
+            AcknowledgedByOut(
+                user_id=a.user_id, name=a.user.display_name, acknowledged_at=a.acknowledged_at
+            )
+            for a in state.acknowledgements
+        ],
+    )
+
+
+@router.get(
+    "/schools/{school_id}/students/{student_id}/acknowledgements",
+    response={200: AcknowledgementsOut, **COMMON_ERRORS},
+    summary="The family's acknowledgement of each term's marks",
+    description=(
+        "Every term of the student's class in the year `year_id` (default: the class today), "
+        "in order: whether its term marks are in, whether it may be acknowledged now (the "
+        "term has ended or its marks are in), by whom and when it was acknowledged, and "
+        "whether it waits for the caller's «Ознакомлен» (`awaiting`, for a guardian)."
+    ),
+    openapi_extra={"x-permission": PERM},
+)
+def acknowledgements(
+    request: HttpRequest, school_id: int, student_id: int, year_id: int | None = None
+):
+    student = _student(request, school_id, student_id)
+    today = school_today(student.school)
+    school_class, _years = services.class_of_year(student, today, year_id)
+    may_acknowledge = request.user.has_perm("diary.acknowledge", student)
+    states = services.student_acknowledgements(student, class_terms(school_class), today)
+    return AcknowledgementsOut(
+        student_id=student.pk,
+        year_id=school_class.year_id if school_class else None,
+        may_acknowledge=may_acknowledge,
+        terms=[_acknowledgement_out(s, request.user, may_acknowledge) for s in states],
+    )
+
+
+@router.post(
+    "/schools/{school_id}/students/{student_id}/acknowledgements",
+    response={200: TermAcknowledgementOut, **COMMON_ERRORS},
+    summary="Acknowledge a term's marks («Ознакомлен»)",
+    description=(
+        "A guardian confirms having seen the student's marks of the term `term_id` (one of "
+        "the terms of the student's class); the class teacher is told in a digest. "
+        "Idempotent: a term acknowledged already by the caller is answered as it is, nothing "
+        "is recorded or told again. 422 `too_early` before the term has ended and while none "
+        "of its marks is in; 422 `invalid` for a term that is not the student's."
+    ),
+    openapi_extra={"x-permission": "diary.acknowledge"},
+)
+def acknowledge(request: HttpRequest, school_id: int, student_id: int, data: AcknowledgeIn):
+    student = _student(request, school_id, student_id, "diary.acknowledge")
+    today = school_today(student.school)
+    term = in_school(student.school, Term, pk=data.term_id)
+    school_class, _years = services.class_of_year(student, today, term.year_id)
+    if term.pk not in {t.pk for t in class_terms(school_class)}:
+        raise ApiError(422, "invalid", _("The term is not one of the student's terms."))
+    try:
+        services.acknowledge_term(student=student, term=term, actor=Actor.of(request), today=today)
+    except ValidationError as error:
+        code = getattr(error, "code", None) or "invalid"
+        raise ApiError(422, code, " ".join(error.messages)) from error
+    (state,) = services.student_acknowledgements(student, [term], today)
+    return _acknowledgement_out(state, request.user, True)

@@ -86,7 +86,7 @@ def _person(user) -> PersonRef:
     return PersonRef(id=user.pk, name=user.display_name)
 
 
-def _refused(error: ValidationError) -> ApiError:
+def refused(error: ValidationError) -> ApiError:
     """422 with the code of the first refusal (a list of them for attachments) and every
     message."""
     codes = [e.code for e in getattr(error, "error_list", [error]) if getattr(e, "code", None)]
@@ -207,7 +207,7 @@ def _start(request: HttpRequest, school_id: int, recipients, subject: str, body:
             files=files,
         )
     except ValidationError as error:
-        raise _refused(error) from error
+        raise refused(error) from error
     return Status(201, _thread_out(access.thread_for(request.user, school, created.pk)))
 
 
@@ -223,7 +223,7 @@ def post_reply(request: HttpRequest, school_id: int, thread_id: int, payload: Re
     try:
         message = services.reply(thread=conversation, author=request.user, body=payload.body)
     except ValidationError as error:
-        raise _refused(error) from error
+        raise refused(error) from error
     return Status(201, _message_out(message))
 
 
@@ -250,7 +250,7 @@ def post_reply_with_files(
     try:
         message = services.reply(thread=conversation, author=request.user, body=body, files=files)
     except ValidationError as error:
-        raise _refused(error) from error
+        raise refused(error) from error
     return Status(201, _message_out(message))
 
 

@@ -1,8 +1,8 @@
 """The reports through the API (issue 12, item 5: "reports as JSON behind the same rules"): the
 school's results of a period by class, parallel, subject or teacher against the previous term;
 a class's summary sheet (сводная ведомость); a class's attendance over dates — the same read
-models as the pages (``reports.results``, ``reports.analysis``, ``reports.attendance``) and the
-same rules and entry points (``reports.access``).
+models as the pages (``reports.results``, ``reports.analysis``, ``journal.attendance_counts``)
+and the same rules and entry points (``reports.access``).
 
 Rules: ``reports.view_school`` (the administration) reads the school's results; a class's
 summary and attendance need ``reports.view_class`` on the class (the administration, its class
@@ -25,9 +25,9 @@ from ninja import Query, Router
 
 from zhurnal.accounts.access import school_for
 from zhurnal.core.access import in_school
+from zhurnal.journal.attendance_counts import REASONS, AttendanceLine, class_attendance
 from zhurnal.reports import analysis
 from zhurnal.reports.access import report_class_for
-from zhurnal.reports.attendance import REASONS, AttendanceLine, class_attendance
 from zhurnal.reports.forms import PeriodForm, RangeForm, attendance_range
 from zhurnal.reports.periods import Period
 from zhurnal.reports.results import PeriodResults, period_results, with_previous

@@ -283,6 +283,43 @@ def _token_revoked(event, lookups):
     return _("The API token revoked.")
 
 
+@describes(AuditAction.SIGNED_IN_REGIONALLY)
+def _signed_in_regionally(event, lookups):
+    return _("Signed in through the region's portal.")
+
+
+@describes(AuditAction.IDENTITY_LINKED)
+def _identity_linked(event, lookups):
+    if (event.after or {}).get("by") == "email":
+        return _("A regional account linked by its verified e-mail.")
+    return _("A regional account linked with a linking code.")
+
+
+@describes(AuditAction.IDENTITY_UNLINKED)
+def _identity_unlinked(event, lookups):
+    return _("A regional account unlinked.")
+
+
+@describes(AuditAction.SECOND_FACTOR_ON)
+def _second_factor_on(event, lookups):
+    return _("The second factor turned on: a code generator app.")
+
+
+@describes(AuditAction.SECOND_FACTOR_OFF)
+def _second_factor_off(event, lookups):
+    return _("The second factor turned off.")
+
+
+@describes(AuditAction.RECOVERY_CODES_ISSUED)
+def _recovery_codes(event, lookups):
+    return _("New recovery codes issued; the earlier ones stop working.")
+
+
+@describes(AuditAction.SECOND_FACTOR_RESET)
+def _second_factor_reset(event, lookups):
+    return _("The second factor reset: the person sets it up again at the next login.")
+
+
 # --- the plans and the diary ---------------------------------------------------------------
 
 
@@ -523,6 +560,38 @@ def _absence(event, lookups):
         "reason": lookups.choice("journal.Absence", "reason", after["reason"]),
         "start": value_text(after["start"]),
         "end": value_text(after["end"]),
+    }
+
+
+def _day_reason(state, lookups) -> str:
+    """A day of the absence sheet in words: its reason, for the whole day or the lessons
+    entered «Н», and the document if any."""
+    text = _("%(reason)s on %(date)s") % {
+        "reason": lookups.choice("journal.AbsenceDay", "reason", state["reason"]),
+        "date": value_text(state["date"]),
+    }
+    text += ", " + (
+        _("the whole day") if state.get("whole_day") else _("the lessons marked absent")
+    )
+    if state.get("document"):
+        text += ", " + _("document «%(document)s»") % {"document": state["document"]}
+    return text
+
+
+@describes(AuditAction.ABSENCE_DAY_SET)
+def _absence_day(event, lookups):
+    if event.before:
+        return _("Absence sheet: %(before)s changed to %(after)s.") % {
+            "before": _day_reason(event.before, lookups),
+            "after": _day_reason(event.after, lookups),
+        }
+    return _("Absence sheet: %(after)s.") % {"after": _day_reason(event.after, lookups)}
+
+
+@describes(AuditAction.ABSENCE_DAY_DELETED)
+def _absence_day_deleted(event, lookups):
+    return _("Absence sheet: the reason %(before)s removed.") % {
+        "before": _day_reason(event.before, lookups)
     }
 
 

@@ -16,6 +16,14 @@ class AuditAction(models.TextChoices):
     ROLES_SET = "roles.set", _("roles set")
     TOKEN_ISSUED = "token.issue", _("API token issued")
     TOKEN_REVOKED = "token.revoke", _("API token revoked")
+    # Sign-in through the region's provider and the second factor (issue 17).
+    SIGNED_IN_REGIONALLY = "signin.regional", _("signed in through the region's provider")
+    IDENTITY_LINKED = "regional.link", _("regional account linked")
+    IDENTITY_UNLINKED = "regional.unlink", _("regional account unlinked")
+    SECOND_FACTOR_ON = "otp.on", _("second factor turned on")
+    SECOND_FACTOR_OFF = "otp.off", _("second factor turned off")
+    RECOVERY_CODES_ISSUED = "otp.recovery", _("recovery codes issued")
+    SECOND_FACTOR_RESET = "otp.reset", _("second factor reset by the administrator")
     # Plain records: reference data, cards, settings, plans, timetable entries, feeds.
     CREATED = "create", _("created")
     UPDATED = "update", _("updated")
@@ -50,6 +58,8 @@ class AuditAction(models.TextChoices):
     ATTACHMENT_ADDED = "attachment.add", _("homework file attached")
     NOTE_ADDED = "note.add", _("note to a student")
     ABSENCE_RECORDED = "absence.set", _("absence register changed")
+    ABSENCE_DAY_SET = "absenceday.set", _("reason of a day's absence recorded")
+    ABSENCE_DAY_DELETED = "absenceday.delete", _("reason of a day's absence removed")
     JOURNAL_UNLOCKED = "journal.unlock", _("journal unlocked")
     # The deputies' control (issue 12).
     REMARK_WRITTEN = "remark.write", _("remark on a journal written")

@@ -19,15 +19,32 @@ from zhurnal.school.models import Student
 from .queries import student_spans
 
 
-def diary_student_for(user, school, student_id: int, perm: str = "diary.view") -> Student:
+def diary_student_for(
+    user, school, student_id: int, perm: str = "diary.view", *, with_siblings: bool = False
+) -> Student:
     """A student whose diary (or, with ``perm``, whose family's part of it: ``diary.
-    acknowledge``, ``diary.manage_feed``) the user may reach."""
-    student = Student.objects.filter(school=school, pk=student_id).first()
+    acknowledge``, ``diary.manage_feed``) the user may reach. ``with_siblings``: for a parent
+    of several children, one of whom is asked for, all of them come in the same query as
+    ``student.siblings`` (the pages' switcher, in name order); otherwise ``siblings`` is
+    empty."""
+    ctx = context(user, school.pk)
+    children = ctx.child_ids if ctx is not None else frozenset()
+    if with_siblings and len(children) > 1 and student_id in children:
+        siblings = list(
+            Student.objects.filter(school=school, pk__in=children).order_by(
+                "first_name", "last_name", "pk"
+            )
+        )
+        student = next(child for child in siblings if child.pk == student_id)
+    else:
+        siblings = []
+        student = Student.objects.filter(school=school, pk=student_id).first()
     if student is None:
         raise Http404
-    student.school = school  # the school already in hand: no query for the age rule
+    for child in siblings or [student]:
+        child.school = school  # the school already in hand: no query for the age rule
+    student.siblings = siblings
     if not user.has_perm("diary.view", student):
-        ctx = context(user, school.pk)
         if ctx is None or not ctx.is_staff_member:
             raise Http404
         raise PermissionDenied

@@ -15,13 +15,16 @@ course's next lesson — with the load of that day checked against the limits of
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import TypeVar
 
 from django.db.models import CharField, DecimalField, Q, Value
 from django.db.models.functions import Cast
 
+from zhurnal.journal.absence_sheet import StudentAbsenceDay, absence_days_of
 from zhurnal.journal.averages import forecast, thresholds_from_policy, weighted_average
 from zhurnal.journal.freshness import cached
 from zhurnal.journal.models import (
@@ -42,6 +45,8 @@ from zhurnal.journal.scales import ScaleKind
 from zhurnal.school.models import Course, Student, Term
 from zhurnal.school.rosters import RosterSpans, roster_spans
 from zhurnal.timetable.models import Lesson, LessonStatus
+
+T = TypeVar("T")
 
 # СанПиН 1.2.3685-21, table 6.6: the daily homework time by grade, in minutes.
 HOMEWORK_LIMITS = {1: 0, 2: 90, 3: 90, 4: 120, 5: 120, 6: 150, 7: 150, 8: 150}
@@ -519,6 +524,8 @@ class AttendanceSummary:
     rows: list[AttendanceRow]
     total: AttendanceRow
     codes: tuple = tuple(AttendanceCode)
+    # The days with an absence and the class teacher's reason of each (seed 002, 2.2.1).
+    days: list[StudentAbsenceDay] = field(default_factory=list)
 
 
 def attendance_summary(
@@ -552,7 +559,11 @@ def attendance_summary(
         row = rows.setdefault(lesson.course.subject.name, AttendanceRow(lesson.course.subject.name))
         row.counts[code] = row.counts.get(code, 0) + 1
         total.counts[code] = total.counts.get(code, 0) + 1
-    return AttendanceSummary(rows=sorted(rows.values(), key=lambda r: r.subject), total=total)
+    return AttendanceSummary(
+        rows=sorted(rows.values(), key=lambda r: r.subject),
+        total=total,
+        days=absence_days_of(spans, lessons, entered),
+    )
 
 
 # --- homework ahead --------------------------------------------------------------------------
@@ -585,6 +596,27 @@ class HomeworkDay:
 LOOK_BACK_DAYS = 14
 
 
+def homework_due_days(
+    lessons: Iterable[tuple[int, date, T | None]], today: date
+) -> list[tuple[date, date, T]]:
+    """Each homework of ``lessons`` — (course id, date, homework or None), in date order,
+    cancelled lessons left out — with the day it is due and the day it was set: due at the
+    course's next lesson on a later day (a double lesson sets it once), from ``today`` on. No
+    query."""
+    by_course: dict[int, list[tuple[date, T | None]]] = defaultdict(list)
+    for course_id, day, homework in lessons:
+        by_course[course_id].append((day, homework))
+    found: list[tuple[date, date, T]] = []
+    for course_lessons in by_course.values():
+        for index, (day, homework) in enumerate(course_lessons):
+            if homework is None:
+                continue
+            due = next((later for later, _h in course_lessons[index + 1 :] if later > day), None)
+            if due is not None and due >= today:
+                found.append((due, day, homework))
+    return found
+
+
 def homework_ahead(student: Student, today: date, days: int = 7) -> list[HomeworkDay]:
     """The homework due in the coming ``days`` days from ``today`` (each set at a lesson and due
     at the course's next lesson), per day with the estimated minutes summed and the limit for
@@ -597,24 +629,16 @@ def homework_ahead(student: Student, today: date, days: int = 7) -> list[Homewor
         for lesson in _student_lessons(student, spans, start, last, "homework")
         if lesson.status != LessonStatus.CANCELLED
     ]
-    by_course: dict[int, list[Lesson]] = defaultdict(list)
-    for lesson in lessons:
-        by_course[lesson.course_id].append(lesson)
     due: dict[date, list[HomeworkItem]] = defaultdict(list)
     items: dict[int, HomeworkItem] = {}
-    for course_lessons in by_course.values():
-        for index, set_at in enumerate(course_lessons):
-            try:
-                homework = set_at.homework
-            except Homework.DoesNotExist:
-                continue
-            # Due at the course's next lesson on a later day (a double lesson sets it once).
-            due_at = next((x for x in course_lessons[index + 1 :] if x.date > set_at.date), None)
-            if due_at is None or due_at.date < today:
-                continue
-            item = HomeworkItem(set_at.course.subject.name, set_at.date, homework)
-            due[due_at.date].append(item)
-            items[homework.pk] = item
+    for day, set_on, lesson in homework_due_days(
+        # A lesson without homework has no ``homework`` (its descriptor raises AttributeError).
+        ((x.course_id, x.date, x if hasattr(x, "homework") else None) for x in lessons),
+        today,
+    ):
+        item = HomeworkItem(lesson.course.subject.name, set_on, lesson.homework)
+        due[day].append(item)
+        items[lesson.homework.pk] = item
     if items:
         for attachment in HomeworkAttachment.objects.filter(homework_id__any_of=list(items)):
             items[attachment.homework_id].attachments.append(attachment)

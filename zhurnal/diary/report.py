@@ -280,10 +280,13 @@ def render_pdf(
     *,
     term: Term | None = None,
 ) -> bytes:
-    """The report as a PDF, one page per student (WeasyPrint, DejaVu fonts)."""
+    """The report as a PDF, one page per student (WeasyPrint, DejaVu fonts), tagged for
+    screen readers (issue 15: its headings, tables and their headers are in the PDF's
+    structure) and in the language of its text (``<html lang>``: the PDF's /Lang)."""
     from weasyprint import HTML
 
-    return HTML(string=render_html(rows, school_class, start, end, term=term)).write_pdf()
+    html = render_html(rows, school_class, start, end, term=term)
+    return HTML(string=html).write_pdf(pdf_tags=True)
 
 
 def without_email(students: list[Student]) -> list[Student]:

@@ -252,3 +252,48 @@ def class_acknowledgements(
             )
         )
     return list(rows.values())
+
+
+@dataclass
+class TermAcknowledgementState:
+    """A term of a student's class for the family's «Ознакомлен»: whether its term marks are
+    in, whether it may be acknowledged now (``may_acknowledge``), and by whom it was (each
+    guardian once, with the user loaded)."""
+
+    term: Term
+    marks_entered: bool
+    open: bool
+    acknowledgements: list[TermAcknowledgement] = field(default_factory=list)
+
+
+def student_acknowledgements(
+    student: Student, terms: list[Term], today: date
+) -> list[TermAcknowledgementState]:
+    """The acknowledgement of each of ``terms`` (the terms of the student's class, in order)
+    for the student: the state of the diary's marks page for every term at once. Two queries,
+    whatever the number of terms."""
+    if not terms:
+        return []
+    term_ids = [t.pk for t in terms]
+    entered = set(
+        PeriodMark.objects.filter(
+            school_id=student.school_id,
+            student=student,
+            kind=PeriodKind.TERM,
+            term_id__any_of=term_ids,
+        ).values_list("term_id", flat=True)
+    )
+    by_term: dict[int, list[TermAcknowledgement]] = {pk: [] for pk in term_ids}
+    for acknowledgement in TermAcknowledgement.objects.filter(
+        school_id=student.school_id, student=student, term_id__any_of=term_ids
+    ).select_related("user"):
+        by_term[acknowledgement.term_id].append(acknowledgement)
+    return [
+        TermAcknowledgementState(
+            term=term,
+            marks_entered=term.pk in entered,
+            open=may_acknowledge(term, today, marks_entered=term.pk in entered),
+            acknowledgements=by_term[term.pk],
+        )
+        for term in terms
+    ]

@@ -8,6 +8,11 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("students/<int:student_id>/", views.week, name="week"),
     path("students/<int:student_id>/marks/", views.marks, name="marks"),
+    path(
+        "students/<int:student_id>/terms/<int:term_id>/acknowledge/",
+        views.acknowledge,
+        name="acknowledge",
+    ),
     path("students/<int:student_id>/attendance/", views.attendance, name="attendance"),
     path("students/<int:student_id>/homework/", views.homework, name="homework"),
     path("students/<int:student_id>/calendar/", views.calendar, name="calendar"),

@@ -17,10 +17,11 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from zhurnal.accounts.context import context
 from zhurnal.accounts.memberships import memberships_of
@@ -51,17 +52,7 @@ def _int(raw: str | None) -> int | None:
 
 def diary_student(request: HttpRequest, student_id: int) -> Student:
     """The student of the current school whose diary the user may read (``diary.access``)."""
-    return diary_student_for(request.user, current_school(request), student_id)
-
-
-def _children(request: HttpRequest, student: Student) -> list[Student]:
-    """The other children of a parent, for the switcher (a query only with several)."""
-    ctx = context(request.user, request.school.pk)
-    if ctx is None or len(ctx.child_ids) < 2 or student.pk not in ctx.child_ids:
-        return []
-    return list(
-        Student.objects.filter(pk__in=ctx.child_ids).order_by("first_name", "last_name", "pk")
-    )
+    return diary_student_for(request.user, current_school(request), student_id, with_siblings=True)
 
 
 def _tabs(request: HttpRequest, student: Student) -> list:
@@ -81,7 +72,7 @@ def _page(
         {
             "student": student,
             "tab": tab,
-            "children": _children(request, student),
+            "children": student.siblings,
             "more_tabs": _tabs(request, student),
             **extra,
         },
@@ -170,6 +161,35 @@ def marks(request: HttpRequest, student_id: int) -> HttpResponse:
         can_acknowledge=can_acknowledge,
         acknowledgement=acknowledgement,
     )
+
+
+@login_required
+@require_POST
+def acknowledge(request: HttpRequest, student_id: int, term_id: int) -> HttpResponse:
+    """«Ознакомлен» in one tap from the home page (issue 15): the same service, rule and audit
+    as the marks page's button (``services.acknowledge_term``; a second tap changes nothing),
+    for a term of the child's class this year; then back to the home page. ``diary.acknowledge``
+    on the student: another family's child is not found, staff are refused."""
+    student = diary_student_for(
+        request.user, current_school(request), student_id, "diary.acknowledge"
+    )
+    today = school_today(request.school)
+    term = next(
+        (t for t in class_terms(services.student_class(student, today)) if t.pk == term_id),
+        None,
+    )
+    if term is None:
+        raise Http404
+    try:
+        services.acknowledge_term(student=student, term=term, actor=Actor.of(request), today=today)
+        messages.success(
+            request,
+            _("Thank you: the term marks are acknowledged (%(student)s, %(term)s).")
+            % {"student": student.first_name, "term": term.title},
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(f"{reverse('home')}#child-{student.pk}")
 
 
 @login_required
@@ -391,7 +411,9 @@ def calendar(request: HttpRequest, student_id: int) -> HttpResponse:
     the student's guardians and the student from the school's age (``diary.manage_feed``). Staff
     who read the diary get a 403: the address is the family's."""
     school = current_school(request)
-    student = diary_student_for(request.user, school, student_id, "diary.manage_feed")
+    student = diary_student_for(
+        request.user, school, student_id, "diary.manage_feed", with_siblings=True
+    )
     if request.method == "POST":
         apply_feed_action(request, school, student=student)
         return redirect("diary:calendar", student_id=student.pk)
@@ -403,7 +425,7 @@ def calendar(request: HttpRequest, student_id: int) -> HttpResponse:
         {
             "student": student,
             "tab": "calendar",
-            "children": _children(request, student),
+            "children": student.siblings,
             "more_tabs": _tabs(request, student),
             "address": feed_address(request, feed),
             "window_start": start,

@@ -19,6 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from .scales import NUMERIC_RANGES, ScaleKind
 
 TWO_PLACES = Decimal("0.01")
+ONE_PLACE = Decimal("0.1")
 DEFAULT_FIVE_POINT_THRESHOLDS = {5: Decimal("4.50"), 4: Decimal("3.50"), 3: Decimal("2.50")}
 
 
@@ -74,3 +75,10 @@ def year_forecast(
         return None
     mean = (sum(numbers) / len(numbers)).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
     return forecast(scale, mean, thresholds)
+
+
+def percent(part: int, whole: int) -> Decimal | None:
+    """``part`` of ``whole`` in per cent, one decimal; None of nothing."""
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(ONE_PLACE, rounding=ROUND_HALF_UP)

@@ -15,7 +15,8 @@ from zhurnal.core.forms import SchoolDateField
 from zhurnal.school.models import Course, GradeLevel, SchoolClass, Staff, Student, Subject
 
 from .accumulation import norms_from_policy
-from .models import AbsenceReason, JournalPolicy, ScaleRule, WorkType
+from .models import AbsenceReason, DayReason, JournalPolicy, ScaleRule, WorkType
+from .services.absence_days import DayRow
 
 # The weekly hours the policy's norm of marks is set for (the last: that many or more).
 NORM_HOURS = (1, 2, 3, 4)
@@ -57,6 +58,82 @@ class AbsenceForm(forms.Form):
     def __init__(self, *args, students, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["student"].queryset = students
+
+
+# The id of the sheet's hint (templates/journal_control/absence_sheet.html).
+SHEET_HINT = "sheet-help"
+
+
+class AbsenceSheetForm(forms.Form):
+    """The class teacher's daily sheet (seed 002, regulation 2.2.1): per student of the day a
+    reason (Б, У, Н, or none of the day's own), whether it is for the whole day, a document;
+    the version each row was shown at (no lost update); one reason for late changes."""
+
+    change_reason = forms.CharField(
+        label=_("Reason of the change"),
+        required=False,
+        max_length=500,
+        help_text=_("Needed only to change a reason recorded on an earlier day."),
+    )
+
+    def __init__(self, *args, rows, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = rows
+        choices = [("", _("not recorded"))] + [
+            (code, f"{code} — {label}") for code, label in DayReason.choices
+        ]
+        for row in rows:
+            pk, name = row.student.pk, row.student.short_name
+            # The table's cells carry no <label>: each control is named by its student, and
+            # the reasons' select is described by the sheet's hint (issue 15).
+            reason_label = _("Reason: %(student)s") % {"student": name}
+            whole_label = _("Whole day: %(student)s") % {"student": name}
+            document_label = _("Document: %(student)s") % {"student": name}
+            self.fields[f"reason_{pk}"] = forms.ChoiceField(
+                label=reason_label,
+                choices=choices,
+                required=False,
+                initial=row.reason,
+                widget=forms.Select(
+                    attrs={"aria-label": reason_label, "aria-describedby": SHEET_HINT}
+                ),
+            )
+            self.fields[f"whole_{pk}"] = forms.BooleanField(
+                label=whole_label,
+                required=False,
+                initial=row.whole_day,
+                widget=forms.CheckboxInput(attrs={"aria-label": whole_label}),
+            )
+            self.fields[f"document_{pk}"] = forms.CharField(
+                label=document_label,
+                required=False,
+                max_length=200,
+                initial=row.document,
+                widget=forms.TextInput(
+                    attrs={"aria-label": document_label, "size": 14, "class": "document"}
+                ),
+            )
+            self.fields[f"version_{pk}"] = forms.IntegerField(
+                widget=forms.HiddenInput, min_value=0, initial=row.version
+            )
+
+    def row_fields(self, row) -> tuple:
+        """The bound fields of a row: reason, whole day, document, version."""
+        pk = row.student.pk
+        return tuple(self[f"{name}_{pk}"] for name in ("reason", "whole", "document", "version"))
+
+    def day_rows(self) -> list[DayRow]:
+        data = self.cleaned_data
+        return [
+            DayRow(
+                student=row.student,
+                reason=data[f"reason_{row.student.pk}"],
+                whole_day=data[f"whole_{row.student.pk}"],
+                document=data[f"document_{row.student.pk}"],
+                version=data[f"version_{row.student.pk}"] or 0,
+            )
+            for row in self.rows
+        ]
 
 
 class UnlockForm(forms.Form):
@@ -214,6 +291,12 @@ class WorkTypeForm(forms.ModelForm):
     class Meta:
         model = WorkType
         fields = ["code", "name", "weight", "category", "position", "is_active"]
+        help_texts = {
+            "weight": _(
+                "A new mark column takes the weight of its work type; columns already added "
+                "keep theirs."
+            )
+        }
 
     def __init__(self, *args, school, **kwargs):
         super().__init__(*args, **kwargs)

@@ -21,10 +21,10 @@ from .models import Absence, Attendance, Homework, Mark, PeriodMark, Unlock
 from .scales import Special
 
 # The audit actions of the journal (the changes page): marks, attendance and the lessons' roll
-# calls, period marks, the absence register, unlocks, and the lessons' own record — topic,
-# homework and its files, notes, mark columns — with the changes of single lessons
-# (cancellations, moves, extra lessons, substitutions). ``LESSON_CHANGED``: the rows written
-# before the events were named.
+# calls, period marks, the absence register (periods and days of the sheet), unlocks, and the
+# lessons' own record — topic, homework and its files, notes, mark columns — with the changes
+# of single lessons (cancellations, moves, extra lessons, substitutions). ``LESSON_CHANGED``:
+# the rows written before the events were named.
 JOURNAL_ACTIONS = (
     AuditAction.MARK_SET,
     AuditAction.MARK_DELETED,
@@ -34,6 +34,8 @@ JOURNAL_ACTIONS = (
     AuditAction.PERIOD_MARK_SET,
     AuditAction.PERIOD_MARK_DELETED,
     AuditAction.ABSENCE_RECORDED,
+    AuditAction.ABSENCE_DAY_SET,
+    AuditAction.ABSENCE_DAY_DELETED,
     AuditAction.JOURNAL_UNLOCKED,
     AuditAction.TOPIC_SET,
     AuditAction.HOMEWORK_SET,

@@ -17,6 +17,7 @@ from zhurnal.timetable.models import Lesson
 
 from .models import (
     Absence,
+    AbsenceDay,
     Attendance,
     GradeColumn,
     Homework,
@@ -185,6 +186,45 @@ def absence_recorded(absence: Absence, *, actor: Actor) -> None:
             "end": absence.end.isoformat(),
             "reason": absence.reason,
         },
+    )
+
+
+def absence_day_state(entry: AbsenceDay | None) -> State:
+    if entry is None:
+        return None
+    return {
+        "date": entry.date.isoformat(),
+        "reason": entry.reason,
+        "whole_day": entry.whole_day,
+        "document": entry.document,
+        "version": entry.version,
+    }
+
+
+def absence_day_set(entry: AbsenceDay, before: State, *, actor: Actor, reason: str) -> None:
+    """A day of the class teacher's absence sheet: the reason of the day recorded or changed
+    (seed 002, regulation 2.2.1)."""
+    record(
+        action=AuditAction.ABSENCE_DAY_SET,
+        actor=actor,
+        obj=entry,
+        student=entry.student,
+        before=before,
+        after=absence_day_state(entry),
+        reason=reason,
+    )
+
+
+def absence_day_deleted(entry: AbsenceDay, *, actor: Actor, reason: str) -> None:
+    """A day of the sheet removed: the day has no reason of its own again (a range covering
+    it, if any, stands)."""
+    record(
+        action=AuditAction.ABSENCE_DAY_DELETED,
+        actor=actor,
+        obj=entry,
+        student=entry.student,
+        before=absence_day_state(entry),
+        reason=reason,
     )
 
 

@@ -57,7 +57,7 @@ class ColumnForm(forms.Form):
 
 class HomeworkForm(forms.Form):
     text = forms.CharField(
-        label=_("homework"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("text"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     links = forms.CharField(
         label=_("links"),

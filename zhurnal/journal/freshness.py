@@ -10,8 +10,8 @@ with the new data, never before it:
   of those lessons, the course's period marks;
 * its list: a class's enrolments (arrivals, departures) bump the class's courses and its
   groups' courses, a group's memberships the group's courses;
-* a student's absences in the class teacher's register and a change of their card (the name)
-  bump every course of the student's classes and groups;
+* a student's absences in the class teacher's register (ranges and days of the sheet) and a
+  change of their card (the name) bump every course of the student's classes and groups;
 * a member of staff's card (the teachers' names in the header) and the school's work types (the
   columns' names) bump every course of the school, a subject (its name) every course of the
   subject — rare writes.
@@ -59,6 +59,7 @@ from zhurnal.timetable.models import Lesson
 
 from .models import (
     Absence,
+    AbsenceDay,
     Attendance,
     GradeColumn,
     Homework,
@@ -158,6 +159,7 @@ RECEIVERS = (
     (Enrollment, _of_enrollment),
     (GroupMembership, _of_membership),
     (Absence, _of_student),
+    (AbsenceDay, _of_student),
     (Student, _of_student),
     (Staff, _of_school),
     (Subject, _of_subject),

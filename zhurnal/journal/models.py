@@ -347,6 +347,43 @@ class Absence(models.Model):
         return f"{self.student}: {self.start:%d.%m}–{self.end:%d.%m} {self.reason}"
 
 
+class DayReason(models.TextChoices):
+    """The class teacher's mark of a day's absence (seed 002, regulation 2.2.1: «Б» — ill,
+    «У» — a valid reason, «Н» — missed without a valid reason)."""
+
+    ILL = "Б", _("ill")
+    EXCUSED = "У", _("valid reason")
+    UNEXCUSED = "Н", _("no valid reason")
+
+
+class AbsenceDay(Entry):
+    """A day of the class teacher's daily absence sheet (seed 002, regulation 2.2.1): the
+    reason of a student's absence on ``date``. ``whole_day``: absent from every lesson of the
+    day, whether or not its teacher entered «Н»; otherwise the reason applies to the lessons a
+    teacher entered «Н» for. It stands for its day over any ``Absence`` range covering it (the
+    range is the default of each of its days; the day says what the class teacher recorded for
+    that day). Written through ``journal.services.set_absence_days``, audited, versioned."""
+
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="absence_days")
+    date = models.DateField(_("date"))
+    reason = models.CharField(_("reason"), max_length=2, choices=DayReason.choices)
+    whole_day = models.BooleanField(_("whole day"), default=False)
+    document = models.CharField(_("document"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("day of the absence sheet")
+        verbose_name_plural = _("days of the absence sheet")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "student", "date"], name="absence_day_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["student", "date"], name="absence_day_student")]
+
+    def __str__(self) -> str:
+        return f"{self.student}: {self.date:%d.%m} {self.reason}"
+
+
 class PeriodKind(models.TextChoices):
     TERM = "term", _("term mark")
     YEAR = "year", _("year mark")

@@ -10,7 +10,16 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import CharField, DecimalField, IntegerField, Q, QuerySet, Value
+from django.db.models import (
+    Case,
+    CharField,
+    DecimalField,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 
 from zhurnal.school.models import Course, Student, Term
 from zhurnal.school.rosters import NO_GRADE, RosterSpans, course_roster, enrolled_on
@@ -20,6 +29,7 @@ from .averages import forecast, thresholds_from_policy, weighted_average, year_f
 from .defaults import ensure_work_types
 from .models import (
     Absence,
+    AbsenceDay,
     Attendance,
     AttendanceCode,
     GradeColumn,
@@ -40,37 +50,88 @@ from .scales import ScaleKind
 NAME_FIELDS = ("id", "school_id", "last_name", "first_name", "middle_name")
 
 
+# The kinds of the absence register's rows among a student's lists (``roster_spans(extra=…)``):
+# a range (every lesson of its days), a day of the sheet for the lessons entered «Н», a day of
+# the sheet for the whole day.
 ABSENCE_ROWS = "r"
+DAY_ROWS = "d"
+WHOLE_DAY_ROWS = "w"
+REGISTER_KINDS = (ABSENCE_ROWS, DAY_ROWS, WHOLE_DAY_ROWS)
 
 
-def absence_rows(student_ids, start: date, end: date) -> QuerySet:
-    """The absence register's entries of the students overlapping the period, shaped for the
-    same query as their lists (``school.rosters.roster_spans(..., extra=...)``)."""
-    return (
-        Absence.objects.filter(student_id__any_of=list(student_ids), start__lte=end, end__gte=start)
+@dataclass(frozen=True, slots=True)
+class RegisterReason:
+    """What the class teacher's register says of a student's day (seed 002, regulation 2.2.1):
+    the reason (Б, У, Н) and whether it covers every lesson of the day (a range does; a day of
+    the sheet when so recorded) or only the lessons a teacher entered «Н» for."""
+
+    code: str
+    whole_day: bool
+
+
+def absence_rows(student_ids, start: date, end: date) -> list[QuerySet]:
+    """The absence register's rows of the students overlapping the period — the ranges and the
+    days of the sheet — shaped for the same query as their lists
+    (``school.rosters.roster_spans(..., extra=...)``)."""
+    ids = list(student_ids)
+    ranges = (
+        Absence.objects.filter(student_id__any_of=ids, start__lte=end, end__gte=start)
         .values_list(Value(ABSENCE_ROWS), "student_id", "pk", "start", "end", "reason", NO_GRADE)
         .order_by()
     )
-
-
-def absence_reason(spans: RosterSpans, day: date) -> str | None:
-    """The reason (Б or У) the absence register gives for the student's absence on ``day``."""
-    return next(
-        (
-            reason
-            for kind, _pk, first, last, reason in spans.extra
-            if kind == ABSENCE_ROWS and first <= day <= last
-        ),
-        None,
+    kind = Case(
+        When(whole_day=True, then=Value(WHOLE_DAY_ROWS)),
+        default=Value(DAY_ROWS),
+        output_field=CharField(),
     )
+    days = (
+        AbsenceDay.objects.filter(student_id__any_of=ids, date__range=(start, end))
+        .values_list(kind, "student_id", "pk", "date", "date", "reason", NO_GRADE)
+        .order_by()
+    )
+    return [ranges, days]
 
 
-def shown_attendance(teacher_code: str, absence_reason: str | None) -> str:
-    """The code the journal shows (DESIGN §2, two layers): the class teacher's documented
-    absence applies to every lesson it covers and turns the teacher's «Н» (or no entry) into
-    its reason; «Б», «У» and «ОП» entered by the teacher stand."""
-    if absence_reason and teacher_code in ("", AttendanceCode.ABSENT):
-        return absence_reason
+def register_entries(student_ids, start: date, end: date) -> dict[int, list[tuple]]:
+    """The absence register's rows of the students over the period, in ONE query (a UNION ALL
+    of the ranges and the days of the sheet): student id → ``(kind, pk, first, last, reason)``
+    as ``RosterSpans.extra`` holds them, for ``register_reason``."""
+    ranges, days = absence_rows(student_ids, start, end)
+    rows: dict[int, list[tuple]] = defaultdict(list)
+    for kind, student_id, pk, first, last, reason, _grade in ranges.union(days, all=True):
+        rows[student_id].append((kind, pk, first, last, reason))
+    return rows
+
+
+def register_reason(rows: Sequence[tuple], day: date) -> RegisterReason | None:
+    """The register's reason of the student's ``day`` from their rows (``register_entries`` or
+    ``RosterSpans.extra``): the day of the sheet when the class teacher recorded one, else a
+    range covering the day (DESIGN §2: a range is the default of each of its days)."""
+    found, found_pk = None, 0
+    for kind, pk, first, last, reason in rows:
+        if kind == ABSENCE_ROWS:
+            # Of overlapping ranges, the latest entered (a doctor's note after a parent's).
+            if first <= day <= last and pk > found_pk:
+                found, found_pk = RegisterReason(reason, True), pk
+        elif kind in (DAY_ROWS, WHOLE_DAY_ROWS) and first == day:
+            return RegisterReason(reason, kind == WHOLE_DAY_ROWS)
+    return found
+
+
+def absence_reason(spans: RosterSpans, day: date) -> RegisterReason | None:
+    """The reason the absence register gives for the student's absence on ``day``."""
+    return register_reason(spans.extra, day) if spans.extra else None
+
+
+def shown_attendance(teacher_code: str, reason: RegisterReason | None) -> str:
+    """The code the journal shows (DESIGN §2, two layers): the class teacher's register turns
+    the teacher's «Н» into its reason, and on a whole day absent (a range, or a day of the sheet
+    so recorded) a lesson without an entry too; «Б», «У» and «ОП» entered by the teacher
+    stand."""
+    if reason is None:
+        return teacher_code
+    if teacher_code == AttendanceCode.ABSENT or (not teacher_code and reason.whole_day):
+        return reason.code
     return teacher_code
 
 
@@ -270,11 +331,7 @@ def journal_grid(
         spans[row.student_id].append((row.start, row.end))
         students[row.student_id] = row.student
     marks, attendance = _cells(lessons, students)
-    absences: dict[int, list[Absence]] = defaultdict(list)
-    for absence in Absence.objects.filter(
-        student_id__in=students, start__lte=term.end, end__gte=term.start
-    ):
-        absences[absence.student_id].append(absence)
+    absences = register_entries(students, term.start, term.end)
     period: dict[int, dict[tuple[str, int | None], PeriodMark]] = defaultdict(dict)
     terms_shown = [t.pk for t in year_terms] or [term.pk]
     for entry in PeriodMark.objects.filter(course=course, student_id__in=students).filter(
@@ -310,7 +367,7 @@ def journal_grid(
             entry = attendance.get((lesson_id, student.pk))
             reason = None
             if own_absences and on_list:
-                reason = next((a.reason for a in own_absences if a.start <= day <= a.end), None)
+                reason = register_reason(own_absences, day)
             cell_marks = {}
             for column_id, weight in columns:
                 mark = marks.get((column_id, student.pk))
@@ -320,7 +377,7 @@ def journal_grid(
             cells.append(
                 GridCell(
                     on_list,
-                    shown_attendance(entry.code, reason) if entry else (reason or ""),
+                    shown_attendance(entry.code if entry else "", reason),
                     entry,
                     cell_marks or NO_MARKS,
                 )
@@ -462,11 +519,7 @@ def lesson_sheet(lesson: Lesson) -> tuple[list[GradeColumn], list[SheetRow]]:
         .select_related("student")
     }
     marks, attendance = _cells([lesson], students)
-    reasons = dict(
-        Absence.objects.filter(
-            student_id__in=students, start__lte=lesson.date, end__gte=lesson.date
-        ).values_list("student_id", "reason")
-    )
+    registers = register_entries(students, lesson.date, lesson.date)
     rows = []
     for student in sorted(
         students.values(), key=lambda s: (s.last_name, s.first_name, s.middle_name, s.pk)
@@ -475,7 +528,10 @@ def lesson_sheet(lesson: Lesson) -> tuple[list[GradeColumn], list[SheetRow]]:
         rows.append(
             SheetRow(
                 student=student,
-                attendance=shown_attendance(entry.code if entry else "", reasons.get(student.pk)),
+                attendance=shown_attendance(
+                    entry.code if entry else "",
+                    register_reason(registers.get(student.pk, ()), lesson.date),
+                ),
                 teacher_attendance=entry,
                 marks={
                     c.pk: marks[(c.pk, student.pk)] for c in columns if (c.pk, student.pk) in marks
@@ -505,10 +561,10 @@ def lesson_homework(lesson: Lesson) -> Homework | None:
 
 
 def lesson_notes(lesson: Lesson) -> QuerySet[StudentNote]:
-    """The notes to students at the lesson, in list order."""
+    """The notes to students at the lesson, in list order, with who wrote them."""
     return (
         StudentNote.objects.filter(lesson=lesson)
-        .select_related("student")
+        .select_related("student", "entered_by")
         .order_by("student__last_name", "pk")
     )
 
@@ -553,13 +609,10 @@ def lesson_has_columns(lesson: Lesson) -> bool:
     return GradeColumn.objects.filter(lesson=lesson).exists()
 
 
-def documented_absence(student, day: date) -> str | None:
-    """The reason the class teacher's absence register gives for the student on ``day``."""
-    return (
-        Absence.objects.filter(student=student, start__lte=day, end__gte=day)
-        .values_list("reason", flat=True)
-        .first()
-    )
+def documented_absence(student, day: date) -> RegisterReason | None:
+    """The reason the class teacher's absence register gives for the student on ``day`` (one
+    query)."""
+    return register_reason(register_entries([student.pk], day, day).get(student.pk, ()), day)
 
 
 def school_work_types(school) -> QuerySet[WorkType]:

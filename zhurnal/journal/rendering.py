@@ -98,7 +98,7 @@ def grid_rows(rows, lessons: list[dict], periods: list[tuple], *, can_period: bo
         parts = [
             f'<tr data-student="{student.pk}"><th class="student" scope="row">'
             f'<span class="n">{number}.</span> {escape(student.last_name)} '
-            f"{escape(student.first_name)}{note}</th>"
+            f'<span class="fn">{escape(student.first_name)}</span>{note}</th>'
         ]
         for (lesson_id, editable, column_ids, virtual), grid_cell in zip(
             plan, row.cells, strict=True

@@ -9,7 +9,9 @@ Messages are append-only: nothing here edits or deletes one.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -52,6 +54,9 @@ ATTACHMENT_EXTENSIONS = (
 )
 MAX_SUBJECT = 200
 MAX_BODY = 10_000
+# An announcement the author publishes again within this time, word for word to the same
+# audience, is a double submit (a double click, a phone's retry), not a second one.
+REPEAT_WINDOW = timedelta(minutes=10)
 
 
 # --- hooks for notifications (issue 5, "Notifications": they plug in here) -------------------
@@ -232,7 +237,9 @@ def announce(
 ) -> Announcement:
     """Publish an announcement, with files if any (the limits of message attachments), to the
     school, a parallel or a class — an audience the author may reach (``access.
-    check_audience``)."""
+    check_audience``). The same announcement (title, text, audience) by the same author within
+    ``REPEAT_WINDOW`` is a double submit: the one published is answered, nothing is published
+    or told again (the author's row is locked, so two at once publish one)."""
     if scope not in Scope.values:
         raise ValidationError(_("Choose whom the announcement is for."), code="scope")
     if audience not in Audience.values:
@@ -250,6 +257,20 @@ def announce(
     title, body = _check_text(title, body)
     check_files(files)
     with transaction.atomic():
+        get_user_model().objects.select_for_update().filter(pk=author.pk).first()
+        same = Announcement.objects.filter(
+            school=school,
+            author_id=author.pk,
+            title=title,
+            body=body,
+            scope=scope,
+            audience=audience,
+            school_class=school_class,
+            grade_level=grade_level,
+            created_at__gte=timezone.now() - REPEAT_WINDOW,
+        ).first()
+        if same is not None:
+            return same  # already published (a double submit)
         announcement = Announcement.objects.create(
             school=school,
             author=author,

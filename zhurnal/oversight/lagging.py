@@ -34,10 +34,10 @@ from django.utils.translation import gettext as _
 
 from zhurnal.core.plans import custom_plans
 from zhurnal.journal.accumulation import expected_marks, norms_from_policy
+from zhurnal.journal.attendance_counts import class_attendance
 from zhurnal.journal.models import Mark
 from zhurnal.journal.policy import policy_of as journal_policy_of
 from zhurnal.journal.scales import Special
-from zhurnal.reports.attendance import class_attendance
 from zhurnal.reports.periods import Period
 from zhurnal.reports.results import period_results
 from zhurnal.reports.statistics import FAILING_GRADES

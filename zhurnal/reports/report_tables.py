@@ -10,8 +10,9 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from zhurnal.journal.attendance_counts import REASONS, AttendanceLine, ClassAttendance
+
 from .analysis import ClassSummary, FiguresRow, ListedStudent, TallyRow
-from .attendance import REASONS, AttendanceLine, ClassAttendance
 from .statistics import Figures, Grade, Standing, Tally
 from .tables import Cell, Table
 
@@ -241,8 +242,9 @@ def class_attendance_table(title: str, data: ClassAttendance) -> Table:
         table.add(*attendance_cells(row.student.full_name, row.line))
     table.total(*attendance_cells(_("Class"), data.total))
     table.caption = _(
-        "Н: without a valid reason; Б: ill; У: a valid reason; the class teacher's absence "
-        "register applies to every lesson it covers. A day missed: every lesson of the day."
+        "Н: without a valid reason; Б: ill; У: a valid reason — as the class teacher recorded "
+        "them in the absence register (its periods and the daily sheet), else as the subject "
+        "teacher entered them. A day missed: every lesson of the day."
     )
     return table
 

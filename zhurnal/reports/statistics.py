@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
+from zhurnal.journal.averages import percent
 from zhurnal.journal.scales import FAILED, PASSED, ScaleKind, Special
 
 ONE_PLACE = Decimal("0.1")
@@ -94,13 +95,6 @@ def grade_of(value: str, scale: str) -> Grade:
     if value.isdigit():
         return level_of(scale, int(value))
     return Grade.NONE
-
-
-def percent(part: int, whole: int) -> Decimal | None:
-    """``part`` of ``whole`` in per cent, one decimal; None of nothing."""
-    if not whole:
-        return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(ONE_PLACE, rounding=ROUND_HALF_UP)
 
 
 @dataclass

@@ -21,13 +21,13 @@ from django.utils.translation import gettext as _
 
 from zhurnal.accounts.context import context
 from zhurnal.core.access import current_school, school_permission
+from zhurnal.journal.attendance_counts import class_attendance
 from zhurnal.school.calendar import latest_year, school_today
 from zhurnal.school.courses import class_id_of_course
 from zhurnal.school.models import AcademicYear, Course, SchoolClass, Staff, Term
 
 from . import analysis, report_tables
 from .access import report_class_for, report_teacher_for
-from .attendance import class_attendance
 from .charts import percent_bars
 from .exports import respond
 from .forms import PeriodForm, RangeForm, attendance_range

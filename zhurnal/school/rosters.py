@@ -177,15 +177,15 @@ def roster_spans(
     start: date,
     end: date,
     *,
-    extra: QuerySet | None = None,
+    extra: QuerySet | Iterable[QuerySet] | None = None,
     school_id: int | None = None,
 ) -> dict[int, RosterSpans]:
     """Each student's classes and groups overlapping the period, dated, in ONE query (a UNION
-    ALL of enrollments and memberships). ``extra``: more rows for the same query, as
-    ``values_list(kind, student_id, ref_id, start, end, text, NO_GRADE)`` with a kind of their
-    own; they come back in ``RosterSpans.extra``. Every student asked for has an entry.
-    ``school_id``: the students' school, when the caller knows it (on Citus the query then
-    runs on the school's node only; docs/scaling.md)."""
+    ALL of enrollments and memberships). ``extra``: more rows for the same query (one queryset
+    or several), as ``values_list(kind, student_id, ref_id, start, end, text, NO_GRADE)`` with a
+    kind of their own; they come back in ``RosterSpans.extra``. Every student asked for has an
+    entry. ``school_id``: the students' school, when the caller knows it (on Citus the query
+    then runs on the school's node only; docs/scaling.md)."""
     ids = list(student_ids)
     in_school = Q() if school_id is None else Q(school_id=school_id)
     classes = (
@@ -206,7 +206,11 @@ def roster_spans(
         .values_list(Value(GROUP), "student_id", "group_id", "start", "end", NO_TEXT, NO_GRADE)
         .order_by()
     )
-    parts = [groups] if extra is None else [groups, extra]
+    if extra is None:
+        extra = []
+    elif isinstance(extra, QuerySet):
+        extra = [extra]
+    parts = [groups, *extra]
     spans = {student_id: RosterSpans() for student_id in ids}
     rows = sorted(classes.union(*parts, all=True), key=lambda r: (r[0], r[3], r[2]))
     for kind, student_id, ref_id, first, last, text, grade in rows:

@@ -10,6 +10,7 @@ reasons for late corrections, and no lost update (``cells``: every versioned cel
 same way; a stale save gets ``StaleEntry`` with what is saved now).
 """
 
+from .absence_days import DayRow, SheetSaved, check_sheet_open, set_absence_days
 from .attendance import record_absence, set_attendance, take_roll_call
 from .cells import StaleEntry
 from .control import (
@@ -37,12 +38,15 @@ from .topics import fill_topics, record_topic
 __all__ = [
     "POLICY_FIELDS",
     "WORK_TYPE_FIELDS",
+    "DayRow",
     "Moment",
+    "SheetSaved",
     "StaleEntry",
     "add_column",
     "add_note",
     "add_scale_rule",
     "attach_files",
+    "check_sheet_open",
     "class_day_end",
     "default_type_order",
     "default_work_type",
@@ -54,6 +58,7 @@ __all__ = [
     "record_topic",
     "save_policy",
     "save_work_type",
+    "set_absence_days",
     "set_attendance",
     "set_homework",
     "set_mark",

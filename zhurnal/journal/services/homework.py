@@ -176,16 +176,29 @@ def add_note(
     *, lesson: Lesson, student: Student, kind: str, text: str, actor: Actor
 ) -> StudentNote:
     """A remark, a praise or a message to the parents about a student at a lesson; shown in
-    the diary."""
+    the diary. The same note by the same author about the same student at the same lesson is
+    a double submit (a double click, a phone's retry): the note already saved is answered,
+    nothing is written or told again (the lesson's row is locked, so two at once save one)."""
     if kind not in NoteKind.values:
-        raise ValidationError(_("Choose the kind of the note."))
+        raise ValidationError(_("Choose the kind of the note."), code="kind")
     text = " ".join(text.split())
     if not text:
-        raise ValidationError(_("Write the note."))
+        raise ValidationError(_("Write the note."), code="empty")
     if len(text) > 1000:
-        raise ValidationError(_("The note is too long: at most 1000 characters."))
+        raise ValidationError(_("The note is too long: at most 1000 characters."), code="too_long")
     check_student(lesson, student)
     check_year_open(lesson.course, lesson.date, timezone.now())
+    Lesson.objects.select_for_update().filter(pk=lesson.pk).first()
+    same = StudentNote.objects.filter(
+        school_id=lesson.school_id,
+        lesson=lesson,
+        student=student,
+        kind=kind,
+        text=text,
+        entered_by=actor.user,
+    ).first()
+    if same is not None:
+        return same  # already so (a double submit)
     note = StudentNote.objects.create(
         school_id=lesson.school_id,
         lesson=lesson,

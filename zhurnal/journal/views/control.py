@@ -204,6 +204,9 @@ def _state_text(state: dict | None) -> str:
         return str(state["value"])
     if "code" in state:
         return str(state["code"])
+    if "whole_day" in state:  # a day of the class teacher's absence sheet
+        text = f"{state['reason']} {state.get('date', '')}"
+        return f"{text}, {_('the whole day')}" if state["whole_day"] else text
     if "reason" in state:
         return f"{state['reason']} {state.get('start', '')}–{state.get('end', '')}"
     if "until" in state:

@@ -47,6 +47,9 @@
     var dates = lessonDates();
     var queue = Promise.resolve();
     var pending = 0;
+    // Printing (print.css): the type is sized by the number of columns, so that a term's grid
+    // fits the width of an A4 sheet.
+    table.style.setProperty("--columns", String(heads.length || 1));
 
     function say(text, isError) {
       if (!status) return;

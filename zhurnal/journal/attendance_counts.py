@@ -1,14 +1,17 @@
-"""The attendance report (issue 12, item 3; seed 002 §2.3 "анализ … посещаемости обучающихся"):
-lessons and whole days missed, by reason (Н, Б, У; late arrivals «ОП» apart), per student of a
-class and per class, over any period.
+"""Attendance counted (issue 12, item 3; seed 002 §2.3 "анализ … посещаемости обучающихся";
+issue 15: the class teacher's daily sheet): lessons and whole days missed, by reason (Н, Б, У;
+late arrivals «ОП» apart), per student of a class and per class, over any period — the one
+count the reports, the oversight's lagging students, the API and the class teacher's absence
+sheet read.
 
 Absences are counted as the journal shows them (``journal.queries.shown_attendance``, DESIGN §2
-"two layers"): the class teacher's absence register turns a teacher's «Н», or no entry, into its
-reason on every lesson it covers. A student's lessons of a day are those of the courses they
-were on the list of that day — their class's and their groups' — not cancelled. A whole day
-missed is a school day whose every lesson the student missed; it counts under the register's
-reason when the register covers it, else under the day's one reason, or «Н» when the lessons
-were missed for different reasons and one was «Н» (then «Б», then «У»).
+"two layers"): the class teacher's register turns a teacher's «Н» into its reason, and on a
+whole day absent (a range, or a day of the sheet so recorded) every lesson of the day. A
+student's lessons of a day are those of the courses they were on the list of that day — their
+class's and their groups' — not cancelled. A whole day missed is a school day whose every
+lesson the student missed; it counts under the register's reason when the register has one for
+the day, else under the day's one reason, or «Н» when the lessons were missed for different
+reasons and one was «Н» (then «Б», then «У»).
 
 ``class_attendance`` costs four SQL queries whatever the number of students or lessons: the
 students on the lists, their classes, groups and register entries (one UNION ALL), the lessons
@@ -25,13 +28,13 @@ from decimal import Decimal
 from django.db.models import Count, Q
 
 from zhurnal.core.plans import custom_plans
-from zhurnal.journal.models import Attendance, AttendanceCode
-from zhurnal.journal.queries import ABSENCE_ROWS, absence_rows
 from zhurnal.school.models import Enrollment, SchoolClass, Student
 from zhurnal.school.rosters import overlapping, roster_spans
 from zhurnal.timetable.models import Lesson, LessonStatus
 
-from .statistics import percent
+from .averages import percent
+from .models import Attendance, AttendanceCode
+from .queries import absence_rows, register_reason
 
 REASONS = (AttendanceCode.ABSENT, AttendanceCode.ILL, AttendanceCode.EXCUSED)
 NAME_FIELDS = ("last_name", "first_name", "middle_name")
@@ -174,13 +177,9 @@ def _entered(school, students, start: date, end: date) -> dict[int, dict[date, C
 
 def _count_days(lines, student_id: int, own, days, per_list, entered) -> None:
     """Add a student's days to their line of the class they were in each day: the lessons of
-    their lists, the shown codes (the register's reason standing for every lesson not entered
-    as Б, У or ОП), the whole days missed."""
-    registers = [
-        (first, last, reason)
-        for kind, _pk, first, last, reason in own.extra
-        if kind == ABSENCE_ROWS
-    ]
+    their lists, the shown codes (the register's reason standing for the lessons entered «Н»,
+    and on a whole day absent for every lesson not entered as Б, У or ОП), the whole days
+    missed."""
     for day in days:
         class_id = next((s.ref_id for s in own.classes if s.covers(day)), None)
         if class_id is None:
@@ -192,19 +191,22 @@ def _count_days(lines, student_id: int, own, days, per_list, entered) -> None:
             continue
         line = lines[(student_id, class_id)]
         line.lessons += had
-        register = next((r for first, last, r in registers if first <= day <= last), None)
+        register = register_reason(own.extra, day) if own.extra else None
         shown = entered.get(day)
         if not shown and not register:
             continue  # present at every lesson: most days of most students
         codes = Counter(shown)
         if register:
-            stand = sum(
-                codes[c] for c in (AttendanceCode.ILL, AttendanceCode.EXCUSED, AttendanceCode.LATE)
-            )
+            unexcused = codes[AttendanceCode.ABSENT]
             codes[AttendanceCode.ABSENT] = 0
-            codes[register] += had - stand
+            if register.whole_day:
+                # Every lesson not entered as Б, У or ОП is missed for the register's reason.
+                stand = sum(codes[c] for c in (*REASONS, AttendanceCode.LATE))
+                codes[register.code] += had - stand
+            else:
+                codes[register.code] += unexcused  # the lessons entered «Н»
         line.late += codes[AttendanceCode.LATE]
         missed = sum(codes[reason] for reason in REASONS)
         line.missed.update({reason: codes[reason] for reason in REASONS if codes[reason]})
         if missed >= had:
-            line.days[_day_reason(codes, register)] += 1
+            line.days[_day_reason(codes, register.code if register else None)] += 1
