@@ -76,7 +76,7 @@ def student_spans(student: Student, start: date, end: date) -> RosterSpans:
     """The student's classes, groups and absence-register entries overlapping a period, in
     ONE query (``school.rosters.roster_spans`` with the journal's absence rows)."""
     ids, school_id = [student.pk], student.school_id
-    absences = absence_rows(ids, start, end).filter(school_id=school_id)
+    absences = [rows.filter(school_id=school_id) for rows in absence_rows(ids, start, end)]
     return roster_spans(ids, start, end, extra=absences, school_id=school_id)[student.pk]
 
 
