@@ -13,12 +13,13 @@ TEST_TIMEOUT ?= 1800
 # Browser tests drive Debian's Chromium through Playwright; they skip when it is absent.
 export ZHURNAL_CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help venv run test test-sqlite test-postgres lint format messages clean bench
+.PHONY: help venv run test test-sqlite test-postgres test-citus lint format messages clean bench
 
 help:
 	@echo "make venv      create .venv from requirements.lock"
 	@echo "make run       migrate, load the demo school if the database is empty, serve on 127.0.0.1:\$${PORT:-8000}"
 	@echo "make test      ruff (lint and format), the import contract, migrations check, pytest on SQLite, pytest on PostgreSQL"
+	@echo "make test-citus  the database tests of CITUS_TESTS on a local Citus cluster (docs/scaling.md)"
 	@echo "make lint      ruff check and ruff format --check"
 	@echo "make messages  makemessages -l ru -l en, compilemessages"
 	@echo "make bench     page benchmark on 1 and 20 generated schools (docs/performance.md)"
@@ -65,6 +66,20 @@ test-postgres: $(STAMP)
 	@scripts/ensure-chromium >/dev/null 2>&1 || true
 	@scripts/ensure-oidc-provider
 	TEST_TIMEOUT=$(TEST_TIMEOUT) scripts/test-postgres $(PYTEST_ARGS)
+
+# Citus (docs/scaling.md): scripts/citus builds Citus from its source tarball when this
+# PostgreSQL has none (CITUS_TARBALL; cached) and starts a coordinator and two workers under
+# var/citus; the test database is migrated, then distributed by tests/conftest.py as
+# `zhurnal distribute` does it. The workers' copies of the test database are dropped after.
+CITUS_TESTS ?= tests/test_journal_grid.py tests/test_diary.py tests/test_api_journal.py \
+  tests/test_access_matrix.py
+CITUS_TIMEOUT ?= 600
+
+test-citus: $(STAMP)
+	scripts/citus start
+	status=0; ZHURNAL_CITUS=1 ZHURNAL_PGPORT=$$(scripts/citus port) TEST_TIMEOUT=$(CITUS_TIMEOUT) \
+	  scripts/test-postgres $(CITUS_TESTS) $(PYTEST_ARGS) || status=$$?; \
+	  scripts/citus prune; exit $$status
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

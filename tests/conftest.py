@@ -1,6 +1,23 @@
 import pytest
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """On a Citus coordinator (a server that preloads ``citus``: ``make test-citus``) the test
+    database, once migrated, is distributed as a region's is (``zhurnal distribute``); SQLite
+    and plain PostgreSQL keep the migrated schema as it is."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SHOW shared_preload_libraries")
+                on_citus = "citus" in cursor.fetchone()[0]
+            if on_citus:
+                call_command("distribute", shard_count=8, verbosity=0)
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Argon2 in production; a fast hasher keeps the suite quick."""

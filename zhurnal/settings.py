@@ -147,9 +147,19 @@ WSGI_APPLICATION = "zhurnal.wsgi.application"
 # SQLite database in var/ is used, in WAL mode with immediate transactions so that concurrent
 # writers wait for each other instead of failing with "database is locked".
 SQLITE_PATH = VAR_DIR / "zhurnal.sqlite3"
+# A region on Citus (docs/scaling.md): every ORM join between two school-owned tables also
+# matches their schools, so that Citus runs it on the school's node (zhurnal.core.tenancy).
+# Only for a database distributed by `zhurnal distribute`; off for SQLite and PostgreSQL.
+ZHURNAL_CITUS = _env_bool("ZHURNAL_CITUS")
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and ZHURNAL_CITUS:
+        # a region on Citus: PostgreSQL's backend, grouping by every column (its docstring)
+        DATABASES["default"]["ENGINE"] = "zhurnal.core.citus_backend"
+    if DATABASES["default"]["ENGINE"] in (
+        "django.db.backends.postgresql",
+        "zhurnal.core.citus_backend",
+    ):
         # Parameters bound on the server, and a statement prepared the second time a
         # connection runs it (Django turns psycopg's preparing off unless asked): PostgreSQL
         # then plans it once per connection instead of on every request (the journal's course

@@ -58,7 +58,8 @@ class SchoolRoles:
 # long to compile it (with ``select_related`` and its subqueries) as the database took to run
 # it (docs/performance.md, "The floor"). Table and column names and bound parameters only
 # (hence the ``noqa`` for the injection checks). The subqueries name the membership table: for
-# the statement's top level (``_statement``).
+# the statement's top level (``_statement``). Every join also matches the school: on Citus the
+# tables are distributed by school, and a join says so to run on one node (docs/scaling.md).
 _M = Membership._meta.db_table
 _TEACHERS = Course.teachers.field
 _STAFF_SQL = (
@@ -73,17 +74,21 @@ _STANDING_ROWS_SQL = (
     "cl.grade_level_id AS d, gr.school_class_id AS e, gcl.grade_level_id AS f "
     f"FROM {Course._meta.db_table} c "
     f"INNER JOIN {_TEACHERS.m2m_db_table()} ct ON ct.{_TEACHERS.m2m_column_name()} = c.id "
-    f"LEFT JOIN {SchoolClass._meta.db_table} cl ON cl.id = c.school_class_id "
-    f"LEFT JOIN {Group._meta.db_table} gr ON gr.id = c.group_id "
-    f"LEFT JOIN {SchoolClass._meta.db_table} gcl ON gcl.id = gr.school_class_id "
+    f"LEFT JOIN {SchoolClass._meta.db_table} cl "
+    "ON cl.id = c.school_class_id AND cl.school_id = c.school_id "
+    f"LEFT JOIN {Group._meta.db_table} gr ON gr.id = c.group_id AND gr.school_id = c.school_id "
+    f"LEFT JOIN {SchoolClass._meta.db_table} gcl "
+    "ON gcl.id = gr.school_class_id AND gcl.school_id = c.school_id "
     f"WHERE c.school_id = {_M}.school_id AND ct.{_TEACHERS.m2m_reverse_name()} = {_STAFF_SQL} "
     "UNION ALL "
     f"SELECT 'led', sc.id, NULL, NULL, NULL, NULL, NULL FROM {SchoolClass._meta.db_table} sc "
     f"WHERE sc.school_id = {_M}.school_id AND sc.class_teacher_id = {_STAFF_SQL} "
     "UNION ALL "
     f"SELECT 'child', st.id, NULL, NULL, NULL, NULL, NULL FROM {Student._meta.db_table} st "
-    f"INNER JOIN {StudentGuardian._meta.db_table} sg ON sg.student_id = st.id "
-    f"INNER JOIN {Guardian._meta.db_table} g ON g.id = sg.guardian_id "
+    f"INNER JOIN {StudentGuardian._meta.db_table} sg "
+    "ON sg.student_id = st.id AND sg.school_id = st.school_id "
+    f"INNER JOIN {Guardian._meta.db_table} g "
+    "ON g.id = sg.guardian_id AND g.school_id = st.school_id "
     f"WHERE st.school_id = {_M}.school_id AND g.school_id = {_M}.school_id AND g.user_id = %s "
     "UNION ALL "
     f"SELECT 'own', st.id, NULL, NULL, NULL, NULL, NULL FROM {Student._meta.db_table} st "
@@ -124,7 +129,7 @@ def _statement(vendor: str) -> str:
         f"{_SCHOOLS.select}, {_POLICIES.select} FROM {_M} "
         f"INNER JOIN {School._meta.db_table} s ON s.id = {_M}.school_id "
         f"LEFT JOIN {_POLICY.related_model._meta.db_table} p "
-        f"ON p.{_POLICY.field.column} = s.id "
+        f"ON p.{_POLICY.field.column} = {_M}.school_id "
         f"WHERE {_M}.user_id = %s ORDER BY s.short_name, {_M}.school_id"
     )
 

@@ -104,7 +104,7 @@ def _year_lessons() -> Case:
     """The course's lessons not cancelled (all of its year), counted only for a course without
     hours per week: the fallback of its hours of the year."""
     held = (
-        Lesson.objects.filter(course=OuterRef("pk"))
+        Lesson.objects.filter(course=OuterRef("pk"), school=OuterRef("school"))
         .filter(_held())
         .order_by()
         .values("course")

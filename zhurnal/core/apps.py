@@ -8,4 +8,11 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
+        from django.conf import settings
+
         from . import lookups  # noqa: F401  (registers ``field__any_of``)
+
+        if settings.ZHURNAL_CITUS:
+            from . import tenancy  # imported here: it reads every app's models
+
+            tenancy.install()

@@ -34,8 +34,12 @@ def _plain(value):
 
 def fresh(obj: M) -> M:
     """The record as saved now, locked until the transaction ends: the "before" of a change
-    whose form has already set the new values on ``obj`` in memory."""
-    return type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+    whose form has already set the new values on ``obj`` in memory. A school's row is read in
+    its school: on Citus a row is locked only by its shard's key (docs/scaling.md)."""
+    lookup = {"pk": obj.pk}
+    if hasattr(obj, "school_id"):
+        lookup["school_id"] = obj.school_id
+    return type(obj)._default_manager.select_for_update().get(**lookup)
 
 
 def write(obj: M, data: Mapping[str, Any]) -> M:

@@ -75,8 +75,9 @@ DIARY_CACHE = "diary"
 def student_spans(student: Student, start: date, end: date) -> RosterSpans:
     """The student's classes, groups and absence-register entries overlapping a period, in
     ONE query (``school.rosters.roster_spans`` with the journal's absence rows)."""
-    ids = [student.pk]
-    return roster_spans(ids, start, end, extra=absence_rows(ids, start, end))[student.pk]
+    ids, school_id = [student.pk], student.school_id
+    absences = [rows.filter(school_id=school_id) for rows in absence_rows(ids, start, end)]
+    return roster_spans(ids, start, end, extra=absences, school_id=school_id)[student.pk]
 
 
 def _student_lessons(
@@ -278,7 +279,7 @@ def week(student: Student, monday: date, *, today: date | None = None) -> DiaryW
         monday,
         tuple((s.ref_id, s.start, s.end) for s in spans.classes),
         tuple((s.ref_id, s.start, s.end) for s in spans.groups),
-        _course_versions(spans),
+        _course_versions(student.school_id, spans),
     )
     items = cached(
         "diary-week",
@@ -301,15 +302,16 @@ def week(student: Student, monday: date, *, today: date | None = None) -> DiaryW
     return DiaryWeek(student=student, monday=monday, days=days)
 
 
-def _course_versions(spans: RosterSpans) -> tuple[tuple[int, int], ...]:
+def _course_versions(school_id: int, spans: RosterSpans) -> tuple[tuple[int, int], ...]:
     """(id, journal version) of the courses of the student's classes and groups, one query
     (none without any)."""
     if not spans.classes and not spans.groups:
         return ()
     return tuple(
         Course.objects.filter(
+            Q(school_id=school_id),
             Q(school_class_id__any_of={s.ref_id for s in spans.classes})
-            | Q(group_id__any_of={s.ref_id for s in spans.groups})
+            | Q(group_id__any_of={s.ref_id for s in spans.groups}),
         )
         .order_by("pk")
         .values_list("pk", "journal_version")

@@ -56,24 +56,29 @@ def _listed(model, key: str) -> str:
     the list of the course's class or group (``key``) on the lesson's date: ``enrolled_on``."""
     return (
         f"EXISTS (SELECT 1 FROM {model._meta.db_table} r WHERE r.{key}_id = c.{key}_id "  # noqa: S608
+        "AND r.school_id = c.school_id "
         'AND r.student_id = st.id AND r.start <= l.date AND (r."end" IS NULL OR r."end" >= l.date))'
     )
 
 
 # Table and column names and bound parameters only (hence the ``noqa`` for the injection
 # checks). ``course_roster``: a group's course lists its group's members, a class's course
-# its class's students.
+# its class's students. Every join and subquery matches the school: on Citus that keeps the
+# statements on the school's node (docs/scaling.md).
 _COLUMN_SQL = (
     f"SELECT {_COLUMN.select}, {_LESSON.select}, {_WORK_TYPE.select}, {_STUDENT.select}, "  # noqa: S608
-    f"EXISTS (SELECT 1 FROM {_COURSES} c WHERE c.id = l.course_id AND CASE "
+    f"EXISTS (SELECT 1 FROM {_COURSES} c WHERE c.id = l.course_id AND c.school_id = l.school_id "
+    "AND CASE "
     f"WHEN c.group_id IS NULL THEN {_listed(Enrollment, 'school_class')} "
     f"ELSE {_listed(GroupMembership, 'group')} END), {_TERM.select} "
     f"FROM {GradeColumn._meta.db_table} gc "
-    f"INNER JOIN {Lesson._meta.db_table} l ON l.id = gc.lesson_id "
-    f"INNER JOIN {WorkType._meta.db_table} w ON w.id = gc.work_type_id "
+    f"INNER JOIN {Lesson._meta.db_table} l ON l.id = gc.lesson_id AND l.school_id = gc.school_id "
+    f"INNER JOIN {WorkType._meta.db_table} w "
+    "ON w.id = gc.work_type_id AND w.school_id = gc.school_id "
     f"LEFT JOIN {Student._meta.db_table} st ON st.id = %s AND st.school_id = gc.school_id "
     f"LEFT JOIN {Term._meta.db_table} t ON t.id = %s AND t.school_id = gc.school_id "
-    f"AND t.year_id = (SELECT c.year_id FROM {_COURSES} c WHERE c.id = l.course_id) "
+    f"AND t.year_id = (SELECT c.year_id FROM {_COURSES} c "
+    "WHERE c.id = l.course_id AND c.school_id = l.school_id) "
     "WHERE gc.id = %s AND gc.school_id = %s"
 )
 
@@ -89,13 +94,16 @@ _CLASSES, _LEVELS = SchoolClass._meta.db_table, GradeLevel._meta.db_table
 _COURSE_SQL = (
     f"SELECT {_COURSE.select}, {SCALE_RULE_SQL}, {_YEAR.select}, {_CLASS.select}, "  # noqa: S608
     f"{_LEVEL.select}, {_GROUP.select}, {_GROUP_CLASS.select}, {_GROUP_LEVEL.select} "
-    f"FROM {_COURSES} INNER JOIN {AcademicYear._meta.db_table} y ON y.id = {_COURSES}.year_id "
-    f"LEFT JOIN {_CLASSES} cl ON cl.id = {_COURSES}.school_class_id "
-    f"LEFT JOIN {_LEVELS} gl ON gl.id = cl.grade_level_id "
-    f"LEFT JOIN {Group._meta.db_table} g ON g.id = {_COURSES}.group_id "
-    f"LEFT JOIN {_CLASSES} gcl ON gcl.id = g.school_class_id "
-    f"LEFT JOIN {_LEVELS} ggl ON ggl.id = gcl.grade_level_id "
-    f"WHERE {_COURSES}.id = %s"
+    f"FROM {_COURSES} INNER JOIN {AcademicYear._meta.db_table} y "
+    f"ON y.id = {_COURSES}.year_id AND y.school_id = {_COURSES}.school_id "
+    f"LEFT JOIN {_CLASSES} cl "
+    f"ON cl.id = {_COURSES}.school_class_id AND cl.school_id = {_COURSES}.school_id "
+    f"LEFT JOIN {_LEVELS} gl ON gl.id = cl.grade_level_id AND gl.school_id = cl.school_id "
+    f"LEFT JOIN {Group._meta.db_table} g "
+    f"ON g.id = {_COURSES}.group_id AND g.school_id = {_COURSES}.school_id "
+    f"LEFT JOIN {_CLASSES} gcl ON gcl.id = g.school_class_id AND gcl.school_id = g.school_id "
+    f"LEFT JOIN {_LEVELS} ggl ON ggl.id = gcl.grade_level_id AND ggl.school_id = gcl.school_id "
+    f"WHERE {_COURSES}.id = %s AND {_COURSES}.school_id = %s"
 )
 
 
@@ -119,7 +127,9 @@ def read_mark_cell(
         return None
     using = router.db_for_read(GradeColumn)
     with connections[using].cursor() as cursor:
-        cursor.execute(_COLUMN_SQL, (student_id, term_id, column_id, school.pk))
+        # 0 names no row, as NULL would; but PostgreSQL folds ``t.id = NULL`` into a join
+        # without its school, which Citus refuses (docs/scaling.md)
+        cursor.execute(_COLUMN_SQL, (student_id or 0, term_id or 0, column_id, school.pk))
         row = cursor.fetchone()
         if row is None:
             return None
@@ -129,7 +139,7 @@ def read_mark_cell(
         student, at = _STUDENT.take(row, at, using, optional=True)
         listed = bool(row[at])
         term, at = _TERM.take(row, at + 1, using, optional=True)
-        cursor.execute(_COURSE_SQL, (lesson.course_id,))
+        cursor.execute(_COURSE_SQL, (lesson.course_id, school.pk))
         lesson.course = _course(cursor.fetchone(), using)
     lesson.course.school = school
     column.lesson = lesson

@@ -131,7 +131,9 @@ def owed_marks(school, start: date, end: date, school_class=None) -> QuerySet[Ma
         school=school, value=Special.OWED, column__lesson__date__range=(start, end)
     )
     if school_class is not None:
-        in_class = Enrollment.objects.filter(school_class=school_class, student=OuterRef("student"))
+        in_class = Enrollment.objects.filter(
+            school_class=school_class, student=OuterRef("student"), school=OuterRef("school")
+        )
         owed = owed.filter(Exists(in_class))
     return owed.select_related(
         "student",
@@ -143,7 +145,9 @@ def owed_marks(school, start: date, end: date, school_class=None) -> QuerySet[Ma
 
 def class_absences(school, school_class) -> QuerySet[Absence]:
     """The absence register's entries of the students of a class, the latest first."""
-    in_class = Enrollment.objects.filter(school_class=school_class, student=OuterRef("student"))
+    in_class = Enrollment.objects.filter(
+        school_class=school_class, student=OuterRef("student"), school=OuterRef("school")
+    )
     return (
         Absence.objects.filter(school=school)
         .filter(Exists(in_class))
@@ -177,7 +181,9 @@ def _late_counts(school, start, end, school_class) -> dict[str, object]:
     (period marks: entered in those days, school time), of a class if given — a student's
     entries by the student's enrollment in it, a lesson's own (topic, homework) by its course's
     class, whole or a subgroup. Cancelled lessons count no more. One query per kind."""
-    in_class = Enrollment.objects.filter(school_class=school_class, student=OuterRef("student"))
+    in_class = Enrollment.objects.filter(
+        school_class=school_class, student=OuterRef("student"), school=OuterRef("school")
+    )
 
     def of_students(queryset):
         return queryset if school_class is None else queryset.filter(Exists(in_class))

@@ -54,16 +54,19 @@ def resolve_scale(
 # journal request and mark saved, more than the database took to run them (docs/performance.md).
 # The SQL is made of table names and constants only (no input: hence the ``noqa`` for the
 # injection checks). It names the course table, so it is for a top-level query of courses
-# (every use is); tests/test_journal_models.py checks it against the rules in Python.
+# (every use is); tests/test_journal_models.py checks it against the rules in Python. Every
+# subquery matches the course's school: on Citus that keeps it on the school's node.
 _COURSE = Course._meta.db_table
 _CLASS = SchoolClass._meta.db_table
 
 # The grade level of the course's class, or of its group's class (NULL for a cross-class
 # group): ``school.courses.grade_level_id_of`` in SQL.
 _GRADE_LEVEL_SQL = (
-    f"COALESCE((SELECT c.grade_level_id FROM {_CLASS} c WHERE c.id = {_COURSE}.school_class_id), "  # noqa: S608
+    f"COALESCE((SELECT c.grade_level_id FROM {_CLASS} c WHERE c.id = {_COURSE}.school_class_id "  # noqa: S608
+    f"AND c.school_id = {_COURSE}.school_id), "
     f"(SELECT c.grade_level_id FROM {Group._meta.db_table} g "
-    f"INNER JOIN {_CLASS} c ON c.id = g.school_class_id WHERE g.id = {_COURSE}.group_id))"
+    f"INNER JOIN {_CLASS} c ON c.id = g.school_class_id AND c.school_id = g.school_id "
+    f"WHERE g.id = {_COURSE}.group_id AND g.school_id = {_COURSE}.school_id))"
 )
 # ``resolve_scale`` in SQL: the matching rule of the highest rank (subject 2, grade level 1),
 # for the row of the statement's course table (``with_scale_rule``, ``cell_reads``).

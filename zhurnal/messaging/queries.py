@@ -97,6 +97,7 @@ def _family_staff(school, student_ids: frozenset[int], today) -> _Family:
     for row in (
         SchoolClass.objects.filter(
             pk__in=enrollments.values("school_class_id"),
+            school=school,
             class_teacher__user__memberships__school=school,
         )
         .values_list(
@@ -116,6 +117,7 @@ def _family_staff(school, student_ids: frozenset[int], today) -> _Family:
             Q(course__school_class_id__in=enrollments.values("school_class_id"))
             | Q(course__group_id__in=groups.values("group_id")),
             course__school=school,
+            staff__school=school,
             staff__user__memberships__school=school,
         )
         .values_list(
@@ -359,6 +361,7 @@ def _unread_subquery(participant_user: str, last_read: str, thread: str) -> Coal
     unread = (
         Message.objects.filter(
             thread_id=OuterRef(thread),
+            school_id=OuterRef("school_id"),
             created_at__gt=Coalesce(
                 OuterRef(last_read), Value(EPOCH, output_field=DateTimeField())
             ),
@@ -376,7 +379,7 @@ def inbox(user, school) -> QuerySet[ThreadParticipant]:
     """The user's conversations, newest first, each with ``unread`` and ``last_body``; their
     participants prefetched (two queries a page)."""
     last_body = (
-        Message.objects.filter(thread_id=OuterRef("thread_id"))
+        Message.objects.filter(thread_id=OuterRef("thread_id"), school_id=OuterRef("school_id"))
         .order_by("-created_at", "-pk")
         .values("body")[:1]
     )

@@ -205,7 +205,7 @@ def add_item(
 ) -> PlanItem:
     """Add an item at the end, or at ``position`` (the items from there move one down)."""
     check_year_open(plan.year)
-    ThematicPlan.objects.select_for_update().filter(pk=plan.pk).first()
+    ThematicPlan.objects.select_for_update().filter(pk=plan.pk, school_id=plan.school_id).first()
     last = PlanItem.objects.filter(plan=plan).aggregate(m=Max("position"))["m"] or 0
     item = PlanItem(
         school_id=plan.school_id,

@@ -97,7 +97,7 @@ def index(request: HttpRequest) -> HttpResponse:
     teachers = []
     if whole_school and year is not None:
         teachers = list(
-            Staff.objects.filter(courses__year=year, school=school)
+            Staff.objects.filter(courses__year=year, courses__school=school, school=school)
             .distinct()
             .order_by("last_name", "first_name")
         )

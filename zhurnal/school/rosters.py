@@ -85,14 +85,19 @@ def current_class_id(student: Student, day: date) -> int | None:
 
 def with_current_class(students: QuerySet[Student], day: date) -> QuerySet[Student]:
     """Annotate ``current_class_id`` (the class a student is in on ``day``) in the same query."""
-    enrollment = Enrollment.objects.filter(enrolled_on(day), student=OuterRef("pk"))
+    enrollment = Enrollment.objects.filter(
+        enrolled_on(day), student=OuterRef("pk"), school=OuterRef("school")
+    )
     return students.annotate(current_class_id=Subquery(enrollment.values("school_class_id")[:1]))
 
 
 def class_roster(school_class: SchoolClass, day: date) -> QuerySet[Student]:
     """Students enrolled in the class on a day, in list order (alphabetical), one query."""
     in_class = Enrollment.objects.filter(
-        enrolled_on(day), student=OuterRef("pk"), school_class=school_class
+        enrolled_on(day),
+        student=OuterRef("pk"),
+        school=OuterRef("school"),
+        school_class=school_class,
     )
     return (
         Student.objects.filter(Exists(in_class))
@@ -173,15 +178,18 @@ def roster_spans(
     end: date,
     *,
     extra: QuerySet | Iterable[QuerySet] | None = None,
+    school_id: int | None = None,
 ) -> dict[int, RosterSpans]:
     """Each student's classes and groups overlapping the period, dated, in ONE query (a UNION
     ALL of enrollments and memberships). ``extra``: more rows for the same query (one queryset
     or several), as ``values_list(kind, student_id, ref_id, start, end, text, NO_GRADE)`` with a
     kind of their own; they come back in ``RosterSpans.extra``. Every student asked for has an
-    entry."""
+    entry. ``school_id``: the students' school, when the caller knows it (on Citus the query
+    then runs on the school's node only; docs/scaling.md)."""
     ids = list(student_ids)
+    in_school = Q() if school_id is None else Q(school_id=school_id)
     classes = (
-        Enrollment.objects.filter(overlapping(start, end), student_id__any_of=ids)
+        Enrollment.objects.filter(overlapping(start, end), in_school, student_id__any_of=ids)
         .values_list(
             Value(CLASS),
             "student_id",
@@ -194,7 +202,7 @@ def roster_spans(
         .order_by()
     )
     groups = (
-        GroupMembership.objects.filter(overlapping(start, end), student_id__any_of=ids)
+        GroupMembership.objects.filter(overlapping(start, end), in_school, student_id__any_of=ids)
         .values_list(Value(GROUP), "student_id", "group_id", "start", "end", NO_TEXT, NO_GRADE)
         .order_by()
     )

@@ -45,7 +45,9 @@ def set_attendance(
     course = lesson.course
     school = course.school
     moment = moment or Moment.of(school)
-    cell = VersionedCell.read(Attendance.objects.filter(lesson=lesson, student=student))
+    cell = VersionedCell.read(
+        Attendance.objects.filter(school_id=lesson.school_id, lesson=lesson, student=student)
+    )
     entry = cell.entry
     if entry is not None:
         entry.lesson, entry.student = lesson, student  # the rows in hand: no query for them

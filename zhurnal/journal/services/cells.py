@@ -35,7 +35,8 @@ class VersionedCell:
 
     @classmethod
     def read(cls, same: models.QuerySet) -> VersionedCell:
-        """The cell with its entry (None when empty), locked until the transaction ends."""
+        """The cell with its entry (None when empty), locked until the transaction ends.
+        ``same`` names the school: on Citus a row is locked only by its shard's key."""
         cell = cls(same)
         cell.entry = same.select_for_update().first()
         return cell

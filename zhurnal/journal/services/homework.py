@@ -106,7 +106,7 @@ def set_homework(
     school = course.school
     moment = moment or Moment.of(school)
     check_not_cancelled(lesson)
-    cell = VersionedCell.read(Homework.objects.filter(lesson=lesson))
+    cell = VersionedCell.read(Homework.objects.filter(school_id=lesson.school_id, lesson=lesson))
     homework = cell.entry
     if homework is not None:
         homework.lesson = lesson  # the row in hand: no query for it
@@ -188,7 +188,7 @@ def add_note(
         raise ValidationError(_("The note is too long: at most 1000 characters."), code="too_long")
     check_student(lesson, student)
     check_year_open(lesson.course, lesson.date, timezone.now())
-    Lesson.objects.select_for_update().filter(pk=lesson.pk).first()
+    Lesson.objects.select_for_update().filter(pk=lesson.pk, school_id=lesson.school_id).first()
     same = StudentNote.objects.filter(
         school_id=lesson.school_id,
         lesson=lesson,

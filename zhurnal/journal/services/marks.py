@@ -87,7 +87,7 @@ def first_column(*, lesson: Lesson, actor: Actor) -> GradeColumn:
     """The lesson's first mark column, made with the default work type if it has none: a
     mark typed into a lesson without columns needs no "add a column" step. The lesson row is
     locked, so two tabs typing at once make one column, not two."""
-    Lesson.objects.select_for_update().filter(pk=lesson.pk).first()
+    Lesson.objects.select_for_update().filter(pk=lesson.pk, school_id=lesson.school_id).first()
     column = (
         GradeColumn.objects.select_related("work_type")
         .filter(lesson=lesson)
@@ -135,7 +135,9 @@ def set_mark(
     course = lesson.course
     school = course.school
     moment = moment or Moment.of(school)
-    cell = VersionedCell.read(Mark.objects.filter(column=column, student=student))
+    cell = VersionedCell.read(
+        Mark.objects.filter(school_id=column.school_id, column=column, student=student)
+    )
     mark = cell.entry
     if mark is not None:
         mark.column, mark.student = column, student  # the rows in hand: no query for them

@@ -43,7 +43,9 @@ def set_period_mark(
     if term is not None and term.school_id != school.pk:
         raise ValidationError(_("The record belongs to another school."))
     cell = VersionedCell.read(
-        PeriodMark.objects.filter(course=course, student=student, kind=kind, term=term)
+        PeriodMark.objects.filter(
+            school=school, course=course, student=student, kind=kind, term=term
+        )
     )
     entry = cell.entry
     if entry is not None:

@@ -1,0 +1,1 @@
+"""A database backend for a Citus coordinator (``base.py``)."""
