@@ -4,10 +4,10 @@ academic year read in a fixed number of SQL queries whatever the school's size (
 files the specification describes (``spec.py``).
 
 Formats (CSV Binding 1.2.1, §2 and §3): UTF-8 CSV (RFC 4180), a header row in the order of the
-specification's table; dates ``YYYY-MM-DD``; datetimes ISO 8601 in UTC with milliseconds and
-``Z``; booleans ``true``/``false``; a list (``termSourcedIds``, ``agentSourcedIds``, ``grades``)
-comma-separated in one field; a file without data rows is not written and is ``absent`` in the
-manifest, every written one ``bulk``.
+specification's table; dates ``YYYY-MM-DD``; booleans ``true``/``false``; a list
+(``termSourcedIds``, ``agentSourcedIds``, ``grades``) comma-separated in one field; a file
+without data rows is not written and is ``absent`` in the manifest, every written one ``bulk``,
+so its rows leave ``status`` and ``dateLastModified`` blank (``spec.BULK_BLANK``).
 
 sourcedIds are UUIDs (version 5) derived from the kind of record and its id in Zhurnal, under
 the deployment's namespace (``ZHURNAL_ONEROSTER_NAMESPACE``): the same record has the same
@@ -22,7 +22,7 @@ import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -126,11 +126,6 @@ def fmt_date(day: date | None) -> str:
     return day.isoformat() if day else ""
 
 
-def fmt_datetime(moment: datetime) -> str:
-    utc = moment.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
-
-
 def fmt_bool(value: bool) -> str:
     return "true" if value else "false"
 
@@ -212,18 +207,16 @@ def _number(value: Decimal | None) -> str:
 class _Builder:
     """Reads one year of a school and writes the rows of every file."""
 
-    def __init__(self, school: School, year: AcademicYear, now: datetime):
+    def __init__(self, school: School, year: AcademicYear):
         self.school = school
         self.year = year
-        self.modified = fmt_datetime(now)
         self.org = sourced_id("org", school.pk)
         self.rows: dict[str, list[dict[str, str]]] = defaultdict(list)
         self.school_tz = ZoneInfo(school.timezone)
 
     def add(self, table: spec.Table, **values: str) -> None:
-        row = {"status": "active", "dateLastModified": self.modified}
-        row.update(values)
-        self.rows[table.name].append(row)
+        """A row of a bulk file: status and dateLastModified stay blank (``spec.BULK_BLANK``)."""
+        self.rows[table.name].append(values)
 
     # --- orgs, academicSessions -----------------------------------------------------------
 
@@ -317,7 +310,6 @@ class _Builder:
                     grades=grade,
                     orgSourcedId=self.org,
                     subjects=catalog[key]["subjects"],
-                    subjectCodes=f"ext:zhurnal:{course.subject_id}",
                 )
             class_id = sourced_id("class", course.pk)
             terms = [sourced_id("term", t.pk) for t in self.level_terms(level)] or [self.year_id]
@@ -333,7 +325,6 @@ class _Builder:
                 schoolSourcedId=self.org,
                 termSourcedIds=fmt_list(terms),
                 subjects=catalog[key]["subjects"],
-                subjectCodes=f"ext:zhurnal:{course.subject_id}",
             )
             scale = course.scale_rule or self.policy.default_scale
             course.oneroster_scale = scale
@@ -616,7 +607,6 @@ class _Builder:
         self.add(
             spec.RESULTS,
             sourcedId=uid,
-            dateLastModified=fmt_datetime(mark.changed_at),
             lineItemSourcedId=item,
             studentSourcedId=sourced_id("student", mark.student_id),
             scoreStatus=status,
@@ -629,9 +619,9 @@ class _Builder:
         )
 
 
-def package(school: School, year: AcademicYear, *, now: datetime | None = None) -> Package:
+def package(school: School, year: AcademicYear) -> Package:
     """The school's OneRoster package of one academic year (``QUERIES`` SQL statements)."""
-    builder = _Builder(school, year, now or timezone.now())
+    builder = _Builder(school, year)
     builder.orgs()
     builder.sessions()
     builder.courses()

@@ -1,13 +1,21 @@
-"""The tables of the OneRoster 1.2 CSV binding (1EdTech OneRoster: CSV Binding, Final Release
-1.2.1, 22 August 2023, §3 "CSV file format": one table per file) that Zhurnal writes: each
-file's columns in the specification's order, which of them are required (must never be blank),
-and the manifest's properties (§3, manifest.csv).
+"""The tables of the OneRoster 1.2 CSV binding that Zhurnal writes (1EdTech OneRoster: CSV
+Binding, Final Release, spec version 1.2.1, document version 5, 22 August 2023,
+https://www.imsglobal.org/spec/oneroster/v1p2/bind/csv, §3 "CSV format": one table per file):
+each file's columns in the specification's order, which of them are required (must never be
+blank), the manifest's properties, the references between files and the vocabularies.
 
 Kept as data so that the writer (``oneroster.py``) and the tests read the same tables; the
-tests check every file of a package against them (header, required fields, references)."""
+tests check every file of a package against them and check these tables against the
+specification's own, written out in ``tests/test_exchange.py``. docs/oneroster.md names the
+sources the tables were verified against.
+
+1.2.1 differs from the first 1.2 release (2022) in ``users.csv``: the column
+``resourceSourcedIds`` (after ``userMasterIdentifier``) was dropped, a user's resources being
+given by ``userResources.csv``; 1.2.1 is the Final Release, so ``users.csv`` has 22 columns."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -28,9 +36,11 @@ def _table(name: str, columns: str, required: str) -> Table:
     return Table(name, tuple(columns.split()), frozenset(required.split()))
 
 
-# Every data record starts with sourcedId, status, dateLastModified (§2.2 "bulk" and "delta"
-# processing: in a bulk file status and dateLastModified may be blank; Zhurnal fills them).
+# Every data record starts with sourcedId, status, dateLastModified. In a file processed as
+# "bulk" (the manifest's file.<name>) status and dateLastModified are left blank: they belong
+# to "delta" processing (§2, processing modes), and a bulk file is the whole set.
 _BASE = "sourcedId status dateLastModified "
+BULK_BLANK = ("status", "dateLastModified")
 
 # §3, orgs.csv
 ORGS = _table("orgs", _BASE + "name type identifier parentSourcedId", "sourcedId name type")
@@ -89,9 +99,12 @@ LINE_ITEMS = _table(
     "lineItems",
     _BASE + "title description assignDate dueDate classSourcedId categorySourcedId "
     "academicSessionSourcedId resultValueMin resultValueMax schoolSourcedId",
-    "sourcedId title assignDate dueDate classSourcedId categorySourcedId academicSessionSourcedId",
+    "sourcedId title assignDate dueDate classSourcedId categorySourcedId academicSessionSourcedId "
+    "schoolSourcedId",
 )
-# §3, results.csv
+# §3, results.csv (a result's score scale and learning objectives are in resultScoreScales.csv
+# and resultLearningObjectiveIds.csv, a line item's in lineItemScoreScales.csv and
+# lineItemLearningObjectiveIds.csv: the CSV binding has no such columns in these two files)
 RESULTS = _table(
     "results",
     _BASE + "lineItemSourcedId studentSourcedId scoreStatus score scoreDate comment textScore "
@@ -102,7 +115,7 @@ RESULTS = _table(
 SCORE_SCALES = _table(
     "scoreScales",
     _BASE + "title type orgSourcedId courseSourcedId classSourcedId scoreScaleValue",
-    "sourcedId title type orgSourcedId classSourcedId scoreScaleValue",
+    "sourcedId title type orgSourcedId courseSourcedId classSourcedId scoreScaleValue",
 )
 
 # The files Zhurnal writes, in the order of the package.
@@ -122,7 +135,9 @@ WRITTEN = (
 )
 
 # §3, manifest.csv: two columns, then one property per row: the versions, a file.<name> for
-# every file of the binding ("bulk", "delta" or "absent"), and the source system.
+# every file of the binding ("bulk", "delta" or "absent"), and the source system. Zhurnal has no
+# data for the files it does not write (resources, user profiles, learning objectives, score
+# scales per line item or result): they are "absent".
 MANIFEST_COLUMNS = ("propertyName", "value")
 MANIFEST_VERSION = "1.0"
 ONEROSTER_VERSION = "1.2"
@@ -181,7 +196,8 @@ REFERENCES = {
 }
 LIST_COLUMNS = frozenset({"termSourcedIds", "agentSourcedIds", "grades", "subjects"})
 
-# §4 (vocabularies), with Zhurnal's own values as ``ext:`` extensions where OneRoster has none.
+# The vocabularies (the information model's enumerations). An extensible one also takes a token
+# ``ext:`` + letters, digits, ".", "-", "_" (Zhurnal's own values where OneRoster has none).
 SESSION_TYPES = frozenset({"gradingPeriod", "semester", "schoolYear", "term"})
 CLASS_TYPES = frozenset({"homeroom", "scheduled"})
 ROLE_TYPES = frozenset({"primary", "secondary"})
@@ -201,16 +217,28 @@ ROLE_VALUES = frozenset(
         "teacher",
     }
 )
-ENROLLMENT_ROLES = frozenset(
-    {"administrator", "proctor", "student", "teacher", "guardian", "parent", "aide"}
-)
+ENROLLMENT_ROLES = frozenset({"administrator", "proctor", "student", "teacher"})
 SCORE_STATUSES = frozenset(
     {"exempt", "fully graded", "not submitted", "partially graded", "submitted"}
 )
 ORG_TYPES = frozenset({"department", "district", "local", "national", "school", "state"})
 SEXES = frozenset({"male", "female", "unspecified", "other"})
 
+# (file, column) -> (its vocabulary, whether ``ext:`` tokens extend it).
+VOCABULARIES = {
+    ("orgs", "type"): (ORG_TYPES, True),
+    ("academicSessions", "type"): (SESSION_TYPES, True),
+    ("classes", "classType"): (CLASS_TYPES, True),
+    ("roles", "roleType"): (ROLE_TYPES, False),
+    ("roles", "role"): (ROLE_VALUES, True),
+    ("enrollments", "role"): (ENROLLMENT_ROLES, True),
+    ("results", "scoreStatus"): (SCORE_STATUSES, True),
+    ("demographics", "sex"): (SEXES, True),
+}
+
+EXTENSION = re.compile(r"^ext:[a-zA-Z0-9.\-_]+$")
+
 
 def is_extension(value: str) -> bool:
-    """A token of an extended vocabulary (§4: ``ext:`` followed by the token)."""
-    return value.startswith("ext:") and len(value) > 4
+    """A token of an extended vocabulary: ``ext:`` followed by the token."""
+    return bool(EXTENSION.match(value))
