@@ -122,6 +122,20 @@ def test_a_parent_signs_in_links_with_the_code_and_signs_out(client, regional, p
     assert AuditEvent.objects.filter(action=AuditAction.SIGNED_IN_REGIONALLY).count() == 2
 
 
+def test_the_local_password_still_signs_in_once_linked(client, regional, parent):
+    """Issue 17 item 1: local passwords remain beside the regional sign-in."""
+    user, issued = _issue(parent)
+    _through_provider(client, "ivanova-gosuslugi")
+    client.post(reverse("accounts:regional_link"), {"code": issued.linking_code})
+    assert ExternalIdentity.objects.filter(user=user).exists()
+    client.post(reverse("accounts:logout"))
+    response = client.post(
+        reverse("accounts:login"), {"username": user.username, "password": issued.password}
+    )
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+
 def test_a_linking_code_links_once(client, regional, parent):
     _user, issued = _issue(parent)
     _through_provider(client, "first-account")
