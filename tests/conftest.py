@@ -1,5 +1,8 @@
 import pytest
 
+# The REST API tests' constants, helpers and their ``world`` and ``api`` fixtures.
+pytest_plugins = ["tests.api_support"]
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):

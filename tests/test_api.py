@@ -4,8 +4,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import pytest
 import time_machine
@@ -26,6 +25,7 @@ from zhurnal.oversight import services as oversight_services
 from zhurnal.oversight.models import JournalRemark, RemarkStatus
 from zhurnal.school import models as m
 
+from .api_support import NOW, PREFIX, bearer, token_for
 from .factories import (
     GradeLevelFactory,
     SchoolClassFactory,
@@ -38,11 +38,9 @@ from .factories import (
     enroll,
     grant,
 )
-from .personas import PERSONAS, build_world
+from .personas import PERSONAS
 
 PASSWORD = "correct-horse-42"
-NOW = datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("Europe/Moscow"))
-PREFIX = "/api/v1"
 
 STAFF = {"admin", "director", "deputy", "teacher", "class_teacher", "secretary", "hr"}
 EVERYONE = set(PERSONAS)
@@ -512,27 +510,6 @@ def write_bodies(world) -> dict[tuple[str, str], dict]:
             "order_date": "2027-06-20",
         },
     }
-
-
-@pytest.fixture
-def world(db):
-    with time_machine.travel(NOW, tick=False):
-        yield build_world()
-
-
-@pytest.fixture
-def api():
-    client = Client()
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
-
-
-def bearer(raw: str) -> dict:
-    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
-
-
-def token_for(user, name: str = "test") -> str:
-    return ApiToken.issue(user, name)[1]
 
 
 def get(client: Client, path: str, raw: str | None = None, **params):

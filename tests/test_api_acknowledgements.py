@@ -7,48 +7,25 @@ world's child of 5А) and the refusals."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import pytest
 import time_machine
-from django.test import Client
 
-from zhurnal.accounts.models import ApiToken
 from zhurnal.audit.models import AuditEvent
 from zhurnal.diary.models import TermAcknowledgement
 from zhurnal.diary.services import student_acknowledgements
 from zhurnal.school import models as m
 from zhurnal.school.calendar import class_terms
 
+from .api_support import NOW, PREFIX, auth
 from .factories import YearFactory
-from .personas import build_world
-
-NOW = datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("Europe/Moscow"))
-PREFIX = "/api/v1"
-
-
-@pytest.fixture
-def world(db):
-    with time_machine.travel(NOW, tick=False):
-        yield build_world()
-
-
-@pytest.fixture
-def api():
-    client = Client()
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
 
 
 @pytest.fixture(autouse=True)
 def _now():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-def headers(user) -> dict:
-    return {"HTTP_AUTHORIZATION": f"Bearer {ApiToken.issue(user, 'phone')[1]}"}
 
 
 def url(world, student=None) -> str:
@@ -58,7 +35,7 @@ def url(world, student=None) -> str:
 
 def acknowledge(api, world, user, body, student=None):
     return api.post(
-        url(world, student), json.dumps(body), content_type="application/json", **headers(user)
+        url(world, student), json.dumps(body), content_type="application/json", **auth(user)
     )
 
 
@@ -67,7 +44,7 @@ def first_quarter(world) -> m.Term:
 
 
 def test_the_parent_sees_which_terms_await_their_acknowledgement(api, world):
-    response = api.get(url(world), **headers(world.users["parent"]))
+    response = api.get(url(world), **auth(world.users["parent"]))
     assert response.status_code == 200
     body = response.json()
     assert body["student_id"] == world.student.pk
@@ -99,7 +76,7 @@ def test_the_parent_acknowledges_a_term_and_a_double_submit_changes_nothing(api,
     assert again.json()["acknowledged_by"] == body["acknowledged_by"]
     assert TermAcknowledgement.objects.filter(student=world.student, term=term).count() == 1
     assert AuditEvent.objects.filter(action="term.acknowledge").count() == 1
-    state = api.get(url(world), **headers(parent)).json()["terms"][0]
+    state = api.get(url(world), **auth(parent)).json()["terms"][0]
     assert (state["acknowledged"], state["awaiting"]) == (True, False)
 
 
@@ -107,7 +84,7 @@ def test_the_class_teacher_reads_who_acknowledged_but_may_not_acknowledge(api, w
     term = first_quarter(world)
     acknowledge(api, world, world.users["parent"], {"term_id": term.pk})
     teacher = world.users["class_teacher"]
-    body = api.get(url(world), **headers(teacher)).json()
+    body = api.get(url(world), **auth(teacher)).json()
     assert body["may_acknowledge"] is False
     first = body["terms"][0]
     assert [a["user_id"] for a in first["acknowledged_by"]] == [world.users["parent"].pk]
@@ -174,11 +151,11 @@ def test_another_familys_child_is_not_found_and_the_student_may_not_acknowledge(
     parent = world.users["parent"]
     other_child = acknowledge(api, world, parent, {"term_id": term.pk}, world.older_student)
     assert other_child.status_code == 404
-    assert api.get(url(world, world.older_student), **headers(parent)).status_code == 404
+    assert api.get(url(world, world.older_student), **auth(parent)).status_code == 404
     own = acknowledge(api, world, world.users["student"], {"term_id": term.pk}, world.older_student)
     assert own.status_code == 403
     forged = f"{PREFIX}/schools/{world.school.pk}/students/999999/acknowledgements"
-    assert api.get(forged, **headers(parent)).status_code == 404
+    assert api.get(forged, **auth(parent)).status_code == 404
 
 
 def test_the_state_of_every_term_is_read_in_two_queries(world, django_assert_num_queries):

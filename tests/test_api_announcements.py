@@ -7,40 +7,17 @@ here both sides of the audience rule, bad input and a double submit."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 
-from zhurnal.accounts.models import ApiToken
 from zhurnal.messaging.models import Announcement, AnnouncementAttachment
 from zhurnal.school import models as m
 
+from .api_support import NOW, PREFIX, auth
 from .factories import GradeLevelFactory, SchoolClassFactory
-from .personas import build_world
-
-NOW = datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("Europe/Moscow"))
-PREFIX = "/api/v1"
-
-
-@pytest.fixture
-def world(db):
-    with time_machine.travel(NOW, tick=False):
-        yield build_world()
-
-
-@pytest.fixture
-def api():
-    client = Client()
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
-
-
-def headers(user) -> dict:
-    return {"HTTP_AUTHORIZATION": f"Bearer {ApiToken.issue(user, 'phone')[1]}"}
 
 
 def base(world) -> str:
@@ -49,16 +26,16 @@ def base(world) -> str:
 
 def publish(api, world, user, **fields):
     body = {"title": "Экскурсия", "body": "В пятницу в музей.", "scope": "class", **fields}
-    return api.post(base(world), json.dumps(body), content_type="application/json", **headers(user))
+    return api.post(base(world), json.dumps(body), content_type="application/json", **auth(user))
 
 
 def publish_files(api, world, user, files, **fields):
     data = {"title": "Каникулы", "body": "Расписание во вложении.", "scope": "class", **fields}
-    return api.post(base(world) + "/files", {**data, "files": files}, **headers(user))
+    return api.post(base(world) + "/files", {**data, "files": files}, **auth(user))
 
 
 def listed(api, world, user) -> list[dict]:
-    response = api.get(base(world), **headers(user))
+    response = api.get(base(world), **auth(user))
     assert response.status_code == 200
     return response.json()["items"]
 
@@ -105,13 +82,13 @@ def test_files_are_published_and_downloaded_by_the_audience_only(api, world):
     assert path == (
         f"{PREFIX}/schools/{world.school.pk}/announcement-attachments/{attachment['id']}"
     )
-    download = api.get(path, **headers(world.users["parent"]))
+    download = api.get(path, **auth(world.users["parent"]))
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == b"%PDF-1.4 holidays"
-    assert api.get(path, **headers(world.users["student"])).status_code == 404
-    assert api.get(path, **headers(world.users["outsider"])).status_code == 404
+    assert api.get(path, **auth(world.users["student"])).status_code == 404
+    assert api.get(path, **auth(world.users["outsider"])).status_code == 404
     forged = f"{PREFIX}/schools/{world.school.pk}/announcement-attachments/999999"
-    assert api.get(forged, **headers(world.users["parent"])).status_code == 404
+    assert api.get(forged, **auth(world.users["parent"])).status_code == 404
 
 
 def test_a_refused_file_publishes_nothing(api, world):
@@ -210,8 +187,8 @@ def test_the_list_is_paged(api, world):
     admin = world.users["admin"]
     for n in range(3):
         publish(api, world, admin, scope="school", title=f"Объявление {n}")
-    response = api.get(base(world), {"offset": 1, "limit": 1}, **headers(admin))
+    response = api.get(base(world), {"offset": 1, "limit": 1}, **auth(admin))
     body = response.json()
     assert (body["total"], body["offset"], body["limit"]) == (3, 1, 1)
     assert [a["title"] for a in body["items"]] == ["Объявление 1"]
-    assert api.get(base(world), {"offset": -1}, **headers(admin)).status_code == 422
+    assert api.get(base(world), {"offset": -1}, **auth(admin)).status_code == 422

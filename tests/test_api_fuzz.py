@@ -47,8 +47,9 @@ from schemathesis.specs.openapi.checks import (
 
 from zhurnal.accounts.models import ApiToken
 
+from .api_support import NOW, PREFIX
 from .personas import build_world
-from .test_api import NOW, PREFIX, path_ids
+from .test_api import path_ids
 from .test_api_openapi import _journal_with_entries
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,6 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from zhurnal.accounts.models import ApiToken
 from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction, AuditEvent
 from zhurnal.journal import services
@@ -20,18 +19,10 @@ from zhurnal.journal.defaults import ensure_work_types
 from zhurnal.journal.models import Mark
 from zhurnal.school import models as m
 
+from .api_support import NOW, PREFIX, auth
 from .factories import StudentFactory, enroll
-from .personas import build_world
 
 MSK = ZoneInfo("Europe/Moscow")
-NOW = datetime(2026, 11, 20, 10, 0, tzinfo=MSK)
-PREFIX = "/api/v1"
-
-
-@pytest.fixture
-def world(db):
-    with time_machine.travel(NOW, tick=False):
-        yield build_world()
 
 
 @pytest.fixture(autouse=True)
@@ -42,6 +33,7 @@ def now(world):
 
 @pytest.fixture
 def api():
+    """A client asking for Russian: these tests read the refusals as a Russian user gets them."""
     return Client(HTTP_ACCEPT_LANGUAGE="ru")
 
 
@@ -52,17 +44,11 @@ def column(world):
 
 
 def call(api, world, persona, method, path, body=None, **params):
-    raw = ApiToken.issue(world.users[persona], "test")[1]
+    headers = auth(world.users[persona])
     url = f"{PREFIX}/schools/{world.school.pk}{path}"
     if body is None:
-        return api.get(url, params, HTTP_AUTHORIZATION=f"Bearer {raw}")
-    return api.generic(
-        method,
-        url,
-        json.dumps(body),
-        content_type="application/json",
-        HTTP_AUTHORIZATION=f"Bearer {raw}",
-    )
+        return api.get(url, params, **headers)
+    return api.generic(method, url, json.dumps(body), content_type="application/json", **headers)
 
 
 def put_mark(api, world, column, value, version=0, student=None, **extra):
@@ -132,11 +118,11 @@ def test_a_term_of_another_school_is_not_found(api, world):
 
 def test_reading_the_journal_takes_a_fixed_number_of_queries(api, world, column):
     def count() -> int:
-        raw = ApiToken.issue(world.users["teacher"], "count")[1]
+        headers = auth(world.users["teacher"])
         url = f"{PREFIX}/schools/{world.school.pk}/courses/{world.course.pk}/journal"
-        api.get(url, HTTP_AUTHORIZATION=f"Bearer {raw}")
+        api.get(url, **headers)
         with CaptureQueriesContext(connection) as queries:
-            assert api.get(url, HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
+            assert api.get(url, **headers).status_code == 200
         return len(queries)
 
     before = count()

@@ -6,41 +6,16 @@ here the allowed and denied sides, bad input and a double submit."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
-from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
-from zhurnal.accounts.models import ApiToken
 from zhurnal.audit.models import AuditEvent
 from zhurnal.journal.models import StudentNote
 from zhurnal.timetable.models import Lesson
 
+from .api_support import PREFIX, auth
 from .factories import StudentFactory
-from .personas import build_world
-
-NOW = datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("Europe/Moscow"))
-PREFIX = "/api/v1"
-
-
-@pytest.fixture
-def world(db):
-    with time_machine.travel(NOW, tick=False):
-        yield build_world()
-
-
-@pytest.fixture
-def api():
-    client = Client()
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
-
-
-def headers(user) -> dict:
-    return {"HTTP_AUTHORIZATION": f"Bearer {ApiToken.issue(user, 'phone')[1]}"}
 
 
 def notes_url(world, lesson=None) -> str:
@@ -56,7 +31,7 @@ def write(api, world, user, lesson=None, **fields):
         **fields,
     }
     return api.post(
-        notes_url(world, lesson), json.dumps(body), content_type="application/json", **headers(user)
+        notes_url(world, lesson), json.dumps(body), content_type="application/json", **auth(user)
     )
 
 
@@ -70,13 +45,13 @@ def test_the_teacher_writes_a_note_and_the_family_reads_it_in_the_diary(api, wor
     assert note["student"]["id"] == world.older_student.pk
     assert note["author"]["id"] == teacher.pk
     # On the lesson, for who reads the journal.
-    listed = api.get(notes_url(world), **headers(world.users["deputy"]))
+    listed = api.get(notes_url(world), **auth(world.users["deputy"]))
     assert [n["id"] for n in listed.json()] == [note["id"]]
     # In the diary's week of the student (the lesson of Wednesday 18.11).
     diary = api.get(
         f"{PREFIX}/schools/{world.school.pk}/students/{world.older_student.pk}/diary",
         {"week": "2026-11-16"},
-        **headers(world.users["student"]),
+        **auth(world.users["student"]),
     ).json()
     (lesson,) = [x for d in diary["days"] for x in d["lessons"] if x["id"] == world.lesson.pk]
     assert lesson["notes"] == [{"kind": "praise", "text": "Отлично решил задачу."}]
@@ -109,7 +84,7 @@ def test_only_who_keeps_the_lesson_writes_its_notes(api, world, persona):
 
 @pytest.mark.parametrize("persona", ["class_teacher", "parent", "student", "hr"])
 def test_who_does_not_read_the_journal_does_not_read_the_lessons_notes(api, world, persona):
-    assert api.get(notes_url(world), **headers(world.users[persona])).status_code == 403
+    assert api.get(notes_url(world), **auth(world.users[persona])).status_code == 403
 
 
 def test_forged_ids_are_not_found(api, world):
@@ -122,12 +97,12 @@ def test_forged_ids_are_not_found(api, world):
         forged,
         json.dumps({"student_id": world.older_student.pk, "kind": "remark", "text": "x"}),
         content_type="application/json",
-        **headers(teacher),
+        **auth(teacher),
     )
     assert response.status_code == 404
-    assert api.get(forged, **headers(teacher)).status_code == 404
+    assert api.get(forged, **auth(teacher)).status_code == 404
     outsider = world.users["outsider"]
-    assert api.get(notes_url(world), **headers(outsider)).status_code == 404
+    assert api.get(notes_url(world), **auth(outsider)).status_code == 404
     assert not StudentNote.objects.exists()
 
 

@@ -4,38 +4,12 @@ with the unread count), marking read (all, or by id), and the preferences."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
-import pytest
-import time_machine
-from django.test import Client
-
-from zhurnal.accounts.models import ApiToken
 from zhurnal.notifications import services
 from zhurnal.notifications.models import Kind, Notification, Preference
 
-from .personas import build_world
-
-NOW = datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("Europe/Moscow"))
-PREFIX = "/api/v1"
-
-
-@pytest.fixture
-def world(db):
-    with time_machine.travel(NOW, tick=False):
-        yield build_world()
-
-
-@pytest.fixture
-def api():
-    client = Client()
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
-
-
-def token(user) -> dict:
-    return {"HTTP_AUTHORIZATION": f"Bearer {ApiToken.issue(user, 'test')[1]}"}
+from .api_support import NOW, PREFIX, auth
 
 
 def call(api, method: str, path: str, headers: dict, body=None, **params):
@@ -67,7 +41,7 @@ def test_the_list_is_newest_first_paged_with_the_unread_count(api, world):
     made[0].read_at = NOW
     made[0].save()
     notify(world, world.users["teacher"], 2)  # someone else's
-    headers = token(parent)
+    headers = auth(parent)
     path = f"/schools/{world.school.pk}/notifications"
     response = call(api, "GET", path, headers, limit=2)
     assert response.status_code == 200
@@ -92,7 +66,7 @@ def test_the_list_is_newest_first_paged_with_the_unread_count(api, world):
 def test_the_list_is_of_the_school_asked_for(api, world):
     outsider = world.users["outsider"]
     notify(world, outsider, 2, school=world.other_school)
-    headers = token(outsider)
+    headers = auth(outsider)
     own = call(api, "GET", f"/schools/{world.other_school.pk}/notifications", headers)
     assert own.json()["total"] == 2
     other = call(api, "GET", f"/schools/{world.school.pk}/notifications", headers)
@@ -103,7 +77,7 @@ def test_mark_some_then_all_read(api, world):
     parent = world.users["parent"]
     made = notify(world, parent, 4)
     others = notify(world, world.users["teacher"], 1)
-    headers = token(parent)
+    headers = auth(parent)
     path = f"/schools/{world.school.pk}/notifications/read"
     # Another user's id is ignored.
     response = call(api, "POST", path, headers, {"ids": [made[0].pk, made[1].pk, others[0].pk]})
@@ -118,7 +92,7 @@ def test_mark_some_then_all_read(api, world):
 
 def test_preferences_read_and_change(api, world):
     student = world.users["student"]
-    headers = token(student)
+    headers = auth(student)
     response = call(api, "GET", "/notifications/preferences", headers)
     assert response.status_code == 200
     rows = {row["kind"]: row for row in response.json()}
@@ -141,7 +115,7 @@ def test_preferences_read_and_change(api, world):
 
 
 def test_an_unknown_kind_changes_nothing(api, world):
-    headers = token(world.users["parent"])
+    headers = auth(world.users["parent"])
     body = {
         "preferences": [
             {"kind": "marks", "in_app": False, "email": False},
@@ -155,7 +129,7 @@ def test_an_unknown_kind_changes_nothing(api, world):
 
 
 def test_a_user_without_a_role_has_no_preferences(api, world):
-    headers = token(world.users["nobody"])
+    headers = auth(world.users["nobody"])
     assert call(api, "GET", "/notifications/preferences", headers).status_code == 403
     assert (
         call(api, "PUT", "/notifications/preferences", headers, {"preferences": []}).status_code
@@ -166,7 +140,7 @@ def test_a_user_without_a_role_has_no_preferences(api, world):
 def test_the_list_takes_a_fixed_number_of_queries(api, world, django_assert_max_num_queries):
     parent = world.users["parent"]
     notify(world, parent, 30)
-    headers = token(parent)
+    headers = auth(parent)
     path = f"/schools/{world.school.pk}/notifications"
     call(api, "GET", path, headers)  # warm up
     with django_assert_max_num_queries(8):

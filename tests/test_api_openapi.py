@@ -26,21 +26,9 @@ from zhurnal.journal import services
 from zhurnal.journal.defaults import ensure_work_types
 from zhurnal.journal.models import PeriodKind
 
+from .api_support import NOW, PREFIX, bearer, token_for
 from .personas import build_world
-from .test_api import (
-    MATRIX,
-    MULTIPART,
-    NOW,
-    PREFIX,
-    PREPARE,
-    bearer,
-    path_ids,
-    token_for,
-    write_bodies,
-)
-from .test_api import (
-    api as api,  # the client fixture
-)
+from .test_api import MATRIX, MULTIPART, PREPARE, path_ids, write_bodies
 
 # RFC 3339 (the formats OpenAPI 3.1 declares): a time carries its offset from UTC.
 RFC3339_TIME = re.compile(r"^\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")

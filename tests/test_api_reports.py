@@ -13,7 +13,6 @@ from datetime import date, datetime
 import pytest
 import time_machine
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from zhurnal.accounts.models import ApiToken, Role
@@ -22,6 +21,7 @@ from zhurnal.oversight.models import JournalRemark, RemarkStatus, SupportAction
 from zhurnal.school import models as m
 from zhurnal.timetable.models import Lesson, LessonOrigin
 
+from .api_support import PREFIX, bearer
 from .factories import (
     GuardianFactory,
     SchoolClassFactory,
@@ -35,7 +35,6 @@ from .factories import (
 from .reports_world import ENTERED, MSK, build_reports_world, plan_statements
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
-PREFIX = "/api/v1"
 
 
 def at(*args):
@@ -76,18 +75,13 @@ def rw():
         yield world
 
 
-@pytest.fixture
-def api():
-    return Client()
-
-
 def call(api, rw, persona, path, body=None, *, method="POST", school=None, **params):
     """A call of ``persona`` under /schools/{the world's school}; a GET without ``body``."""
     url = f"{PREFIX}/schools/{(school or rw.school).pk}{path}"
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {rw.tokens[persona]}"}
+    headers = bearer(rw.tokens[persona])
     if body is None:
-        return api.get(url, params, **auth)
-    return api.generic(method, url, json.dumps(body), content_type="application/json", **auth)
+        return api.get(url, params, **headers)
+    return api.generic(method, url, json.dumps(body), content_type="application/json", **headers)
 
 
 def by_label(rows):

@@ -5,14 +5,10 @@ Who may call what is in the central matrix of tests/test_api.py; here, what the 
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import pytest
-import time_machine
-from django.test import Client
 
-from zhurnal.accounts.models import ApiToken
 from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction, AuditEvent
 from zhurnal.journal import services as journal_services
@@ -21,48 +17,25 @@ from zhurnal.school import models as m
 from zhurnal.timetable import services
 from zhurnal.timetable.models import Lesson, LessonStatus
 
+from .api_support import PREFIX, auth
 from .factories import SchoolClassFactory, StaffFactory, SubjectFactory
-from .personas import build_world
 
 # Messages are read by their English msgids here; Russian is checked in test_translations.py.
 pytestmark = pytest.mark.usefixtures("english")
 
-NOW = datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("Europe/Moscow"))
-PREFIX = "/api/v1"
-
-
-@pytest.fixture
-def world(db):
-    with time_machine.travel(NOW, tick=False):
-        yield build_world()
-
-
-@pytest.fixture
-def api():
-    client = Client()
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
-
-
-def token(world, persona: str) -> str:
-    return ApiToken.issue(world.users[persona], "test")[1]
-
 
 def get(api, world, persona: str, path: str, **params):
-    raw = token(world, persona)
-    return api.get(
-        f"{PREFIX}/schools/{world.school.pk}{path}", params, HTTP_AUTHORIZATION=f"Bearer {raw}"
-    )
+    url = f"{PREFIX}/schools/{world.school.pk}{path}"
+    return api.get(url, params, **auth(world.users[persona]))
 
 
 def send(api, world, persona: str, method: str, path: str, body: dict):
-    raw = token(world, persona)
     return api.generic(
         method,
         f"{PREFIX}/schools/{world.school.pk}{path}",
         json.dumps(body),
         content_type="application/json",
-        HTTP_AUTHORIZATION=f"Bearer {raw}",
+        **auth(world.users[persona]),
     )
 
 
@@ -276,11 +249,11 @@ def _count_queries(api, world, path, **params):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    raw = token(world, "deputy")
+    headers = auth(world.users["deputy"])
     url = f"{PREFIX}/schools/{world.school.pk}{path}"
-    api.get(url, params, HTTP_AUTHORIZATION=f"Bearer {raw}")  # warm the token's last_used_at
+    api.get(url, params, **headers)  # warm the token's last_used_at
     with CaptureQueriesContext(connection) as queries:
-        response = api.get(url, params, HTTP_AUTHORIZATION=f"Bearer {raw}")
+        response = api.get(url, params, **headers)
     assert response.status_code == 200
     return len(queries)
 

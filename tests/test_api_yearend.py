@@ -12,45 +12,24 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from zhurnal.accounts.models import ApiToken
 from zhurnal.audit.actor import Actor
 from zhurnal.school import models as m
 from zhurnal.yearend import services
 from zhurnal.yearend.queries import checklist
 
+from .api_support import NOW, PREFIX, auth
 from .factories import GradeLevelFactory, SchoolClassFactory, StudentFactory, YearFactory, enroll
-from .personas import build_world
 
 pytestmark = pytest.mark.usefixtures("english")
 
-NOW = datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("Europe/Moscow"))
-
-
-@pytest.fixture
-def world(db):
-    with time_machine.travel(NOW, tick=False):
-        yield build_world()
-
-
-@pytest.fixture
-def api():
-    client = Client()
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
-
 
 def get(api, world, persona: str, path: str, **params):
-    raw = ApiToken.issue(world.users[persona], "test")[1]
+    headers = auth(world.users[persona])
     with time_machine.travel(NOW, tick=False):
-        return api.get(
-            f"/api/v1/schools/{world.school.pk}{path}",
-            params,
-            HTTP_AUTHORIZATION=f"Bearer {raw}",
-        )
+        return api.get(f"{PREFIX}/schools/{world.school.pk}{path}", params, **headers)
 
 
 def test_the_schools_checklist_counts_the_gaps_of_each_class_as_the_page(api, world):
@@ -171,13 +150,11 @@ def test_the_preview_of_a_graduating_class_names_the_missing_final_marks(api, wo
 
 
 def test_the_schools_checklist_takes_the_same_queries_whatever_its_size(api, world):
-    raw = ApiToken.issue(world.users["deputy"], "test")[1]
+    headers = auth(world.users["deputy"])
 
     def queries() -> int:
         with time_machine.travel(NOW, tick=False), CaptureQueriesContext(connection) as seen:
-            response = api.get(
-                f"/api/v1/schools/{world.school.pk}/year-end", HTTP_AUTHORIZATION=f"Bearer {raw}"
-            )
+            response = api.get(f"{PREFIX}/schools/{world.school.pk}/year-end", **headers)
         assert response.status_code == 200
         return len(seen)
 
@@ -206,13 +183,13 @@ def test_the_schools_checklist_takes_the_same_queries_whatever_its_size(api, wor
 
 
 def send(api, world, persona: str, path: str, body: dict):
-    raw = ApiToken.issue(world.users[persona], "test")[1]
+    headers = auth(world.users[persona])
     with time_machine.travel(NOW, tick=False):
         return api.post(
-            f"/api/v1/schools/{world.school.pk}{path}",
+            f"{PREFIX}/schools/{world.school.pk}{path}",
             json.dumps(body),
             content_type="application/json",
-            HTTP_AUTHORIZATION=f"Bearer {raw}",
+            **headers,
         )
 
 

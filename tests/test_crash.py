@@ -53,9 +53,9 @@ from zhurnal.notifications.models import DigestItem, DispatchedTask
 from zhurnal.notifications.tasks import dispatch
 from zhurnal.school.models import StudentGuardian
 
+from .api_support import NOW
 from .factories import GuardianFactory, UserFactory, grant
 from .personas import build_world
-from .test_api import NOW
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
