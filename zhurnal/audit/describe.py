@@ -217,15 +217,31 @@ def _date(state: dict | None, key: str = "lesson_date") -> str:
 
 # --- people and access -----------------------------------------------------------------------
 
+# The kinds told by one fixed sentence, whatever the event's data.
+SENTENCES = {
+    AuditAction.PERSONAL_CARD_VIEWED: gettext_lazy("The personal card was opened."),
+    AuditAction.PERSONAL_DATA_EXPORTED: gettext_lazy("The personal data were exported to a file."),
+    AuditAction.SESSIONS_REVOKED: gettext_lazy("Logged out on every device."),
+    AuditAction.TOKEN_ISSUED: gettext_lazy("An API token issued."),
+    AuditAction.TOKEN_REVOKED: gettext_lazy("The API token revoked."),
+    AuditAction.SIGNED_IN_REGIONALLY: gettext_lazy("Signed in through the region's portal."),
+    AuditAction.IDENTITY_UNLINKED: gettext_lazy("A regional account unlinked."),
+    AuditAction.SECOND_FACTOR_ON: gettext_lazy(
+        "The second factor turned on: a code generator app."
+    ),
+    AuditAction.SECOND_FACTOR_OFF: gettext_lazy("The second factor turned off."),
+    AuditAction.RECOVERY_CODES_ISSUED: gettext_lazy(
+        "New recovery codes issued; the earlier ones stop working."
+    ),
+    AuditAction.SECOND_FACTOR_RESET: gettext_lazy(
+        "The second factor reset: the person sets it up again at the next login."
+    ),
+}
 
-@describes(AuditAction.PERSONAL_CARD_VIEWED)
-def _card_viewed(event, lookups):
-    return _("The personal card was opened.")
 
-
-@describes(AuditAction.PERSONAL_DATA_EXPORTED)
-def _data_exported(event, lookups):
-    return _("The personal data were exported to a file.")
+@describes(*SENTENCES)
+def _sentence(event, lookups):
+    return str(SENTENCES[event.action])
 
 
 @describes(AuditAction.CREDENTIALS_ISSUED)
@@ -236,11 +252,6 @@ def _credentials(event, lookups):
             "login": after["username"]
         }
     return _("The login %(login)s and a one-time password issued.") % {"login": after["username"]}
-
-
-@describes(AuditAction.SESSIONS_REVOKED)
-def _sessions(event, lookups):
-    return _("Logged out on every device.")
 
 
 @describes(AuditAction.ROLES_SET)
@@ -273,51 +284,11 @@ def _movement(event, lookups):
     return text + "."
 
 
-@describes(AuditAction.TOKEN_ISSUED)
-def _token_issued(event, lookups):
-    return _("An API token issued.")
-
-
-@describes(AuditAction.TOKEN_REVOKED)
-def _token_revoked(event, lookups):
-    return _("The API token revoked.")
-
-
-@describes(AuditAction.SIGNED_IN_REGIONALLY)
-def _signed_in_regionally(event, lookups):
-    return _("Signed in through the region's portal.")
-
-
 @describes(AuditAction.IDENTITY_LINKED)
 def _identity_linked(event, lookups):
     if (event.after or {}).get("by") == "email":
         return _("A regional account linked by its verified e-mail.")
     return _("A regional account linked with a linking code.")
-
-
-@describes(AuditAction.IDENTITY_UNLINKED)
-def _identity_unlinked(event, lookups):
-    return _("A regional account unlinked.")
-
-
-@describes(AuditAction.SECOND_FACTOR_ON)
-def _second_factor_on(event, lookups):
-    return _("The second factor turned on: a code generator app.")
-
-
-@describes(AuditAction.SECOND_FACTOR_OFF)
-def _second_factor_off(event, lookups):
-    return _("The second factor turned off.")
-
-
-@describes(AuditAction.RECOVERY_CODES_ISSUED)
-def _recovery_codes(event, lookups):
-    return _("New recovery codes issued; the earlier ones stop working.")
-
-
-@describes(AuditAction.SECOND_FACTOR_RESET)
-def _second_factor_reset(event, lookups):
-    return _("The second factor reset: the person sets it up again at the next login.")
 
 
 # --- the plans and the diary ---------------------------------------------------------------
@@ -348,9 +319,19 @@ def _lesson_when(state: dict) -> str:
     }
 
 
-@describes(AuditAction.LESSON_ADDED)
-def _lesson_added(event, lookups):
-    return _("An extra lesson: %(when)s.") % {"when": _lesson_when(event.after)}
+# The kinds told by a sentence about one lesson, the lesson's state after the change.
+LESSON_SENTENCES = {
+    AuditAction.LESSON_ADDED: gettext_lazy("An extra lesson: %(when)s."),
+    AuditAction.LESSON_CANCELLED: gettext_lazy("The lesson of %(when)s cancelled."),
+    AuditAction.LESSON_RESTORED: gettext_lazy(
+        "The cancellation of the lesson of %(when)s withdrawn."
+    ),
+}
+
+
+@describes(*LESSON_SENTENCES)
+def _lesson_sentence(event, lookups):
+    return LESSON_SENTENCES[event.action] % {"when": _lesson_when(event.after)}
 
 
 @describes(AuditAction.LESSON_MOVED)
@@ -358,18 +339,6 @@ def _lesson_moved(event, lookups):
     return _("The lesson moved from %(before)s to %(after)s.") % {
         "before": _lesson_when(event.before),
         "after": _lesson_when(event.after),
-    }
-
-
-@describes(AuditAction.LESSON_CANCELLED)
-def _lesson_cancelled(event, lookups):
-    return _("The lesson of %(when)s cancelled.") % {"when": _lesson_when(event.after)}
-
-
-@describes(AuditAction.LESSON_RESTORED)
-def _lesson_restored(event, lookups):
-    return _("The cancellation of the lesson of %(when)s withdrawn.") % {
-        "when": _lesson_when(event.after)
     }
 
 
