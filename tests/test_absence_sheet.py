@@ -15,7 +15,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from zhurnal.accounts.models import ApiToken
 from zhurnal.audit.actor import Actor
 from zhurnal.audit.models import AuditAction, AuditEvent
 from zhurnal.diary import report
@@ -29,6 +28,7 @@ from zhurnal.journal.services import DayRow
 from zhurnal.school.models import AcademicYear
 from zhurnal.timetable.models import Lesson
 
+from .api_support import PREFIX, auth
 from .factories import SchoolClassFactory, StudentFactory, enroll
 from .personas import build_world
 
@@ -70,6 +70,28 @@ def login(client, world, persona):
     return client
 
 
+class Pages:
+    """The pages as a persona of the world gets them, through the test's client."""
+
+    def __init__(self, client, world):
+        self.client, self.world = client, world
+
+    def get(self, persona, url, **params):
+        """The answer to ``persona`` (the client logged in as them) of a GET of ``url``."""
+        return login(self.client, self.world, persona).get(url, params)
+
+    def read(self, persona, url, **params) -> str:
+        """The HTML ``persona`` reads at ``url``; the page must open (200)."""
+        response = self.get(persona, url, **params)
+        assert response.status_code == 200, (persona, url, response.status_code)
+        return response.content.decode()
+
+
+@pytest.fixture
+def pages(client, world) -> Pages:
+    return Pages(client, world)
+
+
 def post_data(world, row=("", False, "", 0), day=MONDAY):
     """The sheet as the browser sends it: the student's row (reason, whole day, document,
     version) and the date."""
@@ -107,11 +129,10 @@ def shown_on(world, day):
 # --- reading ---------------------------------------------------------------------------------
 
 
-def test_the_sheet_shows_the_teachers_codes_and_asks_for_the_reason(client, world):
+def test_the_sheet_shows_the_teachers_codes_and_asks_for_the_reason(pages, world):
     with at(2026, 11, 20, 10, 0):
         teacher_absent(world, world.third)
-        login(client, world, "class_teacher")
-        page = client.get(sheet_url(world)).content.decode()
+        page = pages.read("class_teacher", sheet_url(world))
     assert world.student.short_name in page
     assert "reason not recorded yet" in page
     assert 'class="code code-Н"' in page
@@ -122,36 +143,32 @@ def test_the_sheet_shows_the_teachers_codes_and_asks_for_the_reason(client, worl
     assert 'id="sheet-help"' in page
 
 
-def test_the_deputy_reads_the_sheet_without_the_form(client, world):
+def test_the_deputy_reads_the_sheet_without_the_form(client, pages, world):
     with at(2026, 11, 20, 10, 0):
-        login(client, world, "deputy")
-        response = client.get(sheet_url(world))
-        assert response.status_code == 200
-        assert "Save the sheet" not in response.content.decode()
+        assert "Save the sheet" not in pages.read("deputy", sheet_url(world))
         refused = client.post(sheet_url(world), post_data(world, ("Б", True, "", 0)))
     assert refused.status_code == 403
     assert not AbsenceDay.objects.exists()
 
 
 @pytest.mark.parametrize("persona", ["teacher", "parent", "student", "secretary", "hr"])
-def test_others_can_neither_read_nor_keep_the_sheet(client, world, persona):
+def test_others_can_neither_read_nor_keep_the_sheet(client, pages, world, persona):
     with at(2026, 11, 20, 10, 0):
-        login(client, world, persona)
-        assert client.get(sheet_url(world)).status_code == 403
+        assert pages.get(persona, sheet_url(world)).status_code == 403
         refused = client.post(sheet_url(world), post_data(world, ("Б", True, "", 0)))
     assert refused.status_code == 403
     assert not AbsenceDay.objects.exists()
 
 
-def test_another_class_is_refused_and_a_foreign_class_not_found(client, world):
+def test_another_class_is_refused_and_a_foreign_class_not_found(pages, world):
     with at(2026, 11, 20, 10, 0):
-        login(client, world, "class_teacher")
-        assert client.get(sheet_url(world, school_class=world.class_6b)).status_code == 403
+        other_class = sheet_url(world, school_class=world.class_6b)
+        assert pages.get("class_teacher", other_class).status_code == 403
         year = AcademicYear.objects.get(school=world.other_school)
         foreign = SchoolClassFactory(school=world.other_school, year=year)
-        assert client.get(sheet_url(world, school_class=foreign)).status_code == 404
+        assert pages.get("class_teacher", sheet_url(world, school_class=foreign)).status_code == 404
         bad_date = sheet_url(world).replace(MONDAY.isoformat(), "2026-13-01")
-        assert client.get(bad_date).status_code == 400
+        assert pages.get("class_teacher", bad_date).status_code == 400
 
 
 # --- keeping ---------------------------------------------------------------------------------
@@ -340,13 +357,12 @@ def test_a_row_changed_meanwhile_is_not_overwritten(client, world):
     assert AbsenceDay.objects.get().reason == "Н"
 
 
-def test_a_closed_year_is_read_only_on_the_sheet(client, world):
+def test_a_closed_year_is_read_only_on_the_sheet(pages, world):
     year = world.class_5a.year
     with at(2026, 11, 20, 10, 0):
         year.closed_at = datetime(2026, 11, 20, 9, 0, tzinfo=MSK)
         year.save()
-        login(client, world, "class_teacher")
-        page = client.get(sheet_url(world)).content.decode()
+        page = pages.read("class_teacher", sheet_url(world))
     assert "is closed" in page
     assert "Save the sheet" not in page
 
@@ -354,25 +370,23 @@ def test_a_closed_year_is_read_only_on_the_sheet(client, world):
 # --- navigation, queries -------------------------------------------------------------------------
 
 
-def test_the_sheet_links_the_days_before_and_after(client, world):
+def test_the_sheet_links_the_days_before_and_after(pages, world):
     with at(2026, 11, 20, 10, 0):
-        login(client, world, "class_teacher")
-        page = client.get(sheet_url(world, TUESDAY)).content.decode()
-        today = client.get(sheet_url(world, date(2026, 11, 20))).content.decode()
+        page = pages.read("class_teacher", sheet_url(world, TUESDAY))
+        today = pages.read("class_teacher", sheet_url(world, date(2026, 11, 20)))
     assert "?date=2026-11-16" in page and "?date=2026-11-18" in page
     assert 'rel="next"' not in today  # nothing to keep ahead of today
 
 
-def test_the_sheet_costs_the_same_queries_for_a_small_and_a_large_class(client, world):
+def test_the_sheet_costs_the_same_queries_for_a_small_and_a_large_class(client, pages, world):
     def count() -> int:
         with at(2026, 11, 20, 10, 0), CaptureQueriesContext(connection) as queries:
             assert client.get(sheet_url(world)).status_code == 200
         return len(queries)
 
     with at(2026, 11, 20, 10, 0):
-        login(client, world, "class_teacher")
         teacher_absent(world, world.third)
-        client.get(sheet_url(world))  # warm the session and the policy
+        pages.read("class_teacher", sheet_url(world))  # warm the session and the policy
     small = count()
     with at(2026, 11, 20, 10, 0):
         for n in range(30):
@@ -390,12 +404,11 @@ def test_the_sheet_costs_the_same_queries_for_a_small_and_a_large_class(client, 
 # --- the class teacher's home page ---------------------------------------------------------------
 
 
-def test_the_class_teachers_home_lists_todays_absentees_with_their_reason(client, world):
+def test_the_class_teachers_home_lists_todays_absentees_with_their_reason(pages, world):
     first = Lesson.objects.get(course=world.class_course, date=MONDAY, number=1)
     with at(2026, 11, 16, 10, 0):
         teacher_absent(world, first)
-        login(client, world, "class_teacher")
-        page = client.get(reverse("home")).content.decode()
+        page = pages.read("class_teacher", reverse("home"))
         assert "Absent today in 5А" in page
         assert world.student.short_name in page
         assert "reason not recorded yet" in page
@@ -406,18 +419,16 @@ def test_the_class_teachers_home_lists_todays_absentees_with_their_reason(client
             rows=[DayRow(world.student, "Б", True, "", 0)],
             actor=Actor(world.users["class_teacher"]),
         )
-        page = client.get(reverse("home")).content.decode()
+        page = pages.read("class_teacher", reverse("home"))
         assert "reason not recorded yet" not in page
         assert "the whole day" in page
         # Another teacher, who leads no class, has no such section.
-        login(client, world, "teacher")
-        assert "Absent today" not in client.get(reverse("home")).content.decode()
+        assert "Absent today" not in pages.read("teacher", reverse("home"))
 
 
-def test_nobody_absent_is_said_so(client, world):
+def test_nobody_absent_is_said_so(pages):
     with at(2026, 11, 16, 10, 0):
-        login(client, world, "class_teacher")
-        page = client.get(reverse("home")).content.decode()
+        page = pages.read("class_teacher", reverse("home"))
     assert "Nobody is absent so far today." in page
 
 
@@ -425,10 +436,8 @@ def test_nobody_absent_is_said_so(client, world):
 
 
 def api_get(client, world, persona, path, **params):
-    raw = ApiToken.issue(world.users[persona], "test")[1]
-    return client.get(
-        f"/api/v1/schools/{world.school.pk}{path}", params, HTTP_AUTHORIZATION=f"Bearer {raw}"
-    )
+    url = f"{PREFIX}/schools/{world.school.pk}{path}"
+    return client.get(url, params, **auth(world.users[persona]))
 
 
 def test_the_api_gives_the_class_teacher_the_days_sheet(client, world):
@@ -490,7 +499,7 @@ def test_the_api_gives_the_parent_their_childs_absences_and_hides_others(client,
 # --- the diary -----------------------------------------------------------------------------------
 
 
-def test_the_parents_diary_shows_the_sheets_reason_in_the_week_and_the_attendance(client, world):
+def test_the_parents_diary_shows_the_sheets_reason_in_the_week_and_the_attendance(pages, world):
     with at(2026, 11, 20, 10, 0):
         teacher_absent(world, world.third)
         services.set_absence_days(
@@ -499,13 +508,9 @@ def test_the_parents_diary_shows_the_sheets_reason_in_the_week_and_the_attendanc
             rows=[DayRow(world.student, "У", False, "записка", 0)],
             actor=Actor(world.users["class_teacher"]),
         )
-        login(client, world, "parent")
-        week = client.get(
-            reverse("diary:week", kwargs={"student_id": world.student.pk}), {"week": "2026-11-16"}
-        ).content.decode()
-        page = client.get(
-            reverse("diary:attendance", kwargs={"student_id": world.student.pk})
-        ).content.decode()
+        child = {"student_id": world.student.pk}
+        week = pages.read("parent", reverse("diary:week", kwargs=child), week="2026-11-16")
+        page = pages.read("parent", reverse("diary:attendance", kwargs=child))
     assert ">У<" in week and ">Н<" not in week
     days = page[page.index('id="h-absence-days"') :]
     assert "16.11" in days and "valid reason" in days
@@ -515,7 +520,7 @@ def test_the_parents_diary_shows_the_sheets_reason_in_the_week_and_the_attendanc
 # --- the reports ---------------------------------------------------------------------------------
 
 
-def test_the_class_attendance_report_counts_the_sheets_reasons(client, world):
+def test_the_class_attendance_report_counts_the_sheets_reasons(client, pages, world):
     with at(2026, 11, 20, 10, 0):
         teacher_absent(world, world.third)
         actor = Actor(world.users["class_teacher"])
@@ -527,20 +532,20 @@ def test_the_class_attendance_report_counts_the_sheets_reasons(client, world):
         )
         path = f"/classes/{world.class_5a.pk}/reports/attendance"
         answer = api_get(client, world, "deputy", path, start="2026-11-16", end="2026-11-17")
-        login(client, world, "deputy")
-        page = client.get(
+        page = pages.read(
+            "deputy",
             reverse("reports:class_attendance", kwargs={"class_id": world.class_5a.pk}),
-            {"start": "2026-11-16", "end": "2026-11-17"},
+            start="2026-11-16",
+            end="2026-11-17",
         )
     assert answer.status_code == 200
     (row,) = answer.json()["students"]
     assert row["missed_by_reason"] == {"Н": 0, "Б": 2, "У": 0}
     assert row["days_by_reason"] == {"Н": 0, "Б": 1, "У": 0}
-    assert page.status_code == 200
-    assert "the daily sheet" in page.content.decode()
+    assert "the daily sheet" in page
 
 
-def test_the_deputys_changes_page_lists_the_sheets_days(client, world):
+def test_the_deputys_changes_page_lists_the_sheets_days(pages, world):
     with at(2026, 11, 20, 10, 0):
         services.set_absence_days(
             school_class=world.class_5a,
@@ -548,17 +553,15 @@ def test_the_deputys_changes_page_lists_the_sheets_days(client, world):
             rows=[DayRow(world.student, "Б", True, "", 0)],
             actor=Actor(world.users["class_teacher"]),
         )
-        login(client, world, "deputy")
-        page = client.get(reverse("journal_control:changes")).content.decode()
+        page = pages.read("deputy", reverse("journal_control:changes"))
     assert "Б 2026-11-16, the whole day" in page
 
 
-def test_the_register_forms_hint_is_tied_to_its_field(client, world):
+def test_the_register_forms_hint_is_tied_to_its_field(pages, world):
     with at(2026, 11, 20, 10, 0):
-        login(client, world, "class_teacher")
         url = reverse("journal_control:absences", kwargs={"class_id": world.class_5a.pk})
-        page = client.get(url).content.decode()
-        sheet = client.get(sheet_url(world, date(2026, 11, 16))).content.decode()
+        page = pages.read("class_teacher", url)
+        sheet = pages.read("class_teacher", sheet_url(world, date(2026, 11, 16)))
     assert 'aria-describedby="id_document_helptext"' in page
     assert 'id="id_document_helptext"' in page
     assert 'aria-describedby="id_change_reason_helptext"' in sheet
@@ -582,7 +585,7 @@ def test_the_progress_report_counts_the_sheets_reasons(world):
 # --- the week ------------------------------------------------------------------------------------
 
 
-def test_the_week_shows_each_days_reason_or_that_it_is_missing(client, world):
+def test_the_week_shows_each_days_reason_or_that_it_is_missing(pages, world):
     with at(2026, 11, 20, 10, 0):
         teacher_absent(world, world.third)
         services.record_absence(
@@ -593,12 +596,9 @@ def test_the_week_shows_each_days_reason_or_that_it_is_missing(client, world):
             actor=Actor(world.users["class_teacher"]),
         )
         url = reverse("journal_control:absence_week", kwargs={"class_id": world.class_5a.pk})
-        login(client, world, "class_teacher")
-        page = client.get(url, {"date": "2026-11-18"}).content.decode()
-        login(client, world, "teacher")
-        assert client.get(url).status_code == 403
-        login(client, world, "deputy")
-        assert client.get(url).status_code == 200
+        page = pages.read("class_teacher", url, date="2026-11-18")
+        assert pages.get("teacher", url).status_code == 403
+        assert pages.get("deputy", url).status_code == 200
     row = page[page.index(world.student.short_name) :]
     assert "reason not recorded yet</span> 1/2" in row  # Monday: 1 of 2 lessons, no reason
     assert '<span class="code">Б</span> 1/1' in row  # Tuesday: the period's reason
