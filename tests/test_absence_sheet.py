@@ -109,6 +109,16 @@ def post_data(world, row=("", False, "", 0), day=MONDAY):
     return data
 
 
+def save_sheet(world, reason, whole_day, document="", day=MONDAY):
+    """The class teacher saves the sheet of ``day`` with the world's student's new row."""
+    services.set_absence_days(
+        school_class=world.class_5a,
+        day=day,
+        rows=[DayRow(world.student, reason, whole_day, document, 0)],
+        actor=Actor(world.users["class_teacher"]),
+    )
+
+
 def teacher_absent(world, lesson, code="Н"):
     services.set_attendance(
         lesson=lesson, student=world.student, code=code, version=0, actor=Actor.system()
@@ -231,12 +241,7 @@ def test_a_range_shows_on_each_day_and_a_day_changed_on_the_sheet_stands_for_tha
         assert saved.written == 0 and not AbsenceDay.objects.exists()
         # The student came on Monday after all, for the 3rd lesson: not the whole day.
         teacher_absent(world, Lesson.objects.get(course=world.class_course, date=MONDAY, number=1))
-        services.set_absence_days(
-            school_class=world.class_5a,
-            day=MONDAY,
-            rows=[DayRow(world.student, "Б", False, "", 0)],
-            actor=actor,
-        )
+        save_sheet(world, "Б", False)
     assert shown_on(world, MONDAY) == {1: "Б", 3: ""}
     assert shown_on(world, TUESDAY) == {2: "Б"}  # the range's other day
 
@@ -244,19 +249,8 @@ def test_a_range_shows_on_each_day_and_a_day_changed_on_the_sheet_stands_for_tha
 def test_the_diary_and_the_reports_count_the_sheets_reasons(world):
     with at(2026, 11, 20, 10, 0):
         teacher_absent(world, world.third)
-        actor = Actor(world.users["class_teacher"])
-        services.set_absence_days(
-            school_class=world.class_5a,
-            day=MONDAY,
-            rows=[DayRow(world.student, "У", False, "", 0)],
-            actor=actor,
-        )
-        services.set_absence_days(
-            school_class=world.class_5a,
-            day=TUESDAY,
-            rows=[DayRow(world.student, "Б", True, "", 0)],
-            actor=actor,
-        )
+        save_sheet(world, "У", False)
+        save_sheet(world, "Б", True, day=TUESDAY)
         summary = attendance_summary(world.student, world.term, until=date(2026, 11, 20))
         sheet = absence_sheet(world.class_5a, TUESDAY, date(2026, 11, 20))
     assert summary.total.counts == {"У": 1, "Б": 1}
@@ -273,12 +267,7 @@ def test_the_diary_and_the_reports_count_the_sheets_reasons(world):
 
 def test_no_reason_ahead_of_the_day(world):
     with at(2026, 11, 20, 10, 0), pytest.raises(ValidationError) as refused:
-        services.set_absence_days(
-            school_class=world.class_5a,
-            day=date(2026, 11, 23),
-            rows=[DayRow(world.student, "Б", True, "", 0)],
-            actor=Actor(world.users["class_teacher"]),
-        )
+        save_sheet(world, "Б", True, day=date(2026, 11, 23))
     assert refused.value.code == "future_day"
 
 
@@ -296,12 +285,7 @@ def test_a_student_of_another_class_is_refused(world):
 def test_a_change_on_a_later_day_needs_a_reason_and_is_audited(world):
     actor = Actor(world.users["class_teacher"])
     with at(2026, 11, 16, 12, 0):
-        services.set_absence_days(
-            school_class=world.class_5a,
-            day=MONDAY,
-            rows=[DayRow(world.student, "Н", True, "", 0)],
-            actor=actor,
-        )
+        save_sheet(world, "Н", True)
     assert not AbsenceDay.objects.get().late  # on the day itself
     with at(2026, 11, 20, 10, 0):
         with pytest.raises(ValidationError) as refused:
@@ -338,14 +322,8 @@ def test_a_change_on_a_later_day_needs_a_reason_and_is_audited(world):
 
 
 def test_a_row_changed_meanwhile_is_not_overwritten(client, world):
-    actor = Actor(world.users["class_teacher"])
     with at(2026, 11, 20, 10, 0):
-        services.set_absence_days(
-            school_class=world.class_5a,
-            day=MONDAY,
-            rows=[DayRow(world.student, "Н", True, "", 0)],
-            actor=actor,
-        )
+        save_sheet(world, "Н", True)
         # A second tab, opened before that save, still holds version 0.
         login(client, world, "class_teacher")
         response = client.post(
@@ -413,12 +391,7 @@ def test_the_class_teachers_home_lists_todays_absentees_with_their_reason(pages,
         assert world.student.short_name in page
         assert "reason not recorded yet" in page
         assert sheet_url(world).split("?")[0] in page
-        services.set_absence_days(
-            school_class=world.class_5a,
-            day=MONDAY,
-            rows=[DayRow(world.student, "Б", True, "", 0)],
-            actor=Actor(world.users["class_teacher"]),
-        )
+        save_sheet(world, "Б", True)
         page = pages.read("class_teacher", reverse("home"))
         assert "reason not recorded yet" not in page
         assert "the whole day" in page
@@ -443,12 +416,7 @@ def api_get(client, world, persona, path, **params):
 def test_the_api_gives_the_class_teacher_the_days_sheet(client, world):
     with at(2026, 11, 20, 10, 0):
         teacher_absent(world, world.third)
-        services.set_absence_days(
-            school_class=world.class_5a,
-            day=MONDAY,
-            rows=[DayRow(world.student, "У", False, "записка", 0)],
-            actor=Actor(world.users["class_teacher"]),
-        )
+        save_sheet(world, "У", False, "записка")
         path = f"/classes/{world.class_5a.pk}/absences/sheet"
         answer = api_get(client, world, "class_teacher", path, date="2026-11-16")
         assert api_get(client, world, "teacher", path).status_code == 403
@@ -502,12 +470,7 @@ def test_the_api_gives_the_parent_their_childs_absences_and_hides_others(client,
 def test_the_parents_diary_shows_the_sheets_reason_in_the_week_and_the_attendance(pages, world):
     with at(2026, 11, 20, 10, 0):
         teacher_absent(world, world.third)
-        services.set_absence_days(
-            school_class=world.class_5a,
-            day=MONDAY,
-            rows=[DayRow(world.student, "У", False, "записка", 0)],
-            actor=Actor(world.users["class_teacher"]),
-        )
+        save_sheet(world, "У", False, "записка")
         child = {"student_id": world.student.pk}
         week = pages.read("parent", reverse("diary:week", kwargs=child), week="2026-11-16")
         page = pages.read("parent", reverse("diary:attendance", kwargs=child))
@@ -523,13 +486,7 @@ def test_the_parents_diary_shows_the_sheets_reason_in_the_week_and_the_attendanc
 def test_the_class_attendance_report_counts_the_sheets_reasons(client, pages, world):
     with at(2026, 11, 20, 10, 0):
         teacher_absent(world, world.third)
-        actor = Actor(world.users["class_teacher"])
-        services.set_absence_days(
-            school_class=world.class_5a,
-            day=MONDAY,
-            rows=[DayRow(world.student, "Б", True, "справка", 0)],
-            actor=actor,
-        )
+        save_sheet(world, "Б", True, "справка")
         path = f"/classes/{world.class_5a.pk}/reports/attendance"
         answer = api_get(client, world, "deputy", path, start="2026-11-16", end="2026-11-17")
         page = pages.read(
@@ -547,12 +504,7 @@ def test_the_class_attendance_report_counts_the_sheets_reasons(client, pages, wo
 
 def test_the_deputys_changes_page_lists_the_sheets_days(pages, world):
     with at(2026, 11, 20, 10, 0):
-        services.set_absence_days(
-            school_class=world.class_5a,
-            day=MONDAY,
-            rows=[DayRow(world.student, "Б", True, "", 0)],
-            actor=Actor(world.users["class_teacher"]),
-        )
+        save_sheet(world, "Б", True)
         page = pages.read("deputy", reverse("journal_control:changes"))
     assert "Б 2026-11-16, the whole day" in page
 
@@ -571,12 +523,7 @@ def test_the_register_forms_hint_is_tied_to_its_field(pages, world):
 def test_the_progress_report_counts_the_sheets_reasons(world):
     with at(2026, 11, 20, 10, 0):
         teacher_absent(world, world.third)
-        services.set_absence_days(
-            school_class=world.class_5a,
-            day=MONDAY,
-            rows=[DayRow(world.student, "У", False, "", 0)],
-            actor=Actor(world.users["class_teacher"]),
-        )
+        save_sheet(world, "У", False)
         (row,) = report.progress_data(world.class_5a, MONDAY, TUESDAY)
     (russian,) = row.subjects
     assert russian.absences == {"У": 1}
