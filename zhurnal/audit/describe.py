@@ -2,7 +2,9 @@
 each kind of event is told as a sentence a director understands, built from the event's
 ``before`` and ``after`` as the apps' ``events`` modules write them.
 
-``DESCRIBERS`` maps an action to a function ``(event, lookups) -> str``; a kind without one (or
+``DESCRIBERS`` maps an action to a function ``(event, lookups) -> str``; the kinds told by one
+fixed sentence (``SENTENCES``) or one sentence about a lesson (``LESSON_SENTENCES``) are tables
+of ``gettext_lazy`` literals, which ``makemessages`` extracts. A kind without a function (or
 an event whose data does not have the expected shape) falls back to ``generic``: the changed
 fields named by the model's ``verbose_name``, the values formatted (dates as dd.mm.yyyy, choices
 by their labels, references by the record they name, yes/no) — never a Python repr.
