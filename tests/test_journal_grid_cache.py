@@ -14,9 +14,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.cache import caches
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from zhurnal.audit.actor import Actor
 from zhurnal.diary import queries as diary_queries
@@ -443,3 +445,40 @@ def test_every_kind_of_write_shows_in_the_diarys_week_at_once(world, write):
         diary_week(world)  # the week before, in the cache
         shows = WEEK_WRITES[write](world)
         assert shows(diary_week(world)), write
+
+
+# --- the page: its grid rendered from the cache -------------------------------------------------
+
+
+def grid_table(client, world) -> str:
+    """The head and body of the course's grid as the page serves them."""
+    url = reverse("journal:course", args=[world.course.pk])
+    response = client.get(f"{url}?term={world.term.pk}")
+    assert response.status_code == 200
+    html = response.content.decode()
+    return html[html.index("<thead>") : html.index("</tbody>")]
+
+
+@pytest.mark.parametrize("write", list(WRITES))
+def test_the_pages_rendered_grid_shows_every_kind_of_write_at_once(client, world, write):
+    """The page keeps its grid rendered (``freshness.cached_rendering``): after each kind of
+    write it serves what it renders afresh with the caches emptied, and not what it served
+    before."""
+    client.force_login(world.users["teacher"])
+    with time_machine.travel(datetime(2026, 11, 20, 10, 0, tzinfo=MSK), tick=False):
+        before = grid_table(client, world)
+        WRITES[write](world)
+        after = grid_table(client, world)
+        caches["journal"].clear()
+        assert after == grid_table(client, world), write
+        assert after != before, write
+
+
+def test_the_rendered_grid_is_kept_per_what_the_reader_may_edit(client, world):
+    """The teacher's cells are editable, the deputy's of the same journal are not, whichever
+    of them opened it first."""
+    editable = 'class="c m e'
+    with time_machine.travel(datetime(2026, 11, 20, 10, 0, tzinfo=MSK), tick=False):
+        for login, may_edit in (("teacher", True), ("deputy", False), ("teacher", True)):
+            client.force_login(world.users[login])
+            assert (editable in grid_table(client, world)) is may_edit, login

@@ -207,7 +207,7 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "journal-grids",
         "TIMEOUT": 3600,
-        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("ZHURNAL_GRID_CACHE_ENTRIES", 200))},
+        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("ZHURNAL_GRID_CACHE_ENTRIES", 600))},
     },
     # The diary's weeks and marks of a term by the same versions (~15 KB each): apart from the
     # grids, so that the families' morning does not push the teachers' grids out.

@@ -23,7 +23,11 @@ those tables: the timetable's generation, a group's new members) call
 data — the term's dates, the year's terms shown, the course's place, the scale and the forecast
 thresholds of the school's policy — is part of the cache key instead.
 
-``cached_grid`` keeps the grid of a (course, term) in the ``journal`` cache under that key;
+``cached_grid`` keeps the grid of a (course, term) in the ``journal`` cache under that key,
+``grid_outline`` its lessons without the rows, ``cached_rendering`` the page's head and body of
+it rendered, under the same key with the language and what else the rendering shows (who may
+edit which lesson, today's): the page with its grid in the cache loads neither the rows nor
+builds a cell;
 ``cached`` keeps any read model of journals under their versions (the diary's marks of a term,
 ``diary.queries.term_marks``, and its week, ``diary.queries.week``). A reader that read the
 version before a concurrent write committed may store a grid with the write's data under the
@@ -36,9 +40,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.core.cache import caches
 from django.db.models.signals import post_delete, post_save
+from django.utils.translation import get_language
 
 from zhurnal.school.courses import (
     bump_journal_version,
@@ -71,7 +77,7 @@ from .models import (
     WorkType,
 )
 from .policy import policy_of, scale_of
-from .queries import JournalGrid, journal_grid
+from .queries import GridLesson, JournalGrid, journal_grid
 
 CACHE = "journal"
 # Part of every key: a change of the cached objects' shape must not read those cached before it.
@@ -192,12 +198,12 @@ def cached(prefix: str, facts: tuple, build, *, cache_name: str = CACHE):
     return result
 
 
-def cached_grid(course: Course, term: Term, *, year_terms: Sequence[Term] = ()) -> JournalGrid:
-    """``queries.journal_grid`` of the course (loaded with its ``journal_version``, as the
-    journal's entry points load it), from the cache when its version's grid is there. The key
-    holds the version and everything else the grid depends on."""
+def _grid_facts(course: Course, term: Term, year_terms: Sequence[Term]) -> tuple:
+    """What ``queries.journal_grid`` of the course reads besides its rows: the version, which
+    every write bumps, the course's place, the scale and the forecast thresholds, the term's
+    dates and the year's terms."""
     policy = policy_of(course.school if Course.school.is_cached(course) else course.school_id)
-    facts = (
+    return (
         course.pk,
         course.journal_version,
         course.school_class_id,
@@ -208,7 +214,14 @@ def cached_grid(course: Course, term: Term, *, year_terms: Sequence[Term] = ()) 
         term.start,
         term.end,
         tuple(t.pk for t in year_terms),
-    )
+    ), policy
+
+
+def cached_grid(course: Course, term: Term, *, year_terms: Sequence[Term] = ()) -> JournalGrid:
+    """``queries.journal_grid`` of the course (loaded with its ``journal_version``, as the
+    journal's entry points load it), from the cache when its version's grid is there. The key
+    holds the version and everything else the grid depends on."""
+    facts, policy = _grid_facts(course, term, year_terms)
     grid = cached(
         "journal-grid",
         facts,
@@ -217,3 +230,38 @@ def cached_grid(course: Course, term: Term, *, year_terms: Sequence[Term] = ()) 
     # The request's own objects, not the copies made when the grid was cached.
     grid.course, grid.term = course, term
     return grid
+
+
+@dataclass
+class GridOutline:
+    """A grid without its rows: its scale and lessons (dates, columns, homework, roll calls),
+    what the page decides the editable lessons from before it asks for the rendered rows."""
+
+    scale: str
+    lessons: list[GridLesson]
+
+
+def grid_outline(course: Course, term: Term, *, year_terms: Sequence[Term] = ()) -> GridOutline:
+    """The outline of ``cached_grid``'s grid, kept under the same key: a tenth of its size, so
+    the page that finds its rendering in the cache (``cached_rendering``) never loads the rows."""
+    facts, _policy = _grid_facts(course, term, year_terms)
+
+    def build() -> GridOutline:
+        grid = cached_grid(course, term, year_terms=year_terms)
+        return GridOutline(scale=grid.scale, lessons=grid.lessons)
+
+    return cached("journal-grid-outline", facts, build)
+
+
+def cached_rendering(
+    course: Course, term: Term, render, *, year_terms: Sequence[Term] = (), facts: tuple
+):
+    """``render(grid)`` of ``cached_grid``'s grid, kept under the grid's key, the language and
+    ``facts`` — everything else the rendering reads (who may edit which lesson, today's
+    lesson, the period marks' columns…). A write bumps the version, so it is never stale."""
+    grid_facts, _policy = _grid_facts(course, term, year_terms)
+    return cached(
+        "journal-grid-html",
+        (*grid_facts, get_language(), *facts),
+        lambda: render(cached_grid(course, term, year_terms=year_terms)),
+    )
