@@ -43,3 +43,14 @@ class AnyOf(Lookup):
 Field.register_lookup(AnyOf)
 # Relations keep their own lookups (not inherited from Field): ``course_id__any_of``.
 ForeignObject.register_lookup(AnyOf)
+
+
+def any_of_sql(column: str, values, vendor: str) -> tuple[str, list]:
+    """``column`` among ``values`` in a hand-written statement, as ``any_of`` writes it: one
+    array parameter on PostgreSQL, ``IN`` elsewhere; an empty list matches nothing."""
+    values = list(values)
+    if not values:
+        return "1 = 0", []
+    if vendor == "postgresql":
+        return f"{column} = ANY(%s)", [values]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", values

@@ -21,9 +21,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import TypeVar
 
+from django.db import connections, router
 from django.db.models import CharField, DecimalField, Q, Value
 from django.db.models.functions import Cast
 
+from zhurnal.core.lookups import any_of_sql
 from zhurnal.journal.absence_sheet import StudentAbsenceDay, absence_days_of
 from zhurnal.journal.averages import forecast, thresholds_from_policy, weighted_average
 from zhurnal.journal.freshness import cached
@@ -76,7 +78,7 @@ def student_spans(student: Student, start: date, end: date) -> RosterSpans:
     """The student's classes, groups and absence-register entries overlapping a period, in
     ONE query (``school.rosters.roster_spans`` with the journal's absence rows)."""
     ids, school_id = [student.pk], student.school_id
-    absences = [rows.filter(school_id=school_id) for rows in absence_rows(ids, start, end)]
+    absences = absence_rows(ids, start, end, school_id=school_id)
     return roster_spans(ids, start, end, extra=absences, school_id=school_id)[student.pk]
 
 
@@ -303,19 +305,22 @@ def week(student: Student, monday: date, *, today: date | None = None) -> DiaryW
 
 
 def _course_versions(school_id: int, spans: RosterSpans) -> tuple[tuple[int, int], ...]:
-    """(id, journal version) of the courses of the student's classes and groups, one query
-    (none without any)."""
+    """(id, journal version) of the courses of the student's classes and groups, one
+    hand-written statement (none without any): asked on every page of the diary, whose
+    queryset took longer to compile than to run (docs/performance.md)."""
     if not spans.classes and not spans.groups:
         return ()
-    return tuple(
-        Course.objects.filter(
-            Q(school_id=school_id),
-            Q(school_class_id__any_of={s.ref_id for s in spans.classes})
-            | Q(group_id__any_of={s.ref_id for s in spans.groups}),
+    using = router.db_for_read(Course)
+    vendor = connections[using].vendor
+    classes, class_params = any_of_sql("school_class_id", {s.ref_id for s in spans.classes}, vendor)
+    groups, group_params = any_of_sql("group_id", {s.ref_id for s in spans.groups}, vendor)
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, journal_version FROM {Course._meta.db_table} "  # noqa: S608
+            f"WHERE school_id = %s AND ({classes} OR {groups}) ORDER BY id",
+            [school_id, *class_params, *group_params],
         )
-        .order_by("pk")
-        .values_list("pk", "journal_version")
-    )
+        return tuple(cursor.fetchall())
 
 
 def _week_lessons(

@@ -10,19 +10,26 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.db import connections, router
 from django.db.models import (
-    Case,
     CharField,
     DecimalField,
     IntegerField,
     Q,
     QuerySet,
     Value,
-    When,
 )
 
 from zhurnal.school.models import Course, Student, Term
-from zhurnal.school.rosters import NO_GRADE, RosterSpans, course_roster, enrolled_on
+from zhurnal.school.rosters import (
+    RawPart,
+    RosterSpans,
+    as_date,
+    course_roster,
+    enrolled_on,
+    roster_part,
+    union_rows,
+)
 from zhurnal.timetable.models import Lesson, LessonStatus
 
 from .averages import forecast, thresholds_from_policy, weighted_average, year_forecast
@@ -69,37 +76,44 @@ class RegisterReason:
     whole_day: bool
 
 
-def absence_rows(student_ids, start: date, end: date) -> list[QuerySet]:
+_RANGES_SQL = (
+    f"SELECT '{ABSENCE_ROWS}', a.student_id, a.id, a.start, a.\"end\", a.reason, NULL "  # noqa: S608
+    f"FROM {Absence._meta.db_table} a "
+    'WHERE {students} AND a.start <= %s AND a."end" >= %s{school}'
+)
+_DAYS_SQL = (
+    f"SELECT CASE WHEN a.whole_day THEN '{WHOLE_DAY_ROWS}' ELSE '{DAY_ROWS}' END, "  # noqa: S608
+    f"a.student_id, a.id, a.date, a.date, a.reason, NULL FROM {AbsenceDay._meta.db_table} a "
+    "WHERE {students} AND a.date <= %s AND a.date >= %s{school}"
+)
+
+
+def absence_rows(student_ids, start: date, end: date, *, school_id=None) -> list[RawPart]:
     """The absence register's rows of the students overlapping the period — the ranges and the
-    days of the sheet — shaped for the same query as their lists
-    (``school.rosters.roster_spans(..., extra=...)``)."""
-    ids = list(student_ids)
-    ranges = (
-        Absence.objects.filter(student_id__any_of=ids, start__lte=end, end__gte=start)
-        .values_list(Value(ABSENCE_ROWS), "student_id", "pk", "start", "end", "reason", NO_GRADE)
-        .order_by()
-    )
-    kind = Case(
-        When(whole_day=True, then=Value(WHOLE_DAY_ROWS)),
-        default=Value(DAY_ROWS),
-        output_field=CharField(),
-    )
-    days = (
-        AbsenceDay.objects.filter(student_id__any_of=ids, date__range=(start, end))
-        .values_list(kind, "student_id", "pk", "date", "date", "reason", NO_GRADE)
-        .order_by()
-    )
-    return [ranges, days]
+    days of the sheet — as parts of the same statement as their lists
+    (``school.rosters.roster_spans(..., extra=...)``); ``school_id``: their school, when
+    known (Citus)."""
+    vendor = connections[router.db_for_read(Absence)].vendor
+    dates = [end, start]
+    return [
+        roster_part(_RANGES_SQL, "a", student_ids, dates, school_id, vendor),
+        roster_part(_DAYS_SQL, "a", student_ids, dates, school_id, vendor),
+    ]
 
 
 def register_entries(student_ids, start: date, end: date) -> dict[int, list[tuple]]:
-    """The absence register's rows of the students over the period, in ONE query (a UNION ALL
-    of the ranges and the days of the sheet): student id → ``(kind, pk, first, last, reason)``
-    as ``RosterSpans.extra`` holds them, for ``register_reason``."""
-    ranges, days = absence_rows(student_ids, start, end)
+    """The absence register's rows of the students over the period, in ONE statement (a UNION
+    ALL of the ranges and the days of the sheet): student id → ``(kind, pk, first, last,
+    reason)`` as ``RosterSpans.extra`` holds them, for ``register_reason``."""
     rows: dict[int, list[tuple]] = defaultdict(list)
-    for kind, student_id, pk, first, last, reason, _grade in ranges.union(days, all=True):
-        rows[student_id].append((kind, pk, first, last, reason))
+    ids = list(student_ids)
+    if not ids:
+        return rows
+    parts = absence_rows(ids, start, end)
+    for kind, student_id, pk, first, last, reason, _grade in union_rows(
+        parts, router.db_for_read(Absence)
+    ):
+        rows[student_id].append((kind, pk, as_date(first), as_date(last), reason))
     return rows
 
 

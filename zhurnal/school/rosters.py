@@ -14,22 +14,17 @@ journal, the diary, the reports and the API (DESIGN §5).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import (
-    CharField,
-    Exists,
-    IntegerField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-)
+from django.db import connections, router
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.utils.dateparse import parse_date
 
-from .models import Course, Enrollment, GroupMembership, SchoolClass, Student
+from zhurnal.core.lookups import any_of_sql
+
+from .models import Course, Enrollment, GradeLevel, GroupMembership, SchoolClass, Student
 
 
 def enrolled_on(day: date) -> Q:
@@ -168,8 +163,43 @@ class RosterSpans:
         return Q(course__school_class_id__any_of=class_ids) | Q(course__group_id__any_of=group_ids)
 
 
-NO_TEXT = Value("", output_field=CharField())
-NO_GRADE = Value(None, output_field=IntegerField())
+# A part of ``roster_spans``'s one statement: a SELECT of ``(kind, student_id, ref_id, start,
+# end, text, grade)`` and its parameters (the journal's absence register:
+# ``journal.queries.absence_rows``).
+RawPart = tuple[str, list]
+
+_CLASSES_SQL = (
+    f"SELECT '{CLASS}', r.student_id, r.school_class_id, r.start, r.\"end\", '', gl.number "  # noqa: S608
+    f"FROM {Enrollment._meta.db_table} r "
+    f"JOIN {SchoolClass._meta.db_table} c ON c.id = r.school_class_id "
+    "AND c.school_id = r.school_id "
+    f"JOIN {GradeLevel._meta.db_table} gl ON gl.id = c.grade_level_id "
+    "AND gl.school_id = c.school_id "
+    'WHERE {students} AND r.start <= %s AND (r."end" IS NULL OR r."end" >= %s){school}'
+)
+_GROUPS_SQL = (
+    f"SELECT '{GROUP}', r.student_id, r.group_id, r.start, r.\"end\", '', NULL "  # noqa: S608
+    f"FROM {GroupMembership._meta.db_table} r "
+    'WHERE {students} AND r.start <= %s AND (r."end" IS NULL OR r."end" >= %s){school}'
+)
+
+
+def roster_part(
+    sql: str, alias: str, student_ids, dates: list, school_id: int | None, vendor: str
+) -> RawPart:
+    """A part of ``roster_spans``'s statement: ``sql`` with ``{students}`` (the rows of
+    ``alias`` of those students) and ``{school}`` (of the school, when known) filled, and its
+    parameters in that order: the students', ``dates``, the school's."""
+    students, params = any_of_sql(f"{alias}.student_id", student_ids, vendor)
+    if school_id is None:
+        return sql.format(students=students, school=""), [*params, *dates]
+    school = f" AND {alias}.school_id = %s"
+    return sql.format(students=students, school=school), [*params, *dates, school_id]
+
+
+def as_date(value):
+    """A date column of a UNION read by hand (SQLite gives the text of all but the first)."""
+    return parse_date(value) if isinstance(value, str) else value
 
 
 def roster_spans(
@@ -177,42 +207,33 @@ def roster_spans(
     start: date,
     end: date,
     *,
-    extra: QuerySet | Iterable[QuerySet] | None = None,
+    extra: Sequence[RawPart] = (),
     school_id: int | None = None,
 ) -> dict[int, RosterSpans]:
-    """Each student's classes and groups overlapping the period, dated, in ONE query (a UNION
-    ALL of enrollments and memberships). ``extra``: more rows for the same query (one queryset
-    or several), as ``values_list(kind, student_id, ref_id, start, end, text, NO_GRADE)`` with a
-    kind of their own; they come back in ``RosterSpans.extra``. Every student asked for has an
-    entry. ``school_id``: the students' school, when the caller knows it (on Citus the query
-    then runs on the school's node only; docs/scaling.md)."""
+    """Each student's classes and groups overlapping the period, dated, in ONE hand-written
+    statement (a UNION ALL of enrollments and memberships: a student's pages ask it on every
+    request, and Django compiled the querysets in longer than the database ran them;
+    docs/performance.md). ``extra``: more parts for the same statement (``RawPart``, with a
+    kind of their own); they come back in ``RosterSpans.extra``. Every student asked for has
+    an entry. ``school_id``: the students' school, when the caller knows it (on Citus the
+    statement then runs on the school's node only; docs/scaling.md)."""
     ids = list(student_ids)
-    in_school = Q() if school_id is None else Q(school_id=school_id)
-    classes = (
-        Enrollment.objects.filter(overlapping(start, end), in_school, student_id__any_of=ids)
-        .values_list(
-            Value(CLASS),
-            "student_id",
-            "school_class_id",
-            "start",
-            "end",
-            NO_TEXT,
-            "school_class__grade_level__number",
-        )
-        .order_by()
-    )
-    groups = (
-        GroupMembership.objects.filter(overlapping(start, end), in_school, student_id__any_of=ids)
-        .values_list(Value(GROUP), "student_id", "group_id", "start", "end", NO_TEXT, NO_GRADE)
-        .order_by()
-    )
-    if extra is None:
-        extra = []
-    elif isinstance(extra, QuerySet):
-        extra = [extra]
-    parts = [groups, *extra]
     spans = {student_id: RosterSpans() for student_id in ids}
-    rows = sorted(classes.union(*parts, all=True), key=lambda r: (r[0], r[3], r[2]))
+    if not ids:
+        return spans
+    using = router.db_for_read(Enrollment)
+    vendor = connections[using].vendor
+    dates = [end, start]
+    parts = [
+        roster_part(_CLASSES_SQL, "r", ids, dates, school_id, vendor),
+        roster_part(_GROUPS_SQL, "r", ids, dates, school_id, vendor),
+        *extra,
+    ]
+    rows = [
+        (kind, student_id, ref_id, as_date(first), as_date(last), text, grade)
+        for kind, student_id, ref_id, first, last, text, grade in union_rows(parts, using)
+    ]
+    rows.sort(key=lambda r: (r[0], r[3], r[2]))
     for kind, student_id, ref_id, first, last, text, grade in rows:
         own = spans[student_id]
         if kind == CLASS:
@@ -222,3 +243,12 @@ def roster_spans(
         else:
             own.extra.append((kind, ref_id, first, last, text))
     return spans
+
+
+def union_rows(parts: Sequence[RawPart], using: str) -> list[tuple]:
+    """The rows of the parts joined by UNION ALL, in one statement."""
+    sql = " UNION ALL ".join(part for part, _params in parts)
+    params = [param for _part, part_params in parts for param in part_params]
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
