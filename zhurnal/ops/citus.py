@@ -1,8 +1,8 @@
 """Turning a migrated PostgreSQL database into a distributed one on Citus (docs/scaling.md).
 
 Zhurnal's schema is the same on SQLite, PostgreSQL and Citus; Citus only asks more of it than
-the migrations give, and ``distribute`` makes up the difference on the coordinator, once, after
-``migrate``:
+the migrations give, and ``distribute`` makes up the difference on the coordinator after every
+``migrate`` (the first time for every table, later for what the new migrations added):
 
 * a school-owned table (a non-null ``school_id``) is *distributed* by ``school_id``, all of
   them co-located, so that one school's rows of every table sit on one node;
