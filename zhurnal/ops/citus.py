@@ -1,8 +1,8 @@
 """Turning a migrated PostgreSQL database into a distributed one on Citus (docs/scaling.md).
 
 Zhurnal's schema is the same on SQLite, PostgreSQL and Citus; Citus only asks more of it than
-the migrations give, and ``distribute`` makes up the difference on the coordinator, once, after
-``migrate``:
+the migrations give, and ``distribute`` makes up the difference on the coordinator after every
+``migrate`` (the first time for every table, later for what the new migrations added):
 
 * a school-owned table (a non-null ``school_id``) is *distributed* by ``school_id``, all of
   them co-located, so that one school's rows of every table sit on one node;
@@ -71,11 +71,26 @@ class Report:
     """What ``distribute`` did, for the command's output."""
 
     layout: Layout
+    # the tables this run distributed or made reference tables (all of them the first time)
+    distributed: list[str] = field(default_factory=list)
+    reference: list[str] = field(default_factory=list)
     sequences: int = 0
     keys_widened: list[str] = field(default_factory=list)
     foreign_keys_kept: int = 0
     foreign_keys_composite: int = 0
     foreign_keys_dropped: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(
+            self.distributed
+            or self.reference
+            or self.sequences
+            or self.keys_widened
+            or self.foreign_keys_kept
+            or self.foreign_keys_composite
+            or self.foreign_keys_dropped
+        )
 
 
 def _school_column_nullable(cursor) -> dict[str, bool]:
@@ -122,16 +137,13 @@ def layout(cursor) -> Layout:
     return result
 
 
-def is_distributed() -> bool:
-    """Whether this database is on Citus and its school-owned tables are distributed."""
-    if connection.vendor != "postgresql":
-        return False
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'citus'")
-        if cursor.fetchone() is None:
-            return False
-        cursor.execute("SELECT count(*) FROM pg_dist_partition WHERE partmethod = 'h'")
-        return cursor.fetchone()[0] > 0
+def _citus_tables(cursor) -> dict[str, str]:
+    """The tables Citus already manages: ``distributed``, ``reference`` or ``local``."""
+    cursor.execute(
+        "SELECT logicalrelid::regclass::text, CASE WHEN partmethod = 'h' THEN 'distributed' "
+        "WHEN repmodel = 't' THEN 'reference' ELSE 'local' END FROM pg_dist_partition"
+    )
+    return dict(cursor.fetchall())
 
 
 def prepare_nodes(cursor, workers: list[tuple[str, int]]) -> None:
@@ -194,6 +206,54 @@ def _foreign_keys(cursor, tables: set[str]) -> list[ForeignKey]:
         ForeignKey(name, table, list(cols), target, list(target_cols), definition)
         for name, table, target, cols, target_cols, definition in cursor.fetchall()
         if table in tables or target in tables
+    ]
+
+
+def _model_foreign_keys(tables: set[str]) -> list[ForeignKey]:
+    """The foreign keys the models declare from or to ``tables``, named and defined as Django's
+    migrations create them (``migrate`` on a distributed database leaves out those Citus would
+    refuse: ``zhurnal.core.citus_backend``)."""
+    editor = connection.SchemaEditorClass(connection)
+    keys = {}
+    for model in apps.get_models(include_auto_created=True):
+        for fk in model._meta.local_fields:
+            if not (fk.is_relation and fk.many_to_one and fk.db_constraint):
+                continue
+            table, target = model._meta.db_table, fk.target_field.model._meta.db_table
+            if not (model._meta.managed and fk.target_field.model._meta.managed):
+                continue
+            if table not in tables and target not in tables:
+                continue
+            name = str(editor._fk_constraint_name(model, fk, "_fk_%(to_table)s_%(to_column)s"))
+            column, target_column = fk.column, fk.target_field.column
+            keys[(table, column)] = ForeignKey(
+                name.strip('"'),
+                table,
+                [column],
+                target,
+                [target_column],
+                f'FOREIGN KEY ("{column}") REFERENCES "{target}" ("{target_column}") '
+                "DEFERRABLE INITIALLY DEFERRED",
+            )
+    return list(keys.values())
+
+
+def _missing_foreign_keys(
+    distributed: set[str], reference: set[str], existing: set[str], present: list[ForeignKey]
+) -> list[ForeignKey]:
+    """The models' foreign keys not in the database, in either form (``(x_id)`` or, composite,
+    ``(school_id, x_id)``), that Citus can keep: between two distributed tables, or to a
+    reference table (the others were dropped and listed when their tables were placed)."""
+    there = {
+        (key.table, next((c for c in key.columns if c != SCHOOL_COLUMN), SCHOOL_COLUMN))
+        for key in present
+    }
+    return [
+        key
+        for key in _model_foreign_keys(distributed | reference)
+        if (key.table, key.columns[0]) not in there
+        and (key.target in reference or {key.table, key.target} <= distributed)
+        and key.table in existing
     ]
 
 
@@ -273,7 +333,9 @@ def _widen_keys(cursor, table: str) -> list[str]:
 
 def distribute(*, shard_count: int = 32, workers: list[tuple[str, int]] | None = None) -> Report:
     """Distribute this (migrated, PostgreSQL) database's tables on its Citus cluster, keeping
-    its rows. Run once on the coordinator after ``migrate``, before the application serves."""
+    its rows; on a database already distributed, only what is not yet in place (the tables and
+    foreign keys of the migrations since). Run on the coordinator after every ``migrate``,
+    before the application serves (docs/scaling.md, "Migrations on a live cluster")."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'citus'")
         if cursor.fetchone() is None:
@@ -283,30 +345,45 @@ def distribute(*, shard_count: int = 32, workers: list[tuple[str, int]] | None =
         # one connection per worker in the transaction: DDL and the moved rows see each other
         cursor.execute("SET LOCAL citus.multi_shard_modify_mode TO 'sequential'")
         plan = layout(cursor)
+        # a model whose migration has not run here yet is left for the run after that migrate
+        existing = set(connection.introspection.table_names(cursor))
+        for tables in (plan.distributed, plan.reference, plan.local):
+            tables[:] = [t for t in tables if t in existing]
+        placed = _citus_tables(cursor)
         report = Report(plan)
+        report.distributed = [t for t in plan.distributed if placed.get(t) != "distributed"]
+        report.reference = [t for t in plan.reference if placed.get(t) != "reference"]
         distributed, reference = set(plan.distributed), set(plan.reference)
-        keys = _foreign_keys(cursor, distributed | reference)
+        new = set(report.distributed) | set(report.reference)
+        keys = _foreign_keys(cursor, new)
+        missing = _missing_foreign_keys(
+            distributed, reference, existing, _foreign_keys(cursor, distributed | reference)
+        )
         for key in keys:
             cursor.execute(f'ALTER TABLE "{key.table}" DROP CONSTRAINT "{key.name}"')
         # every table: a local one with a foreign key to a reference table becomes Citus-managed
         # too, and its identity's next value was seen lost on the way
         for table in plan.distributed + plan.reference + plan.local:
             report.sequences += _identity_to_sequence(cursor, table)
-        for table in plan.distributed:
+        for table in report.distributed:
             report.keys_widened += _widen_keys(cursor, table)
-        for table in plan.reference:
+        for table in report.reference:
             cursor.execute("SELECT create_reference_table(%s)", [table])
-        anchor = plan.distributed[0]
-        cursor.execute(
-            "SELECT create_distributed_table(%s, %s, shard_count => %s)",
-            [anchor, SCHOOL_COLUMN, shard_count],
-        )
-        for table in plan.distributed[1:]:
-            cursor.execute(
-                "SELECT create_distributed_table(%s, %s, colocate_with => %s)",
-                [table, SCHOOL_COLUMN, anchor],
-            )
-        for key in keys:
+        # co-located with the tables distributed before, else the first one sets the shards
+        anchor = next((t for t in plan.distributed if placed.get(t) == "distributed"), None)
+        for table in report.distributed:
+            if anchor is None:
+                anchor = table
+                cursor.execute(
+                    "SELECT create_distributed_table(%s, %s, shard_count => %s)",
+                    [table, SCHOOL_COLUMN, shard_count],
+                )
+            else:
+                cursor.execute(
+                    "SELECT create_distributed_table(%s, %s, colocate_with => %s)",
+                    [table, SCHOOL_COLUMN, anchor],
+                )
+        for key in keys + missing:
             _restore_foreign_key(cursor, key, distributed, reference, report)
     return report
 

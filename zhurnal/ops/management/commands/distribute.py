@@ -1,7 +1,10 @@
 """``zhurnal distribute``: a migrated PostgreSQL database on a Citus coordinator → distributed.
 
-Run once after ``migrate`` (docs/scaling.md, "Moving a region onto Citus"); the rows already
-there are moved into the shards. Only for Citus: SQLite and plain PostgreSQL need nothing.
+Run after every ``migrate`` (docs/scaling.md, "What `zhurnal distribute` changes" and
+"Migrations on a live cluster"): the first time it distributes every table, moving the rows
+already there into the shards; later only what the migrations since added (new tables, their
+keys and foreign keys), and nothing, saying so, when everything is in place. Only for Citus:
+SQLite and plain PostgreSQL need nothing.
 """
 
 from __future__ import annotations
@@ -40,25 +43,33 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if connection.vendor != "postgresql":
             raise CommandError("distribute needs PostgreSQL with the Citus extension")
-        if citus.is_distributed():
-            self.stdout.write("Already distributed: nothing to do.")
-            return
         report = citus.distribute(shard_count=options["shard_count"], workers=options["worker"])
         plan = report.layout
+        if not report.changed:
+            self.stdout.write(
+                f"Everything is in place: nothing to do ({len(plan.distributed)} tables "
+                f"distributed by school_id, {len(plan.reference)} reference, "
+                f"{len(plan.local)} local)."
+            )
+            return
         self.stdout.write(
-            f"Distributed by school_id: {len(plan.distributed)} tables; "
-            f"reference: {len(plan.reference)}; local: {len(plan.local)}.\n"
+            f"Distributed by school_id now: {len(report.distributed)} tables "
+            f"(of {len(plan.distributed)}); reference now: {len(report.reference)} "
+            f"(of {len(plan.reference)}); local: {len(plan.local)}.\n"
             f"Identity columns turned into sequences: {report.sequences}; keys widened with "
-            f"school_id: {len(report.keys_widened)}; foreign keys composite: "
-            f"{report.foreign_keys_composite}, kept: {report.foreign_keys_kept}, dropped: "
-            f"{len(report.foreign_keys_dropped)}."
+            f"school_id: {len(report.keys_widened)}; foreign keys created composite: "
+            f"{report.foreign_keys_composite}, to reference tables: {report.foreign_keys_kept}, "
+            f"dropped: {len(report.foreign_keys_dropped)}."
         )
-        if options["verbosity"] > 1:
-            for title, tables in (
-                ("distributed", plan.distributed),
-                ("reference", plan.reference),
-                ("local", plan.local),
+        # a later run (a migration's new tables) is short: name what it did
+        if options["verbosity"] > 1 or len(report.distributed) < len(plan.distributed):
+            for title, items in (
+                ("distributed", report.distributed),
+                ("reference", report.reference),
                 ("keys widened", report.keys_widened),
                 ("foreign keys dropped", report.foreign_keys_dropped),
             ):
-                self.stdout.write(f"{title}: {', '.join(tables)}")
+                if items:
+                    self.stdout.write(f"{title}: {', '.join(items)}")
+        if options["verbosity"] > 1:
+            self.stdout.write(f"local: {', '.join(plan.local)}")
