@@ -8,7 +8,7 @@ Request kinds (the names in the report):
 * ``login page``, ``login`` — a parent or a student signing in (the form, then the password:
   one Argon2 verification on the server);
 * ``diary week``, ``diary marks`` — what they open then;
-* ``indicators`` — a deputy's control indicators of the school (``/control/``);
+* ``indicators`` — a deputy's control indicators of the school (``/control/``).
 
 The teachers and deputies are signed in before the run (sessions made by ``load/prepare.py``),
 as are the families of ``closed``: the measured window holds the mix's own logins only.
@@ -23,8 +23,9 @@ The mix (``LOAD_MIX``):
 * ``burst`` — "the first lesson after the holidays": the teachers of ``peak``, and
   ``LOAD_FAMILIES`` families arriving at the spawn rate, each signing in and opening the diary
   once, then reading it again every minute.
-* ``closed`` — the issue's baseline: users with no think time, 80 % diary pages, 15 % mark
-  saves, 5 % logins (a family user signs in again every 17th page).
+* ``closed`` — the issue's baseline (80 % diary pages, 15 % mark saves, 5 % logins): users
+  with no think time, 15 % of them teachers saving marks, the others reading the diary's week
+  and marks and signing in again every 17th page.
 
 The fixture (``LOAD_FIXTURE``, made by ``load/prepare.py``) names the logins and cells.
 """
@@ -52,14 +53,13 @@ _deputies = itertools.count()
 
 
 def _cookie(name: str, value: str) -> Cookie:
-    host = os.environ.get("LOAD_HOST", "127.0.0.1")
     return Cookie(
         0,
         name,
         value,
         None,
         False,
-        host,
+        "127.0.0.1",
         False,
         False,
         "/",
