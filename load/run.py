@@ -153,6 +153,16 @@ def _postgres_backends(environment: dict) -> set[int]:
     return {int(line) for line in out.split() if line.isdigit()}
 
 
+def _citus_nodes(directory: Path | None) -> dict[str, int]:
+    """The postmaster of each node of a ``scripts/citus`` cluster (``--citus var/citus``)."""
+    if directory is None:
+        return {}
+    return {
+        pidfile.parent.parent.name: int(pidfile.read_text().split()[0])
+        for pidfile in sorted(directory.glob("*/data/postmaster.pid"))
+    }
+
+
 def _reference_ms(environment: dict) -> float:
     """The bench's fixed pure-Python workload (lower is faster): the machine's speed now."""
     code = (
@@ -286,6 +296,9 @@ def print_summary(report: dict) -> None:
         f"tasks left queued for the worker at the end: {report['worker_backlog']}; "
         f"requests a second over the window: {report['total']['rate']:.1f}"
     )
+    if report["citus_node_cpu_ms"]:
+        nodes = ", ".join(f"{n} {ms:.1f} ms" for n, ms in report["citus_node_cpu_ms"].items())
+        print(f"CPU per request of each Citus node (all its processes): {nodes}")
     for failure in report["failures"][:10]:
         print(f"  failed: {failure}")
 
@@ -313,6 +326,11 @@ def main(argv: list[str] | None = None) -> int:
         default=ROOT,
         help="serve from another checkout (its scripts/serve and .venv): a before/after pair",
     )
+    parser.add_argument(
+        "--citus",
+        type=Path,
+        help="a scripts/citus cluster's directory (var/citus): the CPU of each node too",
+    )
     parser.add_argument("--json", type=Path, help="also write the summary as JSON here")
     parser.add_argument("--out", type=Path, help="keep locust's CSV files and logs here")
     args = parser.parse_args(argv)
@@ -320,6 +338,8 @@ def main(argv: list[str] | None = None) -> int:
 
     environment = dict(os.environ)
     database = "PostgreSQL" if environment.get("DATABASE_URL") else "SQLite"
+    if environment.get("ZHURNAL_CITUS", "").lower() in ("1", "true", "yes", "on"):
+        database = "Citus"
     out = args.out or Path(tempfile.mkdtemp(prefix="zhurnal-load-"))
     out.mkdir(parents=True, exist_ok=True)
     prepare_database(environment, args.schools, args.size)
@@ -386,6 +406,10 @@ def main(argv: list[str] | None = None) -> int:
         app = CpuWatch(lambda: _descendants(server.pid) - _workers(server.pid)).start()
         worker = CpuWatch(lambda: _workers(server.pid)).start()
         postgres = CpuWatch(lambda: _postgres_backends(environment)).start()
+        nodes = {
+            name: CpuWatch(lambda pid=pid: _descendants(pid)).start()
+            for name, pid in _citus_nodes(args.citus).items()
+        }
         busy_before, total_before = _machine_busy()
         started = time.monotonic()
         children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -399,6 +423,7 @@ def main(argv: list[str] | None = None) -> int:
         server_cpu = app.stop()
         worker_cpu = worker.stop()
         postgres_cpu = postgres.stop()
+        node_cpu = {name: watch.stop() for name, watch in nodes.items()}
         load_after = os.getloadavg()[0]
         backlog = _queued_tasks(environment)
     finally:
@@ -428,6 +453,7 @@ def main(argv: list[str] | None = None) -> int:
         "client_cpu_ms": client_cpu * 1000 / requests,
         "failures": failures,
         "worker_backlog": backlog,
+        "citus_node_cpu_ms": {name: cpu * 1000 / requests for name, cpu in node_cpu.items()},
         "locust_exit": client.returncode,
         "out": str(out),
     }

@@ -2,7 +2,7 @@
 set up, the production server started as ``make run`` starts it, locust for a bounded time —
 end to end for a few seconds with a handful of users on a scratch SQLite database of one small
 demo school: no request fails and every request kind of the peak mix is made. ~30 s of CPU
-(migrate and collectstatic of the scratch database are most of it); 57-68 s on a loaded machine."""
+(migrate and collectstatic of the scratch database are most of it); 50-68 s on a loaded machine."""
 
 from __future__ import annotations
 
