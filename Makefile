@@ -13,7 +13,7 @@ TEST_TIMEOUT ?= 1800
 # Browser tests drive Debian's Chromium through Playwright; they skip when it is absent.
 export ZHURNAL_CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help venv run test test-sqlite test-postgres test-citus lint format messages clean bench
+.PHONY: help venv run test test-sqlite test-postgres test-citus lint format messages clean bench load
 
 help:
 	@echo "make venv      create .venv from requirements.lock"
@@ -23,6 +23,7 @@ help:
 	@echo "make lint      ruff check and ruff format --check"
 	@echo "make messages  makemessages -l ru -l en, compilemessages"
 	@echo "make bench     page benchmark on 1 and 20 generated schools (docs/performance.md)"
+	@echo "make load      load test: the peak mix against the production server (LOAD_ARGS; docs/scaling.md)"
 	@echo "make clean     remove .venv and var/"
 
 venv: $(STAMP)
@@ -101,6 +102,14 @@ messages: $(STAMP)
 # Page benchmark: fresh PostgreSQL databases with 1 and 20 demo schools (SQLite without a server).
 bench: $(STAMP)
 	scripts/bench
+
+# Load test (docs/scaling.md "Load test"): the production server (scripts/serve) on a free
+# loopback port, locust for a bounded time, a table per request kind. DATABASE_URL's database
+# (SQLite in var/ without it) gets the demo schools if it has none.
+LOAD_ARGS ?= --mix peak --writes 10 --time 60s
+
+load: $(STAMP)
+	scripts/load $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) var tests/oidc/node_modules
