@@ -422,7 +422,8 @@ def _student_courses(student: Student, spans: RosterSpans, term: Term):
         Course.objects.filter(school_id=student.school_id, year_id=term.year_id).filter(
             Q(school_class_id__any_of={s.ref_id for s in spans.classes})
             | Q(group_id__any_of={s.ref_id for s in spans.groups})
-        )
+        ),
+        student.school_id,
     ).select_related("subject")
     return sorted(
         (c for c in courses if spans.in_course(c, term.start, term.end)),
@@ -549,7 +550,9 @@ def attendance_summary(
     entered = (
         dict(
             Attendance.objects.filter(
-                student=student, lesson_id__any_of=[x.pk for x in lessons]
+                school_id=student.school_id,
+                student=student,
+                lesson_id__any_of=[x.pk for x in lessons],
             ).values_list("lesson_id", "code")
         )
         if lessons

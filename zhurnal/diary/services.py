@@ -26,7 +26,7 @@ from .models import IssueKind, ProgressReportIssue, TermAcknowledgement
 
 def _enrollments(student: Student) -> list[Enrollment]:
     return list(
-        Enrollment.objects.filter(student=student)
+        Enrollment.objects.filter(school_id=student.school_id, student=student)
         .select_related("school_class__grade_level", "school_class__year")
         .order_by("start")
     )

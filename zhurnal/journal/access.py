@@ -43,7 +43,7 @@ READ = "journal.view"
 def journal_course_for(user, school, course_id: int, perm: str) -> Course:
     """A course's journal if ``perm`` (``journal.view``, ``journal.keep_period_marks``) allows."""
     courses = with_default_work_type(
-        with_scale_rule(Course.objects.select_related(*COURSE_RELATED))
+        with_scale_rule(Course.objects.select_related(*COURSE_RELATED), school.pk), school.pk
     )
     return object_for(user, school, courses, perm, pk=course_id)
 

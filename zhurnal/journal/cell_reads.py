@@ -38,7 +38,7 @@ from zhurnal.school.rosters import RosterCheck
 from zhurnal.timetable.models import Lesson
 
 from .models import GradeColumn, WorkType
-from .policy import SCALE_RULE_SQL
+from .policy import scale_rule_sql
 
 _COLUMN = ModelRows(GradeColumn, "gc")
 _LESSON = ModelRows(Lesson, "l")
@@ -56,18 +56,19 @@ def _listed(model, key: str) -> str:
     the list of the course's class or group (``key``) on the lesson's date: ``enrolled_on``."""
     return (
         f"EXISTS (SELECT 1 FROM {model._meta.db_table} r WHERE r.{key}_id = c.{key}_id "  # noqa: S608
-        "AND r.school_id = c.school_id "
+        "AND r.school_id = %(school)s "
         'AND r.student_id = st.id AND r.start <= l.date AND (r."end" IS NULL OR r."end" >= l.date))'
     )
 
 
 # Table and column names and bound parameters only (hence the ``noqa`` for the injection
 # checks). ``course_roster``: a group's course lists its group's members, a class's course
-# its class's students. Every join and subquery matches the school: on Citus that keeps the
-# statements on the school's node (docs/scaling.md).
+# its class's students. Every join and subquery matches the school, each subquery the school
+# given (a constant: Citus plans a subquery correlated with the row's school for every shard,
+# with the constant on the school's node alone; docs/scaling.md).
 _COLUMN_SQL = (
     f"SELECT {_COLUMN.select}, {_LESSON.select}, {_WORK_TYPE.select}, {_STUDENT.select}, "  # noqa: S608
-    f"EXISTS (SELECT 1 FROM {_COURSES} c WHERE c.id = l.course_id AND c.school_id = l.school_id "
+    f"EXISTS (SELECT 1 FROM {_COURSES} c WHERE c.id = l.course_id AND c.school_id = %(school)s "
     "AND CASE "
     f"WHEN c.group_id IS NULL THEN {_listed(Enrollment, 'school_class')} "
     f"ELSE {_listed(GroupMembership, 'group')} END), {_TERM.select} "
@@ -75,11 +76,11 @@ _COLUMN_SQL = (
     f"INNER JOIN {Lesson._meta.db_table} l ON l.id = gc.lesson_id AND l.school_id = gc.school_id "
     f"INNER JOIN {WorkType._meta.db_table} w "
     "ON w.id = gc.work_type_id AND w.school_id = gc.school_id "
-    f"LEFT JOIN {Student._meta.db_table} st ON st.id = %s AND st.school_id = gc.school_id "
-    f"LEFT JOIN {Term._meta.db_table} t ON t.id = %s AND t.school_id = gc.school_id "
+    f"LEFT JOIN {Student._meta.db_table} st ON st.id = %(student)s AND st.school_id = gc.school_id "
+    f"LEFT JOIN {Term._meta.db_table} t ON t.id = %(term)s AND t.school_id = gc.school_id "
     f"AND t.year_id = (SELECT c.year_id FROM {_COURSES} c "
-    "WHERE c.id = l.course_id AND c.school_id = l.school_id) "
-    "WHERE gc.id = %s AND gc.school_id = %s"
+    "WHERE c.id = l.course_id AND c.school_id = %(school)s) "
+    "WHERE gc.id = %(column)s AND gc.school_id = %(school)s"
 )
 
 _COURSE = ModelRows(Course, _COURSES)  # the alias the scale rule's SQL names
@@ -92,7 +93,7 @@ _GROUP_LEVEL = ModelRows(GradeLevel, "ggl")
 _CLASSES, _LEVELS = SchoolClass._meta.db_table, GradeLevel._meta.db_table
 
 _COURSE_SQL = (
-    f"SELECT {_COURSE.select}, {SCALE_RULE_SQL}, {_YEAR.select}, {_CLASS.select}, "  # noqa: S608
+    f"SELECT {_COURSE.select}, {scale_rule_sql('%(school)s')}, {_YEAR.select}, {_CLASS.select}, "  # noqa: S608
     f"{_LEVEL.select}, {_GROUP.select}, {_GROUP_CLASS.select}, {_GROUP_LEVEL.select} "
     f"FROM {_COURSES} INNER JOIN {AcademicYear._meta.db_table} y "
     f"ON y.id = {_COURSES}.year_id AND y.school_id = {_COURSES}.school_id "
@@ -103,7 +104,7 @@ _COURSE_SQL = (
     f"ON g.id = {_COURSES}.group_id AND g.school_id = {_COURSES}.school_id "
     f"LEFT JOIN {_CLASSES} gcl ON gcl.id = g.school_class_id AND gcl.school_id = g.school_id "
     f"LEFT JOIN {_LEVELS} ggl ON ggl.id = gcl.grade_level_id AND ggl.school_id = gcl.school_id "
-    f"WHERE {_COURSES}.id = %s AND {_COURSES}.school_id = %s"
+    f"WHERE {_COURSES}.id = %(course)s AND {_COURSES}.school_id = %(school)s"
 )
 
 
@@ -129,7 +130,15 @@ def read_mark_cell(
     with connections[using].cursor() as cursor:
         # 0 names no row, as NULL would; but PostgreSQL folds ``t.id = NULL`` into a join
         # without its school, which Citus refuses (docs/scaling.md)
-        cursor.execute(_COLUMN_SQL, (student_id or 0, term_id or 0, column_id, school.pk))
+        cursor.execute(
+            _COLUMN_SQL,
+            {
+                "student": student_id or 0,
+                "term": term_id or 0,
+                "column": column_id,
+                "school": school.pk,
+            },
+        )
         row = cursor.fetchone()
         if row is None:
             return None
@@ -139,7 +148,7 @@ def read_mark_cell(
         student, at = _STUDENT.take(row, at, using, optional=True)
         listed = bool(row[at])
         term, at = _TERM.take(row, at + 1, using, optional=True)
-        cursor.execute(_COURSE_SQL, (lesson.course_id, school.pk))
+        cursor.execute(_COURSE_SQL, {"course": lesson.course_id, "school": school.pk})
         lesson.course = _course(cursor.fetchone(), using)
     lesson.course.school = school
     column.lesson = lesson

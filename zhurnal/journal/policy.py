@@ -52,60 +52,84 @@ def resolve_scale(
 # The course annotations below are SQL (``RawSQL``), not Django expressions: built from
 # ``Subquery``/``OuterRef``/``Case``/``Coalesce`` they took Django 2.5-3 ms to compile on every
 # journal request and mark saved, more than the database took to run them (docs/performance.md).
-# The SQL is made of table names and constants only (no input: hence the ``noqa`` for the
-# injection checks). It names the course table, so it is for a top-level query of courses
-# (every use is); tests/test_journal_models.py checks it against the rules in Python. Every
-# subquery matches the course's school: on Citus that keeps it on the school's node.
+# The SQL is made of table names, constants and the school (a bound parameter, or the course's
+# column): no input (hence the ``noqa`` for the injection checks). It names the course table,
+# so it is for a top-level query of courses (every use is); tests/test_journal_models.py checks
+# it against the rules in Python. Every subquery matches the course's school; on Citus a
+# statement runs on the school's node alone only when each subquery names the school as a
+# constant (docs/scaling.md): ``school`` below is ``%s``, bound to the school's id, for a query
+# of one school's courses.
 _COURSE = Course._meta.db_table
 _CLASS = SchoolClass._meta.db_table
-
-# The grade level of the course's class, or of its group's class (NULL for a cross-class
-# group): ``school.courses.grade_level_id_of`` in SQL.
-_GRADE_LEVEL_SQL = (
-    f"COALESCE((SELECT c.grade_level_id FROM {_CLASS} c WHERE c.id = {_COURSE}.school_class_id "  # noqa: S608
-    f"AND c.school_id = {_COURSE}.school_id), "
-    f"(SELECT c.grade_level_id FROM {Group._meta.db_table} g "
-    f"INNER JOIN {_CLASS} c ON c.id = g.school_class_id AND c.school_id = g.school_id "
-    f"WHERE g.id = {_COURSE}.group_id AND g.school_id = {_COURSE}.school_id))"
-)
-# ``resolve_scale`` in SQL: the matching rule of the highest rank (subject 2, grade level 1),
-# for the row of the statement's course table (``with_scale_rule``, ``cell_reads``).
-SCALE_RULE_SQL = (
-    f"(SELECT r.scale FROM {ScaleRule._meta.db_table} r WHERE r.school_id = {_COURSE}.school_id "  # noqa: S608
-    f"AND (r.subject_id = {_COURSE}.subject_id OR r.subject_id IS NULL) "
-    f"AND (r.grade_level_id = {_GRADE_LEVEL_SQL} OR r.grade_level_id IS NULL) "
-    "ORDER BY (CASE WHEN r.subject_id IS NULL THEN 0 ELSE 2 END) "
-    "+ (CASE WHEN r.grade_level_id IS NULL THEN 0 ELSE 1 END) DESC LIMIT 1)"
-)
-# A column of the school's default work type, in ``services.default_type_order``: the first
-# active oral type, then by position.
-_DEFAULT_TYPE_SQL = (
-    "(SELECT w.{column} FROM " + WorkType._meta.db_table + " w "  # noqa: S608
-    f"WHERE w.school_id = {_COURSE}.school_id AND w.is_active "
-    f"ORDER BY (CASE WHEN w.category = '{WorkCategory.ORAL.value}' THEN 0 ELSE 1 END), "
-    "w.position, w.id LIMIT 1)"
-)
+_COURSE_SCHOOL = f"{_COURSE}.school_id"
 
 
-def _sql(text: str, field) -> RawSQL:
-    return RawSQL(text, (), output_field=field)  # noqa: S611 -- constants, see above
+def _grade_level_sql(school: str) -> str:
+    """The grade level of the course's class, or of its group's class (NULL for a cross-class
+    group): ``school.courses.grade_level_id_of`` in SQL."""
+    return (
+        f"COALESCE((SELECT c.grade_level_id FROM {_CLASS} c "  # noqa: S608
+        f"WHERE c.id = {_COURSE}.school_class_id AND c.school_id = {school}), "
+        f"(SELECT c.grade_level_id FROM {Group._meta.db_table} g "
+        f"INNER JOIN {_CLASS} c ON c.id = g.school_class_id AND c.school_id = g.school_id "
+        f"WHERE g.id = {_COURSE}.group_id AND g.school_id = {school}))"
+    )
 
 
-def with_scale_rule(courses: QuerySet[Course]) -> QuerySet[Course]:
+def scale_rule_sql(school: str = _COURSE_SCHOOL) -> str:
+    """``resolve_scale`` in SQL: the matching rule of the highest rank (subject 2, grade level
+    1), for the row of the statement's course table (``with_scale_rule``, ``cell_reads``)."""
+    return (
+        f"(SELECT r.scale FROM {ScaleRule._meta.db_table} r WHERE r.school_id = {school} "  # noqa: S608
+        f"AND (r.subject_id = {_COURSE}.subject_id OR r.subject_id IS NULL) "
+        f"AND (r.grade_level_id = {_grade_level_sql(school)} OR r.grade_level_id IS NULL) "
+        "ORDER BY (CASE WHEN r.subject_id IS NULL THEN 0 ELSE 2 END) "
+        "+ (CASE WHEN r.grade_level_id IS NULL THEN 0 ELSE 1 END) DESC LIMIT 1)"
+    )
+
+
+def _default_type_sql(column: str, school: str) -> str:
+    """A column of the school's default work type, in ``services.default_type_order``: the
+    first active oral type, then by position."""
+    return (
+        f"(SELECT w.{column} FROM {WorkType._meta.db_table} w "  # noqa: S608
+        f"WHERE w.school_id = {school} AND w.is_active "
+        f"ORDER BY (CASE WHEN w.category = '{WorkCategory.ORAL.value}' THEN 0 ELSE 1 END), "
+        "w.position, w.id LIMIT 1)"
+    )
+
+
+def _sql(builder, field, school_id: int | None, *args) -> RawSQL:
+    """The annotation, its subqueries bound to ``school_id`` (a query of one school's courses)
+    or, without it, to each course's school."""
+    if school_id is None:
+        return RawSQL(builder(*args, _COURSE_SCHOOL), (), output_field=field)  # noqa: S611
+    text = builder(*args, "%s")
+    return RawSQL(text, (school_id,) * text.count("%s"), output_field=field)  # noqa: S611
+
+
+def with_scale_rule(courses: QuerySet[Course], school_id: int | None = None) -> QuerySet[Course]:
     """Annotate ``scale_rule``: the scale of the most specific rule for each course (the
-    subject in its grade level, the subject, the grade level), or None — in the same query."""
-    return courses.annotate(scale_rule=_sql(SCALE_RULE_SQL, CharField(null=True)))
+    subject in its grade level, the subject, the grade level), or None — in the same query.
+    ``school_id``: the courses are of that school (the subqueries name it: one node on
+    Citus)."""
+    return courses.annotate(scale_rule=_sql(scale_rule_sql, CharField(null=True), school_id))
 
 
-def with_default_work_type(courses: QuerySet[Course]) -> QuerySet[Course]:
+def with_default_work_type(
+    courses: QuerySet[Course], school_id: int | None = None
+) -> QuerySet[Course]:
     """Annotate ``default_type_code``, ``default_type_name`` and ``default_type_weight``: the
-    work type a mark gets in a lesson without columns (None before the school has any)."""
+    work type a mark gets in a lesson without columns (None before the school has any).
+    ``school_id`` as for ``with_scale_rule``."""
     return courses.annotate(
-        default_type_code=_sql(_DEFAULT_TYPE_SQL.format(column="code"), CharField(null=True)),
-        default_type_name=_sql(_DEFAULT_TYPE_SQL.format(column="name"), CharField(null=True)),
+        default_type_code=_sql(_default_type_sql, CharField(null=True), school_id, "code"),
+        default_type_name=_sql(_default_type_sql, CharField(null=True), school_id, "name"),
         default_type_weight=_sql(
-            _DEFAULT_TYPE_SQL.format(column="weight"),
+            _default_type_sql,
             DecimalField(max_digits=4, decimal_places=2, null=True),
+            school_id,
+            "weight",
         ),
     )
 

@@ -101,15 +101,15 @@ def absence_rows(student_ids, start: date, end: date, *, school_id=None) -> list
     ]
 
 
-def register_entries(student_ids, start: date, end: date) -> dict[int, list[tuple]]:
-    """The absence register's rows of the students over the period, in ONE statement (a UNION
-    ALL of the ranges and the days of the sheet): student id → ``(kind, pk, first, last,
-    reason)`` as ``RosterSpans.extra`` holds them, for ``register_reason``."""
+def register_entries(school_id: int, student_ids, start: date, end: date) -> dict[int, list[tuple]]:
+    """The absence register's rows of the school's students over the period, in ONE statement
+    (a UNION ALL of the ranges and the days of the sheet): student id → ``(kind, pk, first,
+    last, reason)`` as ``RosterSpans.extra`` holds them, for ``register_reason``."""
     rows: dict[int, list[tuple]] = defaultdict(list)
     ids = list(student_ids)
     if not ids:
         return rows
-    parts = absence_rows(ids, start, end)
+    parts = absence_rows(ids, start, end, school_id=school_id)
     for kind, student_id, pk, first, last, reason, _grade in union_rows(
         parts, router.db_for_read(Absence)
     ):
@@ -250,13 +250,15 @@ class JournalGrid:
     rows: list[GridRow]
 
 
-def _cells(lessons: list[Lesson], student_ids) -> tuple[dict, dict]:
-    """The marks and the attendance entries of the lessons, in ONE query (a UNION ALL of the
-    two tables), keyed by (column, student) and (lesson, student)."""
+def _cells(school_id: int, lessons: list[Lesson], student_ids) -> tuple[dict, dict]:
+    """The marks and the attendance entries of the school's lessons, in ONE query (a UNION
+    ALL of the two tables), keyed by (column, student) and (lesson, student)."""
     # No ORDER BY in the branches of a compound statement (SQLite refuses it).
-    marks_q = Mark.objects.filter(column__lesson__in=lessons, student_id__in=student_ids).order_by()
+    marks_q = Mark.objects.filter(
+        school_id=school_id, column__lesson__in=lessons, student_id__in=student_ids
+    ).order_by()
     attendance_q = Attendance.objects.filter(
-        lesson__in=lessons, student_id__in=student_ids
+        school_id=school_id, lesson__in=lessons, student_id__in=student_ids
     ).order_by()
     rows = marks_q.values_list(
         Value("m"), "pk", "column_id", "student_id", "value", "number", "comment", "version", "late"
@@ -302,7 +304,9 @@ def journal_grid(
         policy = policy_of(course.school if Course.school.is_cached(course) else course.school_id)
     scale = scale_of(course, policy)
     lessons = list(
-        Lesson.objects.filter(course=course, date__range=(term.start, term.end))
+        Lesson.objects.filter(
+            school_id=course.school_id, course=course, date__range=(term.start, term.end)
+        )
         .exclude(status=LessonStatus.CANCELLED)
         # The homework and the roll call (was attendance taken?) come with the lessons.
         .select_related("teacher", "substitute_for", "homework", "roll_call")
@@ -327,7 +331,7 @@ def journal_grid(
     )
     columns_of: dict[int, list[GradeColumn]] = defaultdict(list)
     for column in (
-        GradeColumn.objects.filter(lesson__in=lessons)
+        GradeColumn.objects.filter(school_id=course.school_id, lesson__in=lessons)
         .select_related("work_type")
         .order_by("position", "pk")
     ):
@@ -344,13 +348,13 @@ def journal_grid(
     ):
         spans[row.student_id].append((row.start, row.end))
         students[row.student_id] = row.student
-    marks, attendance = _cells(lessons, students)
-    absences = register_entries(students, term.start, term.end)
+    marks, attendance = _cells(course.school_id, lessons, students)
+    absences = register_entries(course.school_id, students, term.start, term.end)
     period: dict[int, dict[tuple[str, int | None], PeriodMark]] = defaultdict(dict)
     terms_shown = [t.pk for t in year_terms] or [term.pk]
-    for entry in PeriodMark.objects.filter(course=course, student_id__in=students).filter(
-        Q(term__in=terms_shown) | Q(term__isnull=True)
-    ):
+    for entry in PeriodMark.objects.filter(
+        school_id=course.school_id, course=course, student_id__in=students
+    ).filter(Q(term__in=terms_shown) | Q(term__isnull=True)):
         period[entry.student_id][(entry.kind, entry.term_id)] = entry
     # The policy's thresholds are those of the five-point scale; other scales round.
     thresholds = (
@@ -466,6 +470,7 @@ def student_summary(
     no_term = Value(None, output_field=IntegerField())
     rows = (
         Mark.objects.filter(
+            school_id=course.school_id,
             student_id=student_id,
             column__lesson__course=course,
             column__lesson__date__range=(term.start, term.end),
@@ -477,7 +482,11 @@ def student_summary(
     if with_year:
         term_marks = (
             PeriodMark.objects.filter(
-                student_id=student_id, course=course, kind=PeriodKind.TERM, term__kind=term.kind
+                school_id=course.school_id,
+                student_id=student_id,
+                course=course,
+                kind=PeriodKind.TERM,
+                term__kind=term.kind,
             )
             .values_list(
                 Value("t"),
@@ -532,8 +541,8 @@ def lesson_sheet(lesson: Lesson) -> tuple[list[GradeColumn], list[SheetRow]]:
         .filter(enrolled_on(lesson.date))
         .select_related("student")
     }
-    marks, attendance = _cells([lesson], students)
-    registers = register_entries(students, lesson.date, lesson.date)
+    marks, attendance = _cells(lesson.school_id, [lesson], students)
+    registers = register_entries(lesson.school_id, students, lesson.date, lesson.date)
     rows = []
     for student in sorted(
         students.values(), key=lambda s: (s.last_name, s.first_name, s.middle_name, s.pk)
@@ -626,7 +635,9 @@ def lesson_has_columns(lesson: Lesson) -> bool:
 def documented_absence(student, day: date) -> RegisterReason | None:
     """The reason the class teacher's absence register gives for the student on ``day`` (one
     query)."""
-    return register_reason(register_entries([student.pk], day, day).get(student.pk, ()), day)
+    return register_reason(
+        register_entries(student.school_id, [student.pk], day, day).get(student.pk, ()), day
+    )
 
 
 def school_work_types(school) -> QuerySet[WorkType]:

@@ -40,11 +40,11 @@ from django.db import connection, transaction
 SCHOOL_COLUMN = "school_id"
 
 # Shared tables without a school: the tenant list, the people and Django's permission tables.
-# (The memberships, read by user across all their schools on every request, stay distributed:
-# the statement that reads them correlates subqueries of the school's tables with the
-# membership's school, which Citus runs on every shard but refuses from a reference table.)
+# The memberships too, though they have a school: every request reads them by user across all
+# the user's schools, which a reference table answers on one node (``accounts.memberships``
+# then reads the standing in each school by its id: one shard per school).
 _SHARED_APPS = {"auth", "contenttypes", "accounts"}
-_SHARED_TABLES = {"school_school", "notifications_preference"}
+_SHARED_TABLES = {"school_school", "notifications_preference", "accounts_membership"}
 
 
 @dataclass

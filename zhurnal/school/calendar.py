@@ -70,7 +70,9 @@ def terms_of_level(terms: list[Term], level: GradeLevel | None) -> list[Term]:
 def course_terms(course: Course) -> list[Term]:
     """The terms of the course's year that its grade level follows, in order. One query."""
     terms = list(
-        Term.objects.filter(year_id=course.year_id).select_related("year").order_by("start")
+        Term.objects.filter(school_id=course.school_id, year_id=course.year_id)
+        .select_related("year")
+        .order_by("start")
     )
     return terms_of_level(terms, grade_level_of(course))
 
@@ -79,7 +81,11 @@ def class_terms(school_class: SchoolClass | None) -> list[Term]:
     """The terms of a class's year that its grade level follows, in order. One query."""
     if school_class is None:
         return []
-    terms = list(Term.objects.filter(year_id=school_class.year_id).order_by("start"))
+    terms = list(
+        Term.objects.filter(
+            school_id=school_class.school_id, year_id=school_class.year_id
+        ).order_by("start")
+    )
     return terms_of_level(terms, school_class.grade_level)
 
 

@@ -41,8 +41,10 @@ def course_roster(course: Course) -> QuerySet:
     """The rows that put students on the course's list: enrollments in its class, or
     memberships of its group (each with ``start`` and ``end``)."""
     if course.group_id:
-        return GroupMembership.objects.filter(group_id=course.group_id)
-    return Enrollment.objects.filter(school_class_id=course.school_class_id)
+        return GroupMembership.objects.filter(school_id=course.school_id, group_id=course.group_id)
+    return Enrollment.objects.filter(
+        school_id=course.school_id, school_class_id=course.school_class_id
+    )
 
 
 def on_roster(course: Course, student_id: int, day: date) -> bool:
