@@ -80,7 +80,9 @@ def fixture():
 def test_every_statement_of_the_hot_pages_runs_on_one_shard(fixture):
     # One test for all the pages: the demo school is made once (a minute on the cluster).
     spread = {}
-    for scenario in (s for s in bench.SCENARIOS if s.name in HOT_PAGES):
+    # and the diary's entry page: a parent's children, by id within the school
+    entry = bench.Scenario("diary: the parent's children", "parent", "/diary/")
+    for scenario in [*(s for s in bench.SCENARIOS if s.name in HOT_PAGES), entry]:
         statements = [sql for sql in bench.capture_sql(scenario, fixture) if _STATEMENT.match(sql)]
         assert statements, scenario.name
         for sql in statements:

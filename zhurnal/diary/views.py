@@ -228,15 +228,16 @@ def index(request: HttpRequest) -> HttpResponse:
         return redirect(diary_today_url(min(ctx.own_student_ids)))
     today = school_today(school)
     children = list(
-        with_current_class(Student.objects.filter(pk__in=ctx.child_ids), today).order_by(
-            "first_name", "last_name", "pk"
-        )
+        with_current_class(
+            Student.objects.filter(school=school, pk__in=ctx.child_ids), today, school.pk
+        ).order_by("first_name", "last_name", "pk")
     )
     classes = (
         {
             c.pk: c
             for c in SchoolClass.objects.filter(
-                pk__in={s.current_class_id for s in children if s.current_class_id}
+                school=school,
+                pk__in={s.current_class_id for s in children if s.current_class_id},
             ).select_related("grade_level")
         }
         if children
@@ -250,7 +251,8 @@ def index(request: HttpRequest) -> HttpResponse:
             continue
         other = context(request.user, school_id)
         if other and other.child_ids:
-            for child in Student.objects.filter(pk__in=other.child_ids).order_by("first_name"):
+            children_there = Student.objects.filter(school_id=school_id, pk__in=other.child_ids)
+            for child in children_there.order_by("first_name"):
                 elsewhere.append((entry.school, child))
     return render(
         request,

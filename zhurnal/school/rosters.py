@@ -80,11 +80,14 @@ def current_class_id(student: Student, day: date) -> int | None:
     )
 
 
-def with_current_class(students: QuerySet[Student], day: date) -> QuerySet[Student]:
-    """Annotate ``current_class_id`` (the class a student is in on ``day``) in the same query."""
-    enrollment = Enrollment.objects.filter(
-        enrolled_on(day), student=OuterRef("pk"), school=OuterRef("school")
-    )
+def with_current_class(
+    students: QuerySet[Student], day: date, school_id: int | None = None
+) -> QuerySet[Student]:
+    """Annotate ``current_class_id`` (the class a student is in on ``day``) in the same query.
+    ``school_id``: the students are of that school, which the subquery names (on Citus, one
+    shard instead of every shard: docs/scaling.md)."""
+    school = OuterRef("school") if school_id is None else school_id
+    enrollment = Enrollment.objects.filter(enrolled_on(day), student=OuterRef("pk"), school=school)
     return students.annotate(current_class_id=Subquery(enrollment.values("school_class_id")[:1]))
 
 
