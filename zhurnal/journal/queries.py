@@ -101,10 +101,13 @@ def absence_rows(student_ids, start: date, end: date, *, school_id=None) -> list
     ]
 
 
-def register_entries(school_id: int, student_ids, start: date, end: date) -> dict[int, list[tuple]]:
-    """The absence register's rows of the school's students over the period, in ONE statement
-    (a UNION ALL of the ranges and the days of the sheet): student id → ``(kind, pk, first,
-    last, reason)`` as ``RosterSpans.extra`` holds them, for ``register_reason``."""
+def register_entries(
+    student_ids, start: date, end: date, *, school_id=None
+) -> dict[int, list[tuple]]:
+    """The absence register's rows of the students over the period, in ONE statement (a UNION
+    ALL of the ranges and the days of the sheet): student id → ``(kind, pk, first, last,
+    reason)`` as ``RosterSpans.extra`` holds them, for ``register_reason``; ``school_id``:
+    their school, when known (Citus: one shard)."""
     rows: dict[int, list[tuple]] = defaultdict(list)
     ids = list(student_ids)
     if not ids:
@@ -349,7 +352,7 @@ def journal_grid(
         spans[row.student_id].append((row.start, row.end))
         students[row.student_id] = row.student
     marks, attendance = _cells(course.school_id, lessons, students)
-    absences = register_entries(course.school_id, students, term.start, term.end)
+    absences = register_entries(students, term.start, term.end, school_id=course.school_id)
     period: dict[int, dict[tuple[str, int | None], PeriodMark]] = defaultdict(dict)
     terms_shown = [t.pk for t in year_terms] or [term.pk]
     for entry in PeriodMark.objects.filter(
@@ -542,7 +545,7 @@ def lesson_sheet(lesson: Lesson) -> tuple[list[GradeColumn], list[SheetRow]]:
         .select_related("student")
     }
     marks, attendance = _cells(lesson.school_id, [lesson], students)
-    registers = register_entries(lesson.school_id, students, lesson.date, lesson.date)
+    registers = register_entries(students, lesson.date, lesson.date, school_id=lesson.school_id)
     rows = []
     for student in sorted(
         students.values(), key=lambda s: (s.last_name, s.first_name, s.middle_name, s.pk)
@@ -636,7 +639,8 @@ def documented_absence(student, day: date) -> RegisterReason | None:
     """The reason the class teacher's absence register gives for the student on ``day`` (one
     query)."""
     return register_reason(
-        register_entries(student.school_id, [student.pk], day, day).get(student.pk, ()), day
+        register_entries([student.pk], day, day, school_id=student.school_id).get(student.pk, ()),
+        day,
     )
 
 
