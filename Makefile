@@ -73,7 +73,8 @@ test-postgres: $(STAMP)
 # var/citus; the test database is migrated, then distributed by tests/conftest.py as
 # `zhurnal distribute` does it. The workers' copies of the test database are dropped after.
 CITUS_TESTS ?= tests/test_citus_routing.py tests/test_journal_grid.py tests/test_diary.py \
-  tests/test_api_journal.py tests/test_access_matrix.py tests/test_citus_migrations.py
+  tests/test_api_journal.py tests/test_journal_services.py tests/test_absence_sheet.py \
+  tests/test_access_matrix.py tests/test_citus_migrations.py
 CITUS_TIMEOUT ?= 600
 
 test-citus: $(STAMP)
