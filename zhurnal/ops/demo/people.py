@@ -401,3 +401,27 @@ def plan_electives(builder) -> None:
                         school=builder.school, group=group, student=s, start=builder.first_day
                     )
                 )
+
+
+def claim_usernames(builder) -> None:
+    """The planned usernames that another writer of generated schools took since this school
+    was planned (``zhurnal region --jobs``: the schools are planned in parallel) get the next
+    free number, as ``username_for`` would have given them. Called under the writers' lock
+    (``fastrows.lock_writers``), so that no two schools write the same username."""
+    User = get_user_model()
+    users = builder.rows[User]
+    planned = [user.username for user in users]
+    clash = set(User.objects.filter(username__in=planned).values_list("username", flat=True))
+    if not clash:
+        return
+    builder.taken.update(User.objects.values_list("username", flat=True))
+    for user in users:
+        if user.username not in clash:
+            continue
+        base = user.username.rstrip("0123456789")
+        username, n = base, 1
+        while username in builder.taken or username in DEMO_USERNAMES:
+            n += 1
+            username = f"{base}{n}"
+        builder.taken.add(username)
+        user.username = username
