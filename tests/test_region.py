@@ -8,6 +8,7 @@ from collections import Counter
 from datetime import date, timedelta
 from io import StringIO
 
+import psycopg
 import pytest
 import time_machine
 from django.core.management import call_command
@@ -19,7 +20,7 @@ from zhurnal.accounts.models import User
 from zhurnal.audit.models import AuditEvent
 from zhurnal.journal import models as j
 from zhurnal.ops import bench
-from zhurnal.ops.demo import DEMO_LOGINS
+from zhurnal.ops.demo import DEMO_LOGINS, fastrows
 from zhurnal.ops.demo.region import generate_region
 from zhurnal.school import models as m
 from zhurnal.timetable.models import Lesson, TimetableEntry
@@ -160,3 +161,20 @@ def test_two_jobs_write_their_schools_with_distinct_usernames():
     usernames = list(User.objects.values_list("username", flat=True))
     assert len(usernames) == len(set(usernames)) == counts["users"]
     assert j.Mark.objects.count() == counts["marks"]
+
+
+@pytest.mark.django_db
+def test_a_username_written_or_being_written_elsewhere_is_not_claimed():
+    if not on_postgres():
+        pytest.skip("advisory locks are PostgreSQL's")
+    User.objects.create(username="ivanova.ap")
+    other = psycopg.connect(**connection.get_connection_params(), autocommit=True)
+    try:
+        # Another job is writing "petrov.ii": it holds the name's lock.
+        other.execute(
+            "SELECT pg_advisory_lock(%s, hashtext(%s))", [fastrows.UNIQUE_LOCK, "petrov.ii"]
+        )
+        claimed = fastrows.claim_unique(User, "username", ["ivanova.ap", "petrov.ii", "sidorov.vv"])
+    finally:
+        other.close()
+    assert claimed == {"sidorov.vv"}

@@ -151,16 +151,36 @@ def copy(model: type[Model], rows: list) -> None:
             obj._state.db = connection.alias
 
 
-# The key of the advisory lock under which generated schools are written (``lock_writers``).
-WRITERS_LOCK = 0x7A686A  # "zhj"
+# The first key of the advisory locks on unique values (``claim_unique``).
+UNIQUE_LOCK = 0x7A686A  # "zhj"
 
 
-def lock_writers() -> None:
-    """Until the transaction ends, the other writers of generated schools wait here
-    (``pg_advisory_xact_lock``): the region generator's jobs plan their schools in parallel
-    and write them one at a time, each checking its usernames against those written."""
+def claim_unique(model: type[Model], name: str, values: list[str]) -> set[str]:
+    """Of ``values`` of the unique field ``name`` of ``model``, those this transaction may
+    write: each is locked until the transaction ends (``pg_try_advisory_xact_lock`` on its
+    hash), so that no other writer is writing it, and is not in the table. The region
+    generator's jobs write their schools at the same time: a value another job is writing or
+    has written is refused, and the caller picks another (two values of one hash: one more
+    refused, never a duplicate)."""
+    if not values:
+        return set()
+    qn = connection.ops.quote_name
+    column = qn(model._meta.get_field(name).column)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [WRITERS_LOCK])
+        cursor.execute(
+            "SELECT value FROM unnest(%s::text[]) AS value "
+            "WHERE pg_try_advisory_xact_lock(%s, hashtext(value))",
+            [values, UNIQUE_LOCK],
+        )
+        locked = [value for (value,) in cursor.fetchall()]
+        cursor.execute(
+            # Names from the model's metadata, quoted; no user input.
+            f"SELECT {column} FROM {qn(model._meta.db_table)} "  # noqa: S608
+            f"WHERE {column} = ANY(%s::text[])",
+            [locked],
+        )
+        written = {value for (value,) in cursor.fetchall()}
+    return set(locked) - written
 
 
 def allocate_ids(model: type[Model], count: int) -> list[int]:

@@ -464,7 +464,6 @@ class _SchoolBuilder:
 
     def write(self) -> None:
         if self.copy:
-            fastrows.lock_writers()
             people.claim_usernames(self)
         self.school.save()
         User = get_user_model()

@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from zhurnal.accounts.models import Membership, Role
 from zhurnal.school import models as m
 
-from . import names
+from . import fastrows, names
 from .curriculum import ADMINISTRATION, DEPARTMENTS, ELECTIVES, PRIMARY, TARGET_LOAD
 from .logins import DEMO_USERNAMES
 
@@ -404,24 +404,24 @@ def plan_electives(builder) -> None:
 
 
 def claim_usernames(builder) -> None:
-    """The planned usernames that another writer of generated schools took since this school
-    was planned (``zhurnal region --jobs``: the schools are planned in parallel) get the next
-    free number, as ``username_for`` would have given them. Called under the writers' lock
-    (``fastrows.lock_writers``), so that no two schools write the same username."""
+    """The school's usernames, claimed before they are written (``fastrows.claim_unique``):
+    one that another writer of generated schools is writing or has written since this school
+    was planned (``zhurnal region --jobs``: the schools are generated in parallel) gets the
+    next free number, as ``username_for`` would have given it."""
     User = get_user_model()
-    users = builder.rows[User]
-    planned = [user.username for user in users]
-    clash = set(User.objects.filter(username__in=planned).values_list("username", flat=True))
-    if not clash:
-        return
-    builder.taken.update(User.objects.values_list("username", flat=True))
-    for user in users:
-        if user.username not in clash:
-            continue
-        base = user.username.rstrip("0123456789")
-        username, n = base, 1
-        while username in builder.taken or username in DEMO_USERNAMES:
-            n += 1
-            username = f"{base}{n}"
-        builder.taken.add(username)
-        user.username = username
+    pending = list(builder.rows[User])
+    refreshed = False
+    while pending:
+        claimed = fastrows.claim_unique(User, "username", [user.username for user in pending])
+        pending = [user for user in pending if user.username not in claimed]
+        if pending and not refreshed:
+            builder.taken.update(User.objects.values_list("username", flat=True))
+            refreshed = True
+        for user in pending:
+            base = user.username.rstrip("0123456789")
+            username, n = base, 1
+            while username in builder.taken or username in DEMO_USERNAMES:
+                n += 1
+                username = f"{base}{n}"
+            builder.taken.add(username)
+            user.username = username

@@ -42,7 +42,7 @@ class Command(BaseCommand):
             "--jobs",
             type=int,
             default=1,
-            help="Processes planning schools in parallel; they write one at a time (1).",
+            help="Processes generating the schools in parallel (default 1).",
         )
         parser.add_argument(
             "--force",
