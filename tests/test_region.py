@@ -126,7 +126,13 @@ def test_a_tiny_region_holds_the_demo_rows_and_keeps_the_journal_invariants():
 def test_the_ids_come_from_the_sequences_so_a_later_insert_works():
     if not on_postgres():
         pytest.skip("COPY is PostgreSQL's")
-    region(schools=1)
+    out = StringIO()
+    with time_machine.travel(TODAY, tick=False):
+        call_command("region", "--schools", "1", "--size", "small", stdout=out)
+    assert "1/1 СОШ № 1: 104 students" in out.getvalue()
+    assert f"{m.Student.objects.count()} students" in out.getvalue()
+    with pytest.raises(CommandError, match="already has 1 school"):
+        call_command("region", "--schools", "1", stdout=StringIO())
     for model in (j.Mark, j.Attendance, j.Homework, m.Student, AuditEvent):
         newest = model.objects.order_by("-pk").first()
         largest = newest.pk
