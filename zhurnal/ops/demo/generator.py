@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import random
 from collections import Counter, defaultdict
+from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -102,6 +104,8 @@ def generate(
     demo_logins: bool = True,
     first_number: int = 1,
     life: bool = True,
+    copy: bool = False,
+    progress: Callable[[m.School, Counter], None] | None = None,
 ) -> DemoResult:
     """Generate ``schools`` schools numbered from ``first_number`` in one transaction.
 
@@ -110,6 +114,11 @@ def generate(
     gets a login named after them instead). Without ``life`` only the structure, the people
     and the weekly timetable are made: no lessons, plans or journal (seconds instead of tens
     of seconds).
+
+    With ``copy`` (PostgreSQL only; the region generator, ``zhurnal region``) the rows are
+    written with COPY, their ids drawn from the tables' sequences, and each school commits
+    by itself: a region of hundreds of schools is not one transaction, and a failure keeps
+    the schools written before it. ``progress(school, counts)`` follows each school.
     """
     today = today or timezone.localdate()
     calendar = plan_calendar(today)
@@ -117,7 +126,7 @@ def generate(
     taken = set(get_user_model().objects.values_list("username", flat=True))
     result = DemoResult(skipped_logins=sorted(taken & DEMO_USERNAMES) if demo_logins else [])
     with_logins = demo_logins and bool(DEMO_USERNAMES - taken)
-    with transaction.atomic():
+    with nullcontext() if copy else transaction.atomic():
         for index in range(schools):
             number = first_number + index
             builder = _SchoolBuilder(
@@ -130,13 +139,18 @@ def generate(
                 taken=taken,
                 demo=with_logins and index == 0,
                 life=life,
+                copy=copy,
             )
             builder.plan()
-            builder.write()
+            with transaction.atomic() if copy else nullcontext():
+                builder.write()
             result.schools.append(builder.school)
             result.counts.update(builder.counts)
             result.logins.extend(builder.logins)
-        fastrows.reset_sequences(list(FAST_ORDER))
+            if progress is not None:
+                progress(builder.school, builder.counts)
+        if not copy:  # COPY drew its ids from the sequences
+            fastrows.reset_sequences(list(FAST_ORDER))
     return result
 
 
@@ -153,6 +167,7 @@ class _SchoolBuilder:
         taken: set[str],
         demo: bool,
         life: bool = True,
+        copy: bool = False,
     ) -> None:
         self.number = number
         self.size = size
@@ -164,6 +179,7 @@ class _SchoolBuilder:
         self.taken = taken
         self.demo = demo
         self.life = life
+        self.copy = copy  # written with COPY, ids from the sequences (``fastrows.copy``)
         self.rows: dict[type[models.Model], list[models.Model]] = defaultdict(list)
         self.fast: dict[type[models.Model], list[fastrows.Row]] = defaultdict(list)
         self.counts: Counter = Counter()
@@ -447,6 +463,8 @@ class _SchoolBuilder:
     # --- writing --------------------------------------------------------------------------
 
     def write(self) -> None:
+        if self.copy:
+            people.claim_usernames(self)
         self.school.save()
         User = get_user_model()
         order = [
@@ -460,15 +478,20 @@ class _SchoolBuilder:
         self.rows[m.Holiday.grade_levels.through] = self.holiday_grades
         for model in order:
             rows = self.rows.get(model, [])
-            if rows:
+            if rows and self.copy:
+                fastrows.copy(model, rows)
+            elif rows:
                 model.objects.bulk_create(rows, batch_size=BATCH)
         missing = set(self.rows) - set(order)
         assert not missing, f"rows planned but not written: {missing}"
         for model in FAST_ORDER:
-            fastrows.insert(model, self.fast.get(model, []))
+            (fastrows.copy if self.copy else fastrows.insert)(model, self.fast.get(model, []))
         missing = set(self.fast) - set(FAST_ORDER)
         assert not missing, f"rows planned but not written: {missing}"
-        AuditEvent.objects.bulk_create(self.movement_events(), batch_size=BATCH)
+        if self.copy:
+            fastrows.copy(AuditEvent, self.movement_events())
+        else:
+            AuditEvent.objects.bulk_create(self.movement_events(), batch_size=BATCH)
         self.count()
         if self.demo:
             write_family(self)

@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from zhurnal.accounts.models import Membership, Role
 from zhurnal.school import models as m
 
-from . import names
+from . import fastrows, names
 from .curriculum import ADMINISTRATION, DEPARTMENTS, ELECTIVES, PRIMARY, TARGET_LOAD
 from .logins import DEMO_USERNAMES
 
@@ -401,3 +401,27 @@ def plan_electives(builder) -> None:
                         school=builder.school, group=group, student=s, start=builder.first_day
                     )
                 )
+
+
+def claim_usernames(builder) -> None:
+    """The school's usernames, claimed before they are written (``fastrows.claim_unique``):
+    one that another writer of generated schools is writing or has written since this school
+    was planned (``zhurnal region --jobs``: the schools are generated in parallel) gets the
+    next free number, as ``username_for`` would have given it."""
+    User = get_user_model()
+    pending = list(builder.rows[User])
+    refreshed = False
+    while pending:
+        claimed = fastrows.claim_unique(User, "username", [user.username for user in pending])
+        pending = [user for user in pending if user.username not in claimed]
+        if pending and not refreshed:
+            builder.taken.update(User.objects.values_list("username", flat=True))
+            refreshed = True
+        for user in pending:
+            base = user.username.rstrip("0123456789")
+            username, n = base, 1
+            while username in builder.taken or username in DEMO_USERNAMES:
+                n += 1
+                username = f"{base}{n}"
+            builder.taken.add(username)
+            user.username = username
