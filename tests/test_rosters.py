@@ -66,9 +66,9 @@ def world(db):
 def test_a_students_lists_and_register_come_in_one_statement(world):
     ids = [world.student.pk, world.older_student.pk]
     with CaptureQueriesContext(connection) as queries:
-        spans = roster_spans(
-            ids, START, END, extra=absence_rows(ids, START, END), school_id=world.school.pk
-        )
+        school_id = world.school.pk
+        extra = absence_rows(ids, START, END, school_id=school_id)
+        spans = roster_spans(ids, START, END, extra=extra, school_id=school_id)
     assert len(queries) == 1
     own = spans[world.student.pk]
     assert own.classes == [
@@ -88,28 +88,30 @@ def test_a_students_lists_and_register_come_in_one_statement(world):
         Span(world.class_6b.pk, date(2026, 9, 1), None, 6)
     ]
     assert spans[world.older_student.pk].extra == []
-    # Without the school's filter the same rows; of another school's, none.
-    assert roster_spans(ids, START, END, extra=absence_rows(ids, START, END)) == spans
+    # Of another school's, none.
+    other = world.other_school.pk
     elsewhere = roster_spans(
-        ids,
-        START,
-        END,
-        extra=absence_rows(ids, START, END, school_id=world.other_school.pk),
-        school_id=world.other_school.pk,
+        ids, START, END, extra=absence_rows(ids, START, END, school_id=other), school_id=other
     )
     assert all(not s.classes and not s.groups and not s.extra for s in elsewhere.values())
 
 
 def test_a_period_outside_the_rows_and_no_students(world):
-    later = roster_spans([world.student.pk], date(2027, 6, 1), date(2027, 6, 7))
+    school_id = world.school.pk
+    later = roster_spans(
+        [world.student.pk], date(2027, 6, 1), date(2027, 6, 7), school_id=school_id
+    )
     assert later[world.student.pk].groups == [Span(world.group.pk, START, None)]
-    assert roster_spans([], START, END) == {}
+    assert roster_spans([], START, END, school_id=school_id) == {}
     newcomer = StudentFactory(school=world.school)
-    assert roster_spans([newcomer.pk], START, END)[newcomer.pk].classes == []
+    assert roster_spans([newcomer.pk], START, END, school_id=school_id)[newcomer.pk].classes == []
 
 
 def test_the_register_alone(world):
-    rows = register_entries([world.student.pk, world.older_student.pk], START, END)
+    school_id = world.school.pk
+    rows = register_entries(
+        [world.student.pk, world.older_student.pk], START, END, school_id=school_id
+    )
     assert set(rows) == {world.student.pk}
     assert sorted(
         (kind, first, reason) for kind, _pk, first, _last, reason in rows[world.student.pk]
@@ -118,5 +120,7 @@ def test_the_register_alone(world):
         (ABSENCE_ROWS, START, "Б"),
         (WHOLE_DAY_ROWS, date(2026, 11, 19), "У"),
     ]
-    assert register_entries([], START, END) == {}
-    assert register_entries([world.student.pk], date(2026, 12, 1), date(2026, 12, 7)) == {}
+    assert register_entries([], START, END, school_id=school_id) == {}
+    assert not register_entries(
+        [world.student.pk], date(2026, 12, 1), date(2026, 12, 7), school_id=school_id
+    )

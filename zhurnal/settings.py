@@ -170,6 +170,13 @@ if os.environ.get("DATABASE_URL"):
             server_side_binding=server_side_binding,
             prepare_threshold=2 if server_side_binding else None,
         )
+        # No JIT compilation: PostgreSQL compiles a statement whose estimated cost passes
+        # jit_above_cost on every execution, prepared or not — 10-12 ms for a year-end
+        # checklist's statement that runs in 20, and on a region's tables for most reports
+        # (docs/performance.md, "A region's pages"). ZHURNAL_PG_JIT=1 leaves the server's
+        # setting (PgBouncer refuses a startup option unless told to ignore it).
+        if not _env_bool("ZHURNAL_PG_JIT"):
+            DATABASES["default"]["OPTIONS"]["options"] = "-c jit=off"
 else:
     DATABASES = {
         "default": {

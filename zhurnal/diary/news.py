@@ -86,7 +86,7 @@ def family_news(
     ids = [s.pk for s in students]
     start = today - timedelta(days=LOOK_BACK_DAYS)
     last = today + timedelta(days=NEXT_DAY_WITHIN)
-    spans = roster_spans(ids, start, last)
+    spans = roster_spans(ids, start, last, school_id=school.pk)
     class_ids = {_class_on(spans[pk], today) for pk in ids} - {None}
     classes = (
         SchoolClass.objects.filter(school=school, pk__any_of=class_ids)

@@ -168,7 +168,9 @@ def progress_data(
     if not students:
         return []
     ids = [s.pk for s in students]
-    spans = roster_spans(ids, start, end, extra=absence_rows(ids, start, end))
+    school_id = school_class.school_id
+    extra = absence_rows(ids, start, end, school_id=school_id)
+    spans = roster_spans(ids, start, end, extra=extra, school_id=school_id)
     class_ids = {span.ref_id for s in spans.values() for span in s.classes}
     group_ids = {span.ref_id for s in spans.values() for span in s.groups}
     lessons = list(

@@ -143,10 +143,15 @@ def classes_day(classes: list[SchoolClass], day: date) -> list[ClassDay]:
     if not enrollments:
         return [ClassDay(c, day, [], []) for c in classes]
     ids = [e.student_id for e in enrollments]
-    spans = roster_spans(ids, day, day, extra=absence_rows(ids, day, day))
+    school_id = classes[0].school_id
+    spans = roster_spans(
+        ids, day, day, extra=absence_rows(ids, day, day, school_id=school_id), school_id=school_id
+    )
     lessons = list(
         Lesson.objects.filter(
             of_class(SchoolClass.objects.filter(pk__in=[c.pk for c in classes]), "course__"),
+            # The school's lessons of the day, not the region's (the index on school and date).
+            school_id=classes[0].school_id,
             date=day,
         )
         .exclude(status=LessonStatus.CANCELLED)
@@ -271,12 +276,14 @@ def student_absences(student: Student, start: date, end: date) -> list[StudentAb
     """The student's days from ``start`` to ``end`` with an absence, a late arrival or a
     reason of the register, each with its lessons (those of the student's lists that day, not
     cancelled) and the codes as the journal shows them. Four queries whatever the period."""
-    spans = roster_spans([student.pk], start, end, extra=absence_rows([student.pk], start, end))[
-        student.pk
-    ]
+    ids, school_id = [student.pk], student.school_id
+    extra = absence_rows(ids, start, end, school_id=school_id)
+    spans = roster_spans(ids, start, end, extra=extra, school_id=school_id)[student.pk]
     lessons = [
         lesson
-        for lesson in Lesson.objects.filter(spans.lessons_filter(), date__range=(start, end))
+        for lesson in Lesson.objects.filter(
+            spans.lessons_filter(), school_id=student.school_id, date__range=(start, end)
+        )
         .exclude(status=LessonStatus.CANCELLED)
         .select_related("course__subject")
         .order_by("date", "number", "pk")
@@ -361,9 +368,15 @@ def class_week(school_class: SchoolClass, first: date, last: date) -> ClassWeek:
     if not students:
         return ClassWeek(school_class, days, [])
     ids = [s.pk for s in students]
-    spans = roster_spans(ids, first, last, extra=absence_rows(ids, first, last))
+    school_id = school_class.school_id
+    extra = absence_rows(ids, first, last, school_id=school_id)
+    spans = roster_spans(ids, first, last, extra=extra, school_id=school_id)
     lessons = list(
-        Lesson.objects.filter(of_class(school_class, "course__"), date__range=(first, last))
+        Lesson.objects.filter(
+            of_class(school_class, "course__"),
+            school_id=school_class.school_id,
+            date__range=(first, last),
+        )
         .exclude(status=LessonStatus.CANCELLED)
         .select_related("course")
     )

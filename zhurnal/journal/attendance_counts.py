@@ -116,7 +116,8 @@ def class_attendance(
     students = {e.student_id: e.student for e in enrollments}
     if not students:
         return [ClassAttendance(c, [], AttendanceLine()) for c in classes]
-    spans = roster_spans(students, start, end, extra=absence_rows(students, start, end))
+    extra = absence_rows(students, start, end, school_id=school.pk)
+    spans = roster_spans(students, start, end, extra=extra, school_id=school.pk)
     per_list = _lessons_per_list(school, spans, start, end)
     entered = _entered(school, students, start, end)
     days = sorted({day for (_kind, _ref, day) in per_list})

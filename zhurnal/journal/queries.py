@@ -88,11 +88,10 @@ _DAYS_SQL = (
 )
 
 
-def absence_rows(student_ids, start: date, end: date, *, school_id=None) -> list[RawPart]:
+def absence_rows(student_ids, start: date, end: date, *, school_id: int) -> list[RawPart]:
     """The absence register's rows of the students overlapping the period — the ranges and the
     days of the sheet — as parts of the same statement as their lists
-    (``school.rosters.roster_spans(..., extra=...)``); ``school_id``: their school, when
-    known (Citus)."""
+    (``school.rosters.roster_spans(..., extra=...)``), of their school ``school_id``."""
     vendor = connections[router.db_for_read(Absence)].vendor
     dates = [end, start]
     return [
@@ -102,7 +101,7 @@ def absence_rows(student_ids, start: date, end: date, *, school_id=None) -> list
 
 
 def register_entries(
-    student_ids, start: date, end: date, *, school_id=None
+    student_ids, start: date, end: date, *, school_id: int
 ) -> dict[int, list[tuple]]:
     """The absence register's rows of the students over the period, in ONE statement (a UNION
     ALL of the ranges and the days of the sheet): student id → ``(kind, pk, first, last,

@@ -168,7 +168,7 @@ def _student_lessons(feed: CalendarFeed, start: date, end: date) -> list[Lesson]
     """A student's lessons — of their classes and groups on each day (``school.rosters``) —
     with the homework set at each (``lesson.homework``)."""
     student = feed.student
-    spans = roster_spans([student.pk], start, end)[student.pk]
+    spans = roster_spans([student.pk], start, end, school_id=student.school_id)[student.pk]
     if not spans.classes and not spans.groups:
         return []
     lessons = (

@@ -277,7 +277,8 @@ def class_journal(
         if enrollment.end is not None and enrollment.end < end:
             own.left = enrollment.end
     ids = list(listed)
-    spans = roster_spans(ids, start, end, extra=absence_rows(ids, start, end)) if ids else {}
+    extra = absence_rows(ids, start, end, school_id=school.pk)
+    spans = roster_spans(ids, start, end, extra=extra, school_id=school.pk) if ids else {}
 
     lessons_of: dict[int, list[Lesson]] = defaultdict(list)
     lessons = (
