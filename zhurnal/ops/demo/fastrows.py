@@ -141,10 +141,13 @@ def copy(model: type[Model], rows: list) -> None:
         getters = [_getter(f, now) for f in fields]
     columns = ", ".join([qn(pk_field.column), *(qn(f.column) for f in fields)])
     sql = f"COPY {qn(opts.db_table)} ({columns}) FROM STDIN"
+    # The values first: nothing may use the connection while it is in COPY (a message other
+    # than the data ends the connection: "protocol synchronization was lost").
+    values = [[row.pk, *(get(row) for get in getters)] for row in rows]
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copier:
         write = copier.write_row
-        for row in rows:
-            write([row.pk, *(get(row) for get in getters)])
+        for value in values:
+            write(value)
     if isinstance(rows[0], Model):
         for obj in rows:
             obj._state.adding = False

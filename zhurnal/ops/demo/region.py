@@ -106,16 +106,30 @@ def _generate(
         if progress is not None:
             progress(school.short_name, counts)
 
-    result = generate(
-        schools=len(block),
-        size=size,
-        seed=seed,
-        today=today,
-        first_number=block.start,
-        demo_logins=block.start == first_number,
-        copy=True,
-        progress=each,
-    )
+    # No prepared statements while writing. Twice, with --jobs, a query reached
+    # the server in the middle of a COPY and ended the connection ("unexpected message type
+    # 0x51 during COPY from stdin"); the likeliest sender is psycopg deallocating the oldest
+    # statement of its cache with a query of its own. The rows' values are also built before
+    # each COPY starts (``fastrows.copy``).
+    connection.ensure_connection()
+    raw = connection.connection
+    threshold = getattr(raw, "prepare_threshold", None)
+    if threshold is not None:
+        raw.prepare_threshold = None
+    try:
+        result = generate(
+            schools=len(block),
+            size=size,
+            seed=seed,
+            today=today,
+            first_number=block.start,
+            demo_logins=block.start == first_number,
+            copy=True,
+            progress=each,
+        )
+    finally:
+        if threshold is not None and connection.connection is raw:
+            raw.prepare_threshold = threshold
     return result.counts
 
 
