@@ -163,36 +163,36 @@ def _citus_nodes(directory: Path | None) -> dict[str, int]:
     }
 
 
-def _reference_ms(environment: dict) -> float:
-    """The bench's fixed pure-Python workload (lower is faster): the machine's speed now."""
-    code = (
-        "import django; django.setup(); "
-        "from zhurnal.ops.bench import reference_ms; print(reference_ms())"
-    )
+def _django_print(environment: dict, code: str) -> str:
+    """The last word ``code`` prints, run in a Python with Zhurnal's Django set up."""
     out = subprocess.run(
-        [BIN / "python", "-c", code],
+        [BIN / "python", "-c", f"import django; django.setup(); {code}"],
         env={**environment, "DJANGO_SETTINGS_MODULE": "zhurnal.settings"},
         capture_output=True,
         text=True,
         check=True,
     )
-    return float(out.stdout.split()[-1])
+    return out.stdout.split()[-1]
+
+
+def _reference_ms(environment: dict) -> float:
+    """The bench's fixed pure-Python workload (lower is faster): the machine's speed now."""
+    return float(
+        _django_print(
+            environment, "from zhurnal.ops.bench import reference_ms; print(reference_ms())"
+        )
+    )
 
 
 def _queued_tasks(environment: dict) -> int:
     """The tasks waiting for the worker (the mark saves' notifications): its backlog."""
-    code = (
-        "import django; django.setup(); from django_tasks_db.models import DBTaskResult; "
-        "print(DBTaskResult.objects.filter(status='READY').count())"
+    return int(
+        _django_print(
+            environment,
+            "from django_tasks_db.models import DBTaskResult; "
+            "print(DBTaskResult.objects.filter(status='READY').count())",
+        )
     )
-    out = subprocess.run(
-        [BIN / "python", "-c", code],
-        env={**environment, "DJANGO_SETTINGS_MODULE": "zhurnal.settings"},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return int(out.stdout.split()[-1])
 
 
 def _zhurnal(environment: dict, *args: str) -> None:
